@@ -1,0 +1,3 @@
+//! Hygiene checks.
+
+pub mod invalid_ignore_annotation;

@@ -1,0 +1,55 @@
+//! `privileged-container`: a container runs privileged.
+//!
+//! A privileged container has every capability and access to all host devices; it is root on the
+//! node in all but name.
+
+use rampart_model::{Category, Control, Meta, Severity};
+
+use crate::checks::common::{self, is_true};
+use crate::{Check, Ctx, Emitter};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "privileged-container",
+        title: "Container runs privileged",
+        severity: Severity::Critical,
+        category: Category::PodSecurity,
+        controls: &[
+            Control::Pss {
+                level: "baseline",
+                control: "Privileged Containers",
+            },
+            Control::Cis {
+                version: "1.10",
+                id: "5.2.2",
+            },
+            common::NSA_PRIVILEGES,
+            Control::Nist80190 {
+                section: "4.4.3 Unbounded container privileges",
+            },
+            common::MITRE_ESCAPE,
+        ],
+        rationale: "A privileged container gets all Linux capabilities, every host device and no \
+            seccomp or AppArmor confinement. Anyone who can run code in it controls the node and every \
+            other pod on it.",
+        remediation: "Remove `securityContext.privileged: true`. Grant only the specific capabilities \
+            the process needs under `securityContext.capabilities.add`, or move the work to a \
+            node-level agent outside Kubernetes.",
+        kinds: &["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController", "PodTemplate"],
+        example_fail: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    privileged: true\n",
+        example_pass: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    privileged: false\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    for c in &w.containers {
+        if is_true(c.sc("privileged")) {
+            out.emit(
+                c.sc_ptr("privileged"),
+                format!("{} runs privileged", c.label()),
+            );
+        }
+    }
+}

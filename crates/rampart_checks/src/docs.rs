@@ -1,0 +1,82 @@
+//! Documentation pages generated from the registry (`docs/checks/`).
+//!
+//! `cargo run -p xtask -- docs` writes them; a test fails when the files drift from the registry.
+
+use std::fmt::Write;
+
+use rampart_model::Meta;
+
+/// The page of one check, as Markdown.
+pub fn page(m: &Meta) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# `{}`: {}\n", m.id, m.title);
+    let _ = writeln!(s, "<!-- Generated from the check registry by `cargo run -p xtask -- docs`. Do not edit. -->\n");
+    let _ = writeln!(s, "| | |\n|---|---|");
+    let _ = writeln!(s, "| Severity | {} |", m.severity);
+    let _ = writeln!(s, "| Category | {} |", m.category);
+    let kinds = if m.kinds.is_empty() {
+        "any".to_string()
+    } else {
+        m.kinds.join(", ")
+    };
+    let _ = writeln!(s, "| Kinds | {kinds} |\n");
+    let _ = writeln!(s, "## Why it matters\n\n{}\n", m.rationale);
+    let _ = writeln!(s, "## How to fix it\n\n{}\n", m.remediation);
+    let _ = writeln!(s, "## Frameworks\n");
+    for c in m.controls {
+        let _ = writeln!(s, "- {}", c.label());
+    }
+    let _ = writeln!(s);
+    if !m.example_fail.is_empty() {
+        let _ = writeln!(
+            s,
+            "## Example\n\nFlagged:\n\n```yaml\n{}```\n",
+            m.example_fail
+        );
+        let _ = writeln!(s, "Not flagged:\n\n```yaml\n{}```\n", m.example_pass);
+    }
+    let _ = writeln!(
+        s,
+        "## Ignoring it\n\nOn one object: `metadata.annotations: {{rampart.dev/ignore: \"{}: <reason>\"}}`. \
+         Project-wide: add `{}` to `checks.ignore` in `.rampart.yaml`, or a waiver with an expiry date.",
+        m.id, m.id
+    );
+    s
+}
+
+/// The index page listing every check.
+pub fn index(checks: &[&Meta]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Checks\n");
+    let _ = writeln!(s, "<!-- Generated from the check registry by `cargo run -p xtask -- docs`. Do not edit. -->\n");
+    let _ = writeln!(s, "{} checks.\n", checks.len());
+    let _ = writeln!(
+        s,
+        "| ID | Title | Severity | Category | Frameworks |\n|---|---|---|---|---|"
+    );
+    for m in checks {
+        let mut fws: Vec<&str> = m.controls.iter().map(|c| c.framework().as_str()).collect();
+        fws.dedup();
+        let _ = writeln!(
+            s,
+            "| [`{}`]({}.md) | {} | {} | {} | {} |",
+            m.id,
+            m.id,
+            m.title,
+            m.severity,
+            m.category,
+            fws.join(", ")
+        );
+    }
+    s
+}
+
+/// Every generated file: (path relative to the repository root, content).
+pub fn all_files() -> Vec<(String, String)> {
+    let metas: Vec<&Meta> = crate::all().iter().map(|c| &c.meta).collect();
+    let mut out = vec![("docs/checks/README.md".to_string(), index(&metas))];
+    for m in metas {
+        out.push((format!("docs/checks/{}.md", m.id), page(m)));
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! Selects checks and runs them over objects.
+
+use std::collections::HashMap;
+
+use rampart_model::{Category, Finding, FindingStatus, Framework, Resource, Severity};
+
+use crate::{suppress, Check, Config, Ctx, Emitter};
+
+/// Which checks run, and with which severity.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub checks: Vec<&'static Check>,
+    pub severity: HashMap<&'static str, Severity>,
+}
+
+impl Selection {
+    /// Every built-in check at its own severity.
+    pub fn all() -> Self {
+        Selection {
+            checks: crate::all().to_vec(),
+            severity: HashMap::new(),
+        }
+    }
+
+    /// Selection from a list of terms: a check id, a category, `framework:<name>`, or `all`.
+    /// An unknown term is an error naming it.
+    pub fn matching(terms: &[String]) -> Result<Vec<&'static Check>, String> {
+        let mut out: Vec<&'static Check> = Vec::new();
+        for term in terms {
+            let t = term.trim();
+            let found: Vec<&'static Check> = if t == "all" {
+                crate::all().to_vec()
+            } else if let Some(fw) = t.strip_prefix("framework:") {
+                let fw: Framework = fw.parse()?;
+                crate::all()
+                    .iter()
+                    .copied()
+                    .filter(|c| c.meta.maps_to(fw))
+                    .collect()
+            } else if let Some(c) = crate::by_id(t) {
+                vec![c]
+            } else if let Some(cat) = category(t) {
+                crate::all()
+                    .iter()
+                    .copied()
+                    .filter(|c| c.meta.category == cat)
+                    .collect()
+            } else {
+                return Err(format!(
+                    "unknown check, category or framework `{t}` (see `rampart checks`)"
+                ));
+            };
+            for c in found {
+                if !out.iter().any(|o| o.meta.id == c.meta.id) {
+                    out.push(c);
+                }
+            }
+        }
+        out.sort_by_key(|c| c.meta.id);
+        Ok(out)
+    }
+
+    /// Applies a config: `select`, `ignore` and `severity`.
+    pub fn from_config(cfg: &Config) -> Result<Self, String> {
+        let mut checks = if cfg.checks.select.is_empty() {
+            crate::all().to_vec()
+        } else {
+            Self::matching(&cfg.checks.select)?
+        };
+        if !cfg.checks.ignore.is_empty() {
+            let ignored = Self::matching(&cfg.checks.ignore)?;
+            checks.retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
+        }
+        let mut severity = HashMap::new();
+        for (id, sev) in &cfg.checks.severity {
+            let c = crate::by_id(id)
+                .ok_or_else(|| format!("severity override for unknown check `{id}`"))?;
+            severity.insert(c.meta.id, *sev);
+        }
+        Ok(Selection { checks, severity })
+    }
+}
+
+fn category(s: &str) -> Option<Category> {
+    [
+        Category::PodSecurity,
+        Category::Resources,
+        Category::Images,
+        Category::Secrets,
+        Category::Identity,
+        Category::Network,
+        Category::Hygiene,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == s)
+}
+
+/// Runs the selected checks over objects.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub selection: Selection,
+}
+
+impl Engine {
+    pub fn new(selection: Selection) -> Self {
+        Engine { selection }
+    }
+
+    /// Runs every selected check on one object. Findings carry pointers; locations are resolved by
+    /// the source. Objects' own ignore annotations are applied here.
+    pub fn run(&self, res: &Resource) -> Vec<Finding> {
+        let ctx = Ctx::new(res);
+        let ignores = suppress::annotation_ignores(res);
+        let mut out = Vec::new();
+        let mut em = Emitter::default();
+        for check in &self.selection.checks {
+            (check.run)(&ctx, &mut em);
+            if em.items.is_empty() {
+                continue;
+            }
+            let severity = self
+                .selection
+                .severity
+                .get(check.meta.id)
+                .copied()
+                .unwrap_or(check.meta.severity);
+            let status = ignores
+                .iter()
+                .find(|ig| ig.covers(check.meta.id))
+                .map(|ig| FindingStatus::Suppressed {
+                    by: "annotation".into(),
+                    reason: ig.reason.clone(),
+                })
+                .unwrap_or_default();
+            for (pointer, message) in em.items.drain(..) {
+                out.push(Finding {
+                    check: check.meta.id.to_string(),
+                    severity,
+                    object: res.id.clone(),
+                    pointer,
+                    location: None,
+                    message,
+                    status: status.clone(),
+                });
+            }
+        }
+        out
+    }
+}

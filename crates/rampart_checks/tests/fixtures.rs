@@ -1,0 +1,139 @@
+//! Every check proves both its findings and its silence with fixtures.
+//!
+//! `fixtures/<check-id>/fail*.yaml` mark each offending line with `# expect: <check-id>`;
+//! `fixtures/<check-id>/pass*.yaml` must produce no finding of that check. Fixtures are read through
+//! the real file source, so the test covers pointer-to-line resolution too.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rampart_checks::{Engine, Selection};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// (check, line) pairs the markers expect.
+fn expected(text: &str) -> BTreeSet<(String, u32)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some((_, rest)) = line.split_once("# expect:") {
+            for id in rest.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                out.insert((id.to_string(), i as u32 + 1));
+            }
+        }
+    }
+    out
+}
+
+/// (check, line) pairs the engine reports with the given checks selected.
+fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
+    let parsed = rampart_source::parse_str(path, text);
+    assert!(
+        parsed.errors.is_empty(),
+        "{}: fixture does not load: {:?}",
+        path.display(),
+        parsed.errors
+    );
+    assert!(
+        !parsed.resources.is_empty(),
+        "{}: no objects",
+        path.display()
+    );
+    let engine = Engine::new(sel.clone());
+    let mut out = BTreeSet::new();
+    for r in &parsed.resources {
+        for f in engine.run(r) {
+            let line = r.locate(f.pointer.as_str()).map(|p| p.line).unwrap_or(0);
+            out.insert((f.check, line));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_check_has_fail_and_pass_fixtures_that_hold() {
+    let mut problems = Vec::new();
+    for check in rampart_checks::all() {
+        let id = check.meta.id;
+        let dir = root().join("fixtures").join(id);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        let fails = files.iter().filter(|p| name(p).starts_with("fail")).count();
+        let passes = files.iter().filter(|p| name(p).starts_with("pass")).count();
+        if fails == 0 || passes == 0 {
+            problems.push(format!(
+                "{id}: needs fail*.yaml and pass*.yaml in {}",
+                dir.display()
+            ));
+            continue;
+        }
+        let sel = Selection {
+            checks: vec![check],
+            severity: Default::default(),
+        };
+        for f in &files {
+            let text = std::fs::read_to_string(f).expect("fixture readable");
+            let want: BTreeSet<_> = expected(&text)
+                .into_iter()
+                .filter(|(c, _)| c == id)
+                .collect();
+            if name(f).starts_with("fail") && want.is_empty() {
+                problems.push(format!(
+                    "{}: a fail fixture without `# expect: {id}`",
+                    f.display()
+                ));
+            }
+            if name(f).starts_with("pass") && !want.is_empty() {
+                problems.push(format!(
+                    "{}: a pass fixture must expect nothing",
+                    f.display()
+                ));
+            }
+            let got = actual(f, &text, &sel);
+            if got != want {
+                problems.push(format!(
+                    "{}:\n    expected {:?}\n    got      {:?}",
+                    f.display(),
+                    want,
+                    got
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "fixture problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn hardened_examples_are_silent() {
+    let dir = root().join("../../examples/hardened");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples/hardened exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let sel = Selection::all();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable");
+        let got = actual(&f, &text, &sel);
+        assert!(
+            got.is_empty(),
+            "{}: hardened example has findings {got:?}",
+            f.display()
+        );
+    }
+}
+
+fn name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,21 @@
+//! The core data model of rampart. No I/O lives here.
+//!
+//! - [`Resource`]: one Kubernetes object as JSON, where it came from ([`Origin`]) and, for objects read
+//!   from files, a [`PosTree`] that maps any JSON pointer to a line and column.
+//! - [`Workload`]: one view over every pod-bearing kind (Pod, Deployment, CronJob, ...).
+//! - [`Meta`], [`Severity`], [`Category`], [`Control`]: static check metadata.
+//! - [`Finding`]: what a check reports. Findings point with JSON pointers; sources resolve them.
+
+mod finding;
+mod meta;
+mod object;
+mod pointer;
+mod position;
+mod workload;
+
+pub use finding::{Finding, FindingStatus, InputError, Location};
+pub use meta::{Category, Control, Framework, Meta, Severity};
+pub use object::{ObjectRef, Origin, Resource};
+pub use pointer::{escape_token, Pointer};
+pub use position::{Pos, PosTree};
+pub use workload::{Container, ContainerKind, Workload, POD_BEARING_KINDS};

@@ -1,0 +1,76 @@
+//! Source positions of every node of a document, kept beside its JSON value.
+//!
+//! A [`PosTree`] mirrors a `serde_json::Value` built with `preserve_order`: the i-th child of a
+//! mapping node is the position of the i-th entry of the JSON object (the key's position), and the
+//! i-th child of a sequence node is the position of the i-th item. Keys are not stored twice: a
+//! pointer is resolved by walking the value and the tree together.
+
+use serde_json::Value;
+
+/// A 1-based line and 1-based column (in characters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Positions of a node and of its children.
+#[derive(Clone, Debug, Default)]
+pub struct PosTree {
+    /// Where this node starts (for a mapping entry: where its key starts).
+    pub pos: Pos,
+    /// Children in the order of the JSON value's entries or items; empty for scalars.
+    pub children: Vec<PosTree>,
+}
+
+impl PosTree {
+    pub fn leaf(pos: Pos) -> Self {
+        PosTree {
+            pos,
+            children: Vec::new(),
+        }
+    }
+
+    /// Resolves a pointer to the position of the deepest node that exists along it.
+    ///
+    /// Returns the exact node's position when the whole pointer exists; otherwise the position of
+    /// the nearest existing ancestor (a finding about a missing field points at its parent).
+    pub fn locate(&self, value: &Value, pointer: &str) -> Pos {
+        let mut tree = self;
+        let mut value = value;
+        if pointer.is_empty() {
+            return tree.pos;
+        }
+        for raw in pointer.split('/').skip(1) {
+            let token = unescape(raw);
+            let next = match value {
+                Value::Object(map) => map
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (k, _))| k.as_str() == token.as_ref())
+                    .map(|(i, (_, v))| (i, v)),
+                Value::Array(items) => token
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i).map(|v| (i, v))),
+                _ => None,
+            };
+            match next.and_then(|(i, v)| tree.children.get(i).map(|t| (t, v))) {
+                Some((t, v)) => {
+                    tree = t;
+                    value = v;
+                }
+                None => break,
+            }
+        }
+        tree.pos
+    }
+}
+
+fn unescape(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('~') {
+        std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}

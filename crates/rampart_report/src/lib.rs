@@ -1,0 +1,134 @@
+//! Reporters. Only reporters print: each format is one file over one [`Report`].
+
+mod json;
+pub mod junit;
+pub mod sarif;
+mod table;
+
+use std::collections::BTreeMap;
+
+use rampart_model::{Finding, InputError, Meta, Severity};
+use serde::Serialize;
+
+pub use json::render as json;
+pub use table::render as table;
+
+/// The version of the JSON report schema (`schemas/report.schema.json`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one scan found.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scanned: Scanned,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    /// Metadata of every check that ran (SARIF rules, JUnit cases).
+    #[serde(skip)]
+    pub rules: Vec<&'static Meta>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Scanned {
+    pub files: usize,
+    pub objects: usize,
+    pub checks: usize,
+}
+
+#[derive(Debug, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Findings that count, by severity.
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Findings that count.
+    pub open: usize,
+    /// Findings waived by annotations or config waivers.
+    pub suppressed: usize,
+    /// Findings hidden because the baseline already had them.
+    pub baselined: usize,
+    /// The threshold for a non-zero exit.
+    pub fail_on: Severity,
+    /// True when an open finding is at or above `failOn`.
+    pub failed: bool,
+}
+
+impl Report {
+    /// Builds a report; sorts findings by file, line, then check, and computes the summary.
+    pub fn new(
+        mut findings: Vec<Finding>,
+        mut errors: Vec<InputError>,
+        scanned: Scanned,
+        rules: Vec<&'static Meta>,
+        fail_on: Severity,
+        baselined: usize,
+    ) -> Self {
+        findings.sort_by(|a, b| {
+            let ka = (
+                a.location.as_ref().map(|l| (&l.path, l.line, l.column)),
+                &a.object,
+            );
+            let kb = (
+                b.location.as_ref().map(|l| (&l.path, l.line, l.column)),
+                &b.object,
+            );
+            ka.cmp(&kb).then_with(|| a.check.cmp(&b.check))
+        });
+        errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        let mut summary = Summary {
+            fail_on,
+            baselined,
+            ..Summary::default()
+        };
+        for s in Severity::ALL {
+            summary.by_severity.insert(s, 0);
+        }
+        for f in &findings {
+            if f.is_open() {
+                summary.open += 1;
+                *summary.by_severity.entry(f.severity).or_default() += 1;
+                if f.severity >= fail_on {
+                    summary.failed = true;
+                }
+            } else {
+                summary.suppressed += 1;
+            }
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "rampart",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            scanned,
+            summary,
+            findings,
+            errors,
+            rules,
+        }
+    }
+
+    /// 2 when input errors occurred, 1 when findings at or above the threshold, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.summary.failed {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&'static Meta> {
+        self.rules.iter().copied().find(|m| m.id == id)
+    }
+}

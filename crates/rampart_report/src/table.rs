@@ -1,0 +1,103 @@
+//! The human table: findings grouped by object, each with the offending source line.
+
+use std::fmt::Write;
+
+use rampart_model::{Finding, FindingStatus};
+
+use crate::Report;
+
+/// Renders findings grouped by object. Suppressed findings are counted, not listed.
+pub fn render(report: &Report) -> String {
+    let mut s = String::new();
+    let mut current: Option<(String, String)> = None;
+    for f in report.findings.iter().filter(|f| f.is_open()) {
+        let file = f
+            .location
+            .as_ref()
+            .map(|l| l.path.display().to_string())
+            .unwrap_or_default();
+        let key = (file.clone(), f.object.display_name());
+        if current.as_ref() != Some(&key) {
+            if current.is_some() {
+                s.push('\n');
+            }
+            if file.is_empty() {
+                let _ = writeln!(s, "{}", key.1);
+            } else {
+                let _ = writeln!(s, "{}  ({})", key.1, file);
+            }
+            current = Some(key);
+        }
+        finding(&mut s, f);
+    }
+    if !report.errors.is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        let _ = writeln!(s, "Input errors ({}):", report.errors.len());
+        for e in &report.errors {
+            let _ = writeln!(s, "  error: {e}");
+        }
+    }
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    let sum = &report.summary;
+    let counts: Vec<String> = sum
+        .by_severity
+        .iter()
+        .rev()
+        .filter(|(_, n)| **n > 0)
+        .map(|(sev, n)| format!("{n} {sev}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "Scanned {} objects in {} files with {} checks: {} findings{}{}{}{}.",
+        report.scanned.objects,
+        report.scanned.files,
+        report.scanned.checks,
+        sum.open,
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        if sum.suppressed > 0 {
+            format!(", {} suppressed", sum.suppressed)
+        } else {
+            String::new()
+        },
+        if sum.baselined > 0 {
+            format!(", {} in baseline", sum.baselined)
+        } else {
+            String::new()
+        },
+        if report.errors.is_empty() {
+            String::new()
+        } else {
+            format!(", {} input errors", report.errors.len())
+        },
+    );
+    s
+}
+
+fn finding(s: &mut String, f: &Finding) {
+    let at = match &f.location {
+        Some(l) => format!("{}:{}", l.line, l.column),
+        None => f.pointer.to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "  {:<8} {:<32} {:<8} {}",
+        f.severity.as_str().to_uppercase(),
+        f.check,
+        at,
+        f.message
+    );
+    if let FindingStatus::WaiverExpired { expired, reason } = &f.status {
+        let _ = writeln!(s, "           waiver expired on {expired} (was: {reason})");
+    }
+    if let Some(snippet) = f.location.as_ref().and_then(|l| l.snippet.as_deref()) {
+        let _ = writeln!(s, "           | {}", snippet.trim_end());
+    }
+}

@@ -1,0 +1,42 @@
+//! Resolving findings' pointers to file positions.
+
+use rampart_model::{Finding, Location, Origin, Resource};
+
+/// Line index of a text, to fetch a line's text quickly.
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines { text, starts }
+    }
+
+    /// The text of 1-based line `n`, without its line break.
+    pub fn line(&self, n: u32) -> Option<&'a str> {
+        let i = (n as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
+    }
+}
+
+/// Sets `location` on findings about `res` (read from a file); with `lines`, also the source line.
+pub fn locate_findings(res: &Resource, findings: &mut [Finding], lines: Option<&Lines>) {
+    let Origin::File { path, .. } = &res.origin else {
+        return;
+    };
+    for f in findings {
+        if let Some(pos) = res.locate(f.pointer.as_str()) {
+            f.location = Some(Location {
+                path: path.clone(),
+                line: pos.line,
+                column: pos.col,
+                snippet: lines.and_then(|l| l.line(pos.line)).map(str::to_owned),
+            });
+        }
+    }
+}
