@@ -14,8 +14,6 @@ use std::sync::Arc;
 
 use rampart_model::{Origin, Resource};
 use serde_json::Value;
-#[cfg(test)]
-use std::path::PathBuf;
 
 pub use discover::{discover, Input};
 pub use locate::{locate_findings, Lines};

@@ -1,0 +1,74 @@
+//! Test helpers shared by rampart's crates.
+//!
+//! The labeled upstream corpora (`shared/corpora/...`) live outside the repository. Tests find them
+//! through one setting, the environment variable [`CORPORA_ENV`]; without it, the first
+//! `shared/corpora` directory found beside `CARGO_MANIFEST_DIR` or one of its ancestors is used.
+
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming the corpora directory.
+pub const CORPORA_ENV: &str = "RAMPART_CORPORA";
+
+/// When set (CI sets it), a missing corpus fails the test instead of skipping it.
+pub const REQUIRE_ENV: &str = "RAMPART_REQUIRE_CORPORA";
+
+/// The corpora directory: `$RAMPART_CORPORA` when set (and non-empty), else a `shared/corpora`
+/// directory next to the crate's manifest directory or one of its ancestors. `None` when the
+/// directory does not exist.
+pub fn corpora_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CORPORA_ENV).filter(|v| !v.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return dir.is_dir().then_some(dir);
+    }
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())?;
+    find_upwards(&start)
+}
+
+fn find_upwards(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join("shared").join("corpora"))
+        .find(|candidate| candidate.is_dir())
+}
+
+/// The corpus `name` (a directory under [`corpora_dir`]), or `None` after printing a skip message
+/// (the calling test should then return without failing).
+pub fn require_corpora(name: &str) -> Option<PathBuf> {
+    let found = corpora_dir()
+        .map(|dir| dir.join(name))
+        .filter(|dir| dir.is_dir());
+    if found.is_none() {
+        assert!(
+            std::env::var_os(REQUIRE_ENV).is_none_or(|v| v.is_empty() || v == "0"),
+            "corpus {name:?} not found and {REQUIRE_ENV} is set (set {CORPORA_ENV})"
+        );
+        println!("skipping: corpora not found (set {CORPORA_ENV}); wanted corpus {name:?}");
+    }
+    found
+}
+
+/// The shared directory (`shared/`, holding `corpora/` and `schemas/`): the parent of
+/// [`corpora_dir`]. `None` when the corpora directory is not found.
+pub fn shared_dir() -> Option<PathBuf> {
+    corpora_dir()?.parent().map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_shared_corpora_walking_up() {
+        let tmp = std::env::temp_dir().join(format!("rampart_testutil_{}", std::process::id()));
+        let deep = tmp.join("repo").join("crates").join("x");
+        std::fs::create_dir_all(&deep).expect("create dirs");
+        std::fs::create_dir_all(tmp.join("shared").join("corpora")).expect("create corpora");
+        assert_eq!(
+            find_upwards(&deep),
+            Some(tmp.join("shared").join("corpora"))
+        );
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}
