@@ -1,7 +1,132 @@
-//! JUnit XML (placeholder until the full reporter lands).
+//! JUnit XML: one test suite per check that ran, one test case per finding (a failure typed by its
+//! severity; skipped when suppressed), one passing case for a check without findings, and a suite
+//! `rampart.input` with one error per input error.
+
+use std::fmt::Write;
+
+use quick_junit::{
+    NonSuccessKind, Property, Report as JReport, TestCase, TestCaseStatus, TestSuite,
+};
+use rampart_model::{Finding, FindingStatus, InputError};
 
 use crate::Report;
 
+/// The name of the suite holding input errors.
+pub const INPUT_SUITE: &str = "rampart.input";
+
+/// The name of the passing test case of a check that found nothing.
+pub const PASS_CASE: &str = "no findings";
+
 pub fn render(report: &Report) -> String {
-    crate::json(report)
+    let mut out = JReport::new(report.tool.name);
+
+    // Checks that ran, in report order, then any check that reported without being listed.
+    let mut ids: Vec<&str> = report.rules.iter().map(|m| m.id).collect();
+    for f in &report.findings {
+        if !ids.contains(&f.check.as_str()) {
+            ids.push(f.check.as_str());
+        }
+    }
+
+    for id in ids {
+        let mut suite = TestSuite::new(id);
+        if let Some(meta) = report.rule(id) {
+            suite.add_property(Property::new("title", meta.title));
+            suite.add_property(Property::new("severity", meta.severity.as_str()));
+            suite.add_property(Property::new("category", meta.category.as_str()));
+        }
+        let mut any = false;
+        for f in report.findings.iter().filter(|f| f.check == id) {
+            suite.add_test_case(case(f));
+            any = true;
+        }
+        if !any {
+            let mut tc = TestCase::new(PASS_CASE, TestCaseStatus::success());
+            tc.set_classname(id);
+            suite.add_test_case(tc);
+        }
+        out.add_test_suite(suite);
+    }
+
+    if !report.errors.is_empty() {
+        let mut suite = TestSuite::new(INPUT_SUITE);
+        for e in &report.errors {
+            suite.add_test_case(input_case(e));
+        }
+        out.add_test_suite(suite);
+    }
+
+    match out.to_string() {
+        Ok(mut s) => {
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s
+        }
+        Err(e) => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- rampart: cannot write JUnit XML: {} -->\n<testsuites/>\n",
+            e.to_string().replace("--", "- -")
+        ),
+    }
+}
+
+fn case(f: &Finding) -> TestCase {
+    let pointer = if f.pointer.as_str().is_empty() {
+        "(whole object)"
+    } else {
+        f.pointer.as_str()
+    };
+    let mut text = String::new();
+    if let Some(l) = &f.location {
+        let _ = writeln!(text, "{}:{}:{}", l.path.display(), l.line, l.column);
+    }
+    let _ = writeln!(text, "object: {}", f.object.display_name());
+    let _ = writeln!(text, "pointer: {pointer}");
+    if let Some(snippet) = f.location.as_ref().and_then(|l| l.snippet.as_deref()) {
+        let _ = writeln!(text, "| {}", snippet.trim_end());
+    }
+
+    let status = match &f.status {
+        FindingStatus::Suppressed { by, reason } => {
+            let _ = writeln!(text, "suppressed by {by}: {reason}");
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(reason.as_str());
+            s.set_type(format!("suppressed-by-{by}"));
+            s.set_description(text);
+            s
+        }
+        FindingStatus::WaiverExpired { expired, reason } => {
+            let _ = writeln!(text, "waiver expired on {expired} (was: {reason})");
+            failure(f, text)
+        }
+        FindingStatus::Open => failure(f, text),
+    };
+    let mut tc = TestCase::new(format!("{} {}", f.object.display_name(), f.pointer), status);
+    tc.set_classname(f.check.as_str());
+    tc
+}
+
+fn failure(f: &Finding, text: String) -> TestCaseStatus {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_message(f.message.as_str());
+    s.set_type(f.severity.as_str());
+    s.set_description(text);
+    s
+}
+
+fn input_case(e: &InputError) -> TestCase {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+    s.set_message(e.message.as_str());
+    s.set_type("input-error");
+    s.set_description(format!("{e}\n"));
+    let mut name = e.path.display().to_string();
+    if let Some(l) = e.line {
+        let _ = write!(name, ":{l}");
+        if let Some(c) = e.column {
+            let _ = write!(name, ":{c}");
+        }
+    }
+    let mut tc = TestCase::new(name, s);
+    tc.set_classname(INPUT_SUITE);
+    tc
 }

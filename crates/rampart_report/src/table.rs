@@ -22,9 +22,9 @@ pub fn render(report: &Report) -> String {
                 s.push('\n');
             }
             if file.is_empty() {
-                let _ = writeln!(s, "{}", key.1);
+                let _ = writeln!(s, "{}", clean(&key.1));
             } else {
-                let _ = writeln!(s, "{}  ({})", key.1, file);
+                let _ = writeln!(s, "{}  ({})", clean(&key.1), clean(&file));
             }
             current = Some(key);
         }
@@ -36,7 +36,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(s, "Input errors ({}):", report.errors.len());
         for e in &report.errors {
-            let _ = writeln!(s, "  error: {e}");
+            let _ = writeln!(s, "  error: {}", one_block(&e.to_string()));
         }
     }
     if !s.is_empty() {
@@ -81,23 +81,55 @@ pub fn render(report: &Report) -> String {
     s
 }
 
+/// Continuation lines of a finding start under its severity column.
+const INDENT: &str = "           ";
+
 fn finding(s: &mut String, f: &Finding) {
+    // Without a location (objects not read from files), the pointer says where.
     let at = match &f.location {
         Some(l) => format!("{}:{}", l.line, l.column),
+        None if f.pointer.as_str().is_empty() => "(object)".to_string(),
         None => f.pointer.to_string(),
     };
     let _ = writeln!(
         s,
         "  {:<8} {:<32} {:<8} {}",
         f.severity.as_str().to_uppercase(),
-        f.check,
-        at,
-        f.message
+        clean(&f.check),
+        clean(&at),
+        one_block(&f.message)
     );
     if let FindingStatus::WaiverExpired { expired, reason } = &f.status {
-        let _ = writeln!(s, "           waiver expired on {expired} (was: {reason})");
+        let _ = writeln!(
+            s,
+            "{INDENT}waiver expired on {} (was: {})",
+            clean(expired),
+            one_block(reason)
+        );
     }
     if let Some(snippet) = f.location.as_ref().and_then(|l| l.snippet.as_deref()) {
-        let _ = writeln!(s, "           | {}", snippet.trim_end());
+        let _ = writeln!(s, "{INDENT}| {}", clean(snippet.trim_end()));
     }
+}
+
+/// Indents continuation lines of multi-line text and drops control characters, so that a
+/// message never breaks the layout or the terminal.
+fn one_block(text: &str) -> String {
+    let text = text.trim_end();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(INDENT);
+        }
+        out.push_str(&clean(line));
+    }
+    out
+}
+
+/// Replaces control characters (escape sequences, carriage returns) except tabs with `?`.
+fn clean(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
 }

@@ -1,7 +1,21 @@
-//! Helpers shared by checks: effective security settings, common framework controls.
+//! Helpers shared by checks: effective security settings, typed reads that treat values of the
+//! wrong type as unset, image references, credential-like names and common framework controls.
 
 use rampart_model::{Container, Control, Pointer, Workload};
 use serde_json::Value;
+
+/// Every kind that carries a pod template (for `Meta::kinds`).
+pub const POD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicaSet",
+    "ReplicationController",
+    "PodTemplate",
+];
 
 /// The effective value of a security setting that a container may set and otherwise inherits
 /// from the pod's `securityContext` (runAsNonRoot, runAsUser, runAsGroup, seccompProfile,
@@ -19,6 +33,51 @@ pub fn effective<'a>(
         .map(|v| (v, w.pod_sc_ptr(field)))
 }
 
+/// Like [`effective`], but a value that `accept` rejects (a wrong type) counts as unset, so the
+/// pod-level value still applies. Wrong types are reported separately as input errors.
+pub fn effective_typed<'a, T>(
+    w: &Workload<'a>,
+    c: &Container<'a>,
+    field: &str,
+    accept: impl Fn(&'a Value) -> Option<T>,
+) -> Option<(T, Pointer)> {
+    if let Some(v) = c.sc(field).and_then(&accept) {
+        return Some((v, c.sc_ptr(field)));
+    }
+    w.pod_sc(field)
+        .and_then(accept)
+        .map(|v| (v, w.pod_sc_ptr(field)))
+}
+
+/// The effective boolean setting (wrong types are unset).
+pub fn effective_bool(w: &Workload, c: &Container, field: &str) -> Option<(bool, Pointer)> {
+    effective_typed(w, c, field, Value::as_bool)
+}
+
+/// The effective integer setting (wrong types are unset).
+pub fn effective_i64(w: &Workload, c: &Container, field: &str) -> Option<(i64, Pointer)> {
+    effective_typed(w, c, field, Value::as_i64)
+}
+
+/// The effective `<field>.type` of a profile (seccompProfile, appArmorProfile).
+pub fn effective_profile_type<'a>(
+    w: &Workload<'a>,
+    c: &Container<'a>,
+    field: &str,
+) -> Option<(&'a str, Pointer)> {
+    if let Some(t) = c
+        .sc(field)
+        .and_then(|p| p.get("type"))
+        .and_then(Value::as_str)
+    {
+        return Some((t, c.sc_ptr(field).join("type")));
+    }
+    w.pod_sc(field)
+        .and_then(|p| p.get("type"))
+        .and_then(Value::as_str)
+        .map(|t| (t, w.pod_sc_ptr(field).join("type")))
+}
+
 /// Where a finding about a missing container security setting should point: the container's
 /// `securityContext` if it has one, else the container.
 pub fn sc_or_container(c: &Container) -> Pointer {
@@ -29,22 +88,311 @@ pub fn sc_or_container(c: &Container) -> Pointer {
     }
 }
 
+/// The pointer of `field` of `parent` (at `parent_ptr`) when present, else `parent_ptr`: where a
+/// finding about a wrong or missing field points.
+pub fn field_or_parent(parent: &Value, parent_ptr: &Pointer, field: &str) -> Pointer {
+    if parent.get(field).is_some() {
+        parent_ptr.join(field)
+    } else {
+        parent_ptr.clone()
+    }
+}
+
 /// True when `v` is the JSON boolean `true`.
 pub fn is_true(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Bool(true)))
 }
 
-pub const NSA_POD_SECURITY: Control = Control::Nsa {
-    section: "Kubernetes Pod security: non-root containers and immutable file systems",
+/// True when `v` is the JSON boolean `false`.
+pub fn is_false(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(false)))
+}
+
+/// True for a Windows pod (`spec.os.name: windows`): Linux-only settings do not apply.
+pub fn is_windows(w: &Workload) -> bool {
+    w.get("os")
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        == Some("windows")
+}
+
+/// The items of an array field with their pointers (nothing when absent or not an array).
+pub fn items<'a>(
+    parent: &'a Value,
+    parent_ptr: &Pointer,
+    field: &str,
+) -> impl Iterator<Item = (Pointer, &'a Value)> {
+    let base = parent_ptr.join(field);
+    parent
+        .get(field)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(move |(i, v)| (base.join(i), v))
+}
+
+/// A non-empty string value.
+pub fn non_empty_str(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+}
+
+/// The parts of an image reference that matter to checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageRef<'a> {
+    /// The tag, if any (`None` for `app` and `registry:5000/app`).
+    pub tag: Option<&'a str>,
+    /// The digest (`sha256:...`), if any.
+    pub digest: Option<&'a str>,
+}
+
+impl ImageRef<'_> {
+    /// The tag the runtime resolves: none means `latest`.
+    pub fn is_latest(&self) -> bool {
+        self.digest.is_none() && matches!(self.tag, None | Some("latest"))
+    }
+}
+
+/// Splits an image reference into tag and digest. A colon in the registry part (`host:5000/app`)
+/// is a port, not a tag.
+pub fn parse_image(image: &str) -> ImageRef<'_> {
+    let image = image.trim();
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d).filter(|d| !d.is_empty())),
+        None => (image, None),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let tag = last
+        .split_once(':')
+        .map(|(_, t)| t)
+        .filter(|t| !t.is_empty());
+    ImageRef { tag, digest }
+}
+
+/// Words that make an environment variable or ConfigMap key look like it holds a credential.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "SECRET_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "AUTH_KEY",
+    "CLIENT_KEY",
+    "ENCRYPTION_KEY",
+    "SIGNING_KEY",
+];
+
+/// Suffixes of names that refer to a credential without holding it (a file, a name, an id, a URL,
+/// a setting).
+const REFERENCE_SUFFIXES: &[&str] = &[
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_REF",
+    "_ID",
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HEADER",
+    "_TYPE",
+    "_TTL",
+    "_TIMEOUT",
+    "_EXPIRY",
+    "_EXPIRATION",
+    "_LENGTH",
+    "_SIZE",
+    "_ENABLED",
+    "_DISABLED",
+    "_MODE",
+    "_LOCATION",
+];
+
+/// True when a name (`DB_PASSWORD`, `api-key`, `stripe.secretKey`) looks like it holds a credential.
+pub fn looks_like_credential(name: &str) -> bool {
+    // Normalise: camelCase boundaries, dashes and dots become underscores; upper case.
+    let mut n = String::with_capacity(name.len() + 8);
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if ch.is_ascii_uppercase() && prev_lower {
+            n.push('_');
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        n.push(match ch {
+            '-' | '.' | ' ' => '_',
+            c => c.to_ascii_uppercase(),
+        });
+    }
+    if REFERENCE_SUFFIXES.iter().any(|s| n.ends_with(s)) {
+        return false;
+    }
+    CREDENTIAL_WORDS.iter().any(|w| n.contains(w))
+        || n == "PASS"
+        || n.ends_with("_PASS")
+        || n.ends_with("_PWD")
+}
+
+/// A `$(VAR)` reference to another variable, which Kubernetes expands: not a literal credential.
+pub fn is_var_reference(v: &str) -> bool {
+    let v = v.trim();
+    v.starts_with("$(") && v.ends_with(')') && !v[2..v.len() - 1].contains(['(', ')'])
+}
+
+// Framework controls shared by several checks.
+
+/// A CIS Kubernetes Benchmark v1.10 recommendation.
+pub const fn cis(id: &'static str) -> Control {
+    Control::Cis {
+        version: "1.10",
+        id,
+    }
+}
+
+/// A Pod Security Standards baseline control.
+pub const fn pss_baseline(control: &'static str) -> Control {
+    Control::Pss {
+        level: "baseline",
+        control,
+    }
+}
+
+/// A Pod Security Standards restricted control.
+pub const fn pss_restricted(control: &'static str) -> Control {
+    Control::Pss {
+        level: "restricted",
+        control,
+    }
+}
+
+pub const NSA_NON_ROOT: Control = Control::Nsa {
+    section: "Kubernetes Pod security: \"Non-root\" containers and \"rootless\" container engines",
+};
+pub const NSA_IMMUTABLE_FS: Control = Control::Nsa {
+    section: "Kubernetes Pod security: Immutable container file systems",
 };
 pub const NSA_PRIVILEGES: Control = Control::Nsa {
     section:
         "Kubernetes Pod security: pod security enforcement (privileged containers, host namespaces)",
 };
-pub const NIST_RUNTIME: Control = Control::Nist80190 {
-    section: "4.4.3 Unbounded network access / 4.4 container runtime countermeasures",
+pub const NSA_HARDENING: Control = Control::Nsa {
+    section: "Kubernetes Pod security: Hardening container environments",
 };
+pub const NSA_SA_TOKENS: Control = Control::Nsa {
+    section: "Kubernetes Pod security: Protecting Pod service account tokens",
+};
+pub const NSA_NAMESPACES: Control = Control::Nsa {
+    section: "Network separation and hardening: Namespaces",
+};
+pub const NSA_RESOURCE_POLICIES: Control = Control::Nsa {
+    section: "Network separation and hardening: Resource policies",
+};
+pub const NSA_SECRETS: Control = Control::Nsa {
+    section: "Network separation and hardening: Secrets",
+};
+pub const NSA_ENCRYPTION: Control = Control::Nsa {
+    section: "Network separation and hardening: Encryption",
+};
+pub const NSA_NETWORK: Control = Control::Nsa {
+    section: "Network separation and hardening",
+};
+pub const NSA_AUTHZ: Control = Control::Nsa {
+    section: "Authentication and authorization",
+};
+
+pub const NIST_RUNTIME_CONFIG: Control = Control::Nist80190 {
+    section: "4.4.3 Insecure container runtime configurations",
+};
+pub const NIST_APP_VULNS: Control = Control::Nist80190 {
+    section: "4.4.4 App vulnerabilities",
+};
+pub const NIST_HOST_FS: Control = Control::Nist80190 {
+    section: "4.5.5 Host file system tampering",
+};
+pub const NIST_STALE_IMAGES: Control = Control::Nist80190 {
+    section: "4.2.2 Stale images in registries",
+};
+
 pub const MITRE_ESCAPE: Control = Control::MitreAttack {
     id: "T1611",
     name: "Escape to Host",
 };
+pub const MITRE_DOS: Control = Control::MitreAttack {
+    id: "T1499",
+    name: "Endpoint Denial of Service",
+};
+pub const MITRE_CREDS_IN_FILES: Control = Control::MitreAttack {
+    id: "T1552.001",
+    name: "Credentials In Files",
+};
+pub const MITRE_STEAL_TOKEN: Control = Control::MitreAttack {
+    id: "T1528",
+    name: "Steal Application Access Token",
+};
+pub const MITRE_PUBLIC_APP: Control = Control::MitreAttack {
+    id: "T1190",
+    name: "Exploit Public-Facing Application",
+};
+pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
+    id: "T1525",
+    name: "Implant Internal Image",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_refs() {
+        let p = parse_image;
+        assert_eq!(p("nginx").tag, None);
+        assert_eq!(p("nginx:1.27").tag, Some("1.27"));
+        assert_eq!(p("registry:5000/app").tag, None);
+        assert_eq!(p("registry:5000/app:2").tag, Some("2"));
+        assert_eq!(p("app@sha256:abc").digest, Some("sha256:abc"));
+        assert_eq!(p("app@sha256:abc").tag, None);
+        assert!(!p("app@sha256:abc").is_latest());
+        assert!(p("app:latest").is_latest());
+        assert!(p("app:").is_latest());
+        assert!(p("host:5000/team/app").is_latest());
+        assert!(!p("host:5000/team/app:v1@sha256:abc").is_latest());
+    }
+
+    #[test]
+    fn credential_names() {
+        for yes in [
+            "DB_PASSWORD",
+            "password",
+            "apiKey",
+            "API_KEY",
+            "stripe.secretKey",
+            "GITHUB_TOKEN",
+            "client-secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "REDIS_PASS",
+            "private_key",
+        ] {
+            assert!(looks_like_credential(yes), "{yes}");
+        }
+        for no in [
+            "PWD",
+            "DB_PASSWORD_FILE",
+            "TOKEN_URL",
+            "SECRET_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "LOG_LEVEL",
+            "TOKEN_TTL",
+            "PASSAGE",
+            "KEYCLOAK_REALM",
+        ] {
+            assert!(!looks_like_credential(no), "{no}");
+        }
+        assert!(is_var_reference("$(DB_PASSWORD)"));
+        assert!(!is_var_reference("hunter2"));
+    }
+}

@@ -21,6 +21,7 @@ pub static CHECK: Check = Check {
                 id: "5.2.3",
             },
             common::NSA_PRIVILEGES,
+            common::NIST_RUNTIME_CONFIG,
             common::MITRE_ESCAPE,
         ],
         rationale: "With `hostPID: true` the containers see every process on the node, can read \
@@ -28,17 +29,7 @@ pub static CHECK: Check = Check {
             step of container escapes.",
         remediation: "Remove `hostPID: true` from the pod spec. Debugging tools that need it \
             should run as short-lived, separately authorised pods.",
-        kinds: &[
-            "Pod",
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "Job",
-            "CronJob",
-            "ReplicaSet",
-            "ReplicationController",
-            "PodTemplate",
-        ],
+        kinds: common::POD_KINDS,
         example_fail: "spec:\n  hostPID: true\n",
         example_pass: "spec:\n  hostPID: false\n",
     },

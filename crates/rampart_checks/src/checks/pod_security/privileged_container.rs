@@ -24,9 +24,7 @@ pub static CHECK: Check = Check {
                 id: "5.2.2",
             },
             common::NSA_PRIVILEGES,
-            Control::Nist80190 {
-                section: "4.4.3 Unbounded container privileges",
-            },
+            common::NIST_RUNTIME_CONFIG,
             common::MITRE_ESCAPE,
         ],
         rationale: "A privileged container gets all Linux capabilities, every host device and no \
@@ -35,7 +33,7 @@ pub static CHECK: Check = Check {
         remediation: "Remove `securityContext.privileged: true`. Grant only the specific capabilities \
             the process needs under `securityContext.capabilities.add`, or move the work to a \
             node-level agent outside Kubernetes.",
-        kinds: &["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController", "PodTemplate"],
+        kinds: common::POD_KINDS,
         example_fail: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    privileged: true\n",
         example_pass: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    privileged: false\n",
     },

@@ -1,0 +1,42 @@
+//! `image-not-pinned-by-digest`: a container image is referenced by a mutable tag, not a digest.
+
+use rampart_model::{Category, Meta, Severity};
+
+use crate::checks::common;
+use crate::{Check, Ctx, Emitter};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "image-not-pinned-by-digest",
+        title: "Image is not pinned by digest",
+        severity: Severity::Low,
+        category: Category::Images,
+        controls: &[common::NIST_STALE_IMAGES, common::MITRE_IMPLANT_IMAGE],
+        rationale: "Tags are mutable: the image behind `app:1.4.2` can be replaced by anyone who \
+            can push to the repository, or by a compromised registry, and the cluster runs the new \
+            content on the next pull without any change to the manifest. A digest names exactly \
+            one image content, so what was reviewed and scanned is what runs.",
+        remediation: "Append the image digest to the reference, e.g. \
+            `app:1.4.2@sha256:<digest>` (`crane digest` or `docker buildx imagetools inspect` \
+            print it), and let a bot such as Renovate keep it current.",
+        kinds: common::POD_KINDS,
+        example_fail: "containers:\n- name: app\n  image: app:1.4.2\n",
+        example_pass: "containers:\n- name: app\n  image: app:1.4.2@sha256:3f1b5c0d2a4e6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    for c in &w.containers {
+        let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
+            continue;
+        };
+        if common::parse_image(image).digest.is_none() {
+            out.emit(
+                c.ptr.join("image"),
+                format!("{} uses image {image}, not pinned by digest", c.label()),
+            );
+        }
+    }
+}

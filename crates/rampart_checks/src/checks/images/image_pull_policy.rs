@@ -1,0 +1,67 @@
+//! `image-pull-policy`: a container uses a mutable image tag without `imagePullPolicy: Always`.
+//!
+//! When the field is absent Kubernetes defaults it to `Always` for `:latest` or untagged images and
+//! to `IfNotPresent` otherwise; the check applies that default. An image pinned by digest is
+//! immutable, so any policy is fine for it.
+
+use rampart_model::{Category, Meta, Severity};
+use serde_json::Value;
+
+use crate::checks::common;
+use crate::{Check, Ctx, Emitter};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "image-pull-policy",
+        title: "Mutable image tag without imagePullPolicy: Always",
+        severity: Severity::Low,
+        category: Category::Images,
+        controls: &[common::NIST_STALE_IMAGES],
+        rationale: "With a mutable tag and `IfNotPresent` (or `Never`), each node runs whatever \
+            image it cached under that tag: nodes drift apart, a fixed image pushed under the same \
+            tag is not picked up, and a pod may start from an image cached for another pod \
+            without its own registry credentials being checked.",
+        remediation:
+            "Pin the image by digest (preferred; then the pull policy does not matter), or \
+            set `imagePullPolicy: Always` so every start resolves the tag against the registry.",
+        kinds: common::POD_KINDS,
+        example_fail:
+            "containers:\n- name: app\n  image: app:1.4.2\n  imagePullPolicy: IfNotPresent\n",
+        example_pass: "containers:\n- name: app\n  image: app:1.4.2\n  imagePullPolicy: Always\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    for c in &w.containers {
+        let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
+            continue;
+        };
+        let r = common::parse_image(image);
+        if r.digest.is_some() {
+            continue;
+        }
+        let explicit = c.value.get("imagePullPolicy").and_then(Value::as_str);
+        let default = if r.is_latest() {
+            "Always"
+        } else {
+            "IfNotPresent"
+        };
+        let policy = explicit.unwrap_or(default);
+        if policy == "Always" {
+            continue;
+        }
+        let (ptr, how) = match explicit {
+            Some(_) => (c.ptr.join("imagePullPolicy"), ""),
+            None => (c.ptr.clone(), " (the default)"),
+        };
+        out.emit(
+            ptr,
+            format!(
+                "{} pulls the mutable image {image} with imagePullPolicy {policy}{how}",
+                c.label()
+            ),
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! `seccomp-profile-missing`: a container runs without a seccomp profile.
+//!
+//! A container passes when its effective `seccompProfile.type` (container level, else pod level)
+//! is `RuntimeDefault` or `Localhost`. An explicit `Unconfined` is reported by
+//! `seccomp-unconfined`. The deprecated seccomp annotations are not counted: current Kubernetes
+//! releases ignore them. Not checked on Windows pods.
+
+use rampart_model::{Category, Meta, Severity};
+
+use crate::checks::common;
+use crate::{Check, Ctx, Emitter};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "seccomp-profile-missing",
+        title: "Container has no seccomp profile",
+        severity: Severity::Low,
+        category: Category::PodSecurity,
+        controls: &[
+            common::pss_restricted("Seccomp"),
+            common::cis("5.7.2"),
+            common::NSA_HARDENING,
+            common::NIST_RUNTIME_CONFIG,
+        ],
+        rationale: "Unless the kubelet runs with `--seccomp-default`, a container without a \
+            seccomp profile runs Unconfined: every system call of the kernel is reachable, \
+            including those most kernel privilege escalations and container escapes rely on. The \
+            runtime's default profile blocks them at no cost for almost every application.",
+        remediation: "Set `securityContext.seccompProfile.type: RuntimeDefault` in the pod spec \
+            (it applies to every container), or a `Localhost` profile tailored to the application.",
+        kinds: common::POD_KINDS,
+        example_fail: "spec:\n  containers:\n  - name: app\n    image: app:1.0\n",
+        example_pass: "spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: app:1.0\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    if common::is_windows(w) {
+        return;
+    }
+    for c in &w.containers {
+        match common::effective_profile_type(w, c, "seccompProfile") {
+            Some(("RuntimeDefault" | "Localhost" | "Unconfined", _)) => {}
+            Some((other, ptr)) => out.emit(
+                ptr,
+                format!(
+                    "{} has an unknown seccomp profile type {other:?}",
+                    c.label()
+                ),
+            ),
+            None => out.emit(
+                common::sc_or_container(c),
+                format!(
+                    "{} has no seccomp profile (set seccompProfile.type: RuntimeDefault)",
+                    c.label()
+                ),
+            ),
+        }
+    }
+}

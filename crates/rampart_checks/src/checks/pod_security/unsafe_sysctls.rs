@@ -1,0 +1,66 @@
+//! `unsafe-sysctls`: the pod sets a sysctl outside the Pod Security Standards' safe set.
+//!
+//! The safe set is the namespaced sysctls that the baseline policy allows up to Kubernetes 1.32.
+
+use rampart_model::{Category, Meta, Severity};
+use serde_json::Value;
+
+use crate::checks::common;
+use crate::{Check, Ctx, Emitter};
+
+const SAFE: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+];
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "unsafe-sysctls",
+        title: "Pod sets an unsafe sysctl",
+        severity: Severity::Medium,
+        category: Category::PodSecurity,
+        controls: &[
+            common::pss_baseline("Sysctls"),
+            common::NIST_RUNTIME_CONFIG,
+        ],
+        rationale: "Sysctls outside the safe set are either not isolated per pod, so they change \
+            the kernel behaviour for every workload on the node, or can exhaust node resources \
+            (e.g. `kernel.msgmax`, `net.core.somaxconn`, `vm.*`). The kubelet refuses them unless \
+            explicitly allowed, and allowing them lets one pod degrade its neighbours.",
+        remediation: "Remove the sysctl from `spec.securityContext.sysctls`, or tune it on the \
+            node for dedicated node pools. Only the safe sysctls (e.g. \
+            `net.ipv4.ip_local_port_range`, `net.ipv4.tcp_syncookies`) belong in pod specs.",
+        kinds: common::POD_KINDS,
+        example_fail: "securityContext:\n  sysctls:\n  - name: kernel.msgmax\n    value: \"65536\"\n",
+        example_pass: "securityContext:\n  sysctls:\n  - name: net.ipv4.ip_local_port_range\n    value: \"1024 65535\"\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    let Some(sc) = w.get("securityContext") else {
+        return;
+    };
+    for (ptr, s) in common::items(sc, &w.ptr("securityContext"), "sysctls") {
+        let Some(name) = s.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !SAFE.contains(&name) {
+            out.emit(
+                ptr.join("name"),
+                format!("the pod sets sysctl {name}, which is not in the safe set"),
+            );
+        }
+    }
+}

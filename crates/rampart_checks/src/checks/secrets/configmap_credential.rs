@@ -1,0 +1,52 @@
+//! `configmap-credential`: a ConfigMap key that looks like a credential has a value.
+//!
+//! Keys are matched like environment variable names in `env-literal-credential` (PASSWORD, SECRET,
+//! TOKEN, API_KEY ...; `*_FILE`, `*_NAME`, `*_URL` and similar references are ignored).
+
+use rampart_model::{Category, Meta, Pointer, Severity};
+use serde_json::Value;
+
+use crate::checks::common;
+use crate::{Check, Ctx, Emitter};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "configmap-credential",
+        title: "Credential stored in a ConfigMap",
+        severity: Severity::Medium,
+        category: Category::Secrets,
+        controls: &[common::NSA_SECRETS, common::MITRE_CREDS_IN_FILES],
+        rationale: "ConfigMaps are meant for non-confidential configuration: RBAC commonly grants \
+            read access to them widely, they are never encrypted at rest, and tools print them \
+            freely. A password or token in a ConfigMap is exposed to everyone who can read \
+            configuration, and it is committed with the manifest.",
+        remediation: "Move the value into a Secret (ideally from an external secret manager), \
+            mount it as a file, and keep only the file path in the ConfigMap. Rotate the exposed \
+            credential.",
+        kinds: &["ConfigMap"],
+        example_fail: "kind: ConfigMap\ndata:\n  API_TOKEN: 3f9a1c\n",
+        example_pass: "kind: ConfigMap\ndata:\n  API_TOKEN_FILE: /var/run/secrets/api/token\n",
+    },
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    if ctx.kind() != "ConfigMap" {
+        return;
+    }
+    let Some(Value::Object(map)) = ctx.raw().get("data") else {
+        return;
+    };
+    let name = &ctx.res.id.name;
+    for (key, v) in map {
+        let Some(value) = common::non_empty_str(Some(v)) else {
+            continue;
+        };
+        if common::looks_like_credential(key) && !common::is_var_reference(value) {
+            out.emit(
+                Pointer::root().join_all(["data", key.as_str()]),
+                format!("ConfigMap \"{name}\" stores a credential-like value under key {key}"),
+            );
+        }
+    }
+}
