@@ -34,6 +34,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Transparent huge pages make every fresh heap page cost a 2 MiB zeroing; for a scanner that
+    // allocates and frees per file, that was a fifth of the run time and a fifth of peak memory.
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(a) => commands::scan::run(a),

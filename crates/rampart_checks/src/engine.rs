@@ -1,6 +1,8 @@
 //! Selects checks and runs them over objects.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rampart_model::{Category, Finding, FindingStatus, Framework, Resource, Severity};
 
@@ -113,6 +115,7 @@ impl Engine {
         let ignores = suppress::annotation_ignores(res);
         let mut out = Vec::new();
         let mut em = Emitter::default();
+        let mut object: Option<Arc<rampart_model::ObjectRef>> = None;
         for check in &self.selection.checks {
             (check.run)(&ctx, &mut em);
             if em.items.is_empty() {
@@ -132,11 +135,14 @@ impl Engine {
                     reason: ig.reason.clone(),
                 })
                 .unwrap_or_default();
+            let object = object
+                .get_or_insert_with(|| Arc::new(res.id.clone()))
+                .clone();
             for (pointer, message) in em.items.drain(..) {
                 out.push(Finding {
-                    check: check.meta.id.to_string(),
+                    check: Cow::Borrowed(check.meta.id),
                     severity,
-                    object: res.id.clone(),
+                    object: object.clone(),
                     pointer,
                     location: None,
                     message,

@@ -45,7 +45,7 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
     for r in &parsed.resources {
         for f in engine.run(r) {
             let line = r.locate(f.pointer.as_str()).map(|p| p.line).unwrap_or(0);
-            out.insert((f.check, line));
+            out.insert((f.check.into_owned(), line));
         }
     }
     out

@@ -1,7 +1,9 @@
 //! Findings: one shape for every source (files, cluster, snapshot, admission).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +12,8 @@ use crate::{ObjectRef, Pointer, Pos, Severity};
 /// A resolved place in a file.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
-    pub path: PathBuf,
+    /// Shared by every finding in the same file.
+    pub path: Arc<Path>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column, in characters.
@@ -37,9 +40,10 @@ pub enum FindingStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Finding {
     /// The check id.
-    pub check: String,
+    pub check: Cow<'static, str>,
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// Shared by every finding on the same object.
+    pub object: Arc<ObjectRef>,
     /// The field the finding is about.
     pub pointer: Pointer,
     /// Where that field is, for objects read from files.

@@ -23,8 +23,8 @@ pub fn render(report: &Report) -> String {
     // Checks that ran, in report order, then any check that reported without being listed.
     let mut ids: Vec<&str> = report.rules.iter().map(|m| m.id).collect();
     for f in &report.findings {
-        if !ids.contains(&f.check.as_str()) {
-            ids.push(f.check.as_str());
+        if !ids.contains(&f.check.as_ref()) {
+            ids.push(f.check.as_ref());
         }
     }
 
@@ -102,7 +102,7 @@ fn case(f: &Finding) -> TestCase {
         FindingStatus::Open => failure(f, text),
     };
     let mut tc = TestCase::new(format!("{} {}", f.object.display_name(), f.pointer), status);
-    tc.set_classname(f.check.as_str());
+    tc.set_classname(f.check.as_ref());
     tc
 }
 

@@ -1,6 +1,6 @@
 //! Reporters. Only reporters print: each format is one file over one [`Report`].
 
-mod json;
+pub mod json;
 pub mod junit;
 pub mod sarif;
 mod table;
@@ -11,6 +11,25 @@ use rampart_model::{Finding, InputError, Meta, Severity};
 use serde::Serialize;
 
 pub use json::render as json;
+
+/// The output formats of a scan report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+}
+
+/// Writes `report` in `format` to `w`. JSON and SARIF stream; the others are small.
+pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, w),
+        Format::Sarif => sarif::write(report, w),
+        Format::Table => w.write_all(table(report).as_bytes()),
+        Format::Junit => w.write_all(junit::render(report).as_bytes()),
+    }
+}
 pub use table::render as table;
 
 /// The version of the JSON report schema (`schemas/report.schema.json`).
@@ -72,16 +91,21 @@ impl Report {
         fail_on: Severity,
         baselined: usize,
     ) -> Self {
+        // Files arrive in order, so paths mostly compare as the same `Arc` (cheap); otherwise
+        // compare them component-wise as `Path` does.
         findings.sort_by(|a, b| {
-            let ka = (
-                a.location.as_ref().map(|l| (&l.path, l.line, l.column)),
-                &a.object,
-            );
-            let kb = (
-                b.location.as_ref().map(|l| (&l.path, l.line, l.column)),
-                &b.object,
-            );
-            ka.cmp(&kb).then_with(|| a.check.cmp(&b.check))
+            let by_path = match (&a.location, &b.location) {
+                (Some(x), Some(y)) if std::sync::Arc::ptr_eq(&x.path, &y.path) => {
+                    std::cmp::Ordering::Equal
+                }
+                (Some(x), Some(y)) => x.path.cmp(&y.path),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            };
+            let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
+            by_path
+                .then_with(|| pos(a).cmp(&pos(b)))
+                .then_with(|| a.object.cmp(&b.object))
+                .then_with(|| a.check.cmp(&b.check))
         });
         errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let mut summary = Summary {

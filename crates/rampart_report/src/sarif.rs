@@ -29,11 +29,81 @@ const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Renders the report as a SARIF 2.1.0 log (pretty-printed JSON, with a trailing newline).
 pub fn render(report: &Report) -> String {
-    let log = build(report);
-    let mut s = serde_json::to_string_pretty(&log)
-        .unwrap_or_else(|e| format!("{{\"error\": {}}}", Value::from(e.to_string())));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    if let Err(e) = write(report, &mut out) {
+        return format!("{{\"error\": {}}}\n", Value::from(e.to_string()));
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the SARIF log to `w`. Results are built and written one at a time, so memory does not
+/// grow with a second copy of every finding.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let log = serde_json::to_value(build(report)).map_err(std::io::Error::other)?;
+    let lazy = LazyLog { log, report };
+    serde_json::to_writer_pretty(&mut *w, &lazy).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// The log built without results, plus the report to build each result from while serializing.
+struct LazyLog<'a> {
+    log: Value,
+    report: &'a Report,
+}
+
+struct LazyRun<'a> {
+    run: &'a serde_json::Map<String, Value>,
+    report: &'a Report,
+}
+
+struct LazyResults<'a>(&'a Report);
+
+impl serde::Serialize for LazyLog<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(top) = &self.log else {
+            return self.log.serialize(s);
+        };
+        let mut m = s.serialize_map(Some(top.len()))?;
+        for (k, v) in top {
+            match (k.as_str(), v) {
+                ("runs", Value::Array(runs)) => {
+                    let lazy: Vec<LazyRun> = runs
+                        .iter()
+                        .filter_map(Value::as_object)
+                        .map(|run| LazyRun {
+                            run,
+                            report: self.report,
+                        })
+                        .collect();
+                    m.serialize_entry(k, &lazy)?;
+                }
+                _ => m.serialize_entry(k, v)?,
+            }
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for LazyRun<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.run {
+            if k != "results" {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("results", &LazyResults(self.report))?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for LazyResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        s.collect_seq(report.findings.iter().map(|f| result(report, f)))
+    }
 }
 
 /// The SARIF level of a severity: critical and high are errors, medium a warning, the rest notes.
@@ -62,7 +132,6 @@ fn level_value(severity: Severity) -> Value {
 
 fn build(report: &Report) -> Sarif {
     let rules: Vec<ReportingDescriptor> = report.rules.iter().map(|m| rule(m)).collect();
-    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(report, f)).collect();
 
     let mut driver = ToolComponent::builder()
         .name(report.tool.name)
@@ -85,7 +154,7 @@ fn build(report: &Report) -> Sarif {
     let mut run = Run::builder().tool(Tool::from(driver)).build();
     run.column_kind = Some(json!("unicodeCodePoints"));
     run.invocations = Some(vec![invocation]);
-    run.results = Some(results);
+    // Results are written lazily by `write`.
 
     let mut log = Sarif::builder().version(json!("2.1.0")).build();
     log.schema = Some(SCHEMA_URI.to_string());
@@ -239,7 +308,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
     let mut r = SarifResult::builder()
         .message(Message::builder().text(f.message.as_str()).build())
         .build();
-    r.rule_id = Some(f.check.clone());
+    r.rule_id = Some(f.check.to_string());
     r.rule_index = report
         .rules
         .iter()

@@ -2,6 +2,7 @@
 //! official OASIS schema, JSON against `schemas/report.schema.json`), and JUnit read back.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rampart_model::{
     Category, Control, Finding, FindingStatus, InputError, Location, Meta, ObjectRef, Pointer, Pos,
@@ -82,7 +83,7 @@ fn obj(api: &str, kind: &str, ns: Option<&str>, name: &str) -> ObjectRef {
 
 fn loc(path: &str, line: u32, column: u32, snippet: &str) -> Option<Location> {
     Some(Location {
-        path: PathBuf::from(path),
+        path: PathBuf::from(path).into(),
         line,
         column,
         snippet: Some(snippet.into()),
@@ -100,7 +101,7 @@ fn finding(
     Finding {
         check: meta.id.into(),
         severity: meta.severity,
-        object,
+        object: Arc::new(object),
         pointer: Pointer::from_raw(pointer),
         location,
         message: message.into(),
@@ -444,9 +445,9 @@ fn sarif_content() {
     let results = run["results"].as_array().expect("results");
     assert_eq!(results.len(), report.findings.len());
     for (r, f) in results.iter().zip(&report.findings) {
-        assert_eq!(r["ruleId"], f.check.as_str());
+        assert_eq!(r["ruleId"], f.check.as_ref() as &str);
         let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
-        assert_eq!(rules[index]["id"], f.check.as_str());
+        assert_eq!(rules[index]["id"], f.check.as_ref() as &str);
         assert_eq!(
             r["partialFingerprints"]["rampartFingerprint/v1"],
             f.fingerprint()
@@ -625,9 +626,9 @@ fn odd_input_never_panics() {
     let weird = "multi\nline \u{1b}[31mred\u{1b}[0m \u{0}nul\r\n\t<&>\"'";
     let findings = vec![
         Finding {
-            check: String::new(),
+            check: String::new().into(),
             severity: Severity::Info,
-            object: ObjectRef::default(),
+            object: ObjectRef::default().into(),
             pointer: Pointer::root(),
             location: None,
             message: String::new(),
@@ -637,12 +638,12 @@ fn odd_input_never_panics() {
             },
         },
         Finding {
-            check: "x".repeat(300),
+            check: "x".repeat(300).into(),
             severity: Severity::Medium,
-            object: obj(weird, weird, Some(weird), weird),
+            object: obj(weird, weird, Some(weird), weird).into(),
             pointer: Pointer::from_raw("/a~1b/~0c/ü"),
             location: Some(Location {
-                path: PathBuf::from("dir with spaces/ü:x%.yaml"),
+                path: PathBuf::from("dir with spaces/ü:x%.yaml").into(),
                 line: u32::MAX,
                 column: 0,
                 snippet: Some(weird.into()),
@@ -656,7 +657,7 @@ fn odd_input_never_panics() {
         Finding {
             check: "root".into(),
             severity: Severity::Low,
-            object: ObjectRef::default(),
+            object: ObjectRef::default().into(),
             pointer: Pointer::root(),
             location: None,
             message: "whole object".into(),

@@ -92,11 +92,9 @@ pub fn read_input(input: &Input) -> Result<Arc<str>, LoadError> {
             });
         }
     };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_owned)
-        .unwrap_or(text);
-    Ok(Arc::from(text))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Lone carriage returns are line breaks to YAML: make them `\n` so shown lines match.
+    Ok(Arc::from(yaml::normalize_breaks(text).as_ref()))
 }
 
 /// Parses YAML or JSON text holding Kubernetes objects. `kind: List` (and `*List` kinds with
@@ -104,8 +102,18 @@ pub fn read_input(input: &Input) -> Result<Arc<str>, LoadError> {
 pub fn parse_str(path: &Path, text: &str) -> Parsed {
     let stream = yaml::parse_stream(text);
     let mut out = Parsed::default();
+    let mut lines = None;
     for e in stream.errors {
-        out.errors.push(LoadError::at(path, e.pos, e.message));
+        let mut message = e.message;
+        // Say why when the line is a Helm or Go template rather than YAML.
+        let lines = lines.get_or_insert_with(|| Lines::new(text));
+        if lines.line(e.pos.line).is_some_and(|l| l.contains("{{")) {
+            message.push_str(
+                "; this looks like a Helm or Go template: render it first \
+                 (`helm template CHART | rampart scan -`)",
+            );
+        }
+        out.errors.push(LoadError::at(path, e.pos, message));
     }
     for (doc_index, doc) in stream.docs.into_iter().enumerate() {
         let origin = Origin::File {
@@ -127,8 +135,9 @@ pub fn parse_str(path: &Path, text: &str) -> Parsed {
                 continue;
             }
         }
-        if let Err(msg) = check_identity(&doc.value) {
-            out.errors.push(LoadError::at(path, doc.start, msg));
+        if let Err((msg, field)) = check_identity(&doc.value) {
+            let pos = field.map_or(doc.start, |f| doc.positions.locate(&doc.value, f));
+            out.errors.push(LoadError::at(path, pos, msg));
             continue;
         }
         let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -172,8 +181,9 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
             ));
             continue;
         }
-        if let Err(msg) = check_identity(&item) {
-            out.errors.push(LoadError::at(path, tree.pos, msg));
+        if let Err((msg, field)) = check_identity(&item) {
+            let pos = field.map_or(tree.pos, |f| tree.locate(&item, f));
+            out.errors.push(LoadError::at(path, pos, msg));
             continue;
         }
         let mut r = Resource::new(
@@ -189,30 +199,39 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
     }
 }
 
-/// Checks that an object names its kind and apiVersion as strings.
-fn check_identity(v: &Value) -> Result<(), String> {
-    for field in ["apiVersion", "kind"] {
+/// Checks that an object names its kind and apiVersion as strings. On error: the message, and
+/// the pointer of the offending field when it exists (else the object is pointed at).
+fn check_identity(v: &Value) -> Result<(), (String, Option<&'static str>)> {
+    for (field, ptr) in [("apiVersion", "/apiVersion"), ("kind", "/kind")] {
         match v.get(field) {
             Some(Value::String(s)) if !s.is_empty() => {}
-            Some(Value::String(_)) => return Err(format!("`{field}` is empty")),
+            Some(Value::String(_)) => {
+                return Err((
+                    format!("`{field}` is empty; expected a string such as `v1`/`Pod`"),
+                    Some(ptr),
+                ))
+            }
             Some(other) => {
-                return Err(format!(
-                    "`{field}` must be a string, found {}",
-                    type_name(other)
+                return Err((
+                    format!("`{field}` must be a string, found {}", type_name(other)),
+                    Some(ptr),
                 ))
             }
             None => {
-                return Err(format!(
+                return Err((
+                    format!(
                     "not a Kubernetes object: `{field}` is missing (expected apiVersion and kind)"
+                ),
+                    None,
                 ))
             }
         }
     }
     match v.get("metadata") {
         None | Some(Value::Object(_)) => Ok(()),
-        Some(other) => Err(format!(
-            "`metadata` must be a mapping, found {}",
-            type_name(other)
+        Some(other) => Err((
+            format!("`metadata` must be a mapping, found {}", type_name(other)),
+            Some("/metadata"),
         )),
     }
 }
@@ -245,6 +264,50 @@ mod tests {
         );
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.errors[0].line, Some(10));
+    }
+
+    #[test]
+    fn wrong_identity_types_point_at_the_field() {
+        let text = "apiVersion: v1\nmetadata: {name: a}\nkind: 42\n---\napiVersion: v1\nkind: Pod\nmetadata: []\n";
+        let p = parse_str(Path::new("x.yaml"), text);
+        let lines: Vec<_> = p.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![Some(3), Some(7)], "{:?}", p.errors);
+    }
+
+    #[test]
+    fn unclosed_flow_collections_are_reported_at_the_bracket() {
+        let pod = "apiVersion: v1\nkind: Pod\n";
+        let text = format!("{pod}a: 1\n---\n{pod}b:\n  c: [\n    {{d: 1\n---\n{pod}e: 2\n");
+        let p = parse_str(Path::new("x.yaml"), &text);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.resources.len(), 2);
+        assert_eq!((p.errors[0].line, p.errors[0].column), (Some(8), Some(6)));
+        assert!(
+            p.errors[0].message.contains("never closed (expected `]`"),
+            "{}",
+            p.errors[0]
+        );
+    }
+
+    #[test]
+    fn templates_are_named_in_errors() {
+        let text = "{{- if .Values.x }}\napiVersion: v1\nkind: Pod\n{{- end }}\n";
+        let p = parse_str(Path::new("t.yaml"), text);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].line, Some(1));
+        assert!(p.errors[0].message.contains("Helm"), "{}", p.errors[0]);
+    }
+
+    #[test]
+    fn a_bare_equals_sign_is_a_string() {
+        // kube-prometheus CRDs: `enum: [..., =]` is valid YAML that PyYAML alone rejects.
+        let p = parse_str(
+            Path::new("x.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  op: =\n  ops:\n  - =\n  - '!='\n",
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.resources[0].raw["data"]["ops"][0], "=");
+        assert_eq!(p.resources[0].raw["data"]["op"], "=");
     }
 
     #[test]

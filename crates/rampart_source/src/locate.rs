@@ -29,6 +29,7 @@ pub fn locate_findings(res: &Resource, findings: &mut [Finding], lines: Option<&
     let Origin::File { path, .. } = &res.origin else {
         return;
     };
+    let path: std::sync::Arc<std::path::Path> = std::sync::Arc::from(path.as_path());
     for f in findings {
         if let Some(pos) = res.locate(f.pointer.as_str()) {
             f.location = Some(Location {

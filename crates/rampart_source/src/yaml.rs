@@ -45,28 +45,132 @@ pub struct Stream {
 
 /// Parses a whole multi-document stream. After a syntax error, reading resumes at the next line
 /// that starts a document (`---`), so one bad document does not hide the rest.
+///
+/// Flow collections (`[...]`, `{...}`) inside block YAML whose lines are indented less than YAML
+/// 1.2 requires (`args: [` ... `]` with the `]` under `args`, or tab-indented JSON nested in a
+/// block mapping) are accepted, as Kubernetes (go-yaml) accepts them: the offending lines are
+/// re-indented and parsed again, and columns are reported against the original text.
 pub fn parse_stream(text: &str) -> Stream {
     let mut out = Stream::default();
+    let mut text = normalize_breaks(text);
+    // Columns added at the start of a line (1-based, absolute) by a re-indentation.
+    let mut shifts: HashMap<u32, u32> = HashMap::new();
+    let mut fixes = 0usize;
     let mut offset_bytes = 0usize;
     let mut offset_lines = 0u32;
     loop {
         let chunk = &text[offset_bytes..];
-        match parse_chunk(chunk, offset_lines, &mut out) {
-            None => break,
-            Some(doc_line) => {
-                // Resume at the next `---` line after the start of the broken document.
-                match next_doc_start(chunk, doc_line) {
-                    Some((byte, line)) => {
-                        offset_bytes += byte;
-                        offset_lines += line;
-                    }
-                    None => break,
-                }
+        let Some(broken) = parse_chunk(chunk, offset_lines, &shifts, &mut out) else {
+            break;
+        };
+        if fixes < MAX_FLOW_FIXES {
+            if let Some(fix) = flow_indent_fix(chunk, &broken) {
+                fixes += 1;
+                // Forget what the broken document produced and parse it again, re-indented.
+                out.docs.truncate(broken.docs_before);
+                out.errors.truncate(broken.errors_before);
+                let mut fixed = String::with_capacity(text.len() + fix.added());
+                fixed.push_str(&text[..offset_bytes]);
+                fix.apply(chunk, offset_lines, &mut fixed, &mut shifts);
+                let doc_byte = line_start(chunk, broken.doc_line);
+                text = Cow::Owned(fixed);
+                offset_bytes += doc_byte;
+                offset_lines += broken.doc_line.saturating_sub(1);
+                continue;
             }
+        }
+        explain_error(chunk, offset_lines, &shifts, &broken, &mut out);
+        // Resume at the next `---` line after the start of the broken document.
+        match next_doc_start(chunk, broken.doc_line) {
+            Some((byte, line)) if byte > 0 => {
+                offset_bytes += byte;
+                offset_lines += line;
+            }
+            _ => break,
         }
     }
     out
 }
+
+/// Turns each lone carriage return (a line break to YAML, as to old Mac editors) into a line feed,
+/// so that counting `\n` gives the same line numbers as the YAML scanner. Same length, same bytes
+/// otherwise.
+pub fn normalize_breaks(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', bytes).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let fixed: String = text
+        .char_indices()
+        .map(|(i, c)| if c == '\r' && lone(i) { '\n' } else { c })
+        .collect();
+    Cow::Owned(fixed)
+}
+
+/// Makes the last error (the scanner's, for `broken`) say what was expected when the scanner's
+/// own words are obscure: an unclosed flow collection is reported at its opening bracket, tabs
+/// used as indentation say so.
+fn explain_error(
+    chunk: &str,
+    line_offset: u32,
+    shifts: &HashMap<u32, u32>,
+    broken: &Broken,
+    out: &mut Stream,
+) {
+    let Some(err) = out.errors.last_mut() else {
+        return;
+    };
+    if broken.info == "recursion limit exceeded" {
+        err.message = format!(
+            "invalid YAML: nesting deeper than the parser allows (recursion limit exceeded); \
+             at most {MAX_DEPTH} levels are read"
+        );
+        return;
+    }
+    if broken.info.starts_with("tabs disallowed") {
+        err.message
+            .push_str("; indent YAML with spaces (tabs are allowed only inside `[...]`/`{...}`)");
+        return;
+    }
+    let Some((line, col)) = broken
+        .open_spans
+        .iter()
+        .find_map(|&span| bracket_of(chunk, span))
+    else {
+        return;
+    };
+    // Closed within its document?
+    let from = line_start(chunk, line);
+    let doc_end = next_doc_start(&chunk[from..], 1).map_or(chunk.len(), |(b, _)| from + b);
+    let text = &chunk[from..doc_end];
+    let Some((byte, open)) = text.char_indices().nth(col as usize) else {
+        return;
+    };
+    if flow_close_line(&text[byte..]).is_some() {
+        return;
+    }
+    let (what, close) = if open == '[' {
+        ("flow sequence", ']')
+    } else {
+        ("flow mapping", '}')
+    };
+    let at = err.pos.line;
+    let abs = line + line_offset;
+    let shift = shifts.get(&abs).copied().unwrap_or(0);
+    err.pos = Pos {
+        line: abs,
+        col: col.saturating_sub(shift) + 1,
+    };
+    err.message = format!(
+        "invalid YAML: this {what} `{open}` is never closed (expected `{close}`; \
+         reading stopped at line {at}: {})",
+        broken.info
+    );
+}
+
+/// Most re-indentations of under-indented flow collections tried in one stream.
+const MAX_FLOW_FIXES: usize = 100;
 
 /// Finds the byte offset and 0-based line index of the first line after `after_line` (1-based,
 /// relative to `chunk`) that starts with `---`.
@@ -74,13 +178,182 @@ fn next_doc_start(chunk: &str, after_line: u32) -> Option<(usize, u32)> {
     let mut byte = 0usize;
     for (i, line) in chunk.split_inclusive('\n').enumerate() {
         let lineno = i as u32 + 1;
-        if lineno > after_line
-            && line.starts_with("---")
-            && line[3..].chars().next().is_none_or(|c| c.is_whitespace())
-        {
+        if lineno > after_line && is_doc_marker(line, "---") {
             return Some((byte, i as u32));
         }
         byte += line.len();
+    }
+    None
+}
+
+/// Whether `line` starts with the document marker `marker` (`---` or `...`).
+fn is_doc_marker(line: &str, marker: &str) -> bool {
+    line.starts_with(marker) && line[3..].chars().next().is_none_or(char::is_whitespace)
+}
+
+/// The byte offset where 1-based line `line` of `text` starts (the end of `text` if it has fewer
+/// lines).
+fn line_start(text: &str, line: u32) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .nth(line as usize - 2)
+        .map_or(text.len(), |i| i + 1)
+}
+
+/// Where and how a chunk's parse stopped at a syntax error.
+struct Broken {
+    /// The 1-based line (relative to the chunk) where the broken document starts.
+    doc_line: u32,
+    /// How many documents and errors there were when the broken document started.
+    docs_before: usize,
+    errors_before: usize,
+    /// The scanner's message, and its 1-based line relative to the chunk.
+    info: String,
+    error_line: u32,
+    /// The start spans of the collections open at the error, outermost first.
+    open_spans: Vec<RawSpan>,
+}
+
+/// Lines of a chunk to re-indent so the scanner accepts an under-indented flow collection.
+struct FlowFix {
+    /// (1-based line relative to the chunk, byte range of its leading white space, new width).
+    lines: Vec<(u32, std::ops::Range<usize>, usize)>,
+}
+
+impl FlowFix {
+    fn added(&self) -> usize {
+        self.lines
+            .iter()
+            .map(|(_, r, w)| w.saturating_sub(r.len()))
+            .sum()
+    }
+
+    /// Appends `chunk`, re-indented, to `out`, recording the columns added per absolute line.
+    fn apply(
+        &self,
+        chunk: &str,
+        line_offset: u32,
+        out: &mut String,
+        shifts: &mut HashMap<u32, u32>,
+    ) {
+        let mut at = 0usize;
+        for (line, ws, width) in &self.lines {
+            out.push_str(&chunk[at..ws.start]);
+            out.extend(std::iter::repeat_n(' ', *width));
+            // Leading white space is spaces and tabs, one column each.
+            *shifts.entry(line + line_offset).or_default() += (*width - ws.len()) as u32;
+            at = ws.end;
+        }
+        out.push_str(&chunk[at..]);
+    }
+}
+
+/// When a syntax error is an indentation or tab error inside a flow collection, which go-yaml
+/// (and so Kubernetes) does not check, the lines of that collection to re-indent.
+fn flow_indent_fix(chunk: &str, broken: &Broken) -> Option<FlowFix> {
+    const FIXABLE: [&str; 4] = [
+        "invalid indentation",
+        "invalid indentation in flow construct",
+        "invalid indentation in quoted scalar",
+        "tabs disallowed within this context (block indentation)",
+    ];
+    if !FIXABLE.contains(&broken.info.as_str()) {
+        return None;
+    }
+    // The outermost open flow collection.
+    let (open_line, open_col) = broken
+        .open_spans
+        .iter()
+        .find_map(|&span| bracket_of(chunk, span))?;
+    let open_byte = line_start(chunk, open_line);
+    let open_text = &chunk[open_byte..];
+    let (col_byte, c) = open_text.char_indices().nth(open_col as usize)?;
+    if c != '[' && c != '{' {
+        return None;
+    }
+    let close_line = open_line + flow_close_line(&open_text[col_byte..])?;
+    if broken.error_line <= open_line || broken.error_line > close_line {
+        return None;
+    }
+    // Content must start right of the opening bracket: then it is right of every enclosing block.
+    let target = open_col as usize + 1;
+    let mut lines = Vec::new();
+    let mut byte = open_byte;
+    for (i, text) in open_text.split_inclusive('\n').enumerate() {
+        let line = open_line + i as u32;
+        if line > close_line {
+            break;
+        }
+        if line > open_line {
+            if is_doc_marker(text, "---") || is_doc_marker(text, "...") {
+                return None;
+            }
+            let ws = text.len() - text.trim_start_matches([' ', '\t']).len();
+            let rest = text[ws..].trim_end_matches(['\n', '\r']);
+            let tabs = text[..ws].contains('\t');
+            if !rest.is_empty() && (ws < target || tabs) {
+                lines.push((line, byte..byte + ws, ws.max(target)));
+            }
+        }
+        byte += text.len();
+    }
+    (!lines.is_empty()).then_some(FlowFix { lines })
+}
+
+/// The number of line breaks between an opening `[`/`{` (at the start of `text`) and the bracket
+/// that closes it, skipping quoted scalars and comments; `None` when it is not closed.
+fn flow_close_line(text: &str) -> Option<u32> {
+    let mut depth = 0usize;
+    let mut lines = 0u32;
+    // `text` starts with the opening bracket; a stray closing bracket cannot underflow.
+    let mut prev = ' ';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => lines += 1,
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(lines);
+                }
+            }
+            '#' if prev.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        lines += 1;
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '"' | '\'' if prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':') => {
+                let quote = c;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\n' => lines += 1,
+                        // An escape: the guard consumes the escaped character either way.
+                        '\\' if quote == '"' && chars.next() == Some('\n') => lines += 1,
+                        _ if c == quote => {
+                            // `''` inside a single-quoted scalar is an escaped quote.
+                            if quote == '\'' && chars.clone().next() == Some('\'') {
+                                chars.next();
+                            } else {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                prev = quote;
+                continue;
+            }
+            _ => {}
+        }
+        prev = c;
     }
     None
 }
@@ -91,6 +364,8 @@ enum Frame {
         items: Vec<Value>,
         pos: Vec<PosTree>,
         start: Pos,
+        /// Where the collection's start token is, when not empty (see [`flow_mark`]).
+        open: Option<RawSpan>,
         anchor: usize,
         nodes: usize,
     },
@@ -98,6 +373,10 @@ enum Frame {
         map: Map<String, Value>,
         pos: Vec<PosTree>,
         start: Pos,
+        open: Option<RawSpan>,
+        /// Key -> entry index, built once a duplicate key is met in a large mapping (keeps
+        /// duplicate handling linear).
+        index: Option<HashMap<String, usize>>,
         anchor: usize,
         nodes: usize,
         /// The key read, waiting for its value.
@@ -109,51 +388,123 @@ enum Frame {
     },
 }
 
-struct Builder {
+struct Builder<'s> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, PosTree, usize)>,
     line_offset: u32,
+    /// Columns added at the start of lines by a re-indentation (see [`parse_stream`]).
+    shifts: &'s HashMap<u32, u32>,
     alias_nodes: usize,
     doc_start: Pos,
     /// Set while skipping the rest of a document after a fatal problem in it.
     poisoned: bool,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn pos(&self, span: &Span) -> Pos {
+        self.pos_of(span.start.line(), span.start.col())
+    }
+
+    /// The position in the original text of a raw (chunk-relative, 1-based line, 0-based column)
+    /// scanner position.
+    fn pos_of(&self, line: usize, col: usize) -> Pos {
+        let line = line as u32 + self.line_offset;
+        let shift = if self.shifts.is_empty() {
+            0
+        } else {
+            self.shifts.get(&line).copied().unwrap_or(0)
+        };
         Pos {
-            line: span.start.line() as u32 + self.line_offset,
-            col: span.start.col() as u32 + 1,
+            line,
+            col: (col as u32).saturating_sub(shift) + 1,
         }
+    }
+
+    /// The non-empty start spans of the open collections, outermost first.
+    fn open_spans(&self) -> Vec<RawSpan> {
+        self.stack
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Seq { open, .. } | Frame::Map { open, .. } => *open,
+            })
+            .collect()
     }
 }
 
-/// Parses until the end of the stream (returns `None`) or a syntax error (returns the 1-based line,
-/// relative to `chunk`, where the broken document starts).
-fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
+/// A scanner span in chunk-relative terms: 1-based lines, 0-based character columns.
+#[derive(Clone, Copy, Debug)]
+struct RawSpan {
+    start: (u32, u32),
+    end: (u32, u32),
+}
+
+/// The span of a collection's start token when it is not empty. A flow collection's covers its
+/// anchor, tag, the `[` or `{`, and the blanks after it; a block collection's is empty or ends at
+/// its first key.
+fn flow_mark(span: &Span) -> Option<RawSpan> {
+    (span.end.index() > span.start.index()).then(|| RawSpan {
+        start: (span.start.line() as u32, span.start.col() as u32),
+        end: (span.end.line() as u32, span.end.col() as u32),
+    })
+}
+
+/// The (line, column) of the opening bracket inside a collection's start span, if it has one.
+fn bracket_of(chunk: &str, span: RawSpan) -> Option<(u32, u32)> {
+    let line = span.end.0;
+    let from = if span.start.0 == line {
+        span.start.1
+    } else {
+        0
+    };
+    let text = &chunk[line_start(chunk, line)..];
+    text.chars()
+        .take_while(|&c| c != '\n')
+        .enumerate()
+        .skip(from as usize)
+        .take(span.end.1.saturating_sub(from) as usize)
+        .filter(|&(_, c)| c == '[' || c == '{')
+        .last()
+        .map(|(col, _)| (line, col as u32))
+}
+
+/// Parses until the end of the stream (returns `None`) or a syntax error (returns where the broken
+/// document starts, and what broke it).
+fn parse_chunk(
+    chunk: &str,
+    line_offset: u32,
+    shifts: &HashMap<u32, u32>,
+    out: &mut Stream,
+) -> Option<Broken> {
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         line_offset,
+        shifts,
         alias_nodes: 0,
         doc_start: Pos::default(),
         poisoned: false,
     };
     let mut doc_root: Option<(Value, PosTree)> = None;
     let mut doc_line = 1u32;
+    let mut docs_before = out.docs.len();
+    let mut errors_before = out.errors.len();
     for ev in Parser::new_from_str(chunk) {
         let (ev, span) = match ev {
             Ok(x) => x,
             Err(e) => {
                 let m = e.marker();
                 out.errors.push(YamlError {
-                    pos: Pos {
-                        line: m.line() as u32 + line_offset,
-                        col: m.col() as u32 + 1,
-                    },
+                    pos: b.pos_of(m.line(), m.col()),
                     message: format!("invalid YAML: {}", e.info()),
                 });
-                return Some(doc_line);
+                return Some(Broken {
+                    doc_line,
+                    docs_before,
+                    errors_before,
+                    info: e.info().to_string(),
+                    error_line: m.line() as u32,
+                    open_spans: b.open_spans(),
+                });
             }
         };
         let pos = b.pos(&span);
@@ -161,6 +512,8 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
             Event::DocumentStart(_) => {
                 doc_line = span.start.line() as u32;
+                docs_before = out.docs.len();
+                errors_before = out.errors.len();
                 b.stack.clear();
                 b.anchors.clear();
                 b.alias_nodes = 0;
@@ -195,6 +548,24 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                         });
                         b.poisoned = true;
                         continue;
+                    }
+                    // An alias to a scalar may be a mapping key (`*k : value`).
+                    if let Some(Frame::Map {
+                        key: key @ None,
+                        merging,
+                        ..
+                    }) = b.stack.last_mut()
+                    {
+                        if !v.is_object() && !v.is_array() {
+                            let k = match v {
+                                Value::String(s) => s.clone(),
+                                Value::Null => "null".to_string(),
+                                other => other.to_string(),
+                            };
+                            *merging = false;
+                            *key = Some((k, pos));
+                            continue;
+                        }
                     }
                     let mut t = t.clone();
                     t.pos = pos;
@@ -253,6 +624,7 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                     items: Vec::new(),
                     pos: Vec::new(),
                     start: pos,
+                    open: flow_mark(&span),
                     anchor,
                     nodes: 1,
                 });
@@ -281,6 +653,8 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                     map: Map::new(),
                     pos: Vec::new(),
                     start: pos,
+                    open: flow_mark(&span),
+                    index: None,
                     anchor,
                     nodes: 1,
                     key: None,
@@ -298,6 +672,7 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                         start,
                         anchor,
                         nodes,
+                        ..
                     } => (
                         Value::Array(items),
                         PosTree {
@@ -370,6 +745,7 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                 merging,
                 merges,
                 nodes: n,
+                index,
                 ..
             }) => {
                 *n += nodes;
@@ -412,7 +788,8 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                             children: tree.children,
                         };
                         // An entry keeps the key's position; its value's own children follow.
-                        if let Some(i) = map.keys().position(|existing| *existing == k) {
+                        if map.contains_key(&k) {
+                            let i = entry_index(map, index, &k);
                             let first = pos[i].pos.line;
                             out.errors.push(YamlError {
                                 pos: kpos,
@@ -424,6 +801,9 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
                             map.insert(k, value);
                             pos[i] = entry;
                         } else {
+                            if let Some(index) = index {
+                                index.insert(k.clone(), map.len());
+                            }
                             map.insert(k, value);
                             pos.push(entry);
                         }
@@ -433,6 +813,26 @@ fn parse_chunk(chunk: &str, line_offset: u32, out: &mut Stream) -> Option<u32> {
         }
     }
     None
+}
+
+/// The index of existing key `k` in `map` (insertion order). Small mappings are searched; a large
+/// one gets an index on its first duplicate, kept up to date from then on.
+fn entry_index(
+    map: &Map<String, Value>,
+    index: &mut Option<HashMap<String, usize>>,
+    k: &str,
+) -> usize {
+    const SEARCH_UP_TO: usize = 32;
+    if index.is_none() && map.len() <= SEARCH_UP_TO {
+        return map.keys().position(|e| e == k).unwrap_or(0);
+    }
+    let index = index.get_or_insert_with(|| {
+        map.keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect()
+    });
+    index.get(k).copied().unwrap_or(0)
 }
 
 fn map_awaits_key(stack: &[Frame]) -> bool {
@@ -686,5 +1086,96 @@ mod tests {
             v,
             json!({"kind": "Pod", "spec": {"hostPID": true, "n": 420}})
         );
+    }
+
+    #[test]
+    fn under_indented_flow_collections_are_accepted_like_go_yaml() {
+        // The closing bracket under its key (istio samples/security/spire/spire-quickstart.yaml).
+        let text = "spec:\n  c:\n    args: [\n        \"-a\", \"x\",\n    ]\n    env: [ {name: A,\n  value: b} ]\n  d: {\n  e: 1\n  }\nafter: true\n";
+        let s = parse_stream(text);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let d = &s.docs[0];
+        assert_eq!(
+            d.value,
+            json!({"spec": {"c": {"args": ["-a", "x"], "env": [{"name": "A", "value": "b"}]},
+                            "d": {"e": 1}}, "after": true})
+        );
+        // Columns are those of the original text, not of the re-indented one.
+        let at = |p: &str| {
+            let pos = d.positions.locate(&d.value, p);
+            (pos.line, pos.col)
+        };
+        assert_eq!(at("/spec/c/args/1"), (4, 15));
+        assert_eq!(at("/spec/c/env/0/value"), (7, 3));
+        assert_eq!(at("/spec/d/e"), (9, 3));
+        assert_eq!(at("/after"), (11, 1));
+    }
+
+    #[test]
+    fn tabs_inside_flow_collections_are_accepted() {
+        let s = parse_stream("a:\n  b: {\n\t\"c\": [\n\t\t1\n\t]\n  }\nd: [\n\t2]\n");
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        assert_eq!(s.docs[0].value, json!({"a": {"b": {"c": [1]}}, "d": [2]}));
+        let d = &s.docs[0];
+        assert_eq!(d.positions.locate(&d.value, "/a/b/c/0").col, 3);
+        // Tabs as block indentation stay an error, with its line.
+        let s = parse_stream("a:\n\tb: 1\n");
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        assert_eq!(s.errors[0].pos.line, 2);
+    }
+
+    #[test]
+    fn under_indented_flow_fix_keeps_other_documents_and_errors() {
+        let text = "a: 1\nb: 1\na: 2\n---\nargs: [\n  x,\n]\nk: 1\nk: 2\n---\nbad: [\n---\nlast: [1,\n2]\n";
+        let s = parse_stream(text);
+        let values: Vec<_> = s.docs.iter().map(|d| d.value.clone()).collect();
+        assert_eq!(
+            values,
+            vec![
+                json!({"a": 2, "b": 1}),
+                json!({"args": ["x"], "k": 2}),
+                json!({"last": [1, 2]})
+            ]
+        );
+        let lines: Vec<_> = s.errors.iter().map(|e| e.pos.line).collect();
+        // The two duplicate keys once each, then the unclosed flow sequence.
+        assert_eq!(lines.len(), 3, "{:?}", s.errors);
+        assert_eq!(&lines[..2], &[3, 9]);
+        assert!(lines[2] >= 11, "{:?}", s.errors);
+    }
+
+    #[test]
+    fn lone_carriage_returns_are_line_breaks() {
+        let s = parse_stream("a: 1\rb: [\r---\rc: 2\r\nd: 3\n");
+        assert_eq!(s.docs.len(), 1, "{:?}", s.docs);
+        assert_eq!(s.docs[0].value, json!({"c": 2, "d": 3}));
+        let d = &s.docs[0];
+        assert_eq!(d.positions.locate(&d.value, "/d").line, 5);
+        assert_eq!(normalize_breaks("x\r\ny\rz"), "x\r\ny\nz");
+    }
+
+    #[test]
+    fn an_alias_to_a_scalar_may_be_a_key() {
+        let v = one("k: &k name\n*k : value\n");
+        assert_eq!(v, json!({"k": "name", "name": "value"}));
+    }
+
+    #[test]
+    fn many_duplicate_keys_stay_fast_and_point_at_the_first() {
+        let mut y = String::new();
+        for i in 0..20_000 {
+            y.push_str(&format!("k{i}: {i}\n"));
+        }
+        for _ in 0..20_000 {
+            y.push_str("k19999: x\n");
+        }
+        let t = std::time::Instant::now();
+        let s = parse_stream(&y);
+        assert!(t.elapsed().as_secs() < 10);
+        assert_eq!(s.errors.len(), 20_000);
+        assert!(s.errors[0].message.contains("first defined at line 20000"));
+        let d = &s.docs[0];
+        assert_eq!(d.positions.locate(&d.value, "/k19999").line, 40_000);
+        assert_eq!(d.positions.children.len(), 20_000);
     }
 }

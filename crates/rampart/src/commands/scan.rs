@@ -117,13 +117,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         checks: rules.len(),
     };
     let report = Report::new(findings, errors, scanned, rules, fail_on, baselined);
-    let text = match args.format {
-        Format::Table => rampart_report::table(&report),
-        Format::Json => rampart_report::json(&report),
-        Format::Sarif => rampart_report::sarif::render(&report),
-        Format::Junit => rampart_report::junit::render(&report),
+    let format = match args.format {
+        Format::Table => rampart_report::Format::Table,
+        Format::Json => rampart_report::Format::Json,
+        Format::Sarif => rampart_report::Format::Sarif,
+        Format::Junit => rampart_report::Format::Junit,
     };
-    super::output::write(args.output.as_deref(), &text)?;
+    super::output::with_writer(args.output.as_deref(), |w| {
+        rampart_report::write(&report, format, w)
+    })?;
     if args.output.is_some() && args.format != Format::Table {
         // Keep a human line on stderr when the report goes to a file.
         eprintln!(
