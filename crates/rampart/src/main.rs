@@ -31,6 +31,10 @@ enum Command {
     Checks(commands::checks::ChecksArgs),
     /// Explain one check: why it matters, how to fix it, framework mappings.
     Explain(commands::checks::ExplainArgs),
+    /// RBAC: effective permissions, who can do what, privilege-escalation paths.
+    Rbac(commands::rbac::RbacArgs),
+    /// Network policies: reachability matrix and explanations.
+    Netpol(commands::netpol::NetpolArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,8 @@ fn main() -> ExitCode {
         Command::Pss(a) => commands::pss::run(a),
         Command::Checks(a) => commands::checks::list(a),
         Command::Explain(a) => commands::checks::explain(a),
+        Command::Rbac(a) => commands::rbac::run(a),
+        Command::Netpol(a) => commands::netpol::run(a),
     };
     match result {
         Ok(code) => code,

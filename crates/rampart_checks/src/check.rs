@@ -2,11 +2,40 @@
 
 use rampart_model::{Meta, Pointer, Resource, Workload};
 
+use crate::inventory::Inventory;
+
 /// One built-in check: static metadata and a pure function.
 pub struct Check {
     pub meta: Meta,
-    /// Looks at one object and emits findings.
-    pub run: fn(&Ctx, &mut Emitter),
+    pub run: Run,
+}
+
+/// How a check looks at its input.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// One object at a time.
+    Object(fn(&Ctx, &mut Emitter)),
+    /// The whole inventory at once, through shared analyses (RBAC, network policy): for checks
+    /// whose answer depends on other objects.
+    Inventory(fn(&Inventory, &mut InventoryEmitter)),
+}
+
+/// Collects what an inventory check reports: the index of the object in the inventory, the
+/// field's pointer and the message.
+#[derive(Default, Debug)]
+pub struct InventoryEmitter {
+    pub(crate) items: Vec<(usize, Pointer, String)>,
+}
+
+impl InventoryEmitter {
+    /// Reports a finding on the field at `ptr` of the inventory's object number `object`.
+    pub fn emit(&mut self, object: usize, ptr: Pointer, message: impl Into<String>) {
+        self.items.push((object, ptr, message.into()));
+    }
+
+    pub fn items(&self) -> &[(usize, Pointer, String)] {
+        &self.items
+    }
 }
 
 impl std::fmt::Debug for Check {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rampart_model::{Category, Finding, FindingStatus, Framework, Resource, Severity};
 
-use crate::{suppress, Check, Config, Ctx, Emitter};
+use crate::{suppress, Check, Config, Ctx, Emitter, Inventory, InventoryEmitter, Run};
 
 /// Which checks run, and with which severity.
 #[derive(Debug, Clone)]
@@ -111,13 +111,31 @@ impl Engine {
     /// Runs every selected check on one object. Findings carry pointers; locations are resolved by
     /// the source. Objects' own ignore annotations are applied here.
     pub fn run(&self, res: &Resource) -> Vec<Finding> {
+        self.run_checked(res).0
+    }
+
+    /// Like [`Engine::run`], and also validates the types of the pod-spec fields checks read
+    /// (see [`crate::validate`]), sharing one pod-template view.
+    pub fn run_checked(&self, res: &Resource) -> (Vec<Finding>, Vec<crate::validate::TypeError>) {
         let ctx = Ctx::new(res);
+        let type_errors = ctx
+            .workload
+            .as_ref()
+            .map(crate::validate::workload_types)
+            .unwrap_or_default();
+        (self.run_ctx(res, &ctx), type_errors)
+    }
+
+    fn run_ctx(&self, res: &Resource, ctx: &Ctx) -> Vec<Finding> {
         let ignores = suppress::annotation_ignores(res);
         let mut out = Vec::new();
         let mut em = Emitter::default();
         let mut object: Option<Arc<rampart_model::ObjectRef>> = None;
         for check in &self.selection.checks {
-            (check.run)(&ctx, &mut em);
+            let Run::Object(run) = check.run else {
+                continue;
+            };
+            run(ctx, &mut em);
             if em.items.is_empty() {
                 continue;
             }
@@ -148,6 +166,64 @@ impl Engine {
                     message,
                     status: status.clone(),
                 });
+            }
+        }
+        out
+    }
+
+    /// True when a selected check needs the inventory (so the scan should keep one).
+    pub fn needs_inventory(&self) -> bool {
+        self.selection
+            .checks
+            .iter()
+            .any(|c| matches!(c.run, Run::Inventory(_)))
+    }
+
+    /// Runs the selected inventory checks. Each finding names an object of the inventory (by
+    /// index, returned beside it) so the caller can resolve its location.
+    pub fn run_inventory(&self, inv: &Inventory) -> Vec<(usize, Finding)> {
+        let mut out = Vec::new();
+        let mut objects: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
+        for check in &self.selection.checks {
+            let Run::Inventory(run) = check.run else {
+                continue;
+            };
+            let mut em = InventoryEmitter::default();
+            run(inv, &mut em);
+            let severity = self
+                .selection
+                .severity
+                .get(check.meta.id)
+                .copied()
+                .unwrap_or(check.meta.severity);
+            for (idx, pointer, message) in em.items {
+                let Some(res) = inv.objects.get(idx) else {
+                    continue;
+                };
+                let status = suppress::annotation_ignores(res)
+                    .iter()
+                    .find(|ig| ig.covers(check.meta.id))
+                    .map(|ig| FindingStatus::Suppressed {
+                        by: "annotation".into(),
+                        reason: ig.reason.clone(),
+                    })
+                    .unwrap_or_default();
+                let object = objects
+                    .entry(idx)
+                    .or_insert_with(|| Arc::new(res.id.clone()))
+                    .clone();
+                out.push((
+                    idx,
+                    Finding {
+                        check: Cow::Borrowed(check.meta.id),
+                        severity,
+                        object,
+                        pointer,
+                        location: None,
+                        message,
+                        status,
+                    },
+                ));
             }
         }
         out

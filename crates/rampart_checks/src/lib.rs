@@ -9,11 +9,13 @@ pub mod checks;
 pub mod config;
 pub mod docs;
 mod engine;
+pub mod inventory;
 mod registry;
 pub mod suppress;
 pub mod validate;
 
-pub use check::{Check, Ctx, Emitter};
+pub use check::{Check, Ctx, Emitter, InventoryEmitter, Run};
 pub use config::{Config, ConfigError, Waiver};
 pub use engine::{Engine, Selection};
+pub use inventory::Inventory;
 pub use registry::{all, by_id};

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rampart_checks::{Engine, Selection};
+use rampart_checks::{Engine, Inventory, Selection};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -42,11 +42,21 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
     );
     let engine = Engine::new(sel.clone());
     let mut out = BTreeSet::new();
+    let mut inventory = Inventory::default();
     for r in &parsed.resources {
         for f in engine.run(r) {
             let line = r.locate(f.pointer.as_str()).map(|p| p.line).unwrap_or(0);
             out.insert((f.check.into_owned(), line));
         }
+        inventory.keep(r);
+    }
+    // Inventory checks see every object of the fixture file at once.
+    for (idx, f) in engine.run_inventory(&inventory) {
+        let line = inventory.objects[idx]
+            .locate(f.pointer.as_str())
+            .map(|p| p.line)
+            .unwrap_or(0);
+        out.insert((f.check.into_owned(), line));
     }
     out
 }

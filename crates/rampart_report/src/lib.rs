@@ -81,6 +81,22 @@ pub struct Summary {
     pub failed: bool,
 }
 
+/// The order of findings in a report: by file (component-wise, as `Path` orders), line, column,
+/// then object and check.
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let by_path = match (&a.location, &b.location) {
+        // Findings of one file share one `Arc`: no need to compare the paths.
+        (Some(x), Some(y)) if std::sync::Arc::ptr_eq(&x.path, &y.path) => std::cmp::Ordering::Equal,
+        (Some(x), Some(y)) => x.path.cmp(&y.path),
+        (x, y) => x.is_some().cmp(&y.is_some()),
+    };
+    let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
+    by_path
+        .then_with(|| pos(a).cmp(&pos(b)))
+        .then_with(|| a.object.cmp(&b.object))
+        .then_with(|| a.check.cmp(&b.check))
+}
+
 impl Report {
     /// Builds a report; sorts findings by file, line, then check, and computes the summary.
     pub fn new(
@@ -91,22 +107,11 @@ impl Report {
         fail_on: Severity,
         baselined: usize,
     ) -> Self {
-        // Files arrive in order, so paths mostly compare as the same `Arc` (cheap); otherwise
-        // compare them component-wise as `Path` does.
-        findings.sort_by(|a, b| {
-            let by_path = match (&a.location, &b.location) {
-                (Some(x), Some(y)) if std::sync::Arc::ptr_eq(&x.path, &y.path) => {
-                    std::cmp::Ordering::Equal
-                }
-                (Some(x), Some(y)) => x.path.cmp(&y.path),
-                (x, y) => x.is_some().cmp(&y.is_some()),
-            };
-            let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
-            by_path
-                .then_with(|| pos(a).cmp(&pos(b)))
-                .then_with(|| a.object.cmp(&b.object))
-                .then_with(|| a.check.cmp(&b.check))
-        });
+        // Scans hand findings over already in this order (each file sorted in parallel, files in
+        // path order); checking is linear, sorting only happens when needed.
+        if !findings.is_sorted_by(|a, b| finding_order(a, b).is_le()) {
+            findings.sort_by(finding_order);
+        }
         errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let mut summary = Summary {
             fail_on,

@@ -25,11 +25,16 @@ impl<'a> Lines<'a> {
 }
 
 /// Sets `location` on findings about `res` (read from a file); with `lines`, also the source line.
-pub fn locate_findings(res: &Resource, findings: &mut [Finding], lines: Option<&Lines>) {
-    let Origin::File { path, .. } = &res.origin else {
+/// `path` is the file's path, shared by every location in it.
+pub fn locate_findings(
+    res: &Resource,
+    findings: &mut [Finding],
+    lines: Option<&Lines>,
+    path: &std::sync::Arc<std::path::Path>,
+) {
+    if !matches!(res.origin, Origin::File { .. }) {
         return;
-    };
-    let path: std::sync::Arc<std::path::Path> = std::sync::Arc::from(path.as_path());
+    }
     for f in findings {
         if let Some(pos) = res.locate(f.pointer.as_str()) {
             f.location = Some(Location {

@@ -1,13 +1,14 @@
 //! `rampart scan`: load manifests, run the checks, report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use rampart_checks::config::{apply_waivers, Config};
-use rampart_checks::{validate, Engine, Selection};
-use rampart_model::{Finding, InputError, Severity, Workload};
+use rampart_checks::{Engine, Inventory, Selection};
+use rampart_model::{Finding, InputError, Severity};
 use rampart_report::{Report, Scanned};
 use rampart_source::{Input, Lines};
 use rayon::prelude::*;
@@ -66,6 +67,8 @@ struct FileOutcome {
     findings: Vec<Finding>,
     errors: Vec<InputError>,
     objects: usize,
+    /// What inventory checks need of this file's objects (empty when none is selected).
+    inventory: Inventory,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -87,21 +90,25 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
 
     let engine = Engine::new(selection);
+    let keep_inventory = engine.needs_inventory();
     let snippets = args.format == Format::Table;
     let (inputs, mut errors) = rampart_source::discover(&args.paths);
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
-        .map(|input| scan_input(&engine, input, snippets))
+        .map(|input| scan_input(&engine, input, snippets, keep_inventory))
         .collect();
 
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut objects = 0;
     errors.extend(config_errors);
+    let mut inventory = Inventory::default();
     for o in outcomes {
         findings.extend(o.findings);
         errors.extend(o.errors);
         objects += o.objects;
+        inventory.extend(o.inventory);
     }
+    findings.extend(inventory_findings(&engine, &inventory, snippets));
     let today = jiff::ZonedDateTime::now().date();
     apply_waivers(&mut findings, &config.waivers(), today);
     let mut baselined = 0;
@@ -144,7 +151,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads, parses and checks one file.
-fn scan_input(engine: &Engine, input: &Input, snippets: bool) -> FileOutcome {
+fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bool) -> FileOutcome {
     let parsed = rampart_source::read_and_parse(input);
     let mut out = FileOutcome {
         errors: parsed.errors,
@@ -155,17 +162,57 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool) -> FileOutcome {
         (Some(t), true) => Some(Lines::new(t)),
         _ => None,
     };
+    let path: std::sync::Arc<Path> = Arc::from(input.path());
     for res in &parsed.resources {
-        if let Some(w) = Workload::of(res.kind(), &res.raw) {
-            for e in validate::workload_types(&w) {
-                let pos = res.locate(e.pointer.as_str()).unwrap_or_default();
-                out.errors
-                    .push(InputError::at(input.path(), pos, e.message));
-            }
+        let (mut f, type_errors) = engine.run_checked(res);
+        for e in type_errors {
+            let pos = res.locate(e.pointer.as_str()).unwrap_or_default();
+            out.errors
+                .push(InputError::at(input.path(), pos, e.message));
         }
-        let mut f = engine.run(res);
-        rampart_source::locate_findings(res, &mut f, lines.as_ref());
+        rampart_source::locate_findings(res, &mut f, lines.as_ref(), &path);
         out.findings.extend(f);
+        if keep_inventory {
+            out.inventory.keep(res);
+        }
+    }
+    out.findings.sort_by(rampart_report::finding_order);
+    out
+}
+
+/// Runs the inventory checks and locates their findings. Source lines for the table are read
+/// again from the files concerned (few: inventory findings are about RBAC, policies, namespaces).
+fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) -> Vec<Finding> {
+    let found = engine.run_inventory(inventory);
+    let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
+    let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (idx, mut f) in found {
+        let res = &inventory.objects[idx];
+        if let Some(p) = res.origin.path() {
+            let path = paths
+                .entry(p.to_path_buf())
+                .or_insert_with(|| Arc::from(p))
+                .clone();
+            let text = if snippets {
+                texts
+                    .entry(p.to_path_buf())
+                    .or_insert_with(|| {
+                        rampart_source::read_input(&Input::File(p.to_path_buf())).ok()
+                    })
+                    .clone()
+            } else {
+                None
+            };
+            let lines = text.as_deref().map(Lines::new);
+            rampart_source::locate_findings(
+                res,
+                std::slice::from_mut(&mut f),
+                lines.as_ref(),
+                &path,
+            );
+        }
+        out.push(f);
     }
     out
 }

@@ -7,7 +7,7 @@
 use rampart_model::{Category, Meta, Pointer, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
         example_fail: "metadata:\n  name: web\n  namespace: default\n",
         example_pass: "metadata:\n  name: web\n  namespace: shop\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

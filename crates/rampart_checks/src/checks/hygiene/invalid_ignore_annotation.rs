@@ -3,7 +3,7 @@
 use rampart_model::{Category, Control, Meta, Pointer, Severity};
 
 use crate::suppress::{self, IGNORE_ANNOTATION};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
         example_fail: "metadata:\n  annotations:\n    rampart.dev/ignore: privileged-container\n",
         example_pass: "metadata:\n  annotations:\n    rampart.dev/ignore: \"privileged-container: GPU driver installer (OPS-42)\"\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -7,7 +7,7 @@ use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
 use crate::checks::hygiene::probes::long_running;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -30,7 +30,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: web\n  image: web:1.0\n",
         example_pass: "containers:\n- name: web\n  image: web:1.0\n  livenessProbe:\n    httpGet: {path: /healthz, port: 8080}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -5,7 +5,7 @@
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -25,7 +25,7 @@ pub static CHECK: Check = Check {
         example_pass:
             "spec:\n  serviceAccountName: app\n  containers:\n  - name: app\n    image: app:1.0\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

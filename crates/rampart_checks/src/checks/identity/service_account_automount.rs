@@ -4,7 +4,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
         example_pass:
             "kind: ServiceAccount\nmetadata:\n  name: app\nautomountServiceAccountToken: false\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -3,7 +3,7 @@
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: app\n  image: app:1.4.2\n",
         example_pass: "containers:\n- name: app\n  image: app:1.4.2@sha256:3f1b5c0d2a4e6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -8,7 +8,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
             "containers:\n- name: app\n  image: app:1.4.2\n  imagePullPolicy: IfNotPresent\n",
         example_pass: "containers:\n- name: app\n  image: app:1.4.2\n  imagePullPolicy: Always\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -6,7 +6,7 @@
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -26,7 +26,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: app\n  image: registry.example.com:5000/app\n",
         example_pass: "containers:\n- name: app\n  image: registry.example.com:5000/app:1.4.2\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

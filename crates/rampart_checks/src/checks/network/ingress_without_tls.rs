@@ -8,7 +8,7 @@ use rampart_model::{Category, Control, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -32,7 +32,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Ingress\nspec:\n  rules:\n  - host: shop.example.com\n",
         example_pass: "kind: Ingress\nspec:\n  tls:\n  - hosts: [shop.example.com]\n    secretName: shop-tls\n  rules:\n  - host: shop.example.com\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -4,7 +4,7 @@ use rampart_model::{Category, Control, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -31,7 +31,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Service\nspec:\n  externalIPs: [203.0.113.10]\n",
         example_pass: "kind: Service\nspec:\n  type: ClusterIP\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

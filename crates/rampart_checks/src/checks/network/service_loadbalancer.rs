@@ -6,7 +6,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 /// Annotations (key, value) that make a cloud provider create an internal load balancer.
 const INTERNAL: &[(&str, &str)] = &[
@@ -48,7 +48,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Service\nspec:\n  type: LoadBalancer\n",
         example_pass: "kind: Service\nmetadata:\n  annotations:\n    networking.gke.io/load-balancer-type: Internal\nspec:\n  type: LoadBalancer\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -4,7 +4,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -24,7 +24,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Service\nspec:\n  type: NodePort\n",
         example_pass: "kind: Service\nspec:\n  type: ClusterIP\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -8,7 +8,7 @@ use rampart_model::{Category, Control, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -37,7 +37,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: app\n  image: app:1.0\n",
         example_pass: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    allowPrivilegeEscalation: false\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

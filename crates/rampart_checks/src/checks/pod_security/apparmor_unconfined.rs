@@ -7,7 +7,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
@@ -33,7 +33,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  appArmorProfile:\n    type: Unconfined\n",
         example_pass: "securityContext:\n  appArmorProfile:\n    type: RuntimeDefault\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn unconfined(profile: Option<&Value>) -> bool {

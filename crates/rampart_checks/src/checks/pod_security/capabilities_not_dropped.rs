@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::checks::common;
 use crate::checks::pod_security::dangerous_capabilities::normalise;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -31,7 +31,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  capabilities:\n    drop: [NET_RAW]\n",
         example_pass: "securityContext:\n  capabilities:\n    drop: [ALL]\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -5,7 +5,7 @@
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 /// Capabilities that give a container power over the node, the kernel or other workloads.
 const DANGEROUS: &[&str] = &[
@@ -53,7 +53,7 @@ pub static CHECK: Check = Check {
         example_pass:
             "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

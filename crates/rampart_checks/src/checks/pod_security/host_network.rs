@@ -3,7 +3,7 @@
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
         example_fail: "spec:\n  hostNetwork: true\n",
         example_pass: "spec:\n  hostNetwork: false\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

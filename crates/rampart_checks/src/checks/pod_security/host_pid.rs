@@ -3,7 +3,7 @@
 use rampart_model::{Category, Control, Meta, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -33,7 +33,7 @@ pub static CHECK: Check = Check {
         example_fail: "spec:\n  hostPID: true\n",
         example_pass: "spec:\n  hostPID: false\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -4,7 +4,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: web\n  image: web:1.0\n  ports:\n  - containerPort: 8080\n    hostPort: 80\n",
         example_pass: "containers:\n- name: web\n  image: web:1.0\n  ports:\n  - containerPort: 8080\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -5,7 +5,7 @@ use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
 use crate::checks::pod_security::hostpath_sensitive::{volumes_of_class, HostPathClass};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -36,7 +36,7 @@ pub static CHECK: Check = Check {
         example_fail: "volumes:\n- name: docker\n  hostPath:\n    path: /var/run/docker.sock\n",
         example_pass: "volumes:\n- name: cache\n  emptyDir: {}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

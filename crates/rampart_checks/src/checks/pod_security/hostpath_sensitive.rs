@@ -9,7 +9,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 /// Container runtime sockets, and the runtime directories that hold them.
 const RUNTIME_SOCKETS: &[&str] = &[
@@ -148,7 +148,7 @@ pub static CHECK: Check = Check {
         example_fail: "volumes:\n- name: kubelet\n  hostPath:\n    path: /var/lib/kubelet\n",
         example_pass: "volumes:\n- name: scratch\n  emptyDir: {}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -7,7 +7,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -36,7 +36,7 @@ pub static CHECK: Check = Check {
         example_fail: "volumes:\n- name: data\n  hostPath:\n    path: /data\n",
         example_pass: "volumes:\n- name: data\n  emptyDir: {}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

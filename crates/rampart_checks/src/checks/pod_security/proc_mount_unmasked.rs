@@ -4,7 +4,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  procMount: Unmasked\n",
         example_pass: "securityContext:\n  procMount: Default\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -6,7 +6,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    readOnlyRootFilesystem: false\n",
         example_pass: "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    readOnlyRootFilesystem: true\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

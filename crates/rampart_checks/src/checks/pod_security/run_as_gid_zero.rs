@@ -5,7 +5,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -25,7 +25,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  runAsUser: 10001\n  runAsGroup: 0\n",
         example_pass: "securityContext:\n  runAsUser: 10001\n  runAsGroup: 10001\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

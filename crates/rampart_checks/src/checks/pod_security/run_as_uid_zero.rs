@@ -4,7 +4,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -30,7 +30,7 @@ pub static CHECK: Check = Check {
         example_pass:
             "containers:\n- name: app\n  image: app:1.0\n  securityContext:\n    runAsUser: 10001\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -8,7 +8,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
@@ -38,7 +38,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  seccompProfile:\n    type: Unconfined\n",
         example_pass: "securityContext:\n  seccompProfile:\n    type: RuntimeDefault\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn unconfined(sc_profile: Option<&Value>) -> bool {

@@ -8,7 +8,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 const ALLOWED_TYPES: &[&str] = &[
     "",
@@ -40,7 +40,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  seLinuxOptions:\n    type: spc_t\n",
         example_pass: "securityContext:\n  seLinuxOptions:\n    level: \"s0:c123,c456\"\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn check(opts: Option<&Value>, ptr: Pointer, who: &str, out: &mut Emitter) {

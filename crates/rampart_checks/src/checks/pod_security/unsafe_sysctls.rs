@@ -6,7 +6,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 const SAFE: &[&str] = &[
     "kernel.shm_rmid_forced",
@@ -44,7 +44,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  sysctls:\n  - name: kernel.msgmax\n    value: \"65536\"\n",
         example_pass: "securityContext:\n  sysctls:\n  - name: net.ipv4.ip_local_port_range\n    value: \"1024 65535\"\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

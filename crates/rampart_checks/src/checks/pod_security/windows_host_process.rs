@@ -3,7 +3,7 @@
 use rampart_model::{Category, Meta, Pointer, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
         example_fail: "securityContext:\n  windowsOptions:\n    hostProcess: true\n",
         example_pass: "securityContext:\n  windowsOptions:\n    runAsUserName: ContainerUser\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn host_process(opts: Option<&serde_json::Value>) -> bool {

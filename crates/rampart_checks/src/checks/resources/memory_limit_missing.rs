@@ -8,7 +8,7 @@ use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
 use crate::checks::resources::{missing, Res, Section};
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
         example_fail: "containers:\n- name: app\n  image: app:1.0\n  resources:\n    requests: {memory: 128Mi}\n",
         example_pass: "containers:\n- name: app\n  image: app:1.0\n  resources:\n    requests: {memory: 128Mi}\n    limits: {memory: 256Mi}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -7,7 +7,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ConfigMap\ndata:\n  API_TOKEN: 3f9a1c\n",
         example_pass: "kind: ConfigMap\ndata:\n  API_TOKEN_FILE: /var/run/secrets/api/token\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -9,7 +9,7 @@ use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -30,7 +30,7 @@ pub static CHECK: Check = Check {
         example_fail: "env:\n- name: DB_PASSWORD\n  value: hunter2\n",
         example_pass: "env:\n- name: DB_PASSWORD_FILE\n  value: /var/run/secrets/db/password\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {

@@ -7,7 +7,7 @@ use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -26,7 +26,7 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n",
         example_pass: "kind: ExternalSecret\nmetadata:\n  name: db\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n",
     },
-    run,
+    run: Run::Object(run),
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
