@@ -35,6 +35,10 @@ enum Command {
     Rbac(commands::rbac::RbacArgs),
     /// Network policies: reachability matrix and explanations.
     Netpol(commands::netpol::NetpolArgs),
+    /// Inventory of a cluster, a snapshot or manifests: versions, nodes, workloads, images, RBAC.
+    Inventory(commands::inventory::InventoryArgs),
+    /// Save everything a cluster scan reads to a file, to scan it later offline.
+    Snapshot(commands::snapshot::SnapshotArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,8 @@ fn main() -> ExitCode {
         Command::Explain(a) => commands::checks::explain(a),
         Command::Rbac(a) => commands::rbac::run(a),
         Command::Netpol(a) => commands::netpol::run(a),
+        Command::Inventory(a) => commands::inventory::run(a),
+        Command::Snapshot(a) => commands::snapshot::run(a),
     };
     match result {
         Ok(code) => code,

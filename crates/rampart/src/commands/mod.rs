@@ -1,9 +1,11 @@
 //! One module per subcommand. Glue only: sources, engine and reporters do the work.
 
 pub mod checks;
+pub mod inventory;
 pub mod load;
 pub mod netpol;
 pub mod output;
 pub mod pss;
 pub mod rbac;
 pub mod scan;
+pub mod snapshot;

@@ -75,7 +75,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let (config, config_errors) = load_config(args)?;
     let mut selection = Selection::from_config(&config).map_err(anyhow::Error::msg)?;
     if !args.select.is_empty() {
+        // `--select` replaces the config's `select`; the config's `ignore` still applies.
         selection.checks = Selection::matching(&args.select).map_err(anyhow::Error::msg)?;
+        if !config.checks.ignore.is_empty() {
+            let ignored =
+                Selection::matching(&config.checks.ignore).map_err(anyhow::Error::msg)?;
+            selection
+                .checks
+                .retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
+        }
     }
     if !args.ignore.is_empty() {
         let ignored = Selection::matching(&args.ignore).map_err(anyhow::Error::msg)?;
