@@ -78,8 +78,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         // `--select` replaces the config's `select`; the config's `ignore` still applies.
         selection.checks = Selection::matching(&args.select).map_err(anyhow::Error::msg)?;
         if !config.checks.ignore.is_empty() {
-            let ignored =
-                Selection::matching(&config.checks.ignore).map_err(anyhow::Error::msg)?;
+            let ignored = Selection::matching(&config.checks.ignore).map_err(anyhow::Error::msg)?;
             selection
                 .checks
                 .retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
