@@ -1,6 +1,7 @@
 //! One module per subcommand. Glue only: sources, engine and reporters do the work.
 
 pub mod checks;
+pub mod cluster;
 pub mod inventory;
 pub mod load;
 pub mod netpol;
