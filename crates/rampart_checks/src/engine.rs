@@ -92,6 +92,8 @@ fn category(s: &str) -> Option<Category> {
         Category::Identity,
         Category::Network,
         Category::Hygiene,
+        Category::Rbac,
+        Category::NetworkPolicy,
     ]
     .into_iter()
     .find(|c| c.as_str() == s)

@@ -6,6 +6,8 @@
 //! names and ports) with the positions of those fields, so findings still point at exact lines
 //! and memory stays small.
 
+use std::sync::OnceLock;
+
 use rampart_model::{PosTree, Resource, Workload};
 use serde_json::{Map, Value};
 
@@ -20,13 +22,50 @@ pub const KEPT_KINDS: &[&str] = &[
     "ServiceAccount",
 ];
 
-/// The objects kept for inventory checks, in input order.
-#[derive(Debug, Default)]
+/// The objects kept for inventory checks, in input order, and the analyses built from them
+/// (once, on first use, shared by every check that asks).
+#[derive(Default)]
 pub struct Inventory {
     pub objects: Vec<Resource>,
+    rbac: OnceLock<rampart_rbac::Rbac>,
+    rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
+    netpol: OnceLock<rampart_netpol::Analysis>,
+}
+
+impl std::fmt::Debug for Inventory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inventory")
+            .field("objects", &self.objects.len())
+            .finish()
+    }
 }
 
 impl Inventory {
+    pub fn new(objects: Vec<Resource>) -> Self {
+        Inventory {
+            objects,
+            ..Inventory::default()
+        }
+    }
+
+    /// The RBAC permission model of the inventory. Its object indexes are inventory indexes.
+    pub fn rbac(&self) -> &rampart_rbac::Rbac {
+        self.rbac
+            .get_or_init(|| rampart_rbac::Rbac::build(&self.objects))
+    }
+
+    /// Every RBAC risk of the inventory (system subjects left out), computed once.
+    pub fn rbac_risks(&self) -> &[rampart_rbac::Risk] {
+        self.rbac_risks.get_or_init(|| self.rbac().risks())
+    }
+
+    /// The network policy analysis of the inventory. Its object indexes are inventory indexes.
+    pub fn netpol(&self) -> &rampart_netpol::Analysis {
+        self.netpol.get_or_init(|| {
+            rampart_netpol::Analysis::new(&self.objects, &rampart_netpol::Options::default())
+        })
+    }
+
     /// Keeps what inventory checks need of `res`, if anything.
     pub fn keep(&mut self, res: &Resource) {
         if let Some(kept) = for_inventory(res) {
@@ -53,6 +92,13 @@ pub fn for_inventory(res: &Resource) -> Option<Resource> {
     if KEPT_KINDS.contains(&res.kind()) {
         return Some(res.clone());
     }
+    if res.kind() == "Secret" {
+        // Service-account token Secrets matter to RBAC escalation; values never do.
+        return Some(project_resource(
+            res,
+            &["/apiVersion", "/kind", "/metadata", "/type"],
+        ));
+    }
     let w = Workload::of(res.kind(), &res.raw)?;
     let spec = w.spec_ptr.as_str();
     let meta = w.meta_ptr.as_str();
@@ -76,7 +122,15 @@ pub fn for_inventory(res: &Resource) -> Option<Resource> {
         format!("{spec}/containers/*/ports"),
         format!("{spec}/initContainers/*/name"),
         format!("{spec}/initContainers/*/ports"),
+        format!("{spec}/initContainers/*/restartPolicy"),
+        format!("{spec}/volumes"),
     ];
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    Some(project_resource(res, &keep))
+}
+
+/// A copy of `res` with only the fields at `keep` (pointers; `*` for every item), positions kept.
+fn project_resource(res: &Resource, keep: &[&str]) -> Resource {
     let owned: Vec<Vec<String>> = keep
         .iter()
         .map(|p| p.split('/').skip(1).map(|t| t.replace("~1", "/")).collect())
@@ -93,7 +147,7 @@ pub fn for_inventory(res: &Resource) -> Option<Resource> {
     if res.positions.is_some() {
         kept.positions = Some(std::sync::Arc::new(positions));
     }
-    Some(kept)
+    kept
 }
 
 /// Copies the parts of `value` named by `paths` (tokens; `*` matches every item of a sequence or

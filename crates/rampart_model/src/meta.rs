@@ -79,6 +79,10 @@ pub enum Category {
     Network,
     /// Reliability and hygiene: probes, namespaces, labels.
     Hygiene,
+    /// RBAC grants: least privilege, risky permissions, escalation.
+    Rbac,
+    /// NetworkPolicy isolation.
+    NetworkPolicy,
 }
 
 impl Category {
@@ -91,6 +95,8 @@ impl Category {
             Category::Identity => "identity",
             Category::Network => "network",
             Category::Hygiene => "hygiene",
+            Category::Rbac => "rbac",
+            Category::NetworkPolicy => "network-policy",
         }
     }
 }

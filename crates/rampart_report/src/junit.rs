@@ -48,6 +48,42 @@ pub fn render(report: &Report) -> String {
         out.add_test_suite(suite);
     }
 
+    if let Some(cov) = &report.coverage {
+        // Cluster scans: one case per resource type; types not read are skipped with the reason,
+        // so a report over partial data shows it.
+        let mut suite = TestSuite::new("rampart.coverage");
+        let kind_of = |t: &serde_json::Value| {
+            let group = t["group"].as_str().unwrap_or("");
+            let resource = t["resource"].as_str().unwrap_or("");
+            let ns = t["namespace"]
+                .as_str()
+                .map(|n| format!(" in {n}"))
+                .unwrap_or_default();
+            if group.is_empty() {
+                format!("{resource}{ns}")
+            } else {
+                format!("{group}/{resource}{ns}")
+            }
+        };
+        for t in cov["read"].as_array().into_iter().flatten() {
+            let mut tc = TestCase::new(kind_of(t), TestCaseStatus::success());
+            tc.set_classname("rampart.coverage");
+            suite.add_test_case(tc);
+        }
+        for g in cov["notRead"].as_array().into_iter().flatten() {
+            let mut st = TestCaseStatus::skipped();
+            st.set_message(format!(
+                "not read: {} {}",
+                g["reason"].as_str().unwrap_or(""),
+                g["message"].as_str().unwrap_or("")
+            ));
+            let mut tc = TestCase::new(kind_of(g), st);
+            tc.set_classname("rampart.coverage");
+            suite.add_test_case(tc);
+        }
+        out.add_test_suite(suite);
+    }
+
     if !report.errors.is_empty() {
         let mut suite = TestSuite::new(INPUT_SUITE);
         for e in &report.errors {

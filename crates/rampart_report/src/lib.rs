@@ -45,6 +45,14 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
+    /// For a cluster or snapshot scan: where the objects came from (context, server, version,
+    /// time, anonymous-access probe).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<serde_json::Value>,
+    /// For a cluster or snapshot scan: which resource types were read and which were not, and why.
+    /// A clean result is only complete when `partial` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<serde_json::Value>,
     /// Metadata of every check that ran (SARIF rules, JUnit cases).
     #[serde(skip)]
     pub rules: Vec<&'static Meta>,
@@ -142,6 +150,8 @@ impl Report {
             summary,
             findings,
             errors,
+            source: None,
+            coverage: None,
             rules,
         }
     }

@@ -95,6 +95,14 @@ impl serde::Serialize for LazyRun<'_> {
             }
         }
         m.serialize_entry("results", &LazyResults(self.report))?;
+        if self.report.coverage.is_some() || self.report.source.is_some() {
+            // Cluster scans: what was read and what was not, beside the results.
+            let props = serde_json::json!({
+                "source": self.report.source,
+                "coverage": self.report.coverage,
+            });
+            m.serialize_entry("properties", &props)?;
+        }
         m.end()
     }
 }

@@ -42,6 +42,7 @@ pub fn render(report: &Report) -> String {
     if !s.is_empty() {
         s.push('\n');
     }
+    coverage(&mut s, report);
     let sum = &report.summary;
     let counts: Vec<String> = sum
         .by_severity
@@ -132,4 +133,56 @@ fn clean(line: &str) -> String {
     line.chars()
         .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
         .collect()
+}
+
+/// The coverage of a cluster or snapshot scan: what was not read, so a clean result over partial
+/// data is never taken for a clean cluster.
+fn coverage(s: &mut String, report: &Report) {
+    let Some(cov) = &report.coverage else {
+        return;
+    };
+    let read = cov["read"].as_array().map_or(0, Vec::len);
+    let objects: u64 = cov["read"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|t| t["count"].as_u64()).sum())
+        .unwrap_or(0);
+    let gaps: Vec<&serde_json::Value> = cov["notRead"]
+        .as_array()
+        .map(|g| g.iter().collect())
+        .unwrap_or_default();
+    let partial = cov["partial"].as_bool().unwrap_or(false);
+    let _ = writeln!(
+        s,
+        "Coverage: read {read} resource types ({objects} objects); {} not read{}",
+        gaps.len(),
+        if partial {
+            " -- PARTIAL: findings cover only what was read"
+        } else {
+            ""
+        }
+    );
+    for g in gaps.iter().take(25) {
+        let kind = g["kind"].as_str().unwrap_or("");
+        let group = g["group"].as_str().unwrap_or("");
+        let resource = g["resource"].as_str().unwrap_or("");
+        let ns = g["namespace"]
+            .as_str()
+            .map(|n| format!(" in {n}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  not read: {kind} ({}{resource}){ns}: {} {}",
+            if group.is_empty() {
+                String::new()
+            } else {
+                format!("{group}/")
+            },
+            g["reason"].as_str().unwrap_or(""),
+            clean(g["message"].as_str().unwrap_or(""))
+        );
+    }
+    if gaps.len() > 25 {
+        let _ = writeln!(s, "  ... and {} more (see --format json)", gaps.len() - 25);
+    }
+    s.push('\n');
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use rampart_checks::config::{apply_waivers, Config};
 use rampart_checks::{Engine, Inventory, Selection};
-use rampart_model::{Finding, InputError, Severity};
+use rampart_model::{Finding, InputError, Resource, Severity};
 use rampart_report::{Report, Scanned};
 use rampart_source::{Input, Lines};
 use rayon::prelude::*;
@@ -17,8 +17,11 @@ use rayon::prelude::*;
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     /// Files, directories (searched recursively for *.yaml, *.yml, *.json), or `-` for stdin.
-    #[arg(required = true)]
+    /// Not needed with --cluster or --snapshot.
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub cluster: super::cluster::ClusterArgs,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
@@ -98,6 +101,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
     let engine = Engine::new(selection);
     let keep_inventory = engine.needs_inventory();
+    let live = if args.cluster.requested() {
+        let loaded = super::cluster::load(&args.cluster)?;
+        super::cluster::warn_partial(&loaded.coverage);
+        Some(loaded)
+    } else {
+        None
+    };
+    if args.paths.is_empty() && live.is_none() {
+        anyhow::bail!("nothing to scan: give manifests (PATH..., or - for stdin), --cluster, or --snapshot FILE");
+    }
     let snippets = args.format == Format::Table;
     let (inputs, mut errors) = rampart_source::discover(&args.paths);
     let outcomes: Vec<FileOutcome> = inputs
@@ -109,6 +122,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut objects = 0;
     errors.extend(config_errors);
     let mut inventory = Inventory::default();
+    if let Some(loaded) = &live {
+        let o = scan_objects(&engine, &loaded.resources, keep_inventory);
+        findings.extend(o.findings);
+        objects += o.objects;
+        inventory.extend(o.inventory);
+    }
     for o in outcomes {
         findings.extend(o.findings);
         errors.extend(o.errors);
@@ -130,7 +149,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         objects,
         checks: rules.len(),
     };
-    let report = Report::new(findings, errors, scanned, rules, fail_on, baselined);
+    let mut report = Report::new(findings, errors, scanned, rules, fail_on, baselined);
+    let mut interrupted = false;
+    if let Some(loaded) = &live {
+        interrupted = loaded.coverage.interrupted();
+        report.source = Some(serde_json::json!({
+            "type": if args.cluster.snapshot.is_some() { "snapshot" } else { "cluster" },
+            "context": loaded.context,
+            "server": loaded.server,
+            "serverVersion": loaded.server_version,
+            "takenAt": loaded.taken_at,
+            "anonymous": loaded.anonymous,
+        }));
+        report.coverage = Some(serde_json::to_value(&loaded.coverage)?);
+    }
     let format = match args.format {
         Format::Table => rampart_report::Format::Table,
         Format::Json => rampart_report::Format::Json,
@@ -154,7 +186,41 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             report.errors.len()
         );
     }
+    if interrupted {
+        eprintln!(
+            "rampart: error: the API server stopped answering during the read: the results are partial"
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// Checks objects read from a cluster or a snapshot (no file positions: findings name the object
+/// and the field pointer).
+fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: bool) -> FileOutcome {
+    let parts: Vec<(Vec<Finding>, Option<Resource>)> = resources
+        .par_iter()
+        .map(|res| {
+            let (f, _type_errors) = engine.run_checked(res);
+            let kept = if keep_inventory {
+                rampart_checks::inventory::for_inventory(res)
+            } else {
+                None
+            };
+            (f, kept)
+        })
+        .collect();
+    let mut out = FileOutcome {
+        objects: resources.len(),
+        ..FileOutcome::default()
+    };
+    for (f, kept) in parts {
+        out.findings.extend(f);
+        if let Some(k) = kept {
+            out.inventory.objects.push(k);
+        }
+    }
+    out
 }
 
 /// Reads, parses and checks one file.

@@ -9,7 +9,9 @@ pub mod hygiene;
 pub mod identity;
 pub mod images;
 pub mod network;
+pub mod network_policy;
 pub mod pod_security;
+pub mod rbac;
 pub mod resources;
 pub mod secrets;
 
@@ -17,6 +19,27 @@ use crate::Check;
 
 /// Every built-in check (the registry sorts them).
 pub static ALL: &[&Check] = &[
+    &rbac::anonymous_grant::CHECK,
+    &rbac::bind::CHECK,
+    &rbac::cluster_admin::CHECK,
+    &rbac::create_workloads::CHECK,
+    &rbac::csr_approval::CHECK,
+    &rbac::csr_signer::CHECK,
+    &rbac::default_sa_bound::CHECK,
+    &rbac::escalate::CHECK,
+    &rbac::impersonate::CHECK,
+    &rbac::nodes_proxy::CHECK,
+    &rbac::persistentvolume_create::CHECK,
+    &rbac::pods_attach::CHECK,
+    &rbac::pods_exec::CHECK,
+    &rbac::pods_portforward::CHECK,
+    &rbac::read_secrets_cluster::CHECK,
+    &rbac::read_secrets_namespace::CHECK,
+    &rbac::serviceaccount_token::CHECK,
+    &rbac::webhook_write::CHECK,
+    &rbac::wildcard_resources::CHECK,
+    &rbac::wildcard_verbs::CHECK,
+    &rbac::workload_token_power::CHECK,
     &hygiene::default_namespace::CHECK,
     &hygiene::invalid_ignore_annotation::CHECK,
     &hygiene::liveness_probe_missing::CHECK,
@@ -31,6 +54,14 @@ pub static ALL: &[&Check] = &[
     &network::service_external_ips::CHECK,
     &network::service_loadbalancer::CHECK,
     &network::service_nodeport::CHECK,
+    &network_policy::allow_all::CHECK,
+    &network_policy::ingress_from_internet::CHECK,
+    &network_policy::metadata_egress::CHECK,
+    &network_policy::namespace_without_policy::CHECK,
+    &network_policy::no_default_deny_egress::CHECK,
+    &network_policy::no_default_deny_ingress::CHECK,
+    &network_policy::policy_selects_nothing::CHECK,
+    &network_policy::workload_unselected::CHECK,
     &pod_security::allow_privilege_escalation::CHECK,
     &pod_security::apparmor_unconfined::CHECK,
     &pod_security::capabilities_not_dropped::CHECK,

@@ -1,0 +1,132 @@
+//! NetworkPolicy checks: inventory checks over the reachability analysis (`rampart_netpol`).
+//!
+//! Where findings point:
+//!
+//! - Namespace-level checks (`netpol-namespace-without-policy`, `netpol-no-default-deny-*`)
+//!   report once per namespace that holds workloads: at the Namespace object's `/metadata/name`
+//!   when the scan includes it, otherwise at the `/metadata/namespace` of the namespace's first
+//!   workload (its `/metadata/name` when the workload names no namespace and lands in
+//!   `default`). One finding per namespace, never one per workload.
+//! - Workload checks point at the workload's pod labels (what policies select on).
+//! - Policy checks point at the exact field: `/spec/podSelector`, the rule, the peer or the
+//!   `ipBlock.cidr`.
+
+pub mod allow_all;
+pub mod ingress_from_internet;
+pub mod metadata_egress;
+pub mod namespace_without_policy;
+pub mod no_default_deny_egress;
+pub mod no_default_deny_ingress;
+pub mod policy_selects_nothing;
+pub mod workload_unselected;
+
+use rampart_model::{Control, Pointer};
+use rampart_netpol::{Direction, NamespaceCoverage, Subject};
+use serde_json::Value;
+
+use crate::checks::common;
+use crate::{Inventory, InventoryEmitter};
+
+/// The kinds these checks read: policies, namespaces and every pod-bearing kind.
+pub const KINDS: &[&str] = &[
+    "NetworkPolicy",
+    "Namespace",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+pub const CIS_NETPOL: Control = common::cis("5.3.2");
+pub const NIST_NETWORK: Control = Control::Nist80190 {
+    section: "4.4.2 Unbounded network access from containers",
+};
+pub const MITRE_DISCOVERY: Control = Control::MitreAttack {
+    id: "T1046",
+    name: "Network Service Discovery",
+};
+pub const MITRE_METADATA: Control = Control::MitreAttack {
+    id: "T1552.005",
+    name: "Cloud Instance Metadata API",
+};
+pub const MITRE_EXFIL: Control = Control::MitreAttack {
+    id: "T1041",
+    name: "Exfiltration Over C2 Channel",
+};
+
+/// Where a namespace-level finding points: the Namespace object when the scan includes it,
+/// otherwise the namespace field of the namespace's first workload.
+pub fn namespace_anchor(inv: &Inventory, cov: &NamespaceCoverage) -> Option<(usize, Pointer)> {
+    if let Some(ns) = &cov.object {
+        return Some((ns.resource, ns.pointer.clone()));
+    }
+    let first = cov.workloads.first()?;
+    let raw = &inv.objects.get(first.resource)?.raw;
+    let ptr = if raw.pointer("/metadata/namespace").is_some() {
+        "/metadata/namespace"
+    } else {
+        "/metadata/name"
+    };
+    Some((first.resource, Pointer::from_raw(ptr)))
+}
+
+/// Does the policy behind `subject` deny everything in `dir` to every pod it selects: no rule of
+/// that direction at all? (The analysis lists every `podSelector: {}` policy isolating `dir`,
+/// including ones whose rules then allow traffic back in.)
+pub fn denies_all(inv: &Inventory, subject: &Subject, dir: Direction) -> bool {
+    let Some(res) = inv.objects.get(subject.resource) else {
+        return false;
+    };
+    match res.raw.pointer(&format!("/spec/{}", dir.field())) {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(rules)) => rules.is_empty(),
+        Some(_) => false,
+    }
+}
+
+/// Reports every namespace with workloads that no default-deny policy of `dir` covers.
+pub fn emit_no_default_deny(inv: &Inventory, dir: Direction, out: &mut InventoryEmitter) {
+    for cov in inv.netpol().namespace_coverage() {
+        let candidates = match dir {
+            Direction::Ingress => &cov.default_deny_ingress,
+            Direction::Egress => &cov.default_deny_egress,
+        };
+        if candidates.iter().any(|p| denies_all(inv, p, dir)) {
+            continue;
+        }
+        let Some((idx, ptr)) = namespace_anchor(inv, &cov) else {
+            continue;
+        };
+        let why = if cov.policies.is_empty() {
+            "has no NetworkPolicy at all".to_string()
+        } else if candidates.is_empty() {
+            format!(
+                "has {} NetworkPolicy(ies) but none with `podSelector: {{}}` isolating {dir}",
+                cov.policies.len()
+            )
+        } else {
+            format!("only has `podSelector: {{}}` {dir} policies whose rules allow traffic again")
+        };
+        out.emit(
+            idx,
+            ptr,
+            format!(
+                "namespace `{}` ({} workload(s)) has no default-deny {dir} policy: it {why}",
+                cov.namespace,
+                cov.workloads.len()
+            ),
+        );
+    }
+}
+
+/// A short name of a subject's object for messages: `Kind namespace/name`.
+pub fn object_name(s: &Subject) -> String {
+    match &s.object.namespace {
+        Some(ns) => format!("{} {ns}/{}", s.object.kind, s.object.name),
+        None => format!("{} {}", s.object.kind, s.object.name),
+    }
+}

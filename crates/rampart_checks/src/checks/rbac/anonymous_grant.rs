@@ -1,0 +1,33 @@
+//! `rbac-anonymous-grant`: permissions granted to `system:anonymous`, `system:unauthenticated` or
+//! `system:authenticated`.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-anonymous-grant",
+        title: "Permissions granted to anonymous or all authenticated users",
+        severity: Severity::High,
+        category: Category::Rbac,
+        controls: &[
+            common::NSA_AUTHZ,
+            Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
+        ],
+        rationale: "A binding to `system:anonymous` or `system:unauthenticated` gives its rights \
+            to anyone who can reach the API server; one to `system:authenticated` gives them to \
+            every user and every service account of every namespace. Any compromised pod, or any \
+            stranger, then holds these rights.",
+        remediation: "Bind the role to the specific users, groups or service accounts that need \
+            it. Disable anonymous authentication where possible (`--anonymous-auth=false`).",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:authenticated}\n",
+        example_pass: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: platform-team}\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::AnonymousOrAllAuthenticated, super::Target::Grant, out)
+    }),
+};

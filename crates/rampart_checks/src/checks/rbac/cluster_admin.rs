@@ -1,0 +1,39 @@
+//! `rbac-cluster-admin`: full control of the cluster granted to a subject outside the system's own.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-cluster-admin",
+        title: "cluster-admin (or * on *) granted to a non-system subject",
+        severity: Severity::Critical,
+        category: Category::Rbac,
+        controls: &[
+            Control::Cis {
+                version: "1.10",
+                id: "5.1.1",
+            },
+            Control::Nsa {
+                section: "Authentication and authorization: least privilege RBAC",
+            },
+            Control::MitreAttack {
+                id: "T1078",
+                name: "Valid Accounts",
+            },
+        ],
+        rationale: "A subject bound to cluster-admin, or to any role allowing every verb on every \
+            resource cluster-wide, controls the whole cluster: every Secret, every node through \
+            privileged pods, and RBAC itself. Outside the control plane's own bootstrap identities \
+            such grants are rarely needed and turn one stolen credential into a cluster takeover.",
+        remediation: "Bind the subject to a role with only the verbs and resources it needs, in the \
+            namespaces it needs (a RoleBinding rather than a ClusterRoleBinding). Keep cluster-admin \
+            for break-glass identities.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
+        example_pass: "kind: RoleBinding\nmetadata: {namespace: build}\nroleRef: {kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
+    },
+    run: Run::Inventory(|inv, out| super::emit(inv, RiskKind::ClusterAdmin, super::Target::Grant, out)),
+};

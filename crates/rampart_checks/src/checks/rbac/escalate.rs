@@ -1,0 +1,32 @@
+//! `rbac-escalate`: a subject can `escalate` roles.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-escalate",
+        title: "Subject can escalate roles",
+        severity: Severity::Critical,
+        category: Category::Rbac,
+        controls: &[
+            common::cis("5.1.8"),
+            common::NSA_AUTHZ,
+            Control::MitreAttack { id: "T1098", name: "Account Manipulation" },
+        ],
+        rationale: "The `escalate` verb on roles or clusterroles lifts RBAC's \
+            privilege-escalation guard: the subject can add to a role permissions it does not \
+            hold itself. With update access to a role bound to itself, that is cluster-admin.",
+        remediation: "Remove `escalate` from every role outside the control plane; let RBAC \
+            administrators edit roles through reviewed manifests instead.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [escalate, update]\n",
+        example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [get, list]\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::Escalate, super::Target::Grant, out)
+    }),
+};

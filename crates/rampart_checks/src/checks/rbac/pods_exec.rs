@@ -1,0 +1,31 @@
+//! `rbac-pods-exec`: a subject can exec into pods.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-pods-exec",
+        title: "Subject can exec into pods",
+        severity: Severity::High,
+        category: Category::Rbac,
+        controls: &[
+            common::NSA_AUTHZ,
+            Control::MitreAttack { id: "T1609", name: "Container Administration Command" },
+        ],
+        rationale: "`create` (or `get`, over websockets) on `pods/exec` runs arbitrary commands \
+            inside running containers: the subject reads the container's files, environment and \
+            mounted service account token, and acts with the pod's identity and network position.",
+        remediation: "Remove `pods/exec` from everyday roles; grant it only to break-glass or \
+            debugging roles, in the namespaces that need it, and audit its use.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/exec]\n  verbs: [create]\n",
+        example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, pods/log]\n  verbs: [get, list]\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::PodsExec, super::Target::Grant, out)
+    }),
+};

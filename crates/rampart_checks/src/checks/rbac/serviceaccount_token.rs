@@ -1,0 +1,33 @@
+//! `rbac-serviceaccount-token`: a subject can create service account tokens.
+
+use rampart_model::{Category, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-serviceaccount-token",
+        title: "Subject can create service account tokens",
+        severity: Severity::High,
+        category: Category::Rbac,
+        controls: &[
+            common::cis("5.1.13"),
+            common::NSA_AUTHZ,
+            common::MITRE_STEAL_TOKEN,
+        ],
+        rationale: "`create` on `serviceaccounts/token` (the TokenRequest API) mints a bearer \
+            token for a service account, so the subject gains the rights of every service account \
+            in scope, including controllers with wide permissions, without touching any pod.",
+        remediation: "Remove `serviceaccounts/token` from user and workload roles; let the \
+            kubelet request tokens for pods. Where needed, restrict it with `resourceNames` to \
+            specific low-privilege accounts.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts/token]\n  verbs: [create]\n",
+        example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts]\n  verbs: [get, list]\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::ServiceAccountToken, super::Target::Grant, out)
+    }),
+};

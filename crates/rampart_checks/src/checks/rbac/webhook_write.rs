@@ -1,0 +1,34 @@
+//! `rbac-webhook-write`: a subject can write admission webhook configurations.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-webhook-write",
+        title: "Subject can write admission webhook configurations",
+        severity: Severity::Critical,
+        category: Category::Rbac,
+        controls: &[
+            common::cis("5.1.12"),
+            common::NSA_AUTHZ,
+            Control::MitreAttack { id: "T1557", name: "Adversary-in-the-Middle" },
+        ],
+        rationale: "Creating or changing a MutatingWebhookConfiguration or \
+            ValidatingWebhookConfiguration sends chosen API requests, Secrets included, to a \
+            server of the subject's choice, which can rewrite them (inject containers, change \
+            service accounts) or block them. Deleting one switches off policy enforcement.",
+        remediation: "Restrict write access to admission webhook configurations to the cluster \
+            administrators and the controllers that own them, with `resourceNames` where \
+            possible.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [admissionregistration.k8s.io]\n  resources: [mutatingwebhookconfigurations]\n  verbs: [create, update]\n",
+        example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [admissionregistration.k8s.io]\n  resources: [mutatingwebhookconfigurations]\n  verbs: [get, list, watch]\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::WebhookConfigurationWrite, super::Target::Grant, out)
+    }),
+};

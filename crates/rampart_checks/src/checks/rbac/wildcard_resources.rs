@@ -1,0 +1,34 @@
+//! `rbac-wildcard-resources`: a role rule applies to every resource (`*`) or every non-resource
+//! URL.
+
+use rampart_model::{Category, Control, Meta, Severity};
+use rampart_rbac::RiskKind;
+
+use crate::checks::common;
+use crate::{Check, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-wildcard-resources",
+        title: "Role rule grants access to * resources",
+        severity: Severity::Medium,
+        category: Category::Rbac,
+        controls: &[
+            common::cis("5.1.3"),
+            common::NSA_AUTHZ,
+            Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
+        ],
+        rationale: "A rule with `*` resources (or `*` nonResourceURLs) covers every resource of \
+            its API groups, including Secrets, subresources such as `pods/exec` and resources \
+            that future API versions or CRDs add. The grant silently widens as the cluster \
+            changes.",
+        remediation: "List the resources the subject needs explicitly instead of `*`, and keep \
+            Secrets and subresources out unless they are required.",
+        kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
+        example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [\"*\"]\n  verbs: [get, list]\n",
+        example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, services]\n  verbs: [get, list]\n",
+    },
+    run: Run::Inventory(|inv, out| {
+        super::emit(inv, RiskKind::WildcardResources, super::Target::Rule, out)
+    }),
+};
