@@ -393,33 +393,63 @@ fn inventory_snapshot_and_offline_scan() {
     );
     assert!(findings.iter().any(|f| f.check == "host-pid"));
 
-    // `rampart scan --snapshot` once the lead has wired it.
-    let help = rampart(&["scan", "--help"]);
-    if help.stdout.contains("--snapshot") {
-        let file_s = dir.path().join("snap.json.zst").display().to_string();
-        let scan = rampart(&[
-            "scan",
-            "--snapshot",
-            &file_s,
-            "--no-config",
-            "--format",
-            "json",
-            "--select=privileged-container,host-pid",
-        ]);
-        assert!(scan.code == 1, "{}\n{}", scan.stdout, scan.stderr);
-        let report = scan.json();
-        let findings = report["findings"].as_array().cloned().unwrap_or_default();
-        let priv_dep = findings.iter().find(|f| {
-            f.to_string().contains("privileged-container")
-                && f.to_string().contains("\"priv\"")
-                && f.to_string().contains(NS)
-        });
-        assert!(priv_dep.is_some(), "{report}");
-    } else {
-        eprintln!(
-            "note: rampart scan --snapshot is not wired yet; scanned through the library only"
-        );
-    }
+    // The snapshot scanned offline gives exactly the findings of the live scan.
+    let file_s = dir.path().join("snap.json.zst").display().to_string();
+    let scan = rampart(&[
+        "scan",
+        "--snapshot",
+        &file_s,
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    assert!(scan.code == 1, "{}\n{}", scan.stdout, scan.stderr);
+    let offline = scan.json();
+    let findings = offline["findings"].as_array().cloned().unwrap_or_default();
+    let priv_dep = findings.iter().find(|f| {
+        f.to_string().contains("privileged-container")
+            && f.to_string().contains("\"priv\"")
+            && f.to_string().contains(NS)
+    });
+    assert!(priv_dep.is_some(), "{offline}");
+    let admin = env("KUBECONFIG_ADMIN");
+    let live = rampart(&[
+        "scan",
+        "--cluster",
+        "--kubeconfig",
+        &admin,
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    assert!(live.code == 1, "{}\n{}", live.stdout, live.stderr);
+    let key = |r: &Value| {
+        let mut v: Vec<String> = r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {} {}",
+                    f["check"],
+                    f["object"]["kind"],
+                    f["object"]["namespace"],
+                    f["object"]["name"],
+                    f["pointer"],
+                    f["message"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        key(&offline),
+        key(&live.json()),
+        "a snapshot scanned offline must give the live scan's findings"
+    );
+    assert_eq!(offline["source"]["type"], "snapshot");
+    assert_eq!(live.json()["source"]["type"], "cluster");
 }
 
 #[test]
