@@ -450,6 +450,45 @@ fn inventory_snapshot_and_offline_scan() {
     );
     assert_eq!(offline["source"]["type"], "snapshot");
     assert_eq!(live.json()["source"]["type"], "cluster");
+
+    // The analyses read snapshots and live clusters too.
+    let who = rampart(&[
+        "rbac",
+        "who-can",
+        "get",
+        "secrets",
+        "--snapshot",
+        &file_s,
+        "-f",
+        "json",
+    ]);
+    assert_eq!(who.code, 0, "{}\n{}", who.stdout, who.stderr);
+    assert!(who.stdout.contains("system:masters"), "{}", who.stdout);
+    let who_live = rampart(&[
+        "rbac",
+        "who-can",
+        "get",
+        "secrets",
+        "--cluster",
+        "--kubeconfig",
+        &admin,
+        "-f",
+        "json",
+    ]);
+    assert_eq!(who_live.code, 0, "{}", who_live.stderr);
+    assert_eq!(
+        who.stdout, who_live.stdout,
+        "snapshot and live RBAC answers differ"
+    );
+    let matrix = rampart(&[
+        "netpol",
+        "matrix",
+        "--snapshot",
+        &file_s,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(matrix.code, 0, "{}\n{}", matrix.stdout, matrix.stderr);
 }
 
 #[test]

@@ -181,3 +181,39 @@ pub fn exit_code(coverage: &Coverage) -> std::process::ExitCode {
         std::process::ExitCode::SUCCESS
     }
 }
+
+/// Cluster input flags without namespace filters, for commands that analyse the whole cluster and
+/// use `-n/--namespace` for their own question (`rbac who-can -n NS`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SourceArgs {
+    /// Read the live cluster of the kubeconfig context (or the in-cluster service account).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub cluster: bool,
+
+    /// Kubeconfig file [default: KUBECONFIG, ~/.kube/config, else the in-cluster service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Read a snapshot file written by `rampart snapshot` instead of a live cluster.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    /// The same request as full cluster flags (every namespace).
+    pub fn to_cluster_args(&self) -> ClusterArgs {
+        ClusterArgs {
+            cluster: self.cluster,
+            connect: ConnectArgs {
+                kubeconfig: self.kubeconfig.clone(),
+                context: self.context.clone(),
+                ..ConnectArgs::default()
+            },
+            snapshot: self.snapshot.clone(),
+        }
+    }
+}

@@ -31,9 +31,12 @@ pub enum NetpolCommand {
 /// Options shared by both subcommands.
 #[derive(clap::Args, Debug)]
 pub struct InputArgs {
-    /// Files, directories (searched recursively for *.yaml, *.yml, *.json), or `-` for stdin.
-    #[arg(required = true)]
+    /// Files, directories (searched recursively for *.yaml, *.yml, *.json), or `-` for stdin;
+    /// not needed with --cluster or --snapshot.
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub cluster: super::cluster::ClusterArgs,
 
     /// The namespace of objects that name none.
     #[arg(long, value_name = "NS", default_value = "default")]
@@ -109,8 +112,8 @@ pub fn run(args: &NetpolArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Loads the inputs and analyses them; input errors include invalid policy fields.
-fn analyse(input: &InputArgs) -> (Vec<Resource>, Analysis, Vec<InputError>) {
-    let (resources, mut errors) = super::load::load_all(&input.paths);
+fn analyse(input: &InputArgs) -> anyhow::Result<(Vec<Resource>, Analysis, Vec<InputError>)> {
+    let (resources, mut errors) = super::load::load_inputs(&input.paths, &input.cluster)?;
     let analysis = Analysis::new(
         &resources,
         &Options {
@@ -126,7 +129,7 @@ fn analyse(input: &InputArgs) -> (Vec<Resource>, Analysis, Vec<InputError>) {
             None => InputError::file(path, message),
         });
     }
-    (resources, analysis, errors)
+    Ok((resources, analysis, errors))
 }
 
 fn finish(errors: &[InputError]) -> ExitCode {
@@ -137,7 +140,7 @@ fn finish(errors: &[InputError]) -> ExitCode {
 }
 
 fn matrix(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
-    let (_, analysis, errors) = analyse(&args.input);
+    let (_, analysis, errors) = analyse(&args.input)?;
     let m = analysis.matrix();
     let text = match args.format {
         MatrixFormat::Lines => lines(&m),
@@ -242,7 +245,7 @@ impl<'a> MatrixJson<'a> {
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let (resources, analysis, errors) = analyse(&args.input);
+    let (resources, analysis, errors) = analyse(&args.input)?;
     let from = analysis.find(&args.from);
     let to = analysis.find(&args.to);
     let (from, to) = match (from, to) {

@@ -59,9 +59,11 @@ pub struct WhoCanArgs {
     pub verb: String,
     /// The resource (`pods`, `pods/exec`, `deployments.apps`) or a non-resource URL (`/healthz`).
     pub resource: String,
-    /// Files, directories (searched recursively for *.yaml, *.yml, *.json), or `-` for stdin.
-    #[arg(required = true)]
+    /// Files, directories (searched recursively for *.yaml, *.yml, *.json), or `-` for stdin;
+    /// not needed with --cluster or --snapshot.
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: super::cluster::SourceArgs,
     /// The request's namespace (default: a cluster-scoped or all-namespaces request).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
@@ -81,8 +83,10 @@ pub struct WhoCanArgs {
 pub struct CanArgs {
     /// `user:NAME`, `group:NAME` or `sa:NAMESPACE/NAME`.
     pub subject: Subject,
-    #[arg(required = true)]
+    /// Manifests to read (not needed with --cluster or --snapshot).
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: super::cluster::SourceArgs,
     /// Only this namespace (and cluster-wide rules).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
@@ -92,8 +96,10 @@ pub struct CanArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct PathsArgs {
-    #[arg(required = true)]
+    /// Manifests to read (not needed with --cluster or --snapshot).
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: super::cluster::SourceArgs,
     /// Only the path from this subject (`user:NAME`, `group:NAME`, `sa:NS/NAME`).
     #[arg(long, value_name = "SUBJECT", conflicts_with = "from_workload")]
     pub from: Option<Subject>,
@@ -106,8 +112,10 @@ pub struct PathsArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct RisksArgs {
-    #[arg(required = true)]
+    /// Manifests to read (not needed with --cluster or --snapshot).
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: super::cluster::SourceArgs,
     /// Also report built-in grants (bindings named system:* to system subjects).
     #[arg(long)]
     pub include_system: bool,
@@ -116,13 +124,13 @@ pub struct RisksArgs {
 }
 
 pub fn run(args: &RbacArgs) -> anyhow::Result<ExitCode> {
-    let paths = match &args.command {
-        RbacCommand::WhoCan(a) => &a.paths,
-        RbacCommand::Can(a) => &a.paths,
-        RbacCommand::Paths(a) => &a.paths,
-        RbacCommand::Risks(a) => &a.paths,
+    let (paths, cluster) = match &args.command {
+        RbacCommand::WhoCan(a) => (&a.paths, &a.cluster),
+        RbacCommand::Can(a) => (&a.paths, &a.cluster),
+        RbacCommand::Paths(a) => (&a.paths, &a.cluster),
+        RbacCommand::Risks(a) => (&a.paths, &a.cluster),
     };
-    let (resources, errors) = super::load::load_all(paths);
+    let (resources, errors) = super::load::load_inputs(paths, &cluster.to_cluster_args())?;
     let rbac = Rbac::build(&resources);
     let ctx = Ctx {
         resources: &resources,

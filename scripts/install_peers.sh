@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Install the peer tools that rampart is benchmarked against, at pinned versions,
+# into bench/.peers/ (gitignored). Idempotent: a tool already present at the
+# pinned version is left alone.
+set -euo pipefail
+
+CHECKOV_VERSION="3.3.30"
+KUBE_SCORE_VERSION="v1.20.0"
+TRIVY_VERSION="v0.74.0"
+
+usage() {
+    cat <<USAGE
+Usage: scripts/install_peers.sh [--with-trivy] [--force] [-h|--help]
+
+Installs benchmark peers into bench/.peers/:
+  checkov    ${CHECKOV_VERSION}   from PyPI, in a venv at bench/.peers/venv
+  kube-score ${KUBE_SCORE_VERSION}  go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}
+  trivy      ${TRIVY_VERSION}  only with --with-trivy (a ~7 min cold build on 2 cores):
+                     GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@${TRIVY_VERSION}
+
+Binaries end up in bench/.peers/bin/ (checkov is linked there from the venv).
+
+Not installed: kube-linter, polaris and kubescape. The package registries this
+project can reach (PyPI, crates.io, the Go module proxy, npm, Debian apt) do not
+serve them here, so they are left out of the benchmark entirely.
+
+Options:
+  --with-trivy   also build trivy (slow; needs Go >= 1.26 with GOEXPERIMENT=jsonv2)
+  --force        reinstall even if the pinned version is already present
+  -h, --help     show this help
+
+Environment:
+  PYTHON         Python interpreter for the checkov venv (default: python3)
+  GO             go binary (default: go on PATH, else /usr/local/go/bin/go)
+  GO_BUILD_P     go build parallelism (-p), default 1 to leave CPU to others
+USAGE
+}
+
+with_trivy=0
+force=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --with-trivy) with_trivy=1 ;;
+        --force) force=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "install_peers.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+peers="${repo_root}/bench/.peers"
+bin="${peers}/bin"
+venv="${peers}/venv"
+mkdir -p "${bin}"
+
+log() { printf '[install_peers] %s\n' "$*" >&2; }
+die() { printf '[install_peers] ERROR: %s\n' "$*" >&2; exit 1; }
+
+PYTHON="${PYTHON:-python3}"
+if [[ -z "${GO:-}" ]]; then
+    if command -v go >/dev/null 2>&1; then GO="$(command -v go)"
+    elif [[ -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go
+    else GO=""; fi
+fi
+GO_BUILD_P="${GO_BUILD_P:-1}"
+
+# Module version a Go binary was built from ("" if unknown / not a Go binary).
+go_mod_version() { # <binary> <module path>
+    [[ -x "$1" && -n "${GO}" ]] || return 0
+    "${GO}" version -m "$1" 2>/dev/null | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }'
+}
+
+# --- checkov -----------------------------------------------------------------
+install_checkov() {
+    local have=""
+    if [[ -x "${venv}/bin/python" ]]; then
+        have="$("${venv}/bin/python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null || true)"
+    fi
+    if [[ "${have}" == "${CHECKOV_VERSION}" && ${force} -eq 0 ]]; then
+        log "checkov ${CHECKOV_VERSION}: already installed in ${venv}"
+    else
+        [[ -n "${have}" ]] && log "checkov: found '${have}', want ${CHECKOV_VERSION}"
+        log "checkov ${CHECKOV_VERSION}: creating venv ${venv} and installing from PyPI (a few minutes)"
+        "${PYTHON}" -m venv "${venv}"
+        "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+        "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==${CHECKOV_VERSION}"
+    fi
+    ln -sf "../venv/bin/checkov" "${bin}/checkov"
+    "${bin}/checkov" --version >/dev/null 2>&1 || die "checkov does not run: ${bin}/checkov --version"
+    log "checkov: $("${bin}/checkov" --version 2>/dev/null | tail -n1)"
+}
+
+# --- Go-built peers ----------------------------------------------------------
+install_go_tool() { # <name> <module> <package> <version> [env assignments...]
+    local name="$1" module="$2" pkg="$3" version="$4"; shift 4
+    [[ -n "${GO}" ]] || die "${name}: no go toolchain found (set GO=/path/to/go)"
+    local have; have="$(go_mod_version "${bin}/${name}" "${module}")"
+    if [[ "${have}" == "${version}" && ${force} -eq 0 ]]; then
+        log "${name} ${version}: already installed at ${bin}/${name}"
+        return 0
+    fi
+    [[ -n "${have}" ]] && log "${name}: found '${have}', want ${version}"
+    log "${name} ${version}: go install ${pkg}@${version} (GOBIN=${bin}, -p ${GO_BUILD_P})"
+    # Reuses the shared Go module and build caches; only the binary lands in bench/.peers/bin.
+    env GOBIN="${bin}" "$@" nice -n 10 "${GO}" install -p "${GO_BUILD_P}" "${pkg}@${version}"
+    have="$(go_mod_version "${bin}/${name}" "${module}")"
+    [[ "${have}" == "${version}" ]] || die "${name}: built binary reports module version '${have}', want ${version}"
+    log "${name} ${version}: installed"
+}
+
+install_checkov
+install_go_tool kube-score github.com/zegl/kube-score \
+    github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}"
+if [[ ${with_trivy} -eq 1 ]]; then
+    install_go_tool trivy github.com/aquasecurity/trivy \
+        github.com/aquasecurity/trivy/cmd/trivy "${TRIVY_VERSION}" GOEXPERIMENT=jsonv2
+else
+    log "trivy: skipped (pass --with-trivy to build ${TRIVY_VERSION}, ~7 min cold)"
+fi
+
+log "not installed: kube-linter, polaris, kubescape -- the package registries reachable here do not serve them"
+log "done; peers are in ${bin}"
