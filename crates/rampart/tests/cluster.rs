@@ -99,7 +99,7 @@ fn rampart(args: &[&str]) -> Run {
 /// The insecure example app (what the server admits of it) plus objects of our own: a privileged
 /// Deployment and Pod, and Secrets whose values must never be read.
 fn apply_fixtures() {
-    let _ = kubectl_admin(&["create", "namespace", "shop"], None);
+    let _ = kubectl_admin(&["create", "namespace", "legacy-shop"], None);
     // The example's Deployment is rejected by the server (hostPort with hostNetwork); the rest applies.
     let (_, out) = kubectl_admin(
         &[
@@ -254,7 +254,9 @@ fn inventory_snapshot_and_offline_scan() {
     assert_eq!(inv["kubernetesVersion"], "v1.37.2");
     assert_eq!(inv["coverage"]["partial"], false, "{}", inv["coverage"]);
     let namespaces = names(&inv["namespaces"], "name");
-    assert!(namespaces.contains(&NS.to_string()) && namespaces.contains(&"shop".to_string()));
+    assert!(
+        namespaces.contains(&NS.to_string()) && namespaces.contains(&"legacy-shop".to_string())
+    );
     let it = inv["namespaces"]
         .as_array()
         .and_then(|a| a.iter().find(|n| n["name"] == NS))
@@ -265,7 +267,7 @@ fn inventory_snapshot_and_offline_scan() {
     assert!(names(&inv["images"], "image").contains(&"registry.example/priv:1.0".to_string()));
     assert!(inv["serviceAccounts"]
         .as_array()
-        .is_some_and(|a| a.iter().any(|s| s == "shop/shop")));
+        .is_some_and(|a| a.iter().any(|s| s == "legacy-shop/shop")));
     assert!(inv["rbac"]["clusterRoles"].as_u64() > Some(10));
     assert_eq!(inv["networkPolicies"][NS], 1);
     assert!(names(&inv["crds"], "name").contains(&"widgets.rampart.example".to_string()));
@@ -357,7 +359,7 @@ fn inventory_snapshot_and_offline_scan() {
         assert_eq!(names(&only["namespaces"], "name"), vec![NS.to_string()]);
         assert!(!only["serviceAccounts"]
             .as_array()
-            .is_some_and(|a| a.iter().any(|s| s == "shop/shop")));
+            .is_some_and(|a| a.iter().any(|s| s == "legacy-shop/shop")));
     }
 
     // Loaded through the library path the scan uses: resources name the cluster object.

@@ -184,6 +184,29 @@ impl Engine {
     /// Runs the selected inventory checks. Each finding names an object of the inventory (by
     /// index, returned beside it) so the caller can resolve its location.
     pub fn run_inventory(&self, inv: &Inventory) -> Vec<(usize, Finding)> {
+        // Build the analyses the selected checks need side by side (they are independent).
+        let needs = |cat: rampart_model::Category| {
+            self.selection
+                .checks
+                .iter()
+                .any(|c| c.meta.category == cat && matches!(c.run, Run::Inventory(_)))
+        };
+        let (rbac, netpol) = (
+            needs(rampart_model::Category::Rbac),
+            needs(rampart_model::Category::NetworkPolicy),
+        );
+        rayon::join(
+            || {
+                if rbac {
+                    inv.rbac_risks();
+                }
+            },
+            || {
+                if netpol {
+                    inv.netpol();
+                }
+            },
+        );
         let mut out = Vec::new();
         let mut objects: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
         for check in &self.selection.checks {

@@ -156,10 +156,14 @@ pub fn project(value: &Value, tree: &PosTree, paths: &[Vec<&str>]) -> (Value, Po
     if paths.iter().any(|p| p.is_empty()) {
         return (value.clone(), tree.clone());
     }
-    let child = |i: usize| tree.children.get(i).cloned().unwrap_or_default();
+    static EMPTY: PosTree = PosTree {
+        pos: rampart_model::Pos { line: 0, col: 0 },
+        children: Vec::new(),
+    };
+    let child = |i: usize| tree.children.get(i).unwrap_or(&EMPTY);
     match value {
         Value::Object(map) => {
-            let mut out = Map::new();
+            let mut kept = Vec::new();
             let mut kids = Vec::new();
             for (i, (k, v)) in map.iter().enumerate() {
                 let sub: Vec<Vec<&str>> = paths
@@ -170,14 +174,19 @@ pub fn project(value: &Value, tree: &PosTree, paths: &[Vec<&str>]) -> (Value, Po
                 if sub.is_empty() {
                     continue;
                 }
-                let t = tree.children.get(i).cloned().unwrap_or_default();
-                let (pv, pt) = project(v, &t, &sub);
-                out.insert(k.clone(), pv);
+                let t = child(i);
+                let (pv, pt) = project(v, t, &sub);
+                kept.push((k.clone(), pv));
                 kids.push(PosTree {
                     pos: t.pos,
                     children: pt.children,
                 });
             }
+            // Built at its exact size: kept objects live for the whole scan, and small maps
+            // grown by insertion carry a lot of spare capacity.
+            let mut out = Map::with_capacity(kept.len());
+            out.extend(kept);
+            kids.shrink_to_fit();
             (
                 Value::Object(out),
                 PosTree {
@@ -201,7 +210,7 @@ pub fn project(value: &Value, tree: &PosTree, paths: &[Vec<&str>]) -> (Value, Po
                 let (pv, pt) = if sub.is_empty() {
                     (Value::Null, PosTree::leaf(t.pos))
                 } else {
-                    project(v, &t, &sub)
+                    project(v, t, &sub)
                 };
                 out.push(pv);
                 kids.push(PosTree {

@@ -22,6 +22,7 @@ pub static ALL: &[&Check] = &[
     &rbac::anonymous_grant::CHECK,
     &rbac::bind::CHECK,
     &rbac::cluster_admin::CHECK,
+    &rbac::escalation_path::CHECK,
     &rbac::create_workloads::CHECK,
     &rbac::csr_approval::CHECK,
     &rbac::csr_signer::CHECK,

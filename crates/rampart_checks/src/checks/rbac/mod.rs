@@ -11,6 +11,7 @@ pub mod csr_approval;
 pub mod csr_signer;
 pub mod default_sa_bound;
 pub mod escalate;
+pub mod escalation_path;
 pub mod impersonate;
 pub mod nodes_proxy;
 pub mod persistentvolume_create;

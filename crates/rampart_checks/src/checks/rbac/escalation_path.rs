@@ -1,0 +1,71 @@
+//! `rbac-escalation-path`: a subject or workload that can make itself cluster-admin in steps.
+
+use std::collections::HashSet;
+
+use rampart_model::{Category, Control, Meta, Severity};
+
+use crate::{Check, Inventory, InventoryEmitter, Run};
+
+pub static CHECK: Check = Check {
+    meta: Meta {
+        id: "rbac-escalation-path",
+        title: "Privilege-escalation path to cluster-admin",
+        severity: Severity::High,
+        category: Category::Rbac,
+        controls: &[
+            Control::Cis {
+                version: "1.10",
+                id: "5.1.8",
+            },
+            Control::Nsa {
+                section: "Authentication and authorization: least privilege RBAC",
+            },
+            Control::MitreAttack {
+                id: "T1068",
+                name: "Exploitation for Privilege Escalation",
+            },
+        ],
+        rationale: "Grants that look harmless one by one chain into full control: creating pods in a \
+            namespace runs code as any service account there, reading Secrets yields their tokens, \
+            impersonation, token creation, bind and escalate hand over another identity's rights. \
+            When such a chain ends at a cluster-admin equivalent, whoever holds its first link \
+            (or compromises a workload running as it) owns the cluster.",
+        remediation: "Break the chain at its weakest link: run `rampart rbac paths --from SUBJECT` \
+            to see every step with the binding, role and rule behind it, then remove or narrow the \
+            grant of the first step (or move the powerful service account out of the namespace \
+            the foothold can create pods in).",
+        kinds: &["RoleBinding", "ClusterRoleBinding", "Deployment", "Pod"],
+        example_fail: "# sa ci/deployer may create pods in prod, where sa prod/admin-sa is cluster-admin\nkind: RoleBinding\nmetadata: {name: ci-deploys, namespace: prod}\nroleRef: {kind: Role, name: pod-creator}\nsubjects:\n- {kind: ServiceAccount, name: deployer, namespace: ci}\n",
+        example_pass: "# the same grant in a namespace without powerful service accounts\nkind: RoleBinding\nmetadata: {name: ci-deploys, namespace: staging}\nroleRef: {kind: Role, name: pod-creator}\nsubjects:\n- {kind: ServiceAccount, name: deployer, namespace: ci}\n",
+    },
+    run: Run::Inventory(run),
+};
+
+fn run(inv: &Inventory, out: &mut InventoryEmitter) {
+    let escalation = inv.rbac().escalation();
+    let mut seen = HashSet::new();
+    for path in escalation.paths() {
+        // A single step is a direct grant, reported by `rbac-cluster-admin`.
+        if path.steps.len() < 2 {
+            continue;
+        }
+        // Point at the first grant on the path: where the chain can be broken first.
+        let Some(why) = path.steps.iter().find_map(|s| s.why.first()) else {
+            continue;
+        };
+        let route: Vec<String> = path.nodes();
+        let message = format!(
+            "{} reaches cluster-admin in {} steps: {}",
+            path.from,
+            path.steps.len(),
+            route.join(" -> ")
+        );
+        if seen.insert((
+            why.binding_resource,
+            why.subject_pointer.clone(),
+            path.from.to_string(),
+        )) {
+            out.emit(why.binding_resource, why.subject_pointer.clone(), message);
+        }
+    }
+}
