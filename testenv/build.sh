@@ -120,5 +120,5 @@ done
 printf '%s\n' "$stamp_text" >"$bin/stamp"
 
 "$bin/kube-apiserver" --version
-"$bin/etcd" --version | head -1
+"$bin/etcd" --version | sed -n 1p # (sed reads everything: no SIGPIPE under pipefail)
 echo "build.sh: done in $((SECONDS - start)) s"
