@@ -602,21 +602,8 @@ fn parse_chunk(
                 Some((value, PosTree::leaf(pos), 1))
             }
             Event::SequenceStart(anchor, _) => {
-                if b.stack.len() >= MAX_DEPTH {
-                    out.errors.push(YamlError {
-                        pos,
-                        message: format!(
-                            "nesting deeper than {MAX_DEPTH} levels; document skipped"
-                        ),
-                    });
-                    b.poisoned = true;
-                    continue;
-                }
-                if map_awaits_key(&b.stack) {
-                    out.errors.push(YamlError {
-                        pos,
-                        message: "a sequence used as a mapping key; document skipped".into(),
-                    });
+                if let Some(message) = refuse_collection(&b.stack, "sequence") {
+                    out.errors.push(YamlError { pos, message });
                     b.poisoned = true;
                     continue;
                 }
@@ -631,21 +618,8 @@ fn parse_chunk(
                 continue;
             }
             Event::MappingStart(anchor, _) => {
-                if b.stack.len() >= MAX_DEPTH {
-                    out.errors.push(YamlError {
-                        pos,
-                        message: format!(
-                            "nesting deeper than {MAX_DEPTH} levels; document skipped"
-                        ),
-                    });
-                    b.poisoned = true;
-                    continue;
-                }
-                if map_awaits_key(&b.stack) {
-                    out.errors.push(YamlError {
-                        pos,
-                        message: "a mapping used as a mapping key; document skipped".into(),
-                    });
+                if let Some(message) = refuse_collection(&b.stack, "mapping") {
+                    out.errors.push(YamlError { pos, message });
                     b.poisoned = true;
                     continue;
                 }
@@ -833,6 +807,19 @@ fn entry_index(
             .collect()
     });
     index.get(k).copied().unwrap_or(0)
+}
+
+/// Why a new sequence or mapping cannot start here (too deep, or in a mapping key's place).
+fn refuse_collection(stack: &[Frame], what: &str) -> Option<String> {
+    if stack.len() >= MAX_DEPTH {
+        Some(format!(
+            "nesting deeper than {MAX_DEPTH} levels; document skipped"
+        ))
+    } else if map_awaits_key(stack) {
+        Some(format!("a {what} used as a mapping key; document skipped"))
+    } else {
+        None
+    }
 }
 
 fn map_awaits_key(stack: &[Frame]) -> bool {
