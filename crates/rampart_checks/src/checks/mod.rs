@@ -4,6 +4,7 @@
 //! add it to [`ALL`], add fixtures under `fixtures/<id>/` (`fail*.yaml` with `# expect: <id>`
 //! markers on the offending lines, `pass*.yaml` with none), and run `cargo run -p xtask -- docs`.
 
+pub mod admission;
 pub mod common;
 pub mod hygiene;
 pub mod identity;
@@ -19,6 +20,8 @@ use crate::Check;
 
 /// Every built-in check (the registry sorts them).
 pub static ALL: &[&Check] = &[
+    &admission::namespace_pss_enforce::CHECK,
+    &admission::webhook_fail_open::CHECK,
     &rbac::anonymous_grant::CHECK,
     &rbac::bind::CHECK,
     &rbac::cluster_admin::CHECK,

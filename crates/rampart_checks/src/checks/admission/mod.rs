@@ -1,0 +1,4 @@
+//! Admission control checks: Pod Security Admission labels and admission webhooks.
+
+pub mod namespace_pss_enforce;
+pub mod webhook_fail_open;
