@@ -1,33 +1,15 @@
 //! End-to-end tests of `rampart pss`, running the built binary.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
 use rampart_testutil as testutil;
+use rampart_testutil::TempDir;
 
 fn rampart(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run rampart");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for rampart")
+    rampart_testutil::run_binary(env!("CARGO_BIN_EXE_rampart"), args, stdin)
 }
 
 fn json_of(out: &Output) -> Value {
@@ -38,40 +20,6 @@ fn json_of(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-/// A fresh temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "rampart_pss_cli_{tag}_{}_{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        ));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write temp file");
-        p
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn s(p: &Path) -> &str {
@@ -203,7 +151,7 @@ fn temp_dir_table_versions_and_load_errors() {
     tmp.write("a-deploy.yaml", DEPLOYMENT);
     tmp.write("b-pod.yml", GOOD_POD);
 
-    let out = rampart(&["pss", s(tmp.path()), "--level", "baseline"], None);
+    let out = rampart(&["pss", s(tmp.dir()), "--level", "baseline"], None);
     let table = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{table}");
     assert!(table.contains("DENIED   Deployment/shop/web"), "{table}");
@@ -234,7 +182,7 @@ fn temp_dir_table_versions_and_load_errors() {
     let out = rampart(
         &[
             "pss",
-            s(tmp.path()),
+            s(tmp.dir()),
             "--level",
             "baseline",
             "--pss-version",
@@ -264,7 +212,7 @@ fn temp_dir_table_versions_and_load_errors() {
     let out = rampart(
         &[
             "pss",
-            s(tmp.path()),
+            s(tmp.dir()),
             "--level",
             "restricted",
             "--format",
@@ -301,7 +249,7 @@ fn stdin_and_output_file() {
     assert_eq!(report["resolvedVersion"], "v1.37");
 
     let tmp = TempDir::new("out");
-    let dest = tmp.path().join("report.json");
+    let dest = tmp.dir().join("report.json");
     let out = rampart(
         &[
             "pss",

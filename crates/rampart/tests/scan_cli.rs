@@ -3,10 +3,10 @@
 //! ignore annotation, and baselines. Written against `privileged-container`, `host-pid` and
 //! `invalid-ignore-annotation` only, so that adding checks does not break them.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
+use rampart_testutil::TempDir;
 use serde_json::Value;
 
 const SELECT: &str = "--select=privileged-container,host-pid,invalid-ignore-annotation";
@@ -18,25 +18,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 fn rampart(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run rampart");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait for rampart");
+    let out = rampart_testutil::run_binary(env!("CARGO_BIN_EXE_rampart"), args, stdin);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "rampart panicked:\n{stderr}");
     out
@@ -83,43 +65,6 @@ fn findings(report: &Value) -> Vec<(String, String, u64, String)> {
 
 fn open(name: &str, check: &str, line: u64) -> (String, String, u64, String) {
     (name.into(), check.into(), line, "open".into())
-}
-
-/// A fresh temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "rampart_scan_cli_{tag}_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        ));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("create dirs");
-        }
-        std::fs::write(&p, text).expect("write temp file");
-        p
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 const HOST_PID_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hp\n  namespace: monitoring\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: busybox:1.36\n";
@@ -199,7 +144,7 @@ fn every_format_produces_output() {
 #[test]
 fn output_goes_to_a_file() {
     let dir = TempDir::new("output");
-    let report = dir.path("report.json");
+    let report = dir.join("report.json");
     let deploy = data("app/deploy.yaml");
     let out = rampart(
         &[
@@ -347,7 +292,7 @@ fn config_is_found_upward_or_given_or_ignored() {
     let (c, r) = scan_json(&[pod]);
     assert_eq!((c, severity(&r).as_deref()), (0, Some("medium")));
     assert_eq!(r["summary"]["failOn"], "critical");
-    let (c, r) = scan_json(&[&dir.path("deep")]);
+    let (c, r) = scan_json(&[&dir.join("deep")]);
     assert_eq!((c, severity(&r).as_deref()), (0, Some("medium")));
     // --no-config: defaults again.
     let (c, r) = scan_json(&["--no-config", pod]);
@@ -379,7 +324,7 @@ fn severity_overrides_change_severity_and_exit_code() {
 }
 
 fn waiver_config(dir: &TempDir, waiver: &str) -> String {
-    dir.write(".rampart.yaml", &format!("waivers:\n{waiver}"))
+    dir.write(".rampart.yaml", format!("waivers:\n{waiver}"))
         .to_string_lossy()
         .into_owned()
 }
@@ -389,7 +334,7 @@ fn waivers_match_by_globs_and_expire() {
     let dir = TempDir::new("waivers");
     let pods = dir.write(
         "pods.yaml",
-        &format!(
+        format!(
             "{HOST_PID_POD}---\n{}",
             HOST_PID_POD
                 .replace("name: hp", "name: other")
@@ -525,7 +470,7 @@ fn baseline_reports_only_new_findings() {
     let dir = TempDir::new("baseline");
     let pod = dir.write("pod.yaml", HOST_PID_POD);
     let pod = pod.to_str().expect("path");
-    let base = dir.path("base.json");
+    let base = dir.join("base.json");
     let out = rampart(
         &[
             "scan",
@@ -547,7 +492,7 @@ fn baseline_reports_only_new_findings() {
     // A new problem: only it is reported.
     dir.write(
         "pod.yaml",
-        &format!("{HOST_PID_POD}    securityContext:\n      privileged: true\n"),
+        format!("{HOST_PID_POD}    securityContext:\n      privileged: true\n"),
     );
     let (c, r) = scan_json(&["--no-config", "--baseline", &base, pod]);
     assert_eq!(c, 1);
