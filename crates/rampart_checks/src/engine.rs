@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use rampart_model::{Category, Finding, FindingStatus, Framework, Resource, Severity};
 
+use rayon::prelude::*;
+
 use crate::{suppress, Check, Config, Ctx, Emitter, Inventory, InventoryEmitter, Run};
 
 /// Which checks run, and with which severity.
@@ -207,14 +209,27 @@ impl Engine {
                 }
             },
         );
-        let mut out = Vec::new();
+        // Every check reads the shared analyses only: run them side by side.
+        let inventory_checks: Vec<&Check> = self
+            .selection
+            .checks
+            .iter()
+            .filter(|c| matches!(c.run, Run::Inventory(_)))
+            .copied()
+            .collect();
+        let emitted: Vec<(&Check, InventoryEmitter)> = inventory_checks
+            .into_par_iter()
+            .map(|check| {
+                let mut em = InventoryEmitter::default();
+                if let Run::Inventory(run) = check.run {
+                    run(inv, &mut em);
+                }
+                (check, em)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(emitted.iter().map(|(_, em)| em.items.len()).sum());
         let mut objects: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
-        for check in &self.selection.checks {
-            let Run::Inventory(run) = check.run else {
-                continue;
-            };
-            let mut em = InventoryEmitter::default();
-            run(inv, &mut em);
+        for (check, em) in emitted {
             let severity = self
                 .selection
                 .severity
@@ -225,7 +240,7 @@ impl Engine {
                 let Some(res) = inv.objects.get(idx) else {
                     continue;
                 };
-                let status = suppress::annotation_ignores(res)
+                let status = suppress::ignores_of(res.ignore_annotation())
                     .iter()
                     .find(|ig| ig.covers(check.meta.id))
                     .map(|ig| FindingStatus::Suppressed {
@@ -235,7 +250,7 @@ impl Engine {
                     .unwrap_or_default();
                 let object = objects
                     .entry(idx)
-                    .or_insert_with(|| Arc::new(res.id.clone()))
+                    .or_insert_with(|| Arc::new(res.id().clone()))
                     .clone();
                 out.push((
                     idx,

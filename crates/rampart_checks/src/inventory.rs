@@ -1,14 +1,17 @@
 //! The inventory: the objects that inventory checks and analyses need, kept across files.
 //!
 //! A scan streams files and drops each after its object checks ran. Objects that analyses need
-//! (RBAC objects, network policies, namespaces, service accounts) are kept whole; pod-bearing
-//! workloads are kept as a projection (identity, labels, service account, token mount, container
-//! names and ports) with the positions of those fields, so findings still point at exact lines
-//! and memory stays small.
+//! whole (RBAC objects, network policies, namespaces, service accounts) are kept whole, Secrets
+//! as their metadata and type. Pod-bearing objects, the bulk of any input, are kept as their
+//! [`PodFacts`] with the positions of the few fields inventory findings point at, so findings
+//! still name exact lines while memory stays a small fraction of the input.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use rampart_model::{PosTree, Resource, Workload};
+use rampart_model::{
+    escape_token, AnalysisObject, ObjectRef, Origin, PodFacts, Pos, PosTree, Resource, Workload,
+};
 use serde_json::{Map, Value};
 
 /// Kinds kept whole in the inventory.
@@ -22,11 +25,158 @@ pub const KEPT_KINDS: &[&str] = &[
     "ServiceAccount",
 ];
 
+/// One object of the inventory.
+#[derive(Clone, Debug)]
+pub enum Kept {
+    /// The object (for Secrets: only `apiVersion`, `kind`, `metadata` and `type`).
+    Whole(Box<Resource>),
+    /// A pod-bearing object, reduced to what the analyses read.
+    Pod(Box<KeptPod>),
+}
+
+/// What the inventory keeps of a pod-bearing object.
+#[derive(Clone, Debug)]
+pub struct KeptPod {
+    pub id: ObjectRef,
+    pub origin: Origin,
+    pub facts: PodFacts,
+    /// The value of the ignore annotation, so that it still applies to inventory findings.
+    pub ignore: Option<String>,
+    /// `metadata.namespace` is written in the object.
+    pub has_namespace: bool,
+    /// Positions of the fields inventory findings can point at (objects read from files).
+    positions: Option<Positions>,
+}
+
+impl Kept {
+    pub fn id(&self) -> &ObjectRef {
+        match self {
+            Kept::Whole(r) => &r.id,
+            Kept::Pod(p) => &p.id,
+        }
+    }
+
+    pub fn kind(&self) -> &str {
+        &self.id().kind
+    }
+
+    /// The object, when kept whole.
+    pub fn whole(&self) -> Option<&Resource> {
+        match self {
+            Kept::Whole(r) => Some(r),
+            Kept::Pod(_) => None,
+        }
+    }
+
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Kept::Whole(r) => &r.origin,
+            Kept::Pod(p) => &p.origin,
+        }
+    }
+
+    /// The line and column of `pointer` (or of its nearest kept ancestor), for file objects.
+    pub fn locate(&self, pointer: &str) -> Option<Pos> {
+        match self {
+            Kept::Whole(r) => r.locate(pointer),
+            Kept::Pod(p) => p.positions.as_ref().map(|ps| ps.locate(pointer)),
+        }
+    }
+
+    /// The ignore annotation's value.
+    pub fn ignore_annotation(&self) -> Option<&str> {
+        match self {
+            Kept::Whole(r) => r.annotation(crate::suppress::IGNORE_ANNOTATION),
+            Kept::Pod(p) => p.ignore.as_deref(),
+        }
+    }
+
+    /// `metadata.namespace` is written in the object.
+    pub fn has_namespace_field(&self) -> bool {
+        match self {
+            Kept::Whole(r) => r.raw.pointer("/metadata/namespace").is_some(),
+            Kept::Pod(p) => p.has_namespace,
+        }
+    }
+}
+
+impl AnalysisObject for Kept {
+    fn id(&self) -> &ObjectRef {
+        Kept::id(self)
+    }
+
+    fn whole(&self) -> Option<&Resource> {
+        Kept::whole(self)
+    }
+
+    fn pod_facts(&self) -> Option<Cow<'_, PodFacts>> {
+        match self {
+            Kept::Whole(r) => r.pod_facts(),
+            Kept::Pod(p) => Some(Cow::Borrowed(&p.facts)),
+        }
+    }
+
+    fn path(&self) -> Option<&std::path::Path> {
+        self.origin().path()
+    }
+}
+
+/// Positions of selected pointers: the pointers joined in one string, and where each ends.
+/// Small by design: tens of entries per object, one allocation for all the pointers.
+#[derive(Clone, Debug, Default)]
+struct Positions {
+    keys: String,
+    /// (end of the pointer in `keys`, position), in insertion order.
+    ends: Vec<(u32, Pos)>,
+}
+
+impl Positions {
+    fn insert(&mut self, pointer: &str, pos: Pos) {
+        if self.get(pointer).is_some() {
+            return;
+        }
+        self.keys.push_str(pointer);
+        let end = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.ends.push((end, pos));
+    }
+
+    fn get(&self, pointer: &str) -> Option<Pos> {
+        let mut start = 0usize;
+        for &(end, pos) in &self.ends {
+            let end = end as usize;
+            if self.keys.get(start..end) == Some(pointer) {
+                return Some(pos);
+            }
+            start = end;
+        }
+        None
+    }
+
+    /// The position of `pointer`, or of its nearest recorded ancestor (the root is recorded).
+    fn locate(&self, pointer: &str) -> Pos {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.get(p) {
+                return pos;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return self.get("").unwrap_or_default(),
+            }
+        }
+    }
+
+    fn shrink(&mut self) {
+        self.keys.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
 /// The objects kept for inventory checks, in input order, and the analyses built from them
 /// (once, on first use, shared by every check that asks).
 #[derive(Default)]
 pub struct Inventory {
-    pub objects: Vec<Resource>,
+    pub objects: Vec<Kept>,
     rbac: OnceLock<rampart_rbac::Rbac>,
     rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
     netpol: OnceLock<rampart_netpol::Analysis>,
@@ -41,7 +191,7 @@ impl std::fmt::Debug for Inventory {
 }
 
 impl Inventory {
-    pub fn new(objects: Vec<Resource>) -> Self {
+    pub fn new(objects: Vec<Kept>) -> Self {
         Inventory {
             objects,
             ..Inventory::default()
@@ -77,56 +227,125 @@ impl Inventory {
         self.objects.extend(other.objects);
     }
 
-    /// Objects of one kind, with their index.
+    /// Whole objects of one kind, with their index.
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (usize, &'a Resource)> {
         self.objects
             .iter()
             .enumerate()
-            .filter(move |(_, r)| r.kind() == kind)
+            .filter_map(move |(i, k)| match k {
+                Kept::Whole(r) if r.kind() == kind => Some((i, &**r)),
+                _ => None,
+            })
     }
 }
 
-/// What the inventory keeps of an object: the whole object for [`KEPT_KINDS`], a projection for
-/// workloads, nothing otherwise.
-pub fn for_inventory(res: &Resource) -> Option<Resource> {
+/// What the inventory keeps of an object: the whole object for [`KEPT_KINDS`], metadata and type
+/// for Secrets, pod facts for pod-bearing objects, nothing otherwise.
+pub fn for_inventory(res: &Resource) -> Option<Kept> {
     if KEPT_KINDS.contains(&res.kind()) {
-        return Some(res.clone());
+        return Some(Kept::Whole(Box::new(res.clone())));
     }
     if res.kind() == "Secret" {
         // Service-account token Secrets matter to RBAC escalation; values never do.
-        return Some(project_resource(
+        return Some(Kept::Whole(Box::new(project_resource(
             res,
             &["/apiVersion", "/kind", "/metadata", "/type"],
-        ));
+        ))));
     }
     let w = Workload::of(res.kind(), &res.raw)?;
-    let spec = w.spec_ptr.as_str();
-    let meta = w.meta_ptr.as_str();
-    let keep: Vec<String> = vec![
-        "/apiVersion".into(),
-        "/kind".into(),
-        "/metadata/name".into(),
-        "/metadata/namespace".into(),
-        "/metadata/uid".into(),
-        "/metadata/labels".into(),
-        // Ignore annotations must keep working for inventory findings.
-        format!(
+    let facts = PodFacts::of(&w);
+    let ignore = res
+        .annotation(crate::suppress::IGNORE_ANNOTATION)
+        .map(str::to_owned);
+    let positions = res
+        .positions
+        .as_deref()
+        .map(|tree| pod_positions(res, tree, &facts));
+    Some(Kept::Pod(Box::new(KeptPod {
+        id: res.id.clone(),
+        origin: res.origin.clone(),
+        facts,
+        ignore,
+        has_namespace: res.raw.pointer("/metadata/namespace").is_some(),
+        positions,
+    })))
+}
+
+/// Records the positions of the fields that inventory findings and analysis diagnostics about a
+/// pod-bearing object point at: its identity, the pod labels, the service account fields, and
+/// the declared ports; with every ancestor of each, so that a missing field resolves to the
+/// nearest parent exactly as on the whole object.
+fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions {
+    let mut out = Positions::default();
+    let mut record = |ptr: &str, deep: bool| {
+        let Some(value) = res.raw.pointer(ptr) else {
+            return;
+        };
+        // Ancestors first (the root included).
+        let mut at = 0;
+        while let Some(i) = ptr[at..].find('/') {
+            let anc = &ptr[..at + i];
+            out.insert(anc, tree.locate(&res.raw, anc));
+            at += i + 1;
+        }
+        record_tree(&mut out, &res.raw, tree, ptr, value, deep);
+    };
+    record("", false);
+    record("/metadata/name", false);
+    record("/metadata/namespace", false);
+    record(
+        &format!(
             "/metadata/annotations/{}",
-            crate::suppress::IGNORE_ANNOTATION.replace('/', "~1")
+            escape_token(crate::suppress::IGNORE_ANNOTATION)
         ),
-        format!("{meta}/labels"),
-        format!("{spec}/serviceAccountName"),
-        format!("{spec}/serviceAccount"),
-        format!("{spec}/automountServiceAccountToken"),
-        format!("{spec}/containers/*/name"),
-        format!("{spec}/containers/*/ports"),
-        format!("{spec}/initContainers/*/name"),
-        format!("{spec}/initContainers/*/ports"),
-        format!("{spec}/initContainers/*/restartPolicy"),
-        format!("{spec}/volumes"),
-    ];
-    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-    Some(project_resource(res, &keep))
+        false,
+    );
+    // Findings on defaulted fields point at the pod spec or the pod metadata.
+    record(facts.spec_ptr.as_str(), false);
+    record(facts.meta_ptr.as_str(), false);
+    record(facts.meta_ptr.join("labels").as_str(), true);
+    for field in [
+        "serviceAccountName",
+        "serviceAccount",
+        "automountServiceAccountToken",
+    ] {
+        record(facts.ptr(field).as_str(), false);
+    }
+    for p in &facts.named_ports {
+        record(p.ptr.as_str(), true);
+    }
+    out.shrink();
+    out
+}
+
+/// Records `ptr` and, when `deep`, every node below it (labels and ports are small).
+fn record_tree(
+    out: &mut Positions,
+    root: &Value,
+    tree: &PosTree,
+    ptr: &str,
+    value: &Value,
+    deep: bool,
+) {
+    out.insert(ptr, tree.locate(root, ptr));
+    if !deep {
+        return;
+    }
+    let children: Vec<(String, &Value)> = match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (format!("{ptr}/{}", escape_token(k)), v))
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{ptr}/{i}"), v))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (p, v) in children {
+        record_tree(out, root, tree, &p, v, true);
+    }
 }
 
 /// A copy of `res` with only the fields at `keep` (pointers; `*` for every item), positions kept.
@@ -250,11 +469,10 @@ mod tests {
         );
         res.positions = Some(std::sync::Arc::new(stream.1));
         let kept = for_inventory(&res).expect("workload kept");
-        assert!(kept.raw.pointer("/metadata/annotations/a").is_none());
-        assert!(kept
-            .raw
-            .pointer("/spec/template/spec/containers/0/image")
-            .is_none());
+        let Kept::Pod(pod) = &kept else {
+            panic!("a Deployment is kept as pod facts")
+        };
+        assert_eq!(pod.facts.service_account_name.as_deref(), Some("web"));
         assert_eq!(
             kept.locate("/spec/template/spec/serviceAccountName")
                 .map(|p| p.line),
@@ -265,8 +483,62 @@ mod tests {
                 .map(|p| p.line),
             Some(17)
         );
+        assert_eq!(
+            kept.locate("/spec/template/spec/containers/0/ports/0/protocol")
+                .map(|p| p.line),
+            Some(17),
+            "a missing field resolves to its parent"
+        );
+        assert_eq!(
+            kept.locate("/spec/template/spec/automountServiceAccountToken")
+                .map(|p| p.line),
+            Some(11),
+            "a missing pod-spec field resolves to the pod spec"
+        );
+        assert_eq!(
+            kept.locate("/spec/template/metadata/labels/app")
+                .map(|p| p.line),
+            Some(10)
+        );
         assert_eq!(kept.locate("/metadata/namespace").map(|p| p.line), Some(5));
-        assert_eq!(kept.annotation("rampart.dev/ignore"), Some("x: y"));
+        assert_eq!(kept.locate("/metadata").map(|p| p.line), Some(3));
+        assert_eq!(kept.locate("").map(|p| p.line), Some(1));
+        assert!(kept.has_namespace_field());
+        assert_eq!(kept.ignore_annotation(), Some("x: y"));
+        // Every recorded position is the one the whole object gives.
+        for ptr in [
+            "/metadata/name",
+            "/spec/template/metadata/labels",
+            "/spec/template/spec/containers/0/ports/0/containerPort",
+            "/spec/template/spec/containers/0/ports/0/name",
+            "/spec/template/spec/volumes",
+        ] {
+            assert_eq!(kept.locate(ptr), res.locate(ptr), "{ptr}");
+        }
+    }
+
+    #[test]
+    fn secrets_keep_metadata_and_type_only() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: t\n  annotations: {kubernetes.io/service-account.name: sa}\ntype: kubernetes.io/service-account-token\ndata: {token: c2VjcmV0}\n";
+        let (raw, tree) = parse(text);
+        let mut res = Resource::new(
+            raw,
+            Origin::File {
+                path: PathBuf::from("s.yaml"),
+                doc: 0,
+                item: None,
+            },
+        );
+        res.positions = Some(std::sync::Arc::new(tree));
+        let Some(Kept::Whole(kept)) = for_inventory(&res) else {
+            panic!("a Secret is kept whole, projected")
+        };
+        assert!(kept.raw.get("data").is_none());
+        assert_eq!(kept.locate("/type").map(|p| p.line), Some(6));
+        assert_eq!(
+            kept.annotation("kubernetes.io/service-account.name"),
+            Some("sa")
+        );
     }
 
     fn parse(text: &str) -> (Value, PosTree) {

@@ -72,7 +72,12 @@ pub fn parse(value: &str) -> (Vec<Ignore>, Vec<String>) {
 
 /// The valid ignore clauses on an object.
 pub fn annotation_ignores(res: &Resource) -> Vec<Ignore> {
-    match res.annotation(IGNORE_ANNOTATION) {
+    ignores_of(res.annotation(IGNORE_ANNOTATION))
+}
+
+/// The valid clauses of an ignore annotation value, if there is one.
+pub fn ignores_of(value: Option<&str>) -> Vec<Ignore> {
+    match value {
         Some(v) => parse(v).0,
         None => Vec::new(),
     }

@@ -43,20 +43,33 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
     let engine = Engine::new(sel.clone());
     let mut out = BTreeSet::new();
     let mut inventory = Inventory::default();
+    // The whole object behind each inventory entry.
+    let mut originals = Vec::new();
     for r in &parsed.resources {
         for f in engine.run(r) {
             let line = r.locate(f.pointer.as_str()).map(|p| p.line).unwrap_or(0);
             out.insert((f.check.into_owned(), line));
         }
+        let before = inventory.objects.len();
         inventory.keep(r);
+        if inventory.objects.len() > before {
+            originals.push(r);
+        }
     }
     // Inventory checks see every object of the fixture file at once.
     for (idx, f) in engine.run_inventory(&inventory) {
-        let line = inventory.objects[idx]
-            .locate(f.pointer.as_str())
-            .map(|p| p.line)
-            .unwrap_or(0);
-        out.insert((f.check.into_owned(), line));
+        let pos = inventory.objects[idx].locate(f.pointer.as_str());
+        // The compact inventory keeps positions of only some fields: they must be the ones the
+        // whole object gives.
+        assert_eq!(
+            pos,
+            originals[idx].locate(f.pointer.as_str()),
+            "{}: {} at {} located differently in the inventory",
+            path.display(),
+            f.check,
+            f.pointer
+        );
+        out.insert((f.check.into_owned(), pos.map(|p| p.line).unwrap_or(0)));
     }
     out
 }

@@ -6,6 +6,7 @@
 //! - [`Meta`], [`Severity`], [`Category`], [`Control`]: static check metadata.
 //! - [`Finding`]: what a check reports. Findings point with JSON pointers; sources resolve them.
 
+mod facts;
 mod finding;
 mod meta;
 mod object;
@@ -13,6 +14,7 @@ mod pointer;
 mod position;
 mod workload;
 
+pub use facts::{AnalysisObject, NamedPortDecl, PodFacts};
 pub use finding::{Finding, FindingStatus, InputError, Location};
 pub use meta::{Category, Control, Framework, Meta, Severity};
 pub use object::{ObjectRef, Origin, Resource};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use rampart_model::{ObjectRef, Pointer, Resource, Workload};
+use rampart_model::{AnalysisObject, ObjectRef, Pointer};
 use serde::Serialize;
 
 use crate::bitset::BitSet;
@@ -92,7 +92,7 @@ pub struct Analysis {
 impl Analysis {
     /// Reads NetworkPolicies (networking.k8s.io/v1), Namespaces and every pod-bearing object out of
     /// `resources`; other objects are ignored.
-    pub fn new(resources: &[Resource], opts: &Options) -> Analysis {
+    pub fn new<O: AnalysisObject>(objects: &[O], opts: &Options) -> Analysis {
         let mut a = Analysis {
             namespaces: Vec::new(),
             pods: Vec::new(),
@@ -109,10 +109,13 @@ impl Analysis {
         let mut ns_index: HashMap<String, usize> = HashMap::new();
         let mut problems: Problems = Vec::new();
         // Namespace objects first, so that their labels are known.
-        for (i, r) in resources.iter().enumerate() {
+        for (i, r) in objects.iter().enumerate() {
+            let Some(r) = r.whole() else {
+                continue;
+            };
             if r.kind() == "Namespace" && r.id.api_version == "v1" && !r.id.name.is_empty() {
                 let labels = model::namespace_labels(r, &mut problems);
-                a.flush(&mut problems, i, r);
+                a.flush(&mut problems, i, &r.id);
                 match ns_index.get(&r.id.name) {
                     Some(&k) => {
                         a.namespaces[k].labels = labels;
@@ -144,18 +147,19 @@ impl Analysis {
         };
         let mut class_index: HashMap<(usize, Labels, usize), usize> = HashMap::new();
         let mut profile_index: HashMap<Vec<NamedPort>, usize> = HashMap::new();
-        for (i, r) in resources.iter().enumerate() {
-            let ns_name = r.id.namespace.as_deref().unwrap_or(&opts.default_namespace);
-            if model::is_network_policy(r) {
+        for (i, o) in objects.iter().enumerate() {
+            let id = o.id();
+            let ns_name = id.namespace.as_deref().unwrap_or(&opts.default_namespace);
+            if let Some(r) = o.whole().filter(|r| model::is_network_policy(r)) {
                 let ns = ns_of(&mut a, ns_name);
                 let p = model::parse_policy(r, i, ns, &mut problems);
-                a.flush(&mut problems, i, r);
+                a.flush(&mut problems, i, id);
                 a.policies.push(p);
-            } else if let Some(w) = Workload::of(r.kind(), &r.raw) {
+            } else if let Some(w) = o.pod_facts() {
                 let ns = ns_of(&mut a, ns_name);
                 let (labels, labels_ptr) = model::pod_labels(&w, &mut problems);
                 let named = model::named_ports(&w, &mut problems);
-                a.flush(&mut problems, i, r);
+                a.flush(&mut problems, i, id);
                 let next_profile = profile_index.len();
                 let profile = *profile_index.entry(named.clone()).or_insert_with(|| {
                     a.profiles.push(named.clone());
@@ -177,7 +181,7 @@ impl Analysis {
                 a.classes[class].members.push(a.pods.len());
                 a.pods.push(Pod {
                     res: i,
-                    id: r.id.clone(),
+                    id: id.clone(),
                     ns,
                     class,
                     labels_ptr,
@@ -188,11 +192,11 @@ impl Analysis {
         a
     }
 
-    fn flush(&mut self, problems: &mut Problems, i: usize, r: &Resource) {
+    fn flush(&mut self, problems: &mut Problems, i: usize, id: &ObjectRef) {
         for (pointer, message) in problems.drain(..) {
             self.diagnostics.push(Diagnostic {
                 resource: i,
-                object: r.id.clone(),
+                object: id.clone(),
                 pointer,
                 message,
             });

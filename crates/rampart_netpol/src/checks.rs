@@ -120,16 +120,30 @@ impl Analysis {
 
     /// For every namespace holding workloads: its policies and default-deny policies.
     pub fn namespace_coverage(&self) -> Vec<NamespaceCoverage> {
+        // One pass over pods and policies, grouped by namespace (not one pass per namespace).
+        let mut pods_of: Vec<Vec<usize>> = vec![Vec::new(); self.namespaces.len()];
+        for (i, p) in self.pods.iter().enumerate() {
+            if let Some(v) = pods_of.get_mut(p.ns) {
+                v.push(i);
+            }
+        }
+        let mut policies_of: Vec<Vec<usize>> = vec![Vec::new(); self.namespaces.len()];
+        for (i, p) in self.policies.iter().enumerate() {
+            if let Some(v) = policies_of.get_mut(p.ns) {
+                v.push(i);
+            }
+        }
         let mut out = Vec::new();
         for (k, ns) in self.namespaces.iter().enumerate() {
-            let workloads: Vec<Subject> = self
-                .pods
+            let workloads: Vec<Subject> = pods_of[k]
                 .iter()
-                .filter(|p| p.ns == k)
-                .map(|p| Subject {
-                    resource: p.res,
-                    object: p.id.clone(),
-                    pointer: p.labels_ptr.clone(),
+                .map(|&i| {
+                    let p = &self.pods[i];
+                    Subject {
+                        resource: p.res,
+                        object: p.id.clone(),
+                        pointer: p.labels_ptr.clone(),
+                    }
                 })
                 .collect();
             if workloads.is_empty() {
@@ -147,7 +161,7 @@ impl Analysis {
                 default_deny_ingress: Vec::new(),
                 default_deny_egress: Vec::new(),
             };
-            for p in self.policies.iter().filter(|p| p.ns == k) {
+            for p in policies_of[k].iter().map(|&i| &self.policies[i]) {
                 let s = Subject {
                     resource: p.res,
                     object: p.id.clone(),

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use ipnet::IpNet;
-use rampart_model::{ObjectRef, Pointer, Resource, Workload};
+use rampart_model::{ObjectRef, PodFacts, Pointer, Resource};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -150,50 +150,31 @@ pub(crate) fn is_network_policy(r: &Resource) -> bool {
 }
 
 /// Declared named ports of a pod template (regular containers and restartable init containers).
-pub(crate) fn named_ports(w: &Workload<'_>, problems: &mut Problems) -> Vec<NamedPort> {
+pub(crate) fn named_ports(w: &PodFacts, problems: &mut Problems) -> Vec<NamedPort> {
     let mut out = Vec::new();
-    for c in &w.containers {
-        let sidecar = c.value.get("restartPolicy").and_then(Value::as_str) == Some("Always");
-        let counts = match c.kind {
-            rampart_model::ContainerKind::Regular => true,
-            rampart_model::ContainerKind::Init => sidecar,
-            rampart_model::ContainerKind::Ephemeral => false,
+    for p in &w.named_ports {
+        let proto = match p.protocol.as_deref() {
+            None => Protocol::Tcp,
+            Some(s) => match Protocol::from_str(s) {
+                Ok(proto) if s == proto.as_str() => proto,
+                _ => {
+                    problems.push((p.ptr.join("protocol"), format!("unknown protocol `{s}`")));
+                    continue;
+                }
+            },
         };
-        if !counts {
-            continue;
-        }
-        let Some(ports) = c.value.get("ports").and_then(Value::as_array) else {
+        let Some(num) = p
+            .container_port
+            .and_then(|n| u16::try_from(n).ok())
+            .filter(|&n| n >= 1)
+        else {
+            problems.push((
+                p.ptr.join("containerPort"),
+                "containerPort must be a number from 1 to 65535".into(),
+            ));
             continue;
         };
-        for (i, p) in ports.iter().enumerate() {
-            let Some(name) = p.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let ptr = c.ptr.join("ports").join(i);
-            let proto = match p.get("protocol").and_then(Value::as_str) {
-                None => Protocol::Tcp,
-                Some(s) => match Protocol::from_str(s) {
-                    Ok(p) if s == p.as_str() => p,
-                    _ => {
-                        problems.push((ptr.join("protocol"), format!("unknown protocol `{s}`")));
-                        continue;
-                    }
-                },
-            };
-            let Some(num) = p
-                .get("containerPort")
-                .and_then(Value::as_u64)
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|&n| n >= 1)
-            else {
-                problems.push((
-                    ptr.join("containerPort"),
-                    "containerPort must be a number from 1 to 65535".into(),
-                ));
-                continue;
-            };
-            out.push((name.to_string(), proto, num));
-        }
+        out.push((p.name.clone(), proto, num));
     }
     out.sort();
     out.dedup();
@@ -520,7 +501,7 @@ pub(crate) fn namespace_labels(r: &Resource, problems: &mut Problems) -> Labels 
 }
 
 /// The pod template labels of a workload.
-pub(crate) fn pod_labels(w: &Workload<'_>, problems: &mut Problems) -> (Labels, Pointer) {
+pub(crate) fn pod_labels(w: &PodFacts, problems: &mut Problems) -> (Labels, Pointer) {
     let ptr = w.meta_ptr.join("labels");
-    (read_labels(w.meta.get("labels"), &ptr, problems), ptr)
+    (read_labels(w.labels.as_ref(), &ptr, problems), ptr)
 }

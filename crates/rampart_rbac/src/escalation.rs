@@ -31,7 +31,7 @@
 //!   the service accounts of every token-mounting workload.
 //! - **admin**: the rule that makes a subject cluster-admin; **privileged-group**: system:masters.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -356,7 +356,9 @@ impl Rbac {
         let mut role_caps: Vec<Option<Vec<(Cap, RuleRef)>>> = vec![None; self.roles.len()];
         // (node, scope) -> (flags, first justification of each flag bit)
         type Flags = (u8, Vec<(u8, Justification)>);
-        let mut flags: HashMap<NodeIndex, HashMap<Option<String>, Flags>> = HashMap::new();
+        // Ordered maps: the order nodes and edges are added decides which of several shortest
+        // paths is reported, and that must not change from one run to the next.
+        let mut flags: BTreeMap<NodeIndex, BTreeMap<Option<String>, Flags>> = BTreeMap::new();
         for (bi, bnd) in self.bindings.iter().enumerate() {
             if !bnd.active {
                 continue;
@@ -649,7 +651,7 @@ impl Rbac {
                 _ => None,
             })
             .collect();
-        let empty = HashMap::new();
+        let empty = BTreeMap::new();
         for (si, s) in &subjects {
             let groups: Vec<String> = match s.kind {
                 SubjectKind::ServiceAccount => vec![
@@ -682,7 +684,7 @@ impl Rbac {
             if own.is_empty() && with_flags < 2 {
                 continue;
             }
-            let mut merged: HashMap<Option<String>, Flags> = own.clone();
+            let mut merged: BTreeMap<Option<String>, Flags> = own.clone();
             for g in &group_nodes {
                 for (scope, (f, why)) in flags.get(g).unwrap_or(&empty) {
                     let e = merged.entry(scope.clone()).or_default();
@@ -891,7 +893,13 @@ impl Escalation {
     /// Workloads and subjects that are not cluster-admin already but can become it, each with a
     /// shortest path; sorted by path length, then name.
     pub fn paths(&self) -> Vec<Path> {
-        let mut out: Vec<Path> = self
+        self.paths_iter().collect()
+    }
+
+    /// The paths of [`Escalation::paths`], in the same order, built one at a time (a large
+    /// cluster has tens of thousands of footholds; their paths need not all be held at once).
+    pub fn paths_iter(&self) -> impl Iterator<Item = Path> + '_ {
+        let mut starts: Vec<NodeIndex> = self
             .graph
             .node_indices()
             .filter(|&i| matches!(self.graph[i], Node::Subject(_) | Node::Workload(_)))
@@ -905,15 +913,17 @@ impl Escalation {
                     )
                 })
             })
-            .filter_map(|i| self.path_from(&self.graph[i]))
             .collect();
-        out.sort_by(|a, b| {
-            a.steps
-                .len()
-                .cmp(&b.steps.len())
-                .then_with(|| a.from.cmp(&b.from))
+        // The number of steps of a path is the distance: pool exits cost nothing and are folded
+        // into the step that enters the pool.
+        starts.sort_by(|&a, &b| {
+            self.dist[a.index()]
+                .cmp(&self.dist[b.index()])
+                .then_with(|| self.graph[a].cmp(&self.graph[b]))
         });
-        out
+        starts
+            .into_iter()
+            .filter_map(move |i| self.path_from(&self.graph[i]))
     }
 
     /// Graphviz DOT of the given paths.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
-use rampart_model::{ObjectRef, Pointer, Resource, Workload};
+use rampart_model::{AnalysisObject, ObjectRef, Pointer, Resource};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -484,16 +484,22 @@ fn is_rbac_api(api_version: &str) -> bool {
 impl Rbac {
     /// Builds the model from every object of an inventory (objects of other kinds are used for
     /// workloads, service accounts, token Secrets and namespaces, or ignored).
-    pub fn build(resources: &[Resource]) -> Rbac {
+    ///
+    /// Takes whole [`Resource`]s or any other [`AnalysisObject`] (a scan's compact inventory):
+    /// only pod facts are read of pod-bearing objects.
+    pub fn build<O: AnalysisObject>(objects: &[O]) -> Rbac {
         let mut m = Rbac::default();
         let mut seen: HashMap<(String, Option<String>, String), usize> = HashMap::new();
-        let mut role_objs: Vec<usize> = Vec::new();
-        let mut binding_objs: Vec<usize> = Vec::new();
-        for (i, res) in resources.iter().enumerate() {
-            let kind = res.kind();
-            if let Some(ns) = &res.id.namespace {
+        let mut role_objs: Vec<(usize, &Resource)> = Vec::new();
+        let mut binding_objs: Vec<(usize, &Resource)> = Vec::new();
+        for (i, obj) in objects.iter().enumerate() {
+            if let Some(ns) = &obj.id().namespace {
                 m.namespaces.insert(ns.clone());
             }
+            let Some(res) = obj.whole() else {
+                continue;
+            };
+            let kind = res.kind();
             let rbac_kind = matches!(
                 kind,
                 "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
@@ -518,8 +524,7 @@ impl Rbac {
                         message: format!(
                             "duplicate {}: this definition replaces an earlier one with the same name{}",
                             kind,
-                            resources[prev]
-                                .origin
+                            objects[prev]
                                 .path()
                                 .map(|p| format!(" (in {})", p.display()))
                                 .unwrap_or_default()
@@ -527,9 +532,9 @@ impl Rbac {
                     });
                 }
                 if kind.ends_with("Binding") {
-                    binding_objs.push(i);
+                    binding_objs.push((i, res));
                 } else {
-                    role_objs.push(i);
+                    role_objs.push((i, res));
                 }
                 continue;
             }
@@ -568,8 +573,7 @@ impl Rbac {
             }
         }
         // Roles: the last definition of a kind/namespace/name wins.
-        for &i in &role_objs {
-            let res = &resources[i];
+        for &(i, res) in &role_objs {
             let kind = if res.kind() == "Role" {
                 RoleKind::Role
             } else {
@@ -653,8 +657,7 @@ impl Rbac {
         m.aggregate();
         // Bindings.
         let mut last_binding: HashMap<(bool, Option<String>, String), usize> = HashMap::new();
-        for &i in &binding_objs {
-            let res = &resources[i];
+        for &(i, res) in &binding_objs {
             let cluster = res.kind() == "ClusterRoleBinding";
             let namespace = (!cluster).then(|| {
                 res.id
@@ -799,43 +802,27 @@ impl Rbac {
             }
         }
         // Workloads.
-        for (i, res) in resources.iter().enumerate() {
-            let Some(w) = Workload::of(res.kind(), &res.raw) else {
+        for (i, obj) in objects.iter().enumerate() {
+            let Some(w) = obj.pod_facts() else {
                 continue;
             };
-            let namespace = res
-                .id
+            let id = obj.id();
+            let namespace = id
                 .namespace
                 .clone()
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-            let (service_account, sa_pointer) = match w
-                .get("serviceAccountName")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
+            let (service_account, sa_pointer) = match (&w.service_account_name, &w.service_account)
             {
-                Some(s) => (s.to_owned(), w.ptr("serviceAccountName")),
-                None => match w
-                    .get("serviceAccount")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                {
-                    Some(s) => (s.to_owned(), w.ptr("serviceAccount")),
-                    None => ("default".to_owned(), w.spec_ptr.clone()),
-                },
+                (Some(s), _) => (s.clone(), w.ptr("serviceAccountName")),
+                (None, Some(s)) => (s.clone(), w.ptr("serviceAccount")),
+                (None, None) => ("default".to_owned(), w.spec_ptr.clone()),
             };
             let sa_automount = m
                 .service_accounts
                 .get(&(namespace.clone(), service_account.clone()))
                 .and_then(|(_, a)| *a);
-            let projected = w.volumes().any(|(_, v)| {
-                v.pointer("/projected/sources")
-                    .and_then(Value::as_array)
-                    .is_some_and(|s| s.iter().any(|s| s.get("serviceAccountToken").is_some()))
-            });
-            let (mounts_token, automount_pointer) = match w
-                .get("automountServiceAccountToken")
-                .and_then(Value::as_bool)
-            {
+            let projected = w.projected_token;
+            let (mounts_token, automount_pointer) = match w.automount {
                 Some(b) => (b || projected, w.ptr("automountServiceAccountToken")),
                 None => (
                     sa_automount.unwrap_or(true) || projected,
@@ -844,7 +831,7 @@ impl Rbac {
             };
             m.namespaces.insert(namespace.clone());
             m.workloads.push(WorkloadInfo {
-                id: res.id.clone(),
+                id: id.clone(),
                 resource: i,
                 namespace,
                 service_account,

@@ -93,7 +93,8 @@ pub struct Risk {
     #[serde(skip)]
     pub resource: usize,
     pub pointer: Pointer,
-    pub why: Option<Justification>,
+    /// Shared: every workload running as one powerful account carries the same chain.
+    pub why: Option<std::sync::Arc<Justification>>,
     pub message: String,
 }
 
@@ -251,7 +252,8 @@ impl Rbac {
         let mut out = Vec::new();
         let mut memo: HashMap<(usize, bool), Vec<(RiskKind, RuleRef)>> = HashMap::new();
         // Powers held per matching key, for the workload check.
-        let mut powers: HashMap<MatchKey, (RiskKind, Justification)> = HashMap::new();
+        let mut powers: HashMap<MatchKey, (RiskKind, std::sync::Arc<Justification>)> =
+            HashMap::new();
         for (bi, b) in self.bindings.iter().enumerate() {
             if !b.active {
                 continue;
@@ -294,7 +296,7 @@ impl Rbac {
                             object: b.id.clone(),
                             resource: b.resource,
                             pointer: s.pointer.clone(),
-                            why: Some(self.justify(bi, si, rr)),
+                            why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
                             message: format!(
                                 "{} is granted {} {} through {}",
                                 s.subject,
@@ -315,7 +317,7 @@ impl Rbac {
                                 object: b.id.clone(),
                                 resource: b.resource,
                                 pointer: s.pointer.clone(),
-                                why: Some(self.justify(bi, si, rr)),
+                                why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
                                 message: format!(
                                     "default service account {} is bound to {} by {}; every pod of its namespace that names no service account gets these rights",
                                     s.subject,
@@ -332,7 +334,7 @@ impl Rbac {
                     {
                         continue;
                     }
-                    let why = self.justify(bi, si, *rr);
+                    let why = std::sync::Arc::new(self.justify(bi, si, *rr));
                     powers
                         .entry(s.key.clone())
                         .or_insert_with(|| (*kind, why.clone()));

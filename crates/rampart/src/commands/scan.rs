@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use rampart_checks::config::{apply_waivers, Config};
+use rampart_checks::inventory::Kept;
 use rampart_checks::{Engine, Inventory, Selection};
 use rampart_model::{Finding, InputError, Resource, Severity};
 use rampart_report::{Report, Scanned};
@@ -118,23 +119,26 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .map(|input| scan_input(&engine, input, snippets, keep_inventory))
         .collect();
 
-    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
+    let mut parts: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len() + 1);
     let mut objects = 0;
     errors.extend(config_errors);
     let mut inventory = Inventory::default();
-    if let Some(loaded) = &live {
-        let o = scan_objects(&engine, &loaded.resources, keep_inventory);
-        findings.extend(o.findings);
-        objects += o.objects;
-        inventory.extend(o.inventory);
-    }
-    for o in outcomes {
-        findings.extend(o.findings);
+    let live_outcome = live
+        .as_ref()
+        .map(|loaded| scan_objects(&engine, &loaded.resources, keep_inventory));
+    for o in live_outcome.into_iter().chain(outcomes) {
+        parts.push(o.findings);
         errors.extend(o.errors);
         objects += o.objects;
         inventory.extend(o.inventory);
     }
-    findings.extend(inventory_findings(&engine, &inventory, snippets));
+    let from_inventory = inventory_findings(&engine, &inventory, snippets);
+    // The inventory and its analyses are done with. Freeing millions of small allocations takes
+    // a while: do it on the side while the findings are gathered and written.
+    std::thread::spawn(move || drop(inventory));
+    let mut findings =
+        Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + from_inventory.len());
+    merge_sorted(parts.into_iter().flatten(), from_inventory, &mut findings);
     let today = jiff::ZonedDateTime::now().date();
     apply_waivers(&mut findings, &config.waivers(), today);
     let mut baselined = 0;
@@ -195,10 +199,28 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(report.exit_code()))
 }
 
+/// Appends to `out` the findings of `files` (already in report order: each file sorted, files in
+/// path order) merged with `more` (sorted here), so that the report need not sort them all again.
+fn merge_sorted(
+    files: impl Iterator<Item = Finding>,
+    mut more: Vec<Finding>,
+    out: &mut Vec<Finding>,
+) {
+    more.par_sort_by(rampart_report::finding_order);
+    let mut more = more.into_iter().peekable();
+    for f in files {
+        while let Some(m) = more.next_if(|m| rampart_report::finding_order(m, &f).is_lt()) {
+            out.push(m);
+        }
+        out.push(f);
+    }
+    out.extend(more);
+}
+
 /// Checks objects read from a cluster or a snapshot (no file positions: findings name the object
 /// and the field pointer).
 fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: bool) -> FileOutcome {
-    let parts: Vec<(Vec<Finding>, Option<Resource>)> = resources
+    let parts: Vec<(Vec<Finding>, Option<Kept>)> = resources
         .par_iter()
         .map(|res| {
             let (f, _type_errors) = engine.run_checked(res);
@@ -250,6 +272,8 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bo
         }
     }
     out.findings.sort_by(rampart_report::finding_order);
+    // Kept until every file is scanned: no spare capacity.
+    out.findings.shrink_to_fit();
     out
 }
 
@@ -262,7 +286,7 @@ fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) ->
     let mut out = Vec::with_capacity(found.len());
     for (idx, mut f) in found {
         let res = &inventory.objects[idx];
-        if let Some(p) = res.origin.path() {
+        if let Some(p) = res.origin().path() {
             let path = paths
                 .entry(p.to_path_buf())
                 .or_insert_with(|| Arc::from(p))
@@ -278,8 +302,8 @@ fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) ->
                 None
             };
             let lines = text.as_deref().map(Lines::new);
-            rampart_source::locate_findings(
-                res,
+            rampart_source::locate_findings_with(
+                |ptr| res.locate(ptr),
                 std::slice::from_mut(&mut f),
                 lines.as_ref(),
                 &path,

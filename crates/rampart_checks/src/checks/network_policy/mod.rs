@@ -65,8 +65,7 @@ pub fn namespace_anchor(inv: &Inventory, cov: &NamespaceCoverage) -> Option<(usi
         return Some((ns.resource, ns.pointer.clone()));
     }
     let first = cov.workloads.first()?;
-    let raw = &inv.objects.get(first.resource)?.raw;
-    let ptr = if raw.pointer("/metadata/namespace").is_some() {
+    let ptr = if inv.objects.get(first.resource)?.has_namespace_field() {
         "/metadata/namespace"
     } else {
         "/metadata/name"
@@ -78,7 +77,7 @@ pub fn namespace_anchor(inv: &Inventory, cov: &NamespaceCoverage) -> Option<(usi
 /// that direction at all? (The analysis lists every `podSelector: {}` policy isolating `dir`,
 /// including ones whose rules then allow traffic back in.)
 pub fn denies_all(inv: &Inventory, subject: &Subject, dir: Direction) -> bool {
-    let Some(res) = inv.objects.get(subject.resource) else {
+    let Some(res) = inv.objects.get(subject.resource).and_then(|k| k.whole()) else {
         return false;
     };
     match res.raw.pointer(&format!("/spec/{}", dir.field())) {

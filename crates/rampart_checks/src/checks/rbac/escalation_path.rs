@@ -44,7 +44,7 @@ pub static CHECK: Check = Check {
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     let escalation = inv.rbac().escalation();
     let mut seen = HashSet::new();
-    for path in escalation.paths() {
+    for path in escalation.paths_iter() {
         // A single step is a direct grant, reported by `rbac-cluster-admin`.
         if path.steps.len() < 2 {
             continue;
