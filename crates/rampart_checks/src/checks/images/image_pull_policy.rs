@@ -1,7 +1,8 @@
 //! `image-pull-policy`: a container uses a mutable image tag without `imagePullPolicy: Always`.
 //!
 //! When the field is absent Kubernetes defaults it to `Always` for `:latest` or untagged images and
-//! to `IfNotPresent` otherwise; the check applies that default. An image pinned by digest is
+//! to `IfNotPresent` otherwise; the check applies that default. A reference the API server cannot
+//! parse (an empty tag, `app:`) has no tag to it, and gets `IfNotPresent`. An image pinned by digest is
 //! immutable, so any policy is fine for it.
 
 use rampart_model::{Category, Meta, Severity};
@@ -43,7 +44,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             continue;
         }
         let explicit = c.value.get("imagePullPolicy").and_then(Value::as_str);
-        let default = if r.is_latest() {
+        let default = if r.is_latest() && !empty_tag(image) {
             "Always"
         } else {
             "IfNotPresent"
@@ -63,5 +64,29 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
                 c.label()
             ),
         );
+    }
+}
+
+/// `app:` or `host:5000/app:`: a tag separator with no tag, which the API server's reference
+/// parser refuses (it then defaults the pull policy to `IfNotPresent`).
+fn empty_tag(image: &str) -> bool {
+    let name = image.trim();
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    name.rsplit('/')
+        .next()
+        .is_some_and(|last| last.ends_with(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::empty_tag;
+
+    #[test]
+    fn empty_tags() {
+        assert!(empty_tag("app:"));
+        assert!(empty_tag("registry:5000/team/app:"));
+        assert!(!empty_tag("registry:5000/team/app"));
+        assert!(!empty_tag("app"));
+        assert!(!empty_tag("app:latest"));
     }
 }
