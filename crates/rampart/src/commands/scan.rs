@@ -127,6 +127,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         findings.extend(o.findings);
         objects += o.objects;
         inventory.extend(o.inventory);
+        // The cluster's own facts (version, anonymous probe) for the cluster-level checks; not a
+        // cluster object, so not counted as one.
+        findings.extend(engine.run(&loaded.cluster_info()));
     }
     for o in outcomes {
         findings.extend(o.findings);
