@@ -39,8 +39,8 @@ pub static CHECK: Check = Check {
             kubernetes.io/releases) on the day the cluster was read. A version newer than the table \
             is not reported; one that cannot be read is reported, since its support cannot be shown.",
         remediation: "Upgrade the control plane one minor version at a time (then the nodes, \
-            within the version skew policy) until it runs a supported minor; check removed APIs \
-            before each step (`kubectl deprecations` tools, the release notes). On a managed \
+            within the version skew policy) until it runs a supported minor; before each step, move \
+            manifests off the APIs it removes (kubernetes.io Deprecated API Migration Guide). On a managed \
             service, a vendor's extended support may still patch the version: if so, record it \
             with a waiver that expires when that support ends.",
         kinds: &["ClusterInfo"],
