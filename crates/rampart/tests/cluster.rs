@@ -453,6 +453,47 @@ fn inventory_snapshot_and_offline_scan() {
     assert_eq!(offline["source"]["type"], "snapshot");
     assert_eq!(live.json()["source"]["type"], "cluster");
 
+    // The cluster-level checks see the anonymous probe through the ClusterInfo object, live and
+    // offline alike (the comparison above covers the snapshot).
+    let live_report = live.json();
+    let on_cluster = |check: &str| -> Vec<Value> {
+        live_report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["check"] == check)
+            .cloned()
+            .collect()
+    };
+    match std::env::var("TESTENV_ANONYMOUS_AUTH").as_deref() {
+        Ok("true") => {
+            let found = on_cluster("anonymous-access");
+            assert_eq!(found.len(), 1, "{live_report}");
+            assert_eq!(found[0]["object"]["kind"], "ClusterInfo");
+            assert_eq!(found[0]["object"]["apiVersion"], "rampart.dev/v1");
+            let msg = found[0]["message"].as_str().unwrap_or_default();
+            assert!(msg.contains("GET /version answered 200"), "{msg}");
+            assert_eq!(found[0]["severity"], "high");
+            // 2xx is reported by anonymous-access alone.
+            assert!(on_cluster("anonymous-auth-enabled").is_empty());
+        }
+        Ok("false") => {
+            assert!(on_cluster("anonymous-access").is_empty(), "{live_report}");
+            assert!(
+                on_cluster("anonymous-auth-enabled").is_empty(),
+                "{live_report}"
+            );
+        }
+        _ => {}
+    }
+    // v1.37.2 is supported until 2027-10-28; the object carries the version of /version.
+    if jiff::ZonedDateTime::now().date() <= jiff::civil::date(2027, 10, 28) {
+        assert!(
+            on_cluster("kubernetes-version-eol").is_empty(),
+            "{live_report}"
+        );
+    }
+
     // The analyses read snapshots and live clusters too.
     let who = rampart(&[
         "rbac",

@@ -6,6 +6,7 @@
 
 mod check;
 pub mod checks;
+pub mod cluster_info;
 pub mod config;
 pub mod docs;
 mod engine;

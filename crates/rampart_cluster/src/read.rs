@@ -144,11 +144,15 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
         .get("/version", None)
         .await
         .map_err(|f| f.fatal(&conn, "/version"))?;
-    let server_version = version
-        .get("gitVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let field = |name: &str| {
+        version
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (server_version, server_major, server_minor) =
+        (field("gitVersion"), field("major"), field("minor"));
 
     let probe = async {
         let (api, version) = futures::join!(
@@ -239,6 +243,8 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
         context: conn.context.clone(),
         server: conn.url.clone(),
         server_version,
+        server_major,
+        server_minor,
         coverage,
         anonymous,
         objects,

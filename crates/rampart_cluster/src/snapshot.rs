@@ -28,6 +28,13 @@ pub struct Snapshot {
     pub server: String,
     /// `gitVersion` of `/version` (`v1.37.2`).
     pub server_version: String,
+    /// `major` of `/version` (`1`). Empty in snapshots written before it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub server_major: String,
+    /// `minor` of `/version` (`37`; some managed clusters report `28+`). Empty in snapshots
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub server_minor: String,
     pub coverage: Coverage,
     pub anonymous: AnonymousProbe,
     /// The objects, with `apiVersion` and `kind` set and `metadata.managedFields` dropped; Secrets
@@ -199,6 +206,8 @@ mod tests {
             context: "kind-test".into(),
             server: "https://127.0.0.1:6443".into(),
             server_version: "v1.37.2".into(),
+            server_major: "1".into(),
+            server_minor: "37".into(),
             coverage,
             anonymous: AnonymousProbe {
                 api: ProbeStatus {
@@ -249,6 +258,22 @@ mod tests {
             assert!(v.get(key).is_some(), "{key}");
         }
         assert_eq!(v["coverage"]["notRead"][0]["reason"], "forbidden");
+    }
+
+    #[test]
+    fn reads_snapshots_written_before_major_and_minor() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("old.json");
+        let mut v = serde_json::to_value(sample()).expect("json");
+        if let Value::Object(m) = &mut v {
+            m.remove("serverMajor");
+            m.remove("serverMinor");
+        }
+        std::fs::write(&p, v.to_string()).expect("write");
+        let back = read_snapshot(&p).expect("old snapshot reads");
+        assert_eq!(back.server_version, "v1.37.2");
+        assert!(back.server_major.is_empty() && back.server_minor.is_empty());
+        assert_eq!(back.anonymous, sample().anonymous);
     }
 
     #[test]

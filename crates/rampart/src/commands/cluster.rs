@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use rampart_checks::cluster_info;
 use rampart_cluster::{
     AnonymousProbe, ConnectOptions, Coverage, NamespaceFilter, ReadOptions, Snapshot,
 };
-use rampart_model::Resource;
+use rampart_model::{Origin, Resource};
+use serde_json::{json, Map, Value};
 
 /// How to reach a cluster (kubeconfig, context) and which namespaces to read.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -84,6 +86,9 @@ pub struct Loaded {
     pub coverage: Coverage,
     /// `gitVersion` of the API server (`v1.37.2`).
     pub server_version: String,
+    /// `major` and `minor` of the API server's `/version` (empty when an older snapshot lacks them).
+    pub server_major: String,
+    pub server_minor: String,
     /// What the server answered to `/api` and `/version` without credentials.
     pub anonymous: AnonymousProbe,
     /// The kubeconfig context (`in-cluster` for the service account), as recorded in a snapshot.
@@ -101,11 +106,52 @@ impl From<Snapshot> for Loaded {
             resources,
             coverage: s.coverage,
             server_version: s.server_version,
+            server_major: s.server_major,
+            server_minor: s.server_minor,
             anonymous: s.anonymous,
             context: s.context,
             server: s.server,
             taken_at: s.taken_at,
         }
+    }
+}
+
+impl Loaded {
+    /// The `rampart.dev/v1` `ClusterInfo` object of this read: the facts about the cluster that
+    /// are not Kubernetes objects (server version, the anonymous probe, when it was read), for the
+    /// cluster-level checks. The same for a live read and its snapshot. See
+    /// `docs/cluster-info.md`.
+    pub fn cluster_info(&self) -> Resource {
+        let name = [&self.context, &self.server]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .map_or_else(|| "cluster".to_owned(), |s| s.to_owned());
+        let mut version = Map::new();
+        for (key, value) in [
+            ("gitVersion", &self.server_version),
+            ("major", &self.server_major),
+            ("minor", &self.server_minor),
+        ] {
+            if !value.is_empty() {
+                version.insert(key.into(), Value::String(value.clone()));
+            }
+        }
+        let obj = json!({
+            "apiVersion": cluster_info::API_VERSION,
+            "kind": cluster_info::KIND,
+            "metadata": {"name": name},
+            "context": self.context,
+            "server": self.server,
+            "takenAt": self.taken_at,
+            "serverVersion": version,
+            "anonymous": serde_json::to_value(&self.anonymous).unwrap_or_default(),
+        });
+        Resource::new(
+            obj,
+            Origin::Cluster {
+                context: self.context.clone(),
+            },
+        )
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use rampart_checks::cluster_info::{self, ServerVersion};
 use rampart_cluster::{AnonymousProbe, Coverage};
 use rampart_model::{Resource, Workload};
 use serde::Serialize;
@@ -200,15 +201,26 @@ fn is(r: &Resource, group: &str, kind: &str) -> bool {
 
 /// The inventory of some objects.
 pub fn build(resources: &[Resource]) -> Inventory {
-    let mut inv = Inventory {
-        objects: resources.len(),
-        ..Default::default()
-    };
+    let mut inv = Inventory::default();
     let mut images: BTreeMap<String, usize> = BTreeMap::new();
     let mut netpols: BTreeMap<String, usize> = BTreeMap::new();
     let mut namespaces: BTreeSet<String> = BTreeSet::new();
     for r in resources {
         let raw = &r.raw;
+        // A `ClusterInfo` object (written by hand, or saved from a scan) describes the cluster:
+        // it is not one of its objects, and gives the version when nothing else does.
+        if cluster_info::is_cluster_info(r) {
+            if inv.kubernetes_version.is_none() {
+                inv.kubernetes_version = match cluster_info::server_version(raw) {
+                    ServerVersion::Known { text, .. } | ServerVersion::Unreadable { text, .. } => {
+                        Some(text)
+                    }
+                    ServerVersion::Absent => None,
+                };
+            }
+            continue;
+        }
+        inv.objects += 1;
         if let Some(ns) = &r.id.namespace {
             namespaces.insert(ns.clone());
         }

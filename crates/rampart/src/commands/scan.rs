@@ -123,9 +123,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut objects = 0;
     errors.extend(config_errors);
     let mut inventory = Inventory::default();
-    let live_outcome = live
-        .as_ref()
-        .map(|loaded| scan_objects(&engine, &loaded.resources, keep_inventory));
+    let live_outcome = live.as_ref().map(|loaded| {
+        let mut o = scan_objects(&engine, &loaded.resources, keep_inventory);
+        // The cluster's own facts (version, anonymous probe) for the cluster-level checks; not a
+        // cluster object, so not counted as one.
+        o.findings.extend(engine.run(&loaded.cluster_info()));
+        o
+    });
     for o in live_outcome.into_iter().chain(outcomes) {
         parts.push(o.findings);
         errors.extend(o.errors);

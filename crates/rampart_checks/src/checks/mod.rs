@@ -5,6 +5,7 @@
 //! markers on the offending lines, `pass*.yaml` with none), and run `cargo run -p xtask -- docs`.
 
 pub mod admission;
+pub mod cluster;
 pub mod common;
 pub mod hygiene;
 pub mod identity;
@@ -21,7 +22,11 @@ use crate::Check;
 /// Every built-in check (the registry sorts them).
 pub static ALL: &[&Check] = &[
     &admission::namespace_pss_enforce::CHECK,
+    &admission::webhook_exempts_nothing::CHECK,
     &admission::webhook_fail_open::CHECK,
+    &cluster::anonymous_access::CHECK,
+    &cluster::anonymous_auth_enabled::CHECK,
+    &cluster::kubernetes_version_eol::CHECK,
     &rbac::anonymous_grant::CHECK,
     &rbac::bind::CHECK,
     &rbac::cluster_admin::CHECK,
