@@ -35,9 +35,8 @@ pub use table::render as table;
 /// The version of the JSON report schema (`schemas/report.schema.json`).
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Everything one scan found.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Everything one scan found. Its JSON form is written by [`json::Stream`].
+#[derive(Debug)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -47,14 +46,11 @@ pub struct Report {
     pub errors: Vec<InputError>,
     /// For a cluster or snapshot scan: where the objects came from (context, server, version,
     /// time, anonymous-access probe).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// For a cluster or snapshot scan: which resource types were read and which were not, and why.
     /// A clean result is only complete when `partial` is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<serde_json::Value>,
     /// Metadata of every check that ran (SARIF rules, JUnit cases).
-    #[serde(skip)]
     pub rules: Vec<&'static Meta>,
 }
 
@@ -62,6 +58,18 @@ pub struct Report {
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+}
+
+impl Tool {
+    pub const RAMPART: Tool = Tool {
+        name: "rampart",
+        version: env!("CARGO_PKG_VERSION"),
+    };
+}
+
+/// Input errors in report order: by file, line, column.
+pub fn sort_errors(errors: &mut [InputError]) {
+    errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -87,6 +95,42 @@ pub struct Summary {
     pub fail_on: Severity,
     /// True when an open finding is at or above `failOn`.
     pub failed: bool,
+}
+
+impl Summary {
+    /// An empty summary: every severity at 0.
+    pub fn new(fail_on: Severity) -> Self {
+        let mut summary = Summary {
+            fail_on,
+            ..Summary::default()
+        };
+        for s in Severity::ALL {
+            summary.by_severity.insert(s, 0);
+        }
+        summary
+    }
+
+    /// Counts one finding of the report.
+    pub fn count(&mut self, f: &Finding) {
+        if f.is_open() {
+            self.open += 1;
+            *self.by_severity.entry(f.severity).or_default() += 1;
+            if f.severity >= self.fail_on {
+                self.failed = true;
+            }
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
+    /// Open findings at or above the threshold.
+    pub fn at_or_above_threshold(&self) -> usize {
+        self.by_severity
+            .iter()
+            .filter(|(s, _)| **s >= self.fail_on)
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// The order of findings in a report: by file (component-wise, as `Path` orders), line, column,
@@ -120,32 +164,15 @@ impl Report {
         if !findings.is_sorted_by(|a, b| finding_order(a, b).is_le()) {
             findings.sort_by(finding_order);
         }
-        errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-        let mut summary = Summary {
-            fail_on,
-            baselined,
-            ..Summary::default()
-        };
-        for s in Severity::ALL {
-            summary.by_severity.insert(s, 0);
-        }
+        sort_errors(&mut errors);
+        let mut summary = Summary::new(fail_on);
+        summary.baselined = baselined;
         for f in &findings {
-            if f.is_open() {
-                summary.open += 1;
-                *summary.by_severity.entry(f.severity).or_default() += 1;
-                if f.severity >= fail_on {
-                    summary.failed = true;
-                }
-            } else {
-                summary.suppressed += 1;
-            }
+            summary.count(f);
         }
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "rampart",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool::RAMPART,
             scanned,
             summary,
             findings,

@@ -9,8 +9,8 @@ use anyhow::Context;
 use rampart_checks::config::{apply_waivers, Config};
 use rampart_checks::inventory::Kept;
 use rampart_checks::{Engine, Inventory, Selection};
-use rampart_model::{Finding, InputError, Resource, Severity};
-use rampart_report::{Report, Scanned};
+use rampart_model::{Finding, InputError, Meta, Resource, Severity};
+use rampart_report::{json, Report, Scanned, Summary, Tool};
 use rampart_source::{Input, Lines};
 use rayon::prelude::*;
 
@@ -114,54 +114,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let snippets = args.format == Format::Table;
     let (inputs, mut errors) = rampart_source::discover(&args.paths);
-    let outcomes: Vec<FileOutcome> = inputs
-        .par_iter()
-        .map(|input| scan_input(&engine, input, snippets, keep_inventory))
-        .collect();
-
-    let mut parts: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len() + 1);
-    let mut objects = 0;
     errors.extend(config_errors);
-    let mut inventory = Inventory::default();
-    let live_outcome = live.as_ref().map(|loaded| {
-        let mut o = scan_objects(&engine, &loaded.resources, keep_inventory);
-        // The cluster's own facts (version, anonymous probe) for the cluster-level checks; not a
-        // cluster object, so not counted as one.
-        o.findings.extend(engine.run(&loaded.cluster_info()));
-        o
-    });
-    for o in live_outcome.into_iter().chain(outcomes) {
-        parts.push(o.findings);
-        errors.extend(o.errors);
-        objects += o.objects;
-        inventory.extend(o.inventory);
-    }
-    let from_inventory = inventory_findings(&engine, &inventory, snippets);
-    // The inventory and its analyses are done with. Freeing millions of small allocations takes
-    // a while: do it on the side while the findings are gathered and written.
-    std::thread::spawn(move || drop(inventory));
-    let mut findings =
-        Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + from_inventory.len());
-    merge_sorted(parts.into_iter().flatten(), from_inventory, &mut findings);
-    let today = jiff::ZonedDateTime::now().date();
-    apply_waivers(&mut findings, &config.waivers(), today);
-    let mut baselined = 0;
-    if let Some(known) = &baseline {
-        let before = findings.len();
-        findings.retain(|f| !known.contains(&f.fingerprint()));
-        baselined = before - findings.len();
-    }
-    let rules: Vec<_> = engine.selection.checks.iter().map(|c| &c.meta).collect();
-    let scanned = Scanned {
-        files: inputs.len(),
-        objects,
-        checks: rules.len(),
-    };
-    let mut report = Report::new(findings, errors, scanned, rules, fail_on, baselined);
+    let rules: Vec<&'static Meta> = engine.selection.checks.iter().map(|c| &c.meta).collect();
+    let mut source = None;
+    let mut coverage = None;
     let mut interrupted = false;
     if let Some(loaded) = &live {
         interrupted = loaded.coverage.interrupted();
-        report.source = Some(serde_json::json!({
+        source = Some(serde_json::json!({
             "type": if args.cluster.snapshot.is_some() { "snapshot" } else { "cluster" },
             "context": loaded.context,
             "server": loaded.server,
@@ -169,7 +129,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             "takenAt": loaded.taken_at,
             "anonymous": loaded.anonymous,
         }));
-        report.coverage = Some(serde_json::to_value(&loaded.coverage)?);
+        coverage = Some(serde_json::to_value(&loaded.coverage)?);
     }
     let format = match args.format {
         Format::Table => rampart_report::Format::Table,
@@ -177,21 +137,88 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Sarif => rampart_report::Format::Sarif,
         Format::Junit => rampart_report::Format::Junit,
     };
+    let mut summary = Summary::new(fail_on);
+    let mut error_count = 0;
     super::output::with_writer(args.output.as_deref(), |w| {
-        rampart_report::write(&report, format, w)
+        // JSON is written as the findings come; the other formats need them all first.
+        let sink = match format {
+            rampart_report::Format::Json => Sink::Json(json::Stream::begin(w, &Tool::RAMPART)?),
+            _ => Sink::Collect(Vec::new()),
+        };
+        let mut gather = Gather {
+            waivers: config.waivers(),
+            today: jiff::ZonedDateTime::now().date(),
+            baseline: baseline.as_ref(),
+            summary: Summary::new(fail_on),
+            sink,
+        };
+        let mut inventory = Inventory::default();
+        let mut objects = 0;
+        if let Some(loaded) = &live {
+            let mut o = scan_objects(&engine, &loaded.resources, keep_inventory);
+            // The cluster's own facts (version, anonymous probe) for the cluster-level checks;
+            // not a cluster object, so not counted as one.
+            o.findings.extend(engine.run(&loaded.cluster_info()));
+            o.findings.par_sort_by(rampart_report::finding_order);
+            objects += o.objects;
+            errors.extend(o.errors);
+            inventory.extend(o.inventory);
+            gather.take(o.findings)?;
+        }
+        scan_files(&engine, &inputs, snippets, keep_inventory, |o| {
+            objects += o.objects;
+            errors.extend(o.errors);
+            inventory.extend(o.inventory);
+            gather.take(o.findings)
+        })?;
+        let mut from_inventory = inventory_findings(&engine, &inventory, snippets);
+        from_inventory.par_sort_by(rampart_report::finding_order);
+        // The inventory and its analyses are done with. Freeing millions of small allocations
+        // takes a while: do it on the side while the report is finished.
+        std::thread::spawn(move || drop(inventory));
+        let scanned = Scanned {
+            files: inputs.len(),
+            objects,
+            checks: rules.len(),
+        };
+        rampart_report::sort_errors(&mut errors);
+        error_count = errors.len();
+        match gather.finish(from_inventory)? {
+            Finished::Streamed(stream, counted) => {
+                summary = counted;
+                stream.finish(&json::Tail {
+                    errors: &errors,
+                    scanned: &scanned,
+                    summary: &summary,
+                    source: source.as_ref(),
+                    coverage: coverage.as_ref(),
+                })
+            }
+            Finished::Collected(findings, baselined) => {
+                let mut report = Report::new(
+                    findings,
+                    std::mem::take(&mut errors),
+                    scanned,
+                    rules.clone(),
+                    fail_on,
+                    baselined,
+                );
+                report.source = source.take();
+                report.coverage = coverage.take();
+                rampart_report::write(&report, format, w)?;
+                summary = report.summary;
+                Ok(())
+            }
+        }
     })?;
     if args.output.is_some() && args.format != Format::Table {
         // Keep a human line on stderr when the report goes to a file.
         eprintln!(
             "rampart: {} findings ({} at or above {}), {} input errors",
-            report.summary.open,
-            report
-                .findings
-                .iter()
-                .filter(|f| f.is_open() && f.severity >= fail_on)
-                .count(),
+            summary.open,
+            summary.at_or_above_threshold(),
             fail_on,
-            report.errors.len()
+            error_count
         );
     }
     if interrupted {
@@ -200,17 +227,117 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    Ok(ExitCode::from(report.exit_code()))
+    Ok(ExitCode::from(if error_count > 0 {
+        2
+    } else if summary.failed {
+        1
+    } else {
+        0
+    }))
+}
+
+/// Where findings go as they are gathered.
+enum Sink<'w> {
+    /// Kept, one list per file, for a report built at the end.
+    Collect(Vec<Vec<Finding>>),
+    /// Written at once.
+    Json(json::Stream<'w>),
+}
+
+enum Finished<'w> {
+    Streamed(json::Stream<'w>, Summary),
+    Collected(Vec<Finding>, usize),
+}
+
+/// Applies waivers and the baseline to findings as they come, counts them, and hands them on.
+struct Gather<'a, 'w> {
+    waivers: Vec<rampart_checks::config::CompiledWaiver>,
+    today: jiff::civil::Date,
+    baseline: Option<&'a HashSet<String>>,
+    summary: Summary,
+    sink: Sink<'w>,
+}
+
+impl<'w> Gather<'_, 'w> {
+    /// Waivers, baseline and counts.
+    fn prepare(&mut self, findings: &mut Vec<Finding>) {
+        apply_waivers(findings, &self.waivers, self.today);
+        if let Some(known) = self.baseline {
+            let before = findings.len();
+            findings.retain(|f| !known.contains(&f.fingerprint()));
+            self.summary.baselined += before - findings.len();
+        }
+        for f in findings.iter() {
+            self.summary.count(f);
+        }
+    }
+
+    fn take(&mut self, mut findings: Vec<Finding>) -> std::io::Result<()> {
+        self.prepare(&mut findings);
+        match &mut self.sink {
+            Sink::Collect(parts) => parts.push(findings),
+            Sink::Json(stream) => stream.findings(&findings)?,
+        }
+        Ok(())
+    }
+
+    /// Takes the inventory findings (sorted) last. A stream writes them after the file
+    /// findings; collected findings are merged into file order instead.
+    fn finish(mut self, mut from_inventory: Vec<Finding>) -> std::io::Result<Finished<'w>> {
+        self.prepare(&mut from_inventory);
+        match self.sink {
+            Sink::Json(mut stream) => {
+                stream.findings(&from_inventory)?;
+                Ok(Finished::Streamed(stream, self.summary))
+            }
+            Sink::Collect(parts) => {
+                let mut findings = Vec::with_capacity(
+                    parts.iter().map(Vec::len).sum::<usize>() + from_inventory.len(),
+                );
+                merge_sorted(parts.into_iter().flatten(), from_inventory, &mut findings);
+                Ok(Finished::Collected(findings, self.summary.baselined))
+            }
+        }
+    }
+}
+
+/// Scans files in batches on a helper thread (each batch in parallel) and hands each file's
+/// outcome to `each`, in input order, as batches complete: findings can be written while later
+/// files are still being read.
+fn scan_files(
+    engine: &Engine,
+    inputs: &[Input],
+    snippets: bool,
+    keep_inventory: bool,
+    mut each: impl FnMut(FileOutcome) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    const BATCH: usize = 32;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileOutcome>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in inputs.chunks(BATCH) {
+                let outcomes: Vec<FileOutcome> = batch
+                    .par_iter()
+                    .map(|input| scan_input(engine, input, snippets, keep_inventory))
+                    .collect();
+                if tx.send(outcomes).is_err() {
+                    // The consumer stopped (a write failed): stop reading.
+                    break;
+                }
+            }
+        });
+        for outcomes in rx {
+            for o in outcomes {
+                each(o)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Appends to `out` the findings of `files` (already in report order: each file sorted, files in
-/// path order) merged with `more` (sorted here), so that the report need not sort them all again.
-fn merge_sorted(
-    files: impl Iterator<Item = Finding>,
-    mut more: Vec<Finding>,
-    out: &mut Vec<Finding>,
-) {
-    more.par_sort_by(rampart_report::finding_order);
+/// path order) merged with `more` (sorted too), so that the report need not sort them all again.
+fn merge_sorted(files: impl Iterator<Item = Finding>, more: Vec<Finding>, out: &mut Vec<Finding>) {
     let mut more = more.into_iter().peekable();
     for f in files {
         while let Some(m) = more.next_if(|m| rampart_report::finding_order(m, &f).is_lt()) {
