@@ -154,6 +154,15 @@ impl Path {
     }
 }
 
+/// A path as node names only: where it starts, the node each step reaches (the last one is
+/// cluster-admin), and the first binding -> role -> rule chain along it.
+#[derive(Clone, Debug)]
+pub struct Route<'a> {
+    pub from: &'a Node,
+    pub to: Vec<&'a Node>,
+    pub first_why: Option<&'a Justification>,
+}
+
 /// The escalation graph with, for every node, its distance to cluster-admin.
 pub struct Escalation {
     pub graph: DiGraph<Node, Edge>,
@@ -899,6 +908,22 @@ impl Escalation {
     /// The paths of [`Escalation::paths`], in the same order, built one at a time (a large
     /// cluster has tens of thousands of footholds; their paths need not all be held at once).
     pub fn paths_iter(&self) -> impl Iterator<Item = Path> + '_ {
+        self.footholds()
+            .into_iter()
+            .filter_map(move |i| self.path_from(&self.graph[i]))
+    }
+
+    /// The same paths as [`Escalation::paths_iter`], in the same order, as borrowed [`Route`]s:
+    /// no step is copied, for callers that only name the nodes and the first grant.
+    pub fn routes(&self) -> impl Iterator<Item = Route<'_>> + '_ {
+        self.footholds()
+            .into_iter()
+            .filter_map(move |i| self.route(i))
+    }
+
+    /// Workloads and subjects that are not cluster-admin already but can become it, by path
+    /// length, then name.
+    fn footholds(&self) -> Vec<NodeIndex> {
         let mut starts: Vec<NodeIndex> = self
             .graph
             .node_indices()
@@ -922,8 +947,40 @@ impl Escalation {
                 .then_with(|| self.graph[a].cmp(&self.graph[b]))
         });
         starts
-            .into_iter()
-            .filter_map(move |i| self.path_from(&self.graph[i]))
+    }
+
+    /// The route of [`Escalation::path_from`] for a node index, borrowed.
+    fn route(&self, start: NodeIndex) -> Option<Route<'_>> {
+        if self.dist[start.index()] == u32::MAX || start == self.goal {
+            return None;
+        }
+        let mut to: Vec<&Node> = Vec::new();
+        let mut first_why = None;
+        let mut at = start;
+        let mut guard = 0;
+        while at != self.goal && guard <= self.graph.node_count() {
+            guard += 1;
+            let e = self.next[at.index()]?;
+            let (_, next) = self.graph.edge_endpoints(e)?;
+            let edge = &self.graph[e];
+            if edge.kind == EdgeKind::Choose {
+                // Folded into the step that entered the pool, as in `path_from`.
+                if let Some(last) = to.last_mut() {
+                    *last = &self.graph[next];
+                }
+            } else {
+                to.push(&self.graph[next]);
+                if first_why.is_none() {
+                    first_why = edge.why.first();
+                }
+            }
+            at = next;
+        }
+        Some(Route {
+            from: &self.graph[start],
+            to,
+            first_why,
+        })
     }
 
     /// Graphviz DOT of the given paths.

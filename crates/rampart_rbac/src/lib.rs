@@ -42,7 +42,7 @@ pub mod query;
 pub mod risk;
 
 pub use authz::{rule_allows, RequestAttributes};
-pub use escalation::{Edge, EdgeKind, Escalation, Node, Path, Pool, Step};
+pub use escalation::{Edge, EdgeKind, Escalation, Node, Path, Pool, Route, Step};
 pub use model::{
     Binding, BindingSubject, Identity, Issue, LabelSelector, MatchKey, Rbac, Role, RoleKind, Rule,
     RuleRef, Subject, SubjectKind, TokenSecret, WorkloadInfo,

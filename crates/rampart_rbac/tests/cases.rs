@@ -212,3 +212,35 @@ fn case_files() {
     let failures: Vec<String> = entries.iter().flat_map(|p| run_case(p)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `routes()` is `paths_iter()` without the copies: same order, same nodes, same first grant.
+#[test]
+fn routes_agree_with_paths() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut compared = 0;
+    for name in [
+        "escalation.yaml",
+        "risks.yaml",
+        "aggregation.yaml",
+        "subjects.yaml",
+    ] {
+        let (_, resources) = load(&dir.join(name));
+        let esc = Rbac::build(&resources).escalation();
+        let paths: Vec<_> = esc.paths_iter().collect();
+        let routes: Vec<_> = esc.routes().collect();
+        assert_eq!(paths.len(), routes.len(), "{name}");
+        for (p, r) in paths.iter().zip(&routes) {
+            assert_eq!(&p.from, r.from, "{name}");
+            let to: Vec<&rampart_rbac::Node> = p.steps.iter().map(|s| &s.to).collect();
+            assert_eq!(to, r.to, "{name}: {}", p.from);
+            assert_eq!(
+                p.steps.iter().find_map(|s| s.why.first()),
+                r.first_why,
+                "{name}: {}",
+                p.from
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 3, "the cases have escalation paths ({compared})");
+}

@@ -1,6 +1,7 @@
 //! `rbac-escalation-path`: a subject or workload that can make itself cluster-admin in steps.
 
 use std::collections::HashSet;
+use std::fmt::Write;
 
 use rampart_model::{Category, Control, Meta, Severity};
 
@@ -44,28 +45,33 @@ pub static CHECK: Check = Check {
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     let escalation = inv.rbac().escalation();
     let mut seen = HashSet::new();
-    for path in escalation.paths_iter() {
+    for route in escalation.routes() {
         // A single step is a direct grant, reported by `rbac-cluster-admin`.
-        if path.steps.len() < 2 {
+        if route.to.len() < 2 {
             continue;
         }
         // Point at the first grant on the path: where the chain can be broken first.
-        let Some(why) = path.steps.iter().find_map(|s| s.why.first()) else {
+        let Some(why) = route.first_why else {
             continue;
         };
-        let route: Vec<String> = path.nodes();
-        let message = format!(
-            "{} reaches cluster-admin in {} steps: {}",
-            path.from,
-            path.steps.len(),
-            route.join(" -> ")
-        );
-        if seen.insert((
+        let key = (
             why.binding_resource,
             why.subject_pointer.clone(),
-            path.from.to_string(),
-        )) {
-            out.emit(why.binding_resource, why.subject_pointer.clone(), message);
+            route.from.to_string(),
+        );
+        if seen.contains(&key) {
+            continue;
         }
+        let mut message = format!(
+            "{} reaches cluster-admin in {} steps: {}",
+            route.from,
+            route.to.len(),
+            route.from
+        );
+        for node in &route.to {
+            let _ = write!(message, " -> {node}");
+        }
+        out.emit(why.binding_resource, why.subject_pointer.clone(), message);
+        seen.insert(key);
     }
 }
