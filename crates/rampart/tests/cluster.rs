@@ -30,39 +30,9 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn kubectl() -> PathBuf {
-    std::env::var("TESTENV_KUBECTL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace().join("testenv/.bin/kubectl"))
-}
-
 /// Runs kubectl with the admin kubeconfig; stdin is `input` when given.
 fn kubectl_admin(args: &[&str], input: Option<&str>) -> (bool, String) {
-    let mut child = Command::new(kubectl())
-        .arg("--kubeconfig")
-        .arg(env("KUBECONFIG_ADMIN"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kubectl");
-    if let Some(text) = input {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().expect("kubectl output");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    rampart_testutil::kubectl(&env("KUBECONFIG_ADMIN"), args, input)
 }
 
 struct Run {

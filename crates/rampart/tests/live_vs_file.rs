@@ -29,9 +29,7 @@
 //!   (the bootstrap ClusterRoles, each namespace's `default` ServiceAccount).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rampart_testutil::{run_binary, TempDir};
@@ -233,39 +231,10 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn kubectl() -> PathBuf {
-    std::env::var("TESTENV_KUBECTL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace().join("testenv/.bin/kubectl"))
-}
-
 /// Runs kubectl as admin with `input` on stdin; returns success and stdout+stderr.
 fn kubectl_admin(admin: &str, args: &[&str], input: Option<&str>) -> (bool, String) {
-    let mut child = Command::new(kubectl())
-        .arg("--kubeconfig")
-        .arg(admin)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kubectl");
-    if let Some(text) = input {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().expect("kubectl output");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text.trim().to_owned())
+    let (ok, text) = rampart_testutil::kubectl(admin, args, input);
+    (ok, text.trim().to_owned())
 }
 
 fn s<'a>(v: &'a Value, ptr: &str) -> &'a str {

@@ -82,6 +82,34 @@ pub fn run_binary(bin: &str, args: &[&str], stdin: Option<&str>) -> std::process
     child.wait_with_output().expect("wait for the binary")
 }
 
+/// The workspace root (this crate lives in `crates/rampart_testutil`).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The kubectl that testenv builds: `$TESTENV_KUBECTL` (set by `testenv/run-with.sh`), else
+/// `testenv/.bin/kubectl` of the workspace.
+pub fn testenv_kubectl() -> PathBuf {
+    std::env::var("TESTENV_KUBECTL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("testenv/.bin/kubectl"))
+}
+
+/// Runs the testenv kubectl with `kubeconfig` and `args`, `input` on stdin when given; returns
+/// whether it succeeded and its stdout followed by its stderr.
+pub fn kubectl(kubeconfig: &str, args: &[&str], input: Option<&str>) -> (bool, String) {
+    let bin = testenv_kubectl();
+    let mut all = vec!["--kubeconfig", kubeconfig];
+    all.extend_from_slice(args);
+    let out = run_binary(&bin.to_string_lossy(), &all, input);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// A fresh temporary directory for one test, removed on drop.
 pub struct TempDir(pub PathBuf);
 

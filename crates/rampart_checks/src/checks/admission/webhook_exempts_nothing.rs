@@ -177,21 +177,9 @@ fn has_requirements(selector: Option<&Value>) -> bool {
 }
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
-    if !matches!(
-        ctx.kind(),
-        "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
-    ) || !ctx
-        .res
-        .id
-        .api_version
-        .starts_with("admissionregistration.k8s.io/")
-    {
-        return;
-    }
-    let Some(Value::Array(hooks)) = ctx.raw().get("webhooks") else {
+    let Some((hooks, v1beta1)) = super::webhooks(ctx) else {
         return;
     };
-    let v1beta1 = ctx.res.id.api_version.ends_with("/v1beta1");
     for (i, hook) in hooks.iter().enumerate() {
         let Value::Object(hook) = hook else {
             continue;

@@ -38,18 +38,7 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
-    if !matches!(
-        ctx.kind(),
-        "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
-    ) || !ctx
-        .res
-        .id
-        .api_version
-        .starts_with("admissionregistration.k8s.io/")
-    {
-        return;
-    }
-    let Some(Value::Array(hooks)) = ctx.raw().get("webhooks") else {
+    let Some((hooks, v1beta1)) = super::webhooks(ctx) else {
         return;
     };
     for (i, hook) in hooks.iter().enumerate() {
@@ -57,7 +46,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let policy = hook.get("failurePolicy").and_then(Value::as_str);
         let ignores = match policy {
             Some(p) => p == "Ignore",
-            None => ctx.res.id.api_version.ends_with("/v1beta1"),
+            None => v1beta1,
         };
         if ignores {
             let name = hook.get("name").and_then(Value::as_str).unwrap_or("");
