@@ -502,3 +502,39 @@ fn baseline_reports_only_new_findings() {
     let out = rampart(&["scan", "--no-config", "--baseline", pod, pod], None);
     assert_eq!(code(&out), 2);
 }
+
+/// JSON is streamed: when the reader goes away (`rampart scan ... | head`), writing stops but
+/// every finding is still counted, so the exit code still says findings were found.
+#[test]
+fn closed_pipe_keeps_the_exit_code() {
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new("closed-pipe");
+    // Far more JSON than a pipe buffers (64 KiB).
+    for i in 0..40 {
+        let mut text = String::new();
+        for j in 0..25 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}-{j}, namespace: n}}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: x:1\n    securityContext: {{privileged: true}}\n"
+            ));
+        }
+        dir.write(&format!("f{i:02}.yaml"), text);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args([
+            "scan",
+            dir.dir().to_str().expect("utf-8 path"),
+            "-f",
+            "json",
+            SELECT,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rampart");
+    // Close the read end at once, as `head -c 0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+}

@@ -151,6 +151,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             baseline: baseline.as_ref(),
             summary: Summary::new(fail_on),
             sink,
+            write_error: None,
         };
         let mut inventory = Inventory::default();
         let mut objects = 0;
@@ -163,14 +164,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             objects += o.objects;
             errors.extend(o.errors);
             inventory.extend(o.inventory);
-            gather.take(o.findings)?;
+            gather.take(o.findings);
         }
         scan_files(&engine, &inputs, snippets, keep_inventory, |o| {
             objects += o.objects;
             errors.extend(o.errors);
             inventory.extend(o.inventory);
-            gather.take(o.findings)
-        })?;
+            gather.take(o.findings);
+        });
         let mut from_inventory = inventory_findings(&engine, &inventory, snippets);
         from_inventory.par_sort_by(rampart_report::finding_order);
         // The inventory and its analyses are done with. Freeing millions of small allocations
@@ -183,9 +184,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         };
         rampart_report::sort_errors(&mut errors);
         error_count = errors.len();
-        match gather.finish(from_inventory)? {
-            Finished::Streamed(stream, counted) => {
+        match gather.finish(from_inventory) {
+            Finished::Streamed(stream, counted, write_error) => {
                 summary = counted;
+                if let Some(e) = write_error {
+                    return Err(e);
+                }
                 stream.finish(&json::Tail {
                     errors: &errors,
                     scanned: &scanned,
@@ -205,9 +209,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 );
                 report.source = source.take();
                 report.coverage = coverage.take();
-                rampart_report::write(&report, format, w)?;
+                let written = rampart_report::write(&report, format, w);
                 summary = report.summary;
-                Ok(())
+                written
             }
         }
     })?;
@@ -245,7 +249,9 @@ enum Sink<'w> {
 }
 
 enum Finished<'w> {
-    Streamed(json::Stream<'w>, Summary),
+    /// The stream, the counts, and the first write error (after which nothing more was written
+    /// but everything was still counted, so the exit code stays right, e.g. under `| head`).
+    Streamed(json::Stream<'w>, Summary, Option<std::io::Error>),
     Collected(Vec<Finding>, usize),
 }
 
@@ -256,6 +262,7 @@ struct Gather<'a, 'w> {
     baseline: Option<&'a HashSet<String>>,
     summary: Summary,
     sink: Sink<'w>,
+    write_error: Option<std::io::Error>,
 }
 
 impl<'w> Gather<'_, 'w> {
@@ -272,30 +279,35 @@ impl<'w> Gather<'_, 'w> {
         }
     }
 
-    fn take(&mut self, mut findings: Vec<Finding>) -> std::io::Result<()> {
+    fn take(&mut self, mut findings: Vec<Finding>) {
         self.prepare(&mut findings);
         match &mut self.sink {
             Sink::Collect(parts) => parts.push(findings),
-            Sink::Json(stream) => stream.findings(&findings)?,
+            Sink::Json(stream) => {
+                if self.write_error.is_none() {
+                    self.write_error = stream.findings(&findings).err();
+                }
+            }
         }
-        Ok(())
     }
 
     /// Takes the inventory findings (sorted) last. A stream writes them after the file
     /// findings; collected findings are merged into file order instead.
-    fn finish(mut self, mut from_inventory: Vec<Finding>) -> std::io::Result<Finished<'w>> {
+    fn finish(mut self, mut from_inventory: Vec<Finding>) -> Finished<'w> {
         self.prepare(&mut from_inventory);
         match self.sink {
             Sink::Json(mut stream) => {
-                stream.findings(&from_inventory)?;
-                Ok(Finished::Streamed(stream, self.summary))
+                if self.write_error.is_none() {
+                    self.write_error = stream.findings(&from_inventory).err();
+                }
+                Finished::Streamed(stream, self.summary, self.write_error)
             }
             Sink::Collect(parts) => {
                 let mut findings = Vec::with_capacity(
                     parts.iter().map(Vec::len).sum::<usize>() + from_inventory.len(),
                 );
                 merge_sorted(parts.into_iter().flatten(), from_inventory, &mut findings);
-                Ok(Finished::Collected(findings, self.summary.baselined))
+                Finished::Collected(findings, self.summary.baselined)
             }
         }
     }
@@ -309,8 +321,8 @@ fn scan_files(
     inputs: &[Input],
     snippets: bool,
     keep_inventory: bool,
-    mut each: impl FnMut(FileOutcome) -> std::io::Result<()>,
-) -> std::io::Result<()> {
+    mut each: impl FnMut(FileOutcome),
+) {
     const BATCH: usize = 32;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileOutcome>>(1);
     std::thread::scope(|scope| {
@@ -321,18 +333,14 @@ fn scan_files(
                     .map(|input| scan_input(engine, input, snippets, keep_inventory))
                     .collect();
                 if tx.send(outcomes).is_err() {
-                    // The consumer stopped (a write failed): stop reading.
                     break;
                 }
             }
         });
         for outcomes in rx {
-            for o in outcomes {
-                each(o)?;
-            }
+            outcomes.into_iter().for_each(&mut each);
         }
-        Ok(())
-    })
+    });
 }
 
 /// Appends to `out` the findings of `files` (already in report order: each file sorted, files in
