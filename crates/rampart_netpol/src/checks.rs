@@ -23,7 +23,12 @@ pub struct NamespaceCoverage {
     pub workloads: Vec<Subject>,
     /// NetworkPolicies in the namespace (pointers: `/spec/podSelector`).
     pub policies: Vec<Subject>,
-    /// Policies whose `podSelector` is `{}` and which isolate every pod for ingress.
+    /// Policies whose `podSelector` is `{}` and which isolate every pod for ingress (their rules
+    /// may allow some traffic back).
+    pub isolating_ingress: Vec<Subject>,
+    /// Likewise for egress.
+    pub isolating_egress: Vec<Subject>,
+    /// Of `isolating_ingress`, those with no ingress rule at all: they deny every ingress.
     pub default_deny_ingress: Vec<Subject>,
     /// Likewise for egress.
     pub default_deny_egress: Vec<Subject>,
@@ -158,6 +163,8 @@ impl Analysis {
                 }),
                 workloads,
                 policies: Vec::new(),
+                isolating_ingress: Vec::new(),
+                isolating_egress: Vec::new(),
                 default_deny_ingress: Vec::new(),
                 default_deny_egress: Vec::new(),
             };
@@ -168,11 +175,18 @@ impl Analysis {
                     pointer: Pointer::from_raw("/spec/podSelector"),
                 };
                 if p.pod_selector.is_empty() {
+                    let denies_all = |d: usize| p.rules[d].is_empty() && !p.malformed[d];
                     if p.isolates[0] {
-                        cov.default_deny_ingress.push(s.clone());
+                        cov.isolating_ingress.push(s.clone());
+                        if denies_all(0) {
+                            cov.default_deny_ingress.push(s.clone());
+                        }
                     }
                     if p.isolates[1] {
-                        cov.default_deny_egress.push(s.clone());
+                        cov.isolating_egress.push(s.clone());
+                        if denies_all(1) {
+                            cov.default_deny_egress.push(s.clone());
+                        }
                     }
                 }
                 cov.policies.push(s);

@@ -116,6 +116,8 @@ pub(crate) struct Policy {
     pub types_given: bool,
     /// Rules per direction (an absent list is empty).
     pub rules: [Vec<Rule>; 2],
+    /// The direction's field is there but not a list (reported as a diagnostic).
+    pub malformed: [bool; 2],
 }
 
 #[derive(Debug)]
@@ -194,6 +196,7 @@ pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut P
     };
     let mut rules: [Vec<Rule>; 2] = [Vec::new(), Vec::new()];
     let mut present = [false, false];
+    let mut malformed = [false, false];
     for dir in [Direction::Ingress, Direction::Egress] {
         match spec.get(dir.field()) {
             None | Some(Value::Null) => {}
@@ -206,6 +209,7 @@ pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut P
             }
             Some(_) => {
                 present[dir.index()] = true;
+                malformed[dir.index()] = true;
                 problems.push((
                     sp.join(dir.field()),
                     format!("`{}` must be a list", dir.field()),
@@ -244,6 +248,7 @@ pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut P
         isolates,
         types_given,
         rules,
+        malformed,
     }
 }
 

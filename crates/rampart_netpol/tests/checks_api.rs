@@ -91,7 +91,9 @@ fn check_questions() {
     assert!(shop.object.is_none());
     assert_eq!(shop.workloads.len(), 2);
     assert_eq!(shop.policies.len(), 3);
+    assert_eq!(shop.isolating_ingress.len(), 1);
     assert_eq!(shop.default_deny_ingress.len(), 1);
+    assert!(shop.isolating_egress.is_empty());
     assert!(shop.default_deny_egress.is_empty());
 
     let all = a.allow_all_rules();
@@ -182,4 +184,44 @@ spec:
     let m = a.metadata_egress();
     assert!(!m[0].allowed && m[0].isolated && m[0].rules.is_empty());
     assert!(m[0].ports.is_empty());
+}
+
+/// `podSelector: {}` policies isolate every pod; only those without rules in a direction deny
+/// everything there. A direction that is not a list is an input problem, not a deny-all.
+#[test]
+fn isolating_and_default_deny_policies() {
+    let res = load(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: lets-dns-out, namespace: x}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  egress: [{ports: [{port: 53, protocol: UDP}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: broken, namespace: x}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: "none"
+"#,
+    );
+    let a = Analysis::new(&res, &Options::default());
+    let cov = a.namespace_coverage();
+    let x = cov.iter().find(|c| c.namespace == "x").expect("x");
+    let names = |v: &[rampart_netpol::Subject]| -> Vec<String> {
+        v.iter().map(|s| s.object.name.clone()).collect()
+    };
+    assert_eq!(names(&x.isolating_ingress), ["lets-dns-out"]);
+    assert_eq!(names(&x.default_deny_ingress), ["lets-dns-out"]);
+    assert_eq!(names(&x.isolating_egress), ["lets-dns-out", "broken"]);
+    assert!(x.default_deny_egress.is_empty());
 }

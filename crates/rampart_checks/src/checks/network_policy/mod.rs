@@ -22,7 +22,6 @@ pub mod workload_unselected;
 
 use rampart_model::{Control, Pointer};
 use rampart_netpol::{Direction, NamespaceCoverage, Subject};
-use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Inventory, InventoryEmitter};
@@ -73,28 +72,14 @@ pub fn namespace_anchor(inv: &Inventory, cov: &NamespaceCoverage) -> Option<(usi
     Some((first.resource, Pointer::from_raw(ptr)))
 }
 
-/// Does the policy behind `subject` deny everything in `dir` to every pod it selects: no rule of
-/// that direction at all? (The analysis lists every `podSelector: {}` policy isolating `dir`,
-/// including ones whose rules then allow traffic back in.)
-pub fn denies_all(inv: &Inventory, subject: &Subject, dir: Direction) -> bool {
-    let Some(res) = inv.objects.get(subject.resource).and_then(|k| k.whole()) else {
-        return false;
-    };
-    match res.raw.pointer(&format!("/spec/{}", dir.field())) {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(rules)) => rules.is_empty(),
-        Some(_) => false,
-    }
-}
-
 /// Reports every namespace with workloads that no default-deny policy of `dir` covers.
 pub fn emit_no_default_deny(inv: &Inventory, dir: Direction, out: &mut InventoryEmitter) {
     for cov in inv.netpol().namespace_coverage() {
-        let candidates = match dir {
-            Direction::Ingress => &cov.default_deny_ingress,
-            Direction::Egress => &cov.default_deny_egress,
+        let (candidates, deny_all) = match dir {
+            Direction::Ingress => (&cov.isolating_ingress, &cov.default_deny_ingress),
+            Direction::Egress => (&cov.isolating_egress, &cov.default_deny_egress),
         };
-        if candidates.iter().any(|p| denies_all(inv, p, dir)) {
+        if !deny_all.is_empty() {
             continue;
         }
         let Some((idx, ptr)) = namespace_anchor(inv, &cov) else {
