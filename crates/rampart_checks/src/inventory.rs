@@ -191,13 +191,6 @@ impl std::fmt::Debug for Inventory {
 }
 
 impl Inventory {
-    pub fn new(objects: Vec<Kept>) -> Self {
-        Inventory {
-            objects,
-            ..Inventory::default()
-        }
-    }
-
     /// The RBAC permission model of the inventory. Its object indexes are inventory indexes.
     pub fn rbac(&self) -> &rampart_rbac::Rbac {
         self.rbac
@@ -225,17 +218,6 @@ impl Inventory {
 
     pub fn extend(&mut self, other: Inventory) {
         self.objects.extend(other.objects);
-    }
-
-    /// Whole objects of one kind, with their index.
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (usize, &'a Resource)> {
-        self.objects
-            .iter()
-            .enumerate()
-            .filter_map(move |(i, k)| match k {
-                Kept::Whole(r) if r.kind() == kind => Some((i, &**r)),
-                _ => None,
-            })
     }
 }
 
