@@ -17,6 +17,19 @@ fn rampart(args: &[&str]) -> Output {
     out
 }
 
+/// `rampart scan --snapshot SNAP --no-config -f json` with the checks under test.
+fn scan_json(snap: &str) -> Output {
+    rampart(&[
+        "scan",
+        "--snapshot",
+        snap,
+        "--no-config",
+        "-f",
+        "json",
+        SELECT,
+    ])
+}
+
 fn json_of(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -75,15 +88,7 @@ fn snapshot_scan_judges_the_cluster_facts() {
         ),
     );
     let snap = snap.to_str().expect("path");
-    let out = rampart(&[
-        "scan",
-        "--snapshot",
-        snap,
-        "--no-config",
-        "-f",
-        "json",
-        SELECT,
-    ]);
+    let out = scan_json(snap);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -132,15 +137,7 @@ fn snapshot_scan_judges_the_cluster_facts() {
             json!({"api": {"status": 401}, "version": {"status": 401}}),
         ),
     );
-    let out = rampart(&[
-        "scan",
-        "--snapshot",
-        snap.to_str().expect("path"),
-        "--no-config",
-        "-f",
-        "json",
-        SELECT,
-    ]);
+    let out = scan_json(snap.to_str().expect("path"));
     assert_eq!(out.status.code(), Some(0));
     assert!(checks_on_cluster_info(&json_of(&out)).is_empty());
 
@@ -152,15 +149,7 @@ fn snapshot_scan_judges_the_cluster_facts() {
             json!({"api": {"status": 403}, "version": {"status": 403}}),
         ),
     );
-    let out = rampart(&[
-        "scan",
-        "--snapshot",
-        snap.to_str().expect("path"),
-        "--no-config",
-        "-f",
-        "json",
-        SELECT,
-    ]);
+    let out = scan_json(snap.to_str().expect("path"));
     let checks: Vec<String> = checks_on_cluster_info(&json_of(&out))
         .into_iter()
         .map(|(c, _, _)| c)

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rampart_model::{Category, Finding, FindingStatus, Framework, Resource, Severity};
+use rampart_model::{Category, Finding, Framework, Resource, Severity};
 
 use rayon::prelude::*;
 
@@ -143,20 +143,8 @@ impl Engine {
             if em.items.is_empty() {
                 continue;
             }
-            let severity = self
-                .selection
-                .severity
-                .get(check.meta.id)
-                .copied()
-                .unwrap_or(check.meta.severity);
-            let status = ignores
-                .iter()
-                .find(|ig| ig.covers(check.meta.id))
-                .map(|ig| FindingStatus::Suppressed {
-                    by: "annotation".into(),
-                    reason: ig.reason.clone(),
-                })
-                .unwrap_or_default();
+            let severity = self.severity(check);
+            let status = suppress::status(&ignores, check.meta.id);
             let object = object
                 .get_or_insert_with(|| Arc::new(res.id.clone()))
                 .clone();
@@ -181,6 +169,15 @@ impl Engine {
             .checks
             .iter()
             .any(|c| matches!(c.run, Run::Inventory(_)))
+    }
+
+    /// The severity of `check`'s findings: the config's override, else the check's own.
+    fn severity(&self, check: &Check) -> Severity {
+        self.selection
+            .severity
+            .get(check.meta.id)
+            .copied()
+            .unwrap_or(check.meta.severity)
     }
 
     /// Runs the selected inventory checks. Each finding names an object of the inventory (by
@@ -228,30 +225,23 @@ impl Engine {
             })
             .collect();
         let mut out = Vec::with_capacity(emitted.iter().map(|(_, em)| em.items.len()).sum());
-        let mut objects: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
+        let mut objects: HashMap<usize, (Arc<rampart_model::ObjectRef>, Vec<suppress::Ignore>)> =
+            HashMap::new();
         for (check, em) in emitted {
-            let severity = self
-                .selection
-                .severity
-                .get(check.meta.id)
-                .copied()
-                .unwrap_or(check.meta.severity);
+            let severity = self.severity(check);
             for (idx, pointer, message) in em.items {
                 let Some(res) = inv.objects.get(idx) else {
                     continue;
                 };
-                let status = suppress::ignores_of(res.ignore_annotation())
-                    .iter()
-                    .find(|ig| ig.covers(check.meta.id))
-                    .map(|ig| FindingStatus::Suppressed {
-                        by: "annotation".into(),
-                        reason: ig.reason.clone(),
-                    })
-                    .unwrap_or_default();
-                let object = objects
-                    .entry(idx)
-                    .or_insert_with(|| Arc::new(res.id().clone()))
-                    .clone();
+                // Identity and ignore clauses once per object, not once per finding.
+                let (object, ignores) = objects.entry(idx).or_insert_with(|| {
+                    (
+                        Arc::new(res.id().clone()),
+                        suppress::ignores_of(res.ignore_annotation()),
+                    )
+                });
+                let status = suppress::status(ignores, check.meta.id);
+                let object = object.clone();
                 out.push((
                     idx,
                     Finding {

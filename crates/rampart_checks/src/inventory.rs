@@ -253,6 +253,9 @@ pub fn for_inventory(res: &Resource) -> Option<Kept> {
     })))
 }
 
+/// Where the ignore annotation is (`/` in its key escaped as `~1`).
+const IGNORE_POINTER: &str = "/metadata/annotations/rampart.dev~1ignore";
+
 /// Records the positions of the fields that inventory findings and analysis diagnostics about a
 /// pod-bearing object point at: its identity, the pod labels, the service account fields, and
 /// the declared ports; with every ancestor of each, so that a missing field resolves to the
@@ -275,13 +278,7 @@ fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions 
     record("", false);
     record("/metadata/name", false);
     record("/metadata/namespace", false);
-    record(
-        &format!(
-            "/metadata/annotations/{}",
-            escape_token(crate::suppress::IGNORE_ANNOTATION)
-        ),
-        false,
-    );
+    record(IGNORE_POINTER, false);
     // Findings on defaulted fields point at the pod spec or the pod metadata.
     record(facts.spec_ptr.as_str(), false);
     record(facts.meta_ptr.as_str(), false);
@@ -497,6 +494,17 @@ mod tests {
         ] {
             assert_eq!(kept.locate(ptr), res.locate(ptr), "{ptr}");
         }
+    }
+
+    #[test]
+    fn ignore_pointer_is_the_escaped_annotation_key() {
+        assert_eq!(
+            IGNORE_POINTER,
+            format!(
+                "/metadata/annotations/{}",
+                escape_token(crate::suppress::IGNORE_ANNOTATION)
+            )
+        );
     }
 
     #[test]

@@ -75,6 +75,19 @@ pub fn annotation_ignores(res: &Resource) -> Vec<Ignore> {
     ignores_of(res.annotation(IGNORE_ANNOTATION))
 }
 
+/// A finding's status given the object's ignore clauses: suppressed by the first clause covering
+/// check `id`, open otherwise.
+pub fn status(ignores: &[Ignore], id: &str) -> rampart_model::FindingStatus {
+    ignores
+        .iter()
+        .find(|ig| ig.covers(id))
+        .map(|ig| rampart_model::FindingStatus::Suppressed {
+            by: "annotation".into(),
+            reason: ig.reason.clone(),
+        })
+        .unwrap_or_default()
+}
+
 /// The valid clauses of an ignore annotation value, if there is one.
 pub fn ignores_of(value: Option<&str>) -> Vec<Ignore> {
     match value {

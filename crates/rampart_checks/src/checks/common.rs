@@ -298,6 +298,9 @@ pub const NSA_SECRETS: Control = Control::Nsa {
 pub const NSA_ENCRYPTION: Control = Control::Nsa {
     section: "Network separation and hardening: Encryption",
 };
+pub const NSA_ADMISSION: Control = Control::Nsa {
+    section: "Kubernetes Pod security: pod security enforcement (admission controllers)",
+};
 pub const NSA_NETWORK: Control = Control::Nsa {
     section: "Network separation and hardening",
 };

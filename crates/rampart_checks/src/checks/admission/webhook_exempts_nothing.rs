@@ -18,7 +18,7 @@
 //!    it (it is assumed not to carry the label); `NotIn`/`DoesNotExist` on another label are an
 //!    opt-out label the cluster may have put on it, so such a webhook is not reported.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::{Map, Value};
 
 use crate::{Check, Ctx, Emitter, Run};
@@ -33,13 +33,8 @@ pub static CHECK: Check = Check {
         severity: Severity::Medium,
         category: Category::Hygiene,
         controls: &[
-            Control::Nsa {
-                section: "Kubernetes Pod security: pod security enforcement (admission controllers)",
-            },
-            Control::MitreAttack {
-                id: "T1499",
-                name: "Endpoint Denial of Service",
-            },
+            crate::checks::common::NSA_ADMISSION,
+            crate::checks::common::MITRE_DOS,
         ],
         rationale: "A webhook with `failurePolicy: Fail` (the default in \
             admissionregistration.k8s.io/v1) rejects every request it intercepts while its backend \

@@ -12,9 +12,7 @@ pub static CHECK: Check = Check {
         severity: Severity::Medium,
         category: Category::Hygiene,
         controls: &[
-            Control::Nsa {
-                section: "Kubernetes Pod security: pod security enforcement (admission controllers)",
-            },
+            crate::checks::common::NSA_ADMISSION,
             Control::MitreAttack {
                 id: "T1562.001",
                 name: "Impair Defenses: Disable or Modify Tools",
