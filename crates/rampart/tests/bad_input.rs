@@ -80,7 +80,7 @@ fn findings(report: &Value) -> Vec<(String, String, u64)> {
         .iter()
         .map(|f| {
             (
-                f["object"]["name"].as_str().unwrap_or_default().to_owned(),
+                f["subject"]["name"].as_str().unwrap_or_default().to_owned(),
                 f["check"].as_str().expect("check").to_owned(),
                 f["location"]["line"].as_u64().expect("line"),
             )

@@ -355,9 +355,10 @@ fn inventory_snapshot_and_offline_scan() {
         .iter()
         .find(|f| f.check == "privileged-container")
         .expect("privileged-container finding on the live Deployment");
-    assert_eq!(privileged.object.name, "priv");
-    assert_eq!(privileged.object.namespace.as_deref(), Some(NS));
-    assert_eq!(privileged.object.uid, dep.id.uid);
+    let object = privileged.object().expect("an object finding");
+    assert_eq!(object.name, "priv");
+    assert_eq!(object.namespace.as_deref(), Some(NS));
+    assert_eq!(object.uid, dep.id.uid);
     assert!(
         privileged.pointer.as_str().contains("/containers/0"),
         "{}",
@@ -404,9 +405,9 @@ fn inventory_snapshot_and_offline_scan() {
                 format!(
                     "{} {} {} {} {} {}",
                     f["check"],
-                    f["object"]["kind"],
-                    f["object"]["namespace"],
-                    f["object"]["name"],
+                    f["subject"]["kind"],
+                    f["subject"]["namespace"],
+                    f["subject"]["name"],
                     f["pointer"],
                     f["message"]
                 )
@@ -439,8 +440,8 @@ fn inventory_snapshot_and_offline_scan() {
         Ok("true") => {
             let found = on_cluster("anonymous-access");
             assert_eq!(found.len(), 1, "{live_report}");
-            assert_eq!(found[0]["object"]["kind"], "ClusterInfo");
-            assert_eq!(found[0]["object"]["apiVersion"], "rampart.dev/v1");
+            assert_eq!(found[0]["subject"]["kind"], "ClusterInfo");
+            assert_eq!(found[0]["subject"]["apiVersion"], "rampart.dev/v1");
             let msg = found[0]["message"].as_str().unwrap_or_default();
             assert!(msg.contains("GET /version answered 200"), "{msg}");
             assert_eq!(found[0]["severity"], "high");

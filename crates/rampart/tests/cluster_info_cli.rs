@@ -64,11 +64,11 @@ fn checks_on_cluster_info(report: &Value) -> Vec<(String, String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|f| f["object"]["kind"] == "ClusterInfo")
+        .filter(|f| f["subject"]["kind"] == "ClusterInfo")
         .map(|f| {
             (
                 f["check"].as_str().unwrap_or_default().to_owned(),
-                f["object"]["name"].as_str().unwrap_or_default().to_owned(),
+                f["subject"]["name"].as_str().unwrap_or_default().to_owned(),
                 f["pointer"].as_str().unwrap_or_default().to_owned(),
             )
         })

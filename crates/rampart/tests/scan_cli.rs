@@ -54,10 +54,13 @@ fn findings(report: &Value) -> Vec<(String, String, u64, String)> {
         .iter()
         .map(|f| {
             (
-                f["object"]["name"].as_str().unwrap_or_default().to_owned(),
+                f["subject"]["name"].as_str().unwrap_or_default().to_owned(),
                 f["check"].as_str().expect("check").to_owned(),
                 f["location"]["line"].as_u64().unwrap_or(0),
-                f["status"]["state"].as_str().unwrap_or("open").to_owned(),
+                f["suppression"]["state"]
+                    .as_str()
+                    .unwrap_or("open")
+                    .to_owned(),
             )
         })
         .collect()
@@ -356,7 +359,7 @@ fn waivers_match_by_globs_and_expire() {
             open("other", "host-pid", 18),
         ]
     );
-    assert_eq!(r["findings"][0]["status"]["reason"], "node agent");
+    assert_eq!(r["findings"][0]["suppression"]["reason"], "node agent");
     assert_eq!(r["summary"]["suppressed"], 1);
     assert_eq!(r["summary"]["open"], 1);
 
@@ -385,9 +388,9 @@ fn waivers_match_by_globs_and_expire() {
     let (c, r) = scan_json(&["--config", &cfg, "--fail-on", "high", pods]);
     assert_eq!(c, 1);
     let f = &r["findings"][0];
-    assert_eq!(f["object"]["name"], "hp");
-    assert_eq!(f["status"]["state"], "waiver-expired");
-    assert_eq!(f["status"]["expired"], "2020-01-31");
+    assert_eq!(f["subject"]["name"], "hp");
+    assert_eq!(f["suppression"]["state"], "waiver-expired");
+    assert_eq!(f["suppression"]["expired"], "2020-01-31");
     assert_eq!(r["summary"]["open"], 2);
     assert_eq!(r["summary"]["suppressed"], 0);
 }

@@ -1,6 +1,6 @@
 //! The check type and what a check sees.
 
-use rampart_model::{Meta, Pointer, Resource, Workload};
+use rampart_model::{Evidence, Fix, Meta, Pointer, Resource, Status, Workload};
 
 use crate::inventory::Inventory;
 
@@ -20,20 +20,88 @@ pub enum Run {
     Inventory(fn(&Inventory, &mut InventoryEmitter)),
 }
 
-/// Collects what an inventory check reports: the index of the object in the inventory, the
-/// field's pointer and the message.
+/// One result a check emits: where, what, and optionally the outcome, evidence and fix. Most
+/// checks only call [`Emitter::emit`], which reports a failure.
+#[derive(Debug, Clone, Default)]
+pub struct Emitted {
+    pub pointer: Pointer,
+    pub message: String,
+    pub status: Status,
+    pub evidence: Vec<Evidence>,
+    pub fix: Option<Box<Fix>>,
+}
+
+impl Emitted {
+    pub fn fail(pointer: Pointer, message: impl Into<String>) -> Self {
+        Emitted {
+            pointer,
+            message: message.into(),
+            ..Emitted::default()
+        }
+    }
+
+    pub fn with_status(mut self, status: Status) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence.push(evidence);
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
+    }
+}
+
+/// An object of the inventory that explains an inventory finding (e.g. the binding and the role
+/// behind an RBAC grant): its role, its index in the inventory and the field that matters.
+#[derive(Debug, Clone)]
+pub struct RelatedIdx {
+    pub role: &'static str,
+    pub object: usize,
+    pub pointer: Pointer,
+}
+
+/// One result of an inventory check: the index of the object in the inventory, the result, and
+/// the related objects.
+#[derive(Debug)]
+pub struct InventoryItem {
+    pub object: usize,
+    pub result: Emitted,
+    pub related: Vec<RelatedIdx>,
+}
+
+/// Collects what an inventory check reports.
 #[derive(Default, Debug)]
 pub struct InventoryEmitter {
-    pub(crate) items: Vec<(usize, Pointer, String)>,
+    pub(crate) items: Vec<InventoryItem>,
 }
 
 impl InventoryEmitter {
     /// Reports a finding on the field at `ptr` of the inventory's object number `object`.
     pub fn emit(&mut self, object: usize, ptr: Pointer, message: impl Into<String>) {
-        self.items.push((object, ptr, message.into()));
+        self.emit_related(object, ptr, message, Vec::new());
     }
 
-    pub fn items(&self) -> &[(usize, Pointer, String)] {
+    /// Like [`InventoryEmitter::emit`], naming the other objects that explain the finding.
+    pub fn emit_related(
+        &mut self,
+        object: usize,
+        ptr: Pointer,
+        message: impl Into<String>,
+        related: Vec<RelatedIdx>,
+    ) {
+        self.items.push(InventoryItem {
+            object,
+            result: Emitted::fail(ptr, message),
+            related,
+        });
+    }
+
+    pub fn items(&self) -> &[InventoryItem] {
         &self.items
     }
 }
@@ -71,17 +139,22 @@ impl<'a> Ctx<'a> {
 /// Collects what one check reports about one object.
 #[derive(Default, Debug)]
 pub struct Emitter {
-    pub(crate) items: Vec<(Pointer, String)>,
+    pub(crate) items: Vec<Emitted>,
 }
 
 impl Emitter {
-    /// Reports a finding on the field at `ptr`.
+    /// Reports a failure on the field at `ptr`.
     pub fn emit(&mut self, ptr: Pointer, message: impl Into<String>) {
-        self.items.push((ptr, message.into()));
+        self.items.push(Emitted::fail(ptr, message));
     }
 
-    /// The findings emitted so far (pointer, message).
-    pub fn items(&self) -> &[(Pointer, String)] {
+    /// Reports a result with its status, evidence or fix.
+    pub fn result(&mut self, result: Emitted) {
+        self.items.push(result);
+    }
+
+    /// The results emitted so far.
+    pub fn items(&self) -> &[Emitted] {
         &self.items
     }
 }

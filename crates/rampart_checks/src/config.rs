@@ -16,11 +16,13 @@
 //!     expires: 2026-12-31         # optional; after it the finding counts again
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use globset::{Glob, GlobMatcher};
 use jiff::civil::Date;
-use rampart_model::{Finding, FindingStatus, Severity};
+
+use rampart_model::{Finding, Severity, Suppression};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -175,19 +177,26 @@ impl CompiledWaiver {
     }
 
     pub fn matches(&self, f: &Finding) -> bool {
+        // Subjects that are not objects match by their kind of subject and display name.
+        let (namespace, kind, name): (&str, Cow<str>, Cow<str>) = match f.object() {
+            Some(o) => (
+                o.namespace.as_deref().unwrap_or(""),
+                Cow::Borrowed(&o.kind),
+                Cow::Borrowed(&o.name),
+            ),
+            None => (
+                "",
+                Cow::Borrowed(f.subject.type_name()),
+                Cow::Owned(f.subject.display_name()),
+            ),
+        };
         (self.waiver.check == "all" || self.waiver.check == f.check)
             && self
                 .namespace
                 .as_ref()
-                .is_none_or(|g| g.is_match(f.object.namespace.as_deref().unwrap_or("")))
-            && self
-                .kind
-                .as_ref()
-                .is_none_or(|g| g.is_match(&f.object.kind))
-            && self
-                .name
-                .as_ref()
-                .is_none_or(|g| g.is_match(&f.object.name))
+                .is_none_or(|g| g.is_match(namespace))
+            && self.kind.as_ref().is_none_or(|g| g.is_match(&*kind))
+            && self.name.as_ref().is_none_or(|g| g.is_match(&*name))
     }
 }
 
@@ -204,13 +213,13 @@ pub fn apply_waivers(findings: &mut [Finding], waivers: &[CompiledWaiver], today
         if let Some(w) = waivers.iter().find(|w| w.matches(f)) {
             match w.waiver.expires {
                 Some(exp) if exp < today => {
-                    f.status = FindingStatus::WaiverExpired {
+                    f.suppression = Suppression::WaiverExpired {
                         expired: exp.to_string(),
                         reason: w.waiver.reason.clone(),
                     }
                 }
                 _ => {
-                    f.status = FindingStatus::Suppressed {
+                    f.suppression = Suppression::Suppressed {
                         by: "waiver".into(),
                         reason: w.waiver.reason.clone(),
                     }

@@ -4,11 +4,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rampart_model::{Category, Finding, Framework, Resource, Severity};
+use rampart_model::{
+    Category, Finding, Framework, Related, Resource, Severity, Subject, Suppression,
+};
 
 use rayon::prelude::*;
 
-use crate::{suppress, Check, Config, Ctx, Emitter, Inventory, InventoryEmitter, Run};
+use crate::{suppress, Check, Config, Ctx, Emitted, Emitter, Inventory, InventoryEmitter, Run};
 
 /// Which checks run, and with which severity.
 #[derive(Debug, Clone)]
@@ -144,20 +146,20 @@ impl Engine {
                 continue;
             }
             let severity = self.severity(check);
-            let status = suppress::status(&ignores, check.meta.id);
-            let object = object
-                .get_or_insert_with(|| Arc::new(res.id.clone()))
-                .clone();
-            for (pointer, message) in em.items.drain(..) {
-                out.push(Finding {
-                    check: Cow::Borrowed(check.meta.id),
+            let suppression = suppress::status(&ignores, check.meta.id);
+            let subject = Subject::Object(
+                object
+                    .get_or_insert_with(|| Arc::new(res.id.clone()))
+                    .clone(),
+            );
+            for e in em.items.drain(..) {
+                out.push(finding(
+                    check.meta.id,
                     severity,
-                    object: object.clone(),
-                    pointer,
-                    location: None,
-                    message,
-                    status: status.clone(),
-                });
+                    subject.clone(),
+                    e,
+                    suppression.clone(),
+                ));
             }
         }
         out
@@ -182,7 +184,7 @@ impl Engine {
 
     /// Runs the selected inventory checks. Each finding names an object of the inventory (by
     /// index, returned beside it) so the caller can resolve its location.
-    pub fn run_inventory(&self, inv: &Inventory) -> Vec<(usize, Finding)> {
+    pub fn run_inventory(&self, inv: &Inventory) -> Vec<InventoryFinding> {
         // Build the analyses the selected checks need side by side (they are independent).
         let needs = |cat: rampart_model::Category| {
             self.selection
@@ -224,38 +226,82 @@ impl Engine {
                 (check, em)
             })
             .collect();
-        let mut out = Vec::with_capacity(emitted.iter().map(|(_, em)| em.items.len()).sum());
+        let mut out: Vec<InventoryFinding> =
+            Vec::with_capacity(emitted.iter().map(|(_, em)| em.items.len()).sum());
         let mut objects: HashMap<usize, (Arc<rampart_model::ObjectRef>, Vec<suppress::Ignore>)> =
             HashMap::new();
         for (check, em) in emitted {
             let severity = self.severity(check);
-            for (idx, pointer, message) in em.items {
-                let Some(res) = inv.objects.get(idx) else {
+            for item in em.items {
+                let Some(res) = inv.objects.get(item.object) else {
                     continue;
                 };
                 // Identity and ignore clauses once per object, not once per finding.
-                let (object, ignores) = objects.entry(idx).or_insert_with(|| {
+                let (object, ignores) = objects.entry(item.object).or_insert_with(|| {
                     (
                         Arc::new(res.id().clone()),
                         suppress::ignores_of(res.ignore_annotation()),
                     )
                 });
-                let status = suppress::status(ignores, check.meta.id);
-                let object = object.clone();
-                out.push((
-                    idx,
-                    Finding {
-                        check: Cow::Borrowed(check.meta.id),
-                        severity,
-                        object,
-                        pointer,
+                let suppression = suppress::status(ignores, check.meta.id);
+                let mut f = finding(
+                    check.meta.id,
+                    severity,
+                    Subject::Object(object.clone()),
+                    item.result,
+                    suppression,
+                );
+                let mut related_objects = Vec::with_capacity(item.related.len());
+                for r in item.related {
+                    let Some(other) = inv.objects.get(r.object) else {
+                        continue;
+                    };
+                    related_objects.push(r.object);
+                    f.related.push(Related {
+                        role: Cow::Borrowed(r.role),
+                        object: Arc::new(other.id().clone()),
+                        pointer: r.pointer,
                         location: None,
-                        message,
-                        status,
-                    },
-                ));
+                    });
+                }
+                out.push(InventoryFinding {
+                    object: item.object,
+                    related_objects,
+                    finding: f,
+                });
             }
         }
         out
     }
+}
+
+/// A finding of an inventory check, with the inventory indexes of its object and of each of its
+/// related objects (in `finding.related` order), so the caller can locate them.
+#[derive(Debug)]
+pub struct InventoryFinding {
+    pub object: usize,
+    pub related_objects: Vec<usize>,
+    pub finding: Finding,
+}
+
+/// A finding of one object from what a check emitted.
+fn finding(
+    check: &'static str,
+    severity: Severity,
+    subject: Subject,
+    e: Emitted,
+    suppression: Suppression,
+) -> Finding {
+    let mut f = Finding::new(
+        Cow::Borrowed(check),
+        severity,
+        subject,
+        e.pointer,
+        e.message,
+    );
+    f.status = e.status;
+    f.evidence = e.evidence;
+    f.fix = e.fix;
+    f.suppression = suppression;
+    f
 }

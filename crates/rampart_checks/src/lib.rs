@@ -15,8 +15,8 @@ mod registry;
 pub mod suppress;
 pub mod validate;
 
-pub use check::{Check, Ctx, Emitter, InventoryEmitter, Run};
+pub use check::{Check, Ctx, Emitted, Emitter, InventoryEmitter, InventoryItem, RelatedIdx, Run};
 pub use config::{Config, ConfigError, Waiver};
-pub use engine::{Engine, Selection};
+pub use engine::{Engine, InventoryFinding, Selection};
 pub use inventory::Inventory;
 pub use registry::{all, by_id};

@@ -77,11 +77,11 @@ pub fn annotation_ignores(res: &Resource) -> Vec<Ignore> {
 
 /// A finding's status given the object's ignore clauses: suppressed by the first clause covering
 /// check `id`, open otherwise.
-pub fn status(ignores: &[Ignore], id: &str) -> rampart_model::FindingStatus {
+pub fn status(ignores: &[Ignore], id: &str) -> rampart_model::Suppression {
     ignores
         .iter()
         .find(|ig| ig.covers(id))
-        .map(|ig| rampart_model::FindingStatus::Suppressed {
+        .map(|ig| rampart_model::Suppression::Suppressed {
             by: "annotation".into(),
             reason: ig.reason.clone(),
         })

@@ -57,7 +57,20 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
         }
     }
     // Inventory checks see every object of the fixture file at once.
-    for (idx, f) in engine.run_inventory(&inventory) {
+    for item in engine.run_inventory(&inventory) {
+        let (idx, f) = (item.object, item.finding);
+        // Related objects (binding, role, rule) are located the same way.
+        for (r, ridx) in f.related.iter().zip(&item.related_objects) {
+            assert_eq!(&*inventory.objects[*ridx].id().name, r.object.name.as_str());
+            assert_eq!(
+                inventory.objects[*ridx].locate(r.pointer.as_str()),
+                originals[*ridx].locate(r.pointer.as_str()),
+                "{}: related {} of {} located differently in the inventory",
+                path.display(),
+                r.role,
+                f.check
+            );
+        }
         let pos = inventory.objects[idx].locate(f.pointer.as_str());
         // The compact inventory keeps positions of only some fields: they must be the ones the
         // whole object gives.

@@ -4,7 +4,9 @@
 //!   from files, a [`PosTree`] that maps any JSON pointer to a line and column.
 //! - [`Workload`]: one view over every pod-bearing kind (Pod, Deployment, CronJob, ...).
 //! - [`Meta`], [`Severity`], [`Category`], [`Control`]: static check metadata.
-//! - [`Finding`]: what a check reports. Findings point with JSON pointers; sources resolve them.
+//! - [`Finding`]: one result of a check about a [`Subject`] (an object, a node component, an image,
+//!   a package, an audit event, the cluster), with a [`Status`], evidence, related objects, a stable
+//!   [`Fingerprint`] and an optional [`Fix`]. Findings point with JSON pointers; sources resolve them.
 
 mod facts;
 mod finding;
@@ -15,7 +17,10 @@ mod position;
 mod workload;
 
 pub use facts::{AnalysisObject, NamedPortDecl, PodFacts};
-pub use finding::{Finding, FindingStatus, InputError, Location};
+pub use finding::{
+    Component, Edit, EventRef, Evidence, Finding, Fingerprint, Fix, ImageRef, InputError, Location,
+    PackageRef, Related, Status, Subject, Suppression,
+};
 pub use meta::{Category, Control, Framework, Meta, Severity};
 pub use object::{ObjectRef, Origin, Resource};
 pub use pointer::{escape_token, Pointer};

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use quick_junit::{
     NonSuccessKind, Property, Report as JReport, TestCase, TestCaseStatus, TestSuite,
 };
-use rampart_model::{Finding, FindingStatus, InputError};
+use rampart_model::{Finding, InputError, Status, Suppression};
 
 use crate::Report;
 
@@ -116,14 +116,30 @@ fn case(f: &Finding) -> TestCase {
     if let Some(l) = &f.location {
         let _ = writeln!(text, "{}:{}:{}", l.path.display(), l.line, l.column);
     }
-    let _ = writeln!(text, "object: {}", f.object.display_name());
+    let _ = writeln!(
+        text,
+        "{}: {}",
+        f.subject.type_name(),
+        f.subject.display_name()
+    );
+    for e in &f.evidence {
+        let _ = writeln!(text, "evidence: {}", crate::evidence_line(e));
+    }
     let _ = writeln!(text, "pointer: {pointer}");
     if let Some(snippet) = f.location.as_ref().and_then(|l| l.snippet.as_deref()) {
         let _ = writeln!(text, "| {}", snippet.trim_end());
     }
 
-    let status = match &f.status {
-        FindingStatus::Suppressed { by, reason } => {
+    let status = match &f.suppression {
+        _ if f.status == Status::Pass => TestCaseStatus::success(),
+        _ if matches!(f.status, Status::Manual | Status::NotApplicable) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(f.message.as_str());
+            s.set_type(f.status.as_str());
+            s.set_description(text);
+            s
+        }
+        Suppression::Suppressed { by, reason } => {
             let _ = writeln!(text, "suppressed by {by}: {reason}");
             let mut s = TestCaseStatus::skipped();
             s.set_message(reason.as_str());
@@ -131,13 +147,16 @@ fn case(f: &Finding) -> TestCase {
             s.set_description(text);
             s
         }
-        FindingStatus::WaiverExpired { expired, reason } => {
+        Suppression::WaiverExpired { expired, reason } => {
             let _ = writeln!(text, "waiver expired on {expired} (was: {reason})");
             failure(f, text)
         }
-        FindingStatus::Open => failure(f, text),
+        Suppression::Open => failure(f, text),
     };
-    let mut tc = TestCase::new(format!("{} {}", f.object.display_name(), f.pointer), status);
+    let mut tc = TestCase::new(
+        format!("{} {}", f.subject.display_name(), f.pointer),
+        status,
+    );
     tc.set_classname(f.check.as_ref());
     tc
 }

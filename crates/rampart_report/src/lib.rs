@@ -7,7 +7,7 @@ mod table;
 
 use std::collections::BTreeMap;
 
-use rampart_model::{Finding, InputError, Meta, Severity};
+use rampart_model::{Evidence, Finding, InputError, Meta, Severity, Status};
 use serde::Serialize;
 
 pub use json::render as json;
@@ -33,7 +33,10 @@ pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> std
 pub use table::render as table;
 
 /// The version of the JSON report schema (`schemas/report.schema.json`).
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: results of every subject (`subject` with a `type`), a `status` per result (fail, pass,
+/// manual, not-applicable, error), `evidence`, `related`, `fingerprint`, `fix`, and the
+/// waiver state renamed `suppression`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one scan found. Its JSON form is written by [`json::Stream`].
 #[derive(Debug)]
@@ -72,7 +75,7 @@ pub fn sort_errors(errors: &mut [InputError]) {
     errors.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Scanned {
     pub files: usize,
@@ -85,6 +88,8 @@ pub struct Scanned {
 pub struct Summary {
     /// Findings that count, by severity.
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Every result, by status (suppressed ones included).
+    pub by_status: BTreeMap<Status, usize>,
     /// Findings that count.
     pub open: usize,
     /// Findings waived by annotations or config waivers.
@@ -107,19 +112,23 @@ impl Summary {
         for s in Severity::ALL {
             summary.by_severity.insert(s, 0);
         }
+        for s in Status::ALL {
+            summary.by_status.insert(s, 0);
+        }
         summary
     }
 
     /// Counts one finding of the report.
     pub fn count(&mut self, f: &Finding) {
-        if f.is_open() {
+        *self.by_status.entry(f.status).or_default() += 1;
+        if f.is_suppressed() {
+            self.suppressed += 1;
+        } else if f.is_open() {
             self.open += 1;
             *self.by_severity.entry(f.severity).or_default() += 1;
             if f.severity >= self.fail_on {
                 self.failed = true;
             }
-        } else {
-            self.suppressed += 1;
         }
     }
 
@@ -145,7 +154,7 @@ pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     let pos = |f: &Finding| f.location.as_ref().map(|l| (l.line, l.column));
     by_path
         .then_with(|| pos(a).cmp(&pos(b)))
-        .then_with(|| a.object.cmp(&b.object))
+        .then_with(|| a.subject.cmp(&b.subject))
         .then_with(|| a.check.cmp(&b.check))
 }
 
@@ -197,4 +206,25 @@ impl Report {
     pub fn rule(&self, id: &str) -> Option<&'static Meta> {
         self.rules.iter().copied().find(|m| m.id == id)
     }
+}
+
+/// One line of evidence: `SOURCE: found (expected EXPECTED) at FILE:LINE`.
+pub fn evidence_line(e: &Evidence) -> String {
+    let mut s = e.source.clone();
+    match &e.found {
+        Some(found) => {
+            s.push_str(": ");
+            s.push_str(found);
+        }
+        None => s.push_str(": not set"),
+    }
+    if let Some(exp) = &e.expected {
+        s.push_str(" (expected ");
+        s.push_str(exp);
+        s.push(')');
+    }
+    if let Some(l) = &e.location {
+        s.push_str(&format!(" at {}:{}", l.path.display(), l.line));
+    }
+    s
 }

@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rampart_model::{Finding, FindingStatus, InputError, Meta, Severity};
+use rampart_model::{Finding, InputError, Meta, Severity, Status};
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
     ArtifactContent, ArtifactLocation, Invocation, Location, LogicalLocation, Message,
     MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Suppression, Tool, ToolComponent,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel,
+    Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use crate::Report;
@@ -22,7 +22,7 @@ pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The key of the finding fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "rampartFingerprint/v1";
+pub const FINGERPRINT_KEY: &str = "rampartFingerprint/v2";
 
 /// Where users learn about rampart (`tool.driver.informationUri`).
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
@@ -324,22 +324,34 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .and_then(|i| i64::try_from(i).ok());
     r.level = Some(level(f.severity));
 
-    let obj = &f.object;
-    let mut obj_props = BTreeMap::new();
-    obj_props.insert("apiVersion".to_string(), json!(obj.api_version));
-    obj_props.insert("kind".to_string(), json!(obj.kind));
-    if let Some(ns) = &obj.namespace {
-        obj_props.insert("namespace".to_string(), json!(ns));
-    }
-    obj_props.insert("name".to_string(), json!(obj.name));
-    obj_props.insert("pointer".to_string(), json!(f.pointer.as_str()));
+    r.kind = Some(kind(f.status));
     let mut logical = LogicalLocation::builder().build();
-    logical.name = Some(obj.name.clone());
-    logical.fully_qualified_name = Some(obj.display_name());
-    logical.kind = Some("resource".to_string());
+    let mut subject_props = BTreeMap::new();
+    match f.object() {
+        Some(obj) => {
+            subject_props.insert("apiVersion".to_string(), json!(obj.api_version));
+            subject_props.insert("kind".to_string(), json!(obj.kind));
+            if let Some(ns) = &obj.namespace {
+                subject_props.insert("namespace".to_string(), json!(ns));
+            }
+            subject_props.insert("name".to_string(), json!(obj.name));
+            subject_props.insert("pointer".to_string(), json!(f.pointer.as_str()));
+            logical.name = Some(obj.name.clone());
+            logical.fully_qualified_name = Some(obj.display_name());
+            logical.kind = Some("resource".to_string());
+        }
+        None => {
+            if let Ok(Value::Object(m)) = serde_json::to_value(&f.subject) {
+                subject_props.extend(m);
+            }
+            logical.name = Some(f.subject.display_name());
+            logical.fully_qualified_name = Some(f.subject.display_name());
+            logical.kind = Some(f.subject.type_name().to_string());
+        }
+    }
     logical.properties = Some(
         PropertyBag::builder()
-            .additional_properties(obj_props)
+            .additional_properties(subject_props)
             .build(),
     );
 
@@ -356,14 +368,20 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
     r.locations = Some(vec![loc]);
 
     let mut fp = BTreeMap::new();
-    fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint());
+    fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.to_string());
     r.partial_fingerprints = Some(fp);
 
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.as_str()));
-    match &f.status {
-        FindingStatus::Open => {}
-        FindingStatus::Suppressed { by, reason } => {
+    if !f.evidence.is_empty() {
+        props.insert("evidence".to_string(), json!(f.evidence));
+    }
+    if !f.related.is_empty() {
+        props.insert("related".to_string(), json!(f.related));
+    }
+    match &f.suppression {
+        rampart_model::Suppression::Open => {}
+        rampart_model::Suppression::Suppressed { by, reason } => {
             let kind = if by == "annotation" {
                 "inSource"
             } else {
@@ -378,13 +396,25 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
             );
             r.suppressions = Some(vec![s]);
         }
-        FindingStatus::WaiverExpired { expired, reason } => {
+        rampart_model::Suppression::WaiverExpired { expired, reason } => {
             props.insert("waiverExpired".to_string(), json!(expired));
             props.insert("waiverReason".to_string(), json!(reason));
         }
     }
     r.properties = Some(PropertyBag::builder().additional_properties(props).build());
     r
+}
+
+/// SARIF's `result.kind` for a status.
+fn kind(status: Status) -> ResultKind {
+    match status {
+        Status::Fail => ResultKind::Fail,
+        Status::Pass => ResultKind::Pass,
+        Status::Manual => ResultKind::Review,
+        Status::NotApplicable => ResultKind::NotApplicable,
+        // Not enough information to decide.
+        Status::Error => ResultKind::Open,
+    }
 }
 
 fn notification(e: &InputError) -> Notification {

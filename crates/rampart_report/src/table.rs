@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use rampart_model::{Finding, FindingStatus};
+use rampart_model::{Finding, Suppression};
 
 use crate::Report;
 
@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
             .as_ref()
             .map(|l| l.path.display().to_string())
             .unwrap_or_default();
-        let key = (file.clone(), f.object.display_name());
+        let key = (file.clone(), f.subject.display_name());
         if current.as_ref() != Some(&key) {
             if current.is_some() {
                 s.push('\n');
@@ -100,7 +100,14 @@ fn finding(s: &mut String, f: &Finding) {
         clean(&at),
         one_block(&f.message)
     );
-    if let FindingStatus::WaiverExpired { expired, reason } = &f.status {
+    for e in &f.evidence {
+        let _ = writeln!(
+            s,
+            "{INDENT}evidence: {}",
+            one_block(&crate::evidence_line(e))
+        );
+    }
+    if let Suppression::WaiverExpired { expired, reason } = &f.suppression {
         let _ = writeln!(
             s,
             "{INDENT}waiver expired on {} (was: {})",

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rampart_model::{
-    Category, Control, Finding, FindingStatus, InputError, Location, Meta, ObjectRef, Pointer, Pos,
-    Severity,
+    Category, Control, Evidence, Finding, InputError, Location, Meta, ObjectRef, Pointer, Pos,
+    Severity, Subject, Suppression,
 };
 use rampart_report::{Report, Scanned};
 use serde_json::Value;
@@ -96,17 +96,18 @@ fn finding(
     pointer: &str,
     location: Option<Location>,
     message: &str,
-    status: FindingStatus,
+    suppression: Suppression,
 ) -> Finding {
-    Finding {
-        check: meta.id.into(),
-        severity: meta.severity,
-        object: Arc::new(object),
-        pointer: Pointer::from_raw(pointer),
-        location,
-        message: message.into(),
-        status,
-    }
+    let mut f = Finding::new(
+        meta.id.into(),
+        meta.severity,
+        Subject::Object(Arc::new(object)),
+        Pointer::from_raw(pointer),
+        message.into(),
+    );
+    f.location = location;
+    f.suppression = suppression;
+    f
 }
 
 /// Five findings (open with a location, open without one, suppressed by annotation, suppressed by
@@ -126,7 +127,7 @@ fn canonical() -> Report {
                 "            privileged: true",
             ),
             "container `web` runs privileged",
-            FindingStatus::Open,
+            Suppression::Open,
         ),
         finding(
             &HOST_PID,
@@ -139,7 +140,7 @@ fn canonical() -> Report {
                 "      hostPID: true",
             ),
             "the pod shares the host PID namespace",
-            FindingStatus::Suppressed {
+            Suppression::Suppressed {
                 by: "waiver".into(),
                 reason: "node metrics need the host PID namespace".into(),
             },
@@ -150,7 +151,7 @@ fn canonical() -> Report {
             "/spec/containers/0/securityContext/privileged",
             loc("apps/system/gpu.yaml", 14, 9, "        privileged: true"),
             "container `installer` runs privileged",
-            FindingStatus::Suppressed {
+            Suppression::Suppressed {
                 by: "annotation".into(),
                 reason: "GPU driver installer (OPS-42)".into(),
             },
@@ -161,7 +162,7 @@ fn canonical() -> Report {
             "/spec/hostPID",
             loc("apps/debug.yaml", 6, 3, "  hostPID: true"),
             "the pod shares the host PID namespace",
-            FindingStatus::WaiverExpired {
+            Suppression::WaiverExpired {
                 expired: "2025-03-31".into(),
                 reason: "temporary debugging <until> the \"incident\" is closed".into(),
             },
@@ -172,7 +173,7 @@ fn canonical() -> Report {
             "/spec/containers/0/securityContext/privileged",
             None,
             "container `sh` runs privileged",
-            FindingStatus::Open,
+            Suppression::Open,
         ),
     ];
     let errors = vec![
@@ -359,7 +360,7 @@ fn report_schema_is_strict() {
 
     let mutations: Vec<Mutation> = vec![
         ("unknown top-level field", |j| j["extra"] = 1.into()),
-        ("schemaVersion 2", |j| j["schemaVersion"] = 2.into()),
+        ("schemaVersion 1", |j| j["schemaVersion"] = 1.into()),
         ("unknown severity", |j| {
             j["findings"][0]["severity"] = "severe".into()
         }),
@@ -367,13 +368,28 @@ fn report_schema_is_strict() {
             j["findings"][0]["rule"] = "x".into()
         }),
         ("unknown field in an object", |j| {
-            j["findings"][0]["object"]["labels"] = Value::Null
+            j["findings"][0]["subject"]["labels"] = Value::Null
+        }),
+        ("unknown subject type", |j| {
+            j["findings"][0]["subject"]["type"] = "node".into()
+        }),
+        ("unknown status", |j| {
+            j["findings"][0]["status"] = "skipped".into()
+        }),
+        ("malformed fingerprint", |j| {
+            j["findings"][0]["fingerprint"] = "xyz".into()
+        }),
+        ("missing status count", |j| {
+            j["summary"]["byStatus"]
+                .as_object_mut()
+                .expect("byStatus")
+                .remove("manual");
         }),
         ("line 0", |j| {
             j["findings"][0]["location"]["line"] = 0.into()
         }),
         ("unknown status state", |j| {
-            j["findings"][1]["status"]["state"] = "open".into()
+            j["findings"][1]["suppression"]["state"] = "open".into()
         }),
         ("missing severity count", |j| {
             j["summary"]["bySeverity"]
@@ -449,11 +465,11 @@ fn sarif_content() {
         let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], f.check.as_ref() as &str);
         assert_eq!(
-            r["partialFingerprints"]["rampartFingerprint/v1"],
-            f.fingerprint()
+            r["partialFingerprints"]["rampartFingerprint/v2"],
+            f.fingerprint.to_string()
         );
         let logical = &r["locations"][0]["logicalLocations"][0];
-        assert_eq!(logical["fullyQualifiedName"], f.object.display_name());
+        assert_eq!(logical["fullyQualifiedName"], f.subject.display_name());
         assert_eq!(logical["properties"]["pointer"], f.pointer.as_str());
         let physical = &r["locations"][0]["physicalLocation"];
         match &f.location {
@@ -464,8 +480,8 @@ fn sarif_content() {
             None => assert!(physical.is_null()),
         }
         let suppression = &r["suppressions"][0];
-        match &f.status {
-            FindingStatus::Suppressed { by, reason } => {
+        match &f.suppression {
+            Suppression::Suppressed { by, reason } => {
                 let kind = if by == "annotation" {
                     "inSource"
                 } else {
@@ -626,43 +642,45 @@ fn odd_input_never_panics() {
     let weird = "multi\nline \u{1b}[31mred\u{1b}[0m \u{0}nul\r\n\t<&>\"'";
     let findings = vec![
         Finding {
-            check: String::new().into(),
-            severity: Severity::Info,
-            object: ObjectRef::default().into(),
-            pointer: Pointer::root(),
-            location: None,
-            message: String::new(),
-            status: FindingStatus::Suppressed {
+            suppression: Suppression::Suppressed {
                 by: String::new(),
                 reason: weird.into(),
             },
+            ..Finding::new(
+                String::new().into(),
+                Severity::Info,
+                Subject::from(ObjectRef::default()),
+                Pointer::root(),
+                String::new(),
+            )
         },
         Finding {
-            check: "x".repeat(300).into(),
-            severity: Severity::Medium,
-            object: obj(weird, weird, Some(weird), weird).into(),
-            pointer: Pointer::from_raw("/a~1b/~0c/ü"),
             location: Some(Location {
                 path: PathBuf::from("dir with spaces/ü:x%.yaml").into(),
                 line: u32::MAX,
                 column: 0,
                 snippet: Some(weird.into()),
             }),
-            message: weird.repeat(100),
-            status: FindingStatus::WaiverExpired {
+            suppression: Suppression::WaiverExpired {
                 expired: weird.into(),
                 reason: weird.into(),
             },
+            evidence: vec![Evidence::new(weird, Some(weird.into())).expected(weird)],
+            ..Finding::new(
+                "x".repeat(300).into(),
+                Severity::Medium,
+                Subject::from(obj(weird, weird, Some(weird), weird)),
+                Pointer::from_raw("/a~1b/~0c/ü"),
+                weird.repeat(100),
+            )
         },
-        Finding {
-            check: "root".into(),
-            severity: Severity::Low,
-            object: ObjectRef::default().into(),
-            pointer: Pointer::root(),
-            location: None,
-            message: "whole object".into(),
-            status: FindingStatus::Open,
-        },
+        Finding::new(
+            "root".into(),
+            Severity::Low,
+            Subject::from(ObjectRef::default()),
+            Pointer::root(),
+            "whole object".into(),
+        ),
     ];
     let errors = vec![InputError {
         path: PathBuf::new(),
@@ -685,4 +703,156 @@ fn odd_input_never_panics() {
     let _ = parse(&rampart_report::sarif::render(&report));
     let xml = rampart_report::junit::render(&report);
     quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML parses");
+}
+
+/// One result of every subject type and status, with evidence, related objects and a fix.
+fn wide_report() -> Report {
+    use rampart_model::{Component, Edit, EventRef, Fix, ImageRef, PackageRef, Related, Status};
+    let image = ImageRef {
+        reference: "registry.example/shop/web:1.2".into(),
+        digest: Some(format!("sha256:{}", "a".repeat(64))),
+    };
+    let subjects = vec![
+        (
+            Subject::from(obj("apps/v1", "Deployment", Some("shop"), "web")),
+            Status::Fail,
+        ),
+        (
+            Subject::Component(Arc::new(Component {
+                node: Some("cp-1".into()),
+                name: "kube-apiserver".into(),
+            })),
+            Status::Pass,
+        ),
+        (Subject::Image(Arc::new(image.clone())), Status::Manual),
+        (
+            Subject::Package(Arc::new(PackageRef {
+                image,
+                ecosystem: "Debian".into(),
+                name: "openssl".into(),
+                version: "3.0.11-1~deb12u2".into(),
+                path: Some("var/lib/dpkg/status".into()),
+            })),
+            Status::NotApplicable,
+        ),
+        (
+            Subject::Event(Arc::new(EventRef {
+                audit_id: "5d1b8a3e".into(),
+                user: "alice".into(),
+                verb: "create".into(),
+                object: Some(obj("v1", "Pod", Some("shop"), "debug")),
+                time: Some("2026-12-06T06:00:00Z".into()),
+            })),
+            Status::Error,
+        ),
+        (
+            Subject::Cluster {
+                name: Some("prod".into()),
+            },
+            Status::Fail,
+        ),
+    ];
+    let findings = subjects
+        .into_iter()
+        .map(|(subject, status)| {
+            let mut f = Finding::new(
+                PRIVILEGED.id.into(),
+                Severity::High,
+                subject,
+                Pointer::from_raw("/spec/x"),
+                format!("a {status} result"),
+            );
+            f.status = status;
+            f.evidence = vec![
+                Evidence::new("--anonymous-auth", Some("true".into())).expected("false"),
+                Evidence::new("/etc/kubernetes/pki/ca.key (mode)", None),
+            ];
+            f.related = vec![Related {
+                role: "binding".into(),
+                object: Arc::new(obj(
+                    "rbac.authorization.k8s.io/v1",
+                    "RoleBinding",
+                    Some("shop"),
+                    "b",
+                )),
+                pointer: Pointer::from_raw("/subjects/0"),
+                location: loc("rbac.yaml", 7, 3, "- kind: User"),
+            }];
+            f.fix = Some(Box::new(Fix {
+                description: "drop privileged".into(),
+                safe: true,
+                edits: vec![
+                    Edit::Replace {
+                        pointer: Pointer::from_raw("/spec/x"),
+                        value: false.into(),
+                    },
+                    Edit::Remove {
+                        pointer: Pointer::from_raw("/spec/y"),
+                    },
+                ],
+            }));
+            f
+        })
+        .collect();
+    Report::new(
+        findings,
+        vec![],
+        Scanned::default(),
+        vec![&PRIVILEGED],
+        Severity::High,
+        0,
+    )
+}
+
+#[test]
+fn every_subject_status_evidence_and_fix_follow_the_schemas() {
+    let report = wide_report();
+    // Only failures and errors count.
+    assert_eq!(report.summary.open, 3);
+    assert_eq!(report.summary.by_status[&rampart_model::Status::Pass], 1);
+    let json = parse(&rampart_report::json(&report));
+    assert_valid(&validator(&report_schema()), &json, "JSON (every subject)");
+    let types: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["subject"]["type"].as_str())
+        .collect();
+    for t in [
+        "object",
+        "component",
+        "image",
+        "package",
+        "event",
+        "cluster",
+    ] {
+        assert!(types.contains(&t), "no {t} subject in {types:?}");
+    }
+    // Read back: the same results.
+    let back: Vec<Finding> =
+        serde_json::from_value(json["findings"].clone()).expect("findings read back");
+    assert_eq!(back, report.findings);
+
+    let sarif = parse(&rampart_report::sarif::render(&report));
+    let kinds: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    for k in ["fail", "pass", "review", "notApplicable", "open"] {
+        assert!(kinds.contains(&k), "no SARIF kind {k} in {kinds:?}");
+    }
+    if let Some(dir) = shared_schemas() {
+        let text =
+            std::fs::read_to_string(dir.join("sarif-schema-2.1.0.json")).expect("read schema");
+        let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+        assert_valid(&validator(&schema), &sarif, "SARIF (every subject)");
+    }
+    let table = rampart_report::table(&report);
+    assert!(table.contains("kube-apiserver on cp-1") || !table.contains("a pass result"));
+    assert!(table.contains("evidence: --anonymous-auth: true (expected false)"));
+    assert!(table.contains("cluster prod"));
+    let junit = rampart_report::junit::render(&report);
+    assert!(junit.contains("evidence: /etc/kubernetes/pki/ca.key (mode): not set"));
 }

@@ -47,13 +47,25 @@ pub fn locate_findings_with(
     path: &std::sync::Arc<std::path::Path>,
 ) {
     for f in findings {
-        if let Some(pos) = locate(f.pointer.as_str()) {
-            f.location = Some(Location {
-                path: path.clone(),
-                line: pos.line,
-                column: pos.col,
-                snippet: lines.and_then(|l| l.line(pos.line)).map(str::to_owned),
-            });
+        if let Some(l) = location_of(&locate, f.pointer.as_str(), lines, path) {
+            f.location = Some(l);
         }
     }
+}
+
+/// The location of `pointer` in the file at `path`, through `locate` (pointer -> position), with
+/// the line's text when `lines` are given.
+pub fn location_of(
+    locate: impl Fn(&str) -> Option<rampart_model::Pos>,
+    pointer: &str,
+    lines: Option<&Lines>,
+    path: &std::sync::Arc<std::path::Path>,
+) -> Option<Location> {
+    let pos = locate(pointer)?;
+    Some(Location {
+        path: path.clone(),
+        line: pos.line,
+        column: pos.col,
+        snippet: lines.and_then(|l| l.line(pos.line)).map(str::to_owned),
+    })
 }

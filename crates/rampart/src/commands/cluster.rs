@@ -3,12 +3,9 @@
 
 use std::path::PathBuf;
 
-use rampart_checks::cluster_info;
-use rampart_cluster::{
-    AnonymousProbe, ConnectOptions, Coverage, NamespaceFilter, ReadOptions, Snapshot,
-};
-use rampart_model::{Origin, Resource};
-use serde_json::{json, Map, Value};
+use rampart_cluster::{ConnectOptions, Coverage, NamespaceFilter, ReadOptions, Snapshot};
+use rampart_scan::ClusterSource;
+pub use rampart_scan::Loaded;
 
 /// How to reach a cluster (kubeconfig, context) and which namespaces to read.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -77,81 +74,20 @@ impl ClusterArgs {
     }
 }
 
-/// Objects read from a cluster or a snapshot, and what the read covered.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The objects, each with `Origin::Cluster { context }`.
-    pub resources: Vec<Resource>,
-    /// Types read and not read; `partial` when anything is missing.
-    pub coverage: Coverage,
-    /// `gitVersion` of the API server (`v1.37.2`).
-    pub server_version: String,
-    /// `major` and `minor` of the API server's `/version` (empty when an older snapshot lacks them).
-    pub server_major: String,
-    pub server_minor: String,
-    /// What the server answered to `/api` and `/version` without credentials.
-    pub anonymous: AnonymousProbe,
-    /// The kubeconfig context (`in-cluster` for the service account), as recorded in a snapshot.
-    pub context: String,
-    /// The API server URL.
-    pub server: String,
-    /// RFC 3339 time of the read (of the snapshot, for `--snapshot`).
-    pub taken_at: String,
-}
-
-impl From<Snapshot> for Loaded {
-    fn from(mut s: Snapshot) -> Self {
-        let resources = s.take_resources();
-        Loaded {
-            resources,
-            coverage: s.coverage,
-            server_version: s.server_version,
-            server_major: s.server_major,
-            server_minor: s.server_minor,
-            anonymous: s.anonymous,
-            context: s.context,
-            server: s.server,
-            taken_at: s.taken_at,
+impl ClusterArgs {
+    /// The pipeline's cluster source for these flags, if they ask for one.
+    pub fn source(&self) -> Option<ClusterSource> {
+        if !self.requested() {
+            return None;
         }
-    }
-}
-
-impl Loaded {
-    /// The `rampart.dev/v1` `ClusterInfo` object of this read: the facts about the cluster that
-    /// are not Kubernetes objects (server version, the anonymous probe, when it was read), for the
-    /// cluster-level checks. The same for a live read and its snapshot. See
-    /// `docs/cluster-info.md`.
-    pub fn cluster_info(&self) -> Resource {
-        let name = [&self.context, &self.server]
-            .into_iter()
-            .find(|s| !s.is_empty())
-            .map_or_else(|| "cluster".to_owned(), |s| s.to_owned());
-        let mut version = Map::new();
-        for (key, value) in [
-            ("gitVersion", &self.server_version),
-            ("major", &self.server_major),
-            ("minor", &self.server_minor),
-        ] {
-            if !value.is_empty() {
-                version.insert(key.into(), Value::String(value.clone()));
-            }
-        }
-        let obj = json!({
-            "apiVersion": cluster_info::API_VERSION,
-            "kind": cluster_info::KIND,
-            "metadata": {"name": name},
-            "context": self.context,
-            "server": self.server,
-            "takenAt": self.taken_at,
-            "serverVersion": version,
-            "anonymous": serde_json::to_value(&self.anonymous).unwrap_or_default(),
-        });
-        Resource::new(
-            obj,
-            Origin::Cluster {
-                context: self.context.clone(),
+        let read = self.connect.read_options();
+        Some(match &self.snapshot {
+            Some(path) => ClusterSource::Snapshot {
+                path: path.clone(),
+                read,
             },
-        )
+            None => ClusterSource::Live(read),
+        })
     }
 }
 
@@ -159,39 +95,18 @@ impl Loaded {
 /// check (the CLI exits 2 on them). A read that missed something succeeds with
 /// `coverage.partial` set; see [`warn_partial`].
 pub fn load(args: &ClusterArgs) -> anyhow::Result<Loaded> {
-    Ok(read_snapshot_or_cluster(args)?.into())
+    let source = args
+        .source()
+        .unwrap_or(ClusterSource::Live(args.connect.read_options()));
+    Ok(rampart_scan::cluster::load(&source)?)
 }
 
 /// Like [`load`], keeping the snapshot form (for `rampart snapshot`).
 pub fn read_snapshot_or_cluster(args: &ClusterArgs) -> anyhow::Result<Snapshot> {
-    match &args.snapshot {
-        Some(path) => {
-            if args.connect.kubeconfig.is_some() || args.connect.context.is_some() {
-                anyhow::bail!("--snapshot reads a file: drop --kubeconfig/--context");
-            }
-            let mut s = rampart_cluster::read_snapshot(path)?;
-            // Namespace filters apply to snapshots too.
-            let filter = args.connect.read_options().namespaces;
-            if !filter.include.is_empty() || !filter.exclude.is_empty() {
-                s.objects.retain(|o| {
-                    let ns = o.pointer("/metadata/namespace").and_then(|v| v.as_str());
-                    let is_ns = o.get("kind").and_then(|k| k.as_str()) == Some("Namespace")
-                        && o.get("apiVersion").and_then(|k| k.as_str()) == Some("v1");
-                    match ns {
-                        Some(ns) => filter.keeps(ns),
-                        None if is_ns => filter.keeps(
-                            o.pointer("/metadata/name")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or(""),
-                        ),
-                        None => true,
-                    }
-                });
-            }
-            Ok(s)
-        }
-        None => Ok(rampart_cluster::read_cluster(&args.connect.read_options())?),
-    }
+    let source = args
+        .source()
+        .unwrap_or(ClusterSource::Live(args.connect.read_options()));
+    Ok(rampart_scan::cluster::read(&source)?)
 }
 
 /// One stderr line when the coverage is partial, so a partial read is never taken for a full one.

@@ -28,7 +28,9 @@ pub mod workload_token_power;
 
 use rampart_rbac::RiskKind;
 
-use crate::{Inventory, InventoryEmitter};
+use rampart_model::Pointer;
+
+use crate::{Inventory, InventoryEmitter, RelatedIdx};
 
 /// Where a finding of an RBAC risk points.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,7 +55,34 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
             (None, _) | (_, Target::Object) => (r.resource, r.pointer.clone()),
         };
         if seen.insert((idx, ptr.clone())) {
-            out.emit(idx, ptr, r.message.clone());
+            // The binding -> role -> rule chain behind the grant, minus the finding's own place.
+            let related = r
+                .why
+                .as_ref()
+                .map(|why| {
+                    [
+                        ("binding", why.binding_resource, &why.subject_pointer),
+                        ("role", why.role_resource, &Pointer::root()),
+                        ("rule", why.rule_resource, &why.rule_pointer),
+                    ]
+                    .into_iter()
+                    // The role is named by its rule unless the rule was aggregated from
+                    // another ClusterRole; the finding's own place is not repeated.
+                    .filter(|(role, i, p)| {
+                        let own_place = *i == idx && **p == ptr;
+                        let named_by_rule =
+                            *role == "role" && why.role_resource == why.rule_resource;
+                        !own_place && !named_by_rule
+                    })
+                    .map(|(role, object, pointer)| RelatedIdx {
+                        role,
+                        object,
+                        pointer: pointer.clone(),
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            out.emit_related(idx, ptr, r.message.clone(), related);
         }
     }
 }

@@ -1,0 +1,421 @@
+//! The pipeline: sources -> parse -> validate -> checks -> suppression, waivers, baseline -> sink.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rampart_checks::config::{apply_waivers, CompiledWaiver};
+use rampart_checks::{Config, Engine, Inventory, Selection};
+use rampart_cluster::Coverage;
+use rampart_model::{Finding, Fingerprint, InputError, Meta, Resource, Severity};
+use rampart_report::{Scanned, Summary};
+use rampart_source::{Input, Lines};
+use rayon::prelude::*;
+
+use crate::cluster::{self, Loaded};
+use crate::sink::{End, Sink};
+use crate::{baseline, config, ScanError, ScanOptions};
+
+/// A prepared scan: config read, checks selected, baseline loaded.
+pub struct Scanner {
+    options: ScanOptions,
+    engine: Engine,
+    fail_on: Severity,
+    waivers: Vec<CompiledWaiver>,
+    baseline: Option<HashSet<Fingerprint>>,
+    /// Problems in the config file, reported with the scan's input errors.
+    config_errors: Vec<InputError>,
+}
+
+/// What a scan will read: the cluster (already read) and the files (found, not yet read).
+pub struct Sources {
+    pub cluster: Option<Loaded>,
+    pub inputs: Vec<Input>,
+    /// Paths that could not be found or listed.
+    pub errors: Vec<InputError>,
+}
+
+/// How a scan ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub scanned: Scanned,
+    /// Input errors (the exit code is 2 when there are any).
+    pub errors: usize,
+    /// The cluster read was cut short (the server went away): the results are partial.
+    pub interrupted: bool,
+    /// The first error writing to the sink; everything was still counted.
+    pub write_error: Option<std::io::Error>,
+}
+
+impl Outcome {
+    /// 2 on input errors or an interrupted read, 1 when a result reached the threshold, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors > 0 || self.interrupted {
+            2
+        } else if self.summary.failed {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// What one file (or the cluster) gave.
+#[derive(Default)]
+struct Part {
+    findings: Vec<Finding>,
+    errors: Vec<InputError>,
+    objects: usize,
+    /// What inventory checks need of these objects (empty when none is selected).
+    inventory: Inventory,
+}
+
+impl Scanner {
+    /// Reads the config, selects the checks and loads the baseline.
+    pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
+        let (config, config_errors) = config::load(&options.config, &options.paths)?;
+        let selection = select(&config, &options.select, &options.ignore)?;
+        let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
+        let baseline = options
+            .baseline
+            .as_deref()
+            .map(baseline::load)
+            .transpose()?;
+        Ok(Scanner {
+            engine: Engine::new(selection),
+            fail_on,
+            waivers: config.waivers(),
+            baseline,
+            config_errors,
+            options,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn fail_on(&self) -> Severity {
+        self.fail_on
+    }
+
+    /// The metadata of every selected check.
+    pub fn rules(&self) -> Vec<&'static Meta> {
+        self.engine
+            .selection
+            .checks
+            .iter()
+            .map(|c| &c.meta)
+            .collect()
+    }
+
+    /// Reads the cluster (or snapshot) and finds the files. Nothing is written yet, so a cluster
+    /// that cannot be read leaves no half-written report.
+    pub fn sources(&self) -> Result<Sources, ScanError> {
+        let cluster = self
+            .options
+            .cluster
+            .as_ref()
+            .map(cluster::load)
+            .transpose()?;
+        if self.options.paths.is_empty() && cluster.is_none() {
+            return Err(ScanError::NothingToScan);
+        }
+        let (inputs, errors) = rampart_source::discover(&self.options.paths);
+        Ok(Sources {
+            cluster,
+            inputs,
+            errors,
+        })
+    }
+
+    /// Judges one object (an admission request, a watched object): every selected object
+    /// check, its ignore annotation and the config's waivers. No baseline, no location.
+    pub fn check_object(&self, res: &Resource) -> Vec<Finding> {
+        let mut findings = self.engine.run(res);
+        apply_waivers(&mut findings, &self.waivers, today());
+        findings
+    }
+
+    /// Scans the sources into the sink.
+    pub fn run(&self, sources: Sources, sink: &mut dyn Sink) -> Outcome {
+        let Sources {
+            cluster,
+            inputs,
+            errors: mut input_errors,
+        } = sources;
+        input_errors.extend(self.config_errors.iter().cloned());
+        let keep_inventory = self.engine.needs_inventory();
+        let mut gather = Gather {
+            waivers: &self.waivers,
+            today: today(),
+            baseline: self.baseline.as_ref(),
+            summary: Summary::new(self.fail_on),
+            sink,
+            write_error: None,
+        };
+        let mut inventory = Inventory::default();
+        let mut objects = 0;
+        let mut take = |part: Part, gather: &mut Gather| {
+            objects += part.objects;
+            input_errors.extend(part.errors);
+            inventory.extend(part.inventory);
+            gather.take(part.findings);
+        };
+        if let Some(loaded) = &cluster {
+            let mut part = scan_objects(&self.engine, &loaded.resources, keep_inventory);
+            // The cluster's own facts (version, anonymous probe) for the cluster-level checks;
+            // not a cluster object, so not counted as one.
+            part.findings
+                .extend(self.engine.run(&loaded.cluster_info()));
+            part.findings.par_sort_by(rampart_report::finding_order);
+            take(part, &mut gather);
+        }
+        scan_files(
+            &self.engine,
+            &inputs,
+            self.options.snippets,
+            keep_inventory,
+            |part| take(part, &mut gather),
+        );
+        let mut cross = inventory_findings(&self.engine, &inventory, self.options.snippets);
+        cross.par_sort_by(rampart_report::finding_order);
+        // The inventory and its analyses are done with. Freeing millions of small allocations
+        // takes a while: do it on the side while the report is finished.
+        std::thread::spawn(move || drop(inventory));
+        gather.take_cross(cross);
+
+        let scanned = Scanned {
+            files: inputs.len(),
+            objects,
+            checks: self.engine.selection.checks.len(),
+        };
+        rampart_report::sort_errors(&mut input_errors);
+        let (source, coverage) = match &cluster {
+            Some(l) => (
+                Some(l.source_json()),
+                serde_json::to_value(&l.coverage).ok(),
+            ),
+            None => (None, None),
+        };
+        let rules = self.rules();
+        let Gather {
+            summary,
+            sink,
+            mut write_error,
+            ..
+        } = gather;
+        let finished = sink.finish(&End {
+            errors: &input_errors,
+            scanned: &scanned,
+            summary: &summary,
+            source: source.as_ref(),
+            coverage: coverage.as_ref(),
+            rules: &rules,
+        });
+        if write_error.is_none() {
+            write_error = finished.err();
+        }
+        Outcome {
+            summary,
+            scanned,
+            errors: input_errors.len(),
+            interrupted: cluster
+                .as_ref()
+                .is_some_and(|l| Coverage::interrupted(&l.coverage)),
+            write_error,
+        }
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::ZonedDateTime::now().date()
+}
+
+/// The selected checks: the config's `select` (or `select` given in the options, which replaces
+/// it), minus the config's and the options' `ignore`; severities from the config.
+fn select(config: &Config, select: &[String], ignore: &[String]) -> Result<Selection, ScanError> {
+    let mut selection = Selection::from_config(config).map_err(ScanError::Selection)?;
+    let drop = |terms: &[String], selection: &mut Selection| -> Result<(), ScanError> {
+        if !terms.is_empty() {
+            let ignored = Selection::matching(terms).map_err(ScanError::Selection)?;
+            selection
+                .checks
+                .retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
+        }
+        Ok(())
+    };
+    if !select.is_empty() {
+        selection.checks = Selection::matching(select).map_err(ScanError::Selection)?;
+        drop(&config.checks.ignore, &mut selection)?;
+    }
+    drop(ignore, &mut selection)?;
+    Ok(selection)
+}
+
+/// Applies waivers and the baseline to results as they come, counts them, and hands them on.
+struct Gather<'a, 's> {
+    waivers: &'a [CompiledWaiver],
+    today: jiff::civil::Date,
+    baseline: Option<&'a HashSet<Fingerprint>>,
+    summary: Summary,
+    sink: &'s mut dyn Sink,
+    write_error: Option<std::io::Error>,
+}
+
+impl Gather<'_, '_> {
+    /// Waivers, baseline and counts.
+    fn prepare(&mut self, findings: &mut Vec<Finding>) {
+        apply_waivers(findings, self.waivers, self.today);
+        if let Some(known) = self.baseline {
+            let before = findings.len();
+            findings.retain(|f| !known.contains(&f.fingerprint));
+            self.summary.baselined += before - findings.len();
+        }
+        for f in findings.iter() {
+            self.summary.count(f);
+        }
+    }
+
+    fn take(&mut self, mut findings: Vec<Finding>) {
+        self.prepare(&mut findings);
+        if self.write_error.is_none() {
+            self.write_error = self.sink.results(findings).err();
+        }
+    }
+
+    fn take_cross(&mut self, mut findings: Vec<Finding>) {
+        self.prepare(&mut findings);
+        if self.write_error.is_none() {
+            self.write_error = self.sink.cross_object_results(findings).err();
+        }
+    }
+}
+
+/// Scans files in batches on a helper thread (each batch in parallel) and hands each file's
+/// part to `each`, in input order, as batches complete: results can be written while later
+/// files are still being read.
+fn scan_files(
+    engine: &Engine,
+    inputs: &[Input],
+    snippets: bool,
+    keep_inventory: bool,
+    mut each: impl FnMut(Part),
+) {
+    const BATCH: usize = 32;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Part>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in inputs.chunks(BATCH) {
+                let parts: Vec<Part> = batch
+                    .par_iter()
+                    .map(|input| scan_input(engine, input, snippets, keep_inventory))
+                    .collect();
+                if tx.send(parts).is_err() {
+                    break;
+                }
+            }
+        });
+        for parts in rx {
+            parts.into_iter().for_each(&mut each);
+        }
+    });
+}
+
+/// Checks objects read from a cluster or a snapshot (no file positions: results name the object
+/// and the field pointer).
+fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: bool) -> Part {
+    let parts: Vec<(Vec<Finding>, Option<rampart_checks::inventory::Kept>)> = resources
+        .par_iter()
+        .map(|res| {
+            let (f, _type_errors) = engine.run_checked(res);
+            let kept = if keep_inventory {
+                rampart_checks::inventory::for_inventory(res)
+            } else {
+                None
+            };
+            (f, kept)
+        })
+        .collect();
+    let mut out = Part {
+        objects: resources.len(),
+        ..Part::default()
+    };
+    for (f, kept) in parts {
+        out.findings.extend(f);
+        if let Some(k) = kept {
+            out.inventory.objects.push(k);
+        }
+    }
+    out
+}
+
+/// Reads, parses and checks one file.
+fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bool) -> Part {
+    let parsed = rampart_source::read_and_parse(input);
+    let mut out = Part {
+        errors: parsed.errors,
+        objects: parsed.resources.len(),
+        ..Part::default()
+    };
+    let lines = match (&parsed.text, snippets) {
+        (Some(t), true) => Some(Lines::new(t)),
+        _ => None,
+    };
+    let path: Arc<Path> = Arc::from(input.path());
+    for res in &parsed.resources {
+        let (mut f, type_errors) = engine.run_checked(res);
+        for e in type_errors {
+            let pos = res.locate(e.pointer.as_str()).unwrap_or_default();
+            out.errors
+                .push(InputError::at(input.path(), pos, e.message));
+        }
+        rampart_source::locate_findings(res, &mut f, lines.as_ref(), &path);
+        out.findings.extend(f);
+        if keep_inventory {
+            out.inventory.keep(res);
+        }
+    }
+    out.findings.sort_by(rampart_report::finding_order);
+    // Kept until every file is scanned: no spare capacity.
+    out.findings.shrink_to_fit();
+    out
+}
+
+/// Runs the inventory checks and locates their results and their related objects. Source lines
+/// for the table are read again from the files concerned (few: inventory results are about RBAC,
+/// policies, namespaces).
+fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) -> Vec<Finding> {
+    let found = engine.run_inventory(inventory);
+    let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
+    let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
+    let mut locate = |idx: usize, pointer: &str, with_snippet: bool| {
+        let kept = inventory.objects.get(idx)?;
+        let p = kept.origin().path()?;
+        let path = paths
+            .entry(p.to_path_buf())
+            .or_insert_with(|| Arc::from(p))
+            .clone();
+        let text = if with_snippet {
+            texts
+                .entry(p.to_path_buf())
+                .or_insert_with(|| rampart_source::read_input(&Input::File(p.to_path_buf())).ok())
+                .clone()
+        } else {
+            None
+        };
+        let lines = text.as_deref().map(Lines::new);
+        rampart_source::location_of(|ptr| kept.locate(ptr), pointer, lines.as_ref(), &path)
+    };
+    let mut out = Vec::with_capacity(found.len());
+    for item in found {
+        let mut f = item.finding;
+        f.location = locate(item.object, f.pointer.as_str(), snippets);
+        for (r, idx) in f.related.iter_mut().zip(item.related_objects) {
+            r.location = locate(idx, r.pointer.as_str(), false);
+        }
+        out.push(f);
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! The pipeline as a library: sinks agree, baselines of both schema versions, one object at a
+//! time.
+
+use std::path::PathBuf;
+
+use rampart_model::{Finding, Resource, Status};
+use rampart_scan::sink::{Collect, JsonStream};
+use rampart_scan::{ConfigSource, ScanError, ScanOptions, Scanner};
+use rampart_testutil::{workspace, TempDir};
+use serde_json::Value;
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+spec:
+  hostPID: true
+  containers:
+  - name: c
+    image: busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000
+";
+
+fn options(paths: Vec<PathBuf>) -> ScanOptions {
+    ScanOptions {
+        paths,
+        config: ConfigSource::None,
+        ..ScanOptions::default()
+    }
+}
+
+fn collect(opts: ScanOptions) -> (Vec<Finding>, rampart_scan::Outcome) {
+    let scanner = Scanner::new(opts).expect("options are valid");
+    let sources = scanner.sources().expect("sources");
+    let mut sink = Collect::new();
+    let outcome = scanner.run(sources, &mut sink);
+    let report = sink.into_report().expect("a report once finished");
+    (report.findings, outcome)
+}
+
+#[test]
+fn the_stream_and_the_collected_report_hold_the_same_results() {
+    let opts = options(vec![workspace().join("examples")]);
+    let (collected, outcome) = collect(opts.clone());
+    assert!(!collected.is_empty());
+    assert!(outcome.summary.failed);
+    assert_eq!(outcome.exit_code(), 1);
+
+    let scanner = Scanner::new(opts).expect("options are valid");
+    let mut out = Vec::new();
+    let mut sink = JsonStream::begin(&mut out).expect("header");
+    let streamed_outcome = scanner.run(scanner.sources().expect("sources"), &mut sink);
+    assert!(streamed_outcome.write_error.is_none());
+    let doc: Value = serde_json::from_slice(&out).expect("the stream is one JSON document");
+    let streamed: Vec<Finding> =
+        serde_json::from_value(doc["findings"].clone()).expect("findings read back");
+    // The same results; the stream puts cross-object results last, the report merges them in.
+    let mut a: Vec<_> = collected.iter().map(|f| f.fingerprint).collect();
+    let mut b: Vec<_> = streamed.iter().map(|f| f.fingerprint).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert_eq!(doc["summary"]["open"], outcome.summary.open);
+}
+
+#[test]
+fn baselines_of_both_schema_versions_hide_known_results() {
+    let dir = TempDir::new("scan-baseline");
+    let pod = dir.write("pod.yaml", POD);
+    let (findings, _) = collect(options(vec![pod.clone()]));
+    let host_pid = findings
+        .iter()
+        .find(|f| f.check == "host-pid")
+        .expect("host-pid finding");
+
+    // Version 2: fingerprints.
+    let v2 = serde_json::json!({"schemaVersion": 2, "findings": [host_pid]});
+    let v2_path = dir.write("v2.json", v2.to_string());
+    // Version 1: check, object and pointer, no fingerprint.
+    let v1 = serde_json::json!({"schemaVersion": 1, "findings": [{
+        "check": "host-pid", "severity": "high",
+        "object": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "debug"},
+        "pointer": "/spec/hostPID", "message": "moved and reworded",
+        "location": {"path": "elsewhere.yaml", "line": 99, "column": 1}
+    }]});
+    let v1_path = dir.write("v1.json", v1.to_string());
+    for baseline in [v2_path, v1_path] {
+        let mut opts = options(vec![pod.clone()]);
+        opts.baseline = Some(baseline.clone());
+        let (after, outcome) = collect(opts);
+        assert!(
+            after.iter().all(|f| f.check != "host-pid"),
+            "{}: host-pid still reported",
+            baseline.display()
+        );
+        assert_eq!(outcome.summary.baselined, 1);
+        assert_eq!(after.len(), findings.len() - 1);
+    }
+
+    let bad = dir.write("bad.json", r#"{"findings": [{"fingerprint": "zz"}]}"#);
+    let mut opts = options(vec![pod]);
+    opts.baseline = Some(bad);
+    match Scanner::new(opts) {
+        Err(ScanError::Baseline(msg)) => assert!(msg.contains("16 hex digits"), "{msg}"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a malformed baseline was accepted"),
+    }
+}
+
+#[test]
+fn one_object_is_judged_with_its_annotations_and_the_config_waivers() {
+    let dir = TempDir::new("scan-one");
+    let config = dir.write(
+        ".rampart.yaml",
+        "waivers:\n- check: host-pid\n  namespace: shop\n  reason: debugging (OPS-1)\n",
+    );
+    let scanner = Scanner::new(ScanOptions {
+        config: ConfigSource::File(config),
+        ..ScanOptions::default()
+    })
+    .expect("config is valid");
+    let res = Resource::new(
+        pod_value(),
+        rampart_model::Origin::Cluster {
+            context: "admission".into(),
+        },
+    );
+    let findings = scanner.check_object(&res);
+    let host_pid = findings
+        .iter()
+        .find(|f| f.check == "host-pid")
+        .expect("host-pid finding");
+    assert!(host_pid.is_suppressed());
+    assert_eq!(host_pid.status, Status::Fail);
+    assert!(findings.iter().any(|f| f.is_open()));
+}
+
+#[test]
+fn nothing_to_scan_is_an_error() {
+    let scanner = Scanner::new(options(vec![])).expect("options are valid");
+    assert!(matches!(scanner.sources(), Err(ScanError::NothingToScan)));
+}
+
+/// The pod as a JSON value, as an admission request or a watch would hand it over.
+fn pod_value() -> Value {
+    let parsed = rampart_source::parse_str(std::path::Path::new("pod.yaml"), POD);
+    parsed.resources[0].raw.clone()
+}
