@@ -4,10 +4,13 @@
 //!   from files, a [`PosTree`] that maps any JSON pointer to a line and column.
 //! - [`Workload`]: one view over every pod-bearing kind (Pod, Deployment, CronJob, ...).
 //! - [`Meta`], [`Severity`], [`Category`], [`Control`]: static check metadata.
+//! - [`k8s`]: Kubernetes facts (safe sysctls, capabilities, pod-bearing kinds, label selectors,
+//!   host paths, profiles, volume sources), one home for checks, PSS and analyses.
 //! - [`Finding`]: what a check reports. Findings point with JSON pointers; sources resolve them.
 
 mod facts;
 mod finding;
+pub mod k8s;
 mod meta;
 mod object;
 mod pointer;
@@ -16,8 +19,9 @@ mod workload;
 
 pub use facts::{AnalysisObject, NamedPortDecl, PodFacts};
 pub use finding::{Finding, FindingStatus, InputError, Location};
+pub use k8s::kinds::POD_BEARING_KINDS;
 pub use meta::{Category, Control, Framework, Meta, Severity};
 pub use object::{ObjectRef, Origin, Resource};
 pub use pointer::{escape_token, Pointer};
 pub use position::{Pos, PosTree};
-pub use workload::{Container, ContainerKind, Workload, POD_BEARING_KINDS};
+pub use workload::{Container, ContainerKind, Workload};
