@@ -1,46 +1,10 @@
-//! One view over every pod template. This is the only code that knows where each kind keeps its
-//! pod spec.
+//! One view over every pod template. This and [`crate::k8s::kinds`] (the table of where each kind
+//! keeps its pod spec) are the only code that knows where a pod template lives.
 
 use serde_json::Value;
 
+use crate::k8s::kinds::POD_BEARING_KINDS;
 use crate::Pointer;
-
-/// Kinds that carry a pod template, and the pointer of their pod spec and pod metadata.
-pub const POD_BEARING_KINDS: &[(&str, &str, &str)] = &[
-    ("Pod", "/spec", "/metadata"),
-    ("PodTemplate", "/template/spec", "/template/metadata"),
-    (
-        "Deployment",
-        "/spec/template/spec",
-        "/spec/template/metadata",
-    ),
-    (
-        "ReplicaSet",
-        "/spec/template/spec",
-        "/spec/template/metadata",
-    ),
-    (
-        "StatefulSet",
-        "/spec/template/spec",
-        "/spec/template/metadata",
-    ),
-    (
-        "DaemonSet",
-        "/spec/template/spec",
-        "/spec/template/metadata",
-    ),
-    ("Job", "/spec/template/spec", "/spec/template/metadata"),
-    (
-        "ReplicationController",
-        "/spec/template/spec",
-        "/spec/template/metadata",
-    ),
-    (
-        "CronJob",
-        "/spec/jobTemplate/spec/template/spec",
-        "/spec/jobTemplate/spec/template/metadata",
-    ),
-];
 
 /// Which list of a pod spec a container comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -9,11 +9,9 @@ use serde::Serialize;
 
 use crate::bitset::BitSet;
 use crate::ip::{self, IpRange};
-use crate::labels::{Labels, Problems};
-use crate::model::{
-    self, Class, Direction, NamedPort, Namespace, PeerKind, Pod, Policy, Rule, NAMESPACE_NAME_LABEL,
-};
+use crate::model::{self, Class, Direction, NamedPort, Namespace, PeerKind, Pod, Policy, Rule};
 use crate::ports::{FxBuild, PortId, PortSet, PortTable, Protocol, ALL_ID, NONE_ID};
+use rampart_model::k8s::labels::{Labels, Problems, NAMESPACE_NAME_LABEL};
 
 /// Settings of an analysis.
 #[derive(Clone, Debug)]

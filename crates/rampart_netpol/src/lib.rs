@@ -23,7 +23,6 @@ mod analysis;
 mod bitset;
 mod checks;
 mod ip;
-mod labels;
 mod model;
 mod ports;
 
@@ -34,6 +33,7 @@ pub use analysis::{
 pub use checks::{
     AllowAllKind, AllowAllRule, AnyAddressIngress, EgressToAddress, NamespaceCoverage, METADATA_IP,
 };
-pub use labels::{Labels, Selector};
-pub use model::{Direction, NAMESPACE_NAME_LABEL};
+pub use model::Direction;
 pub use ports::{PortSet, Protocol, MAX_PORT, MIN_PORT};
+pub use rampart_model::k8s::labels::{Labels, NAMESPACE_NAME_LABEL};
+pub use rampart_model::k8s::selector::Selector;

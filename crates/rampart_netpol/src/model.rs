@@ -7,11 +7,9 @@ use rampart_model::{ObjectRef, PodFacts, Pointer, Resource};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::labels::{read_labels, Labels, Problems, Selector};
 use crate::ports::{PortSet, Protocol, MAX_PORT};
-
-/// The label the API server sets on every namespace, holding its name.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+use rampart_model::k8s::labels::{read_labels, Labels, Problems, NAMESPACE_NAME_LABEL};
+use rampart_model::k8s::selector::Selector;
 
 /// Ingress (traffic into a pod) or egress (traffic out of a pod).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

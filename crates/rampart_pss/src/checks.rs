@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use rampart_model::k8s::{capabilities, profiles, selinux, sysctls, volumes};
 use rampart_model::{Container, Pointer, Workload};
 use serde_json::Value;
 
@@ -120,22 +121,6 @@ pub(crate) fn privileged_1_0(w: &Workload<'_>) -> Option<Outcome> {
     finish(&acc, "privileged", detail, ptrs)
 }
 
-const CAPABILITIES_BASELINE: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 /// capabilities_baseline 1.0: `capabilities.add` only from the default set.
 pub(crate) fn capabilities_baseline_1_0(w: &Workload<'_>) -> Option<Outcome> {
     let mut acc = Acc::default();
@@ -148,7 +133,7 @@ pub(crate) fn capabilities_baseline_1_0(w: &Workload<'_>) -> Option<Outcome> {
             acc.strings(c.value, &c.ptr, &["securityContext", "capabilities", "add"])
         {
             for (cap, p) in items.into_iter().flatten() {
-                if !CAPABILITIES_BASELINE.contains(&cap) {
+                if !capabilities::PSS_BASELINE_ALLOWED.contains(&cap) {
                     bad = true;
                     caps.insert(cap);
                     ptrs.push(p);
@@ -228,12 +213,6 @@ pub(crate) fn host_ports_1_0(w: &Workload<'_>) -> Option<Outcome> {
     finish(&acc, "hostPort", detail, ptrs)
 }
 
-const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
-
-fn apparmor_annotation_allowed(v: &str) -> bool {
-    v.is_empty() || v == "runtime/default" || v.starts_with("localhost/")
-}
-
 /// appArmorProfile 1.0: the `appArmorProfile` fields (pod and containers) must be `RuntimeDefault`
 /// or `Localhost` when set, and the beta annotations `runtime/default`, `localhost/*` or empty.
 /// Upstream amended this single 1.0 revision in place when the fields were added, so the fields
@@ -249,7 +228,7 @@ pub(crate) fn app_armor_profile_1_0(w: &Workload<'_>) -> Option<Outcome> {
             let mut type_keys = keys.to_vec();
             type_keys.push("type");
             match acc.string(base, base_ptr, &type_keys) {
-                Val::Is(t, p) if t != "RuntimeDefault" && t != "Localhost" => {
+                Val::Is(t, p) if !profiles::is_confining_type(t) => {
                     values.insert(t.to_string());
                     ptrs.push(p);
                     return true;
@@ -291,7 +270,7 @@ pub(crate) fn app_armor_profile_1_0(w: &Workload<'_>) -> Option<Outcome> {
     let mut annotations = Vec::new();
     if let Val::Is(map, base) = acc.object(w.meta, &w.meta_ptr, &["annotations"]) {
         for (k, v) in map {
-            if !k.starts_with(APPARMOR_ANNOTATION_PREFIX) {
+            if !k.starts_with(profiles::APPARMOR_CONTAINER_ANNOTATION_PREFIX) {
                 continue;
             }
             let p = base.join(k);
@@ -304,7 +283,7 @@ pub(crate) fn app_armor_profile_1_0(w: &Workload<'_>) -> Option<Outcome> {
                     continue;
                 }
             };
-            if !apparmor_annotation_allowed(text) {
+            if !profiles::apparmor_annotation_allowed(text) {
                 annotations.push(format!("{k}={}", go_quote(text)));
                 ptrs.push(p);
             }
@@ -331,16 +310,7 @@ pub(crate) fn app_armor_profile_1_0(w: &Workload<'_>) -> Option<Outcome> {
     finish(&acc, reason, detail, ptrs)
 }
 
-const SELINUX_TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-const SELINUX_TYPES_1_31: &[&str] = &[
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
-
-fn se_linux_options(w: &Workload<'_>, allowed_types: &[&str]) -> Option<Outcome> {
+fn se_linux_options(w: &Workload<'_>, minor: u32) -> Option<Outcome> {
     let mut acc = Acc::default();
     let mut bad_types = BTreeSet::new();
     let mut set_user = false;
@@ -363,7 +333,7 @@ fn se_linux_options(w: &Workload<'_>, allowed_types: &[&str]) -> Option<Outcome>
             Val::Wrong(_) => None,
         };
         if let Some((t, p)) = ty {
-            if !allowed_types.contains(&t) {
+            if !selinux::is_allowed_type_at(t, minor) {
                 valid = false;
                 bad_types.insert(t.to_string());
                 ptrs.extend(p);
@@ -424,12 +394,12 @@ fn se_linux_options(w: &Workload<'_>, allowed_types: &[&str]) -> Option<Outcome>
 
 /// seLinuxOptions 1.0: type from a fixed set, no user, no role.
 pub(crate) fn se_linux_options_1_0(w: &Workload<'_>) -> Option<Outcome> {
-    se_linux_options(w, SELINUX_TYPES_1_0)
+    se_linux_options(w, 0)
 }
 
 /// seLinuxOptions 1.31: also allows `container_engine_t`.
 pub(crate) fn se_linux_options_1_31(w: &Workload<'_>) -> Option<Outcome> {
-    se_linux_options(w, SELINUX_TYPES_1_31)
+    se_linux_options(w, 31)
 }
 
 /// procMount 1.0 (and procMount_restricted 1.35): `procMount` must be `Default` when set.
@@ -465,13 +435,6 @@ pub(crate) fn proc_mount_1_35_baseline(w: &Workload<'_>) -> Option<Outcome> {
     proc_mount_1_0(w)
 }
 
-const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
-
-fn seccomp_annotation_allowed(v: &str) -> bool {
-    v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
-}
-
 /// seccompProfile_baseline 1.0: the alpha seccomp annotations (pod, and one per visited container
 /// name) must be `runtime/default`, `docker/default` or `localhost/*` when present.
 pub(crate) fn seccomp_profile_baseline_1_0(w: &Workload<'_>) -> Option<Outcome> {
@@ -490,16 +453,20 @@ pub(crate) fn seccomp_profile_baseline_1_0(w: &Workload<'_>) -> Option<Outcome> 
                     return;
                 }
             };
-            if !seccomp_annotation_allowed(text) {
+            if !profiles::seccomp_annotation_allowed(text) {
                 forbidden.insert(format!("{key}={}", go_quote(text)));
                 ptrs.push(p);
             }
         };
-        look(&mut acc, SECCOMP_POD_ANNOTATION);
+        look(&mut acc, profiles::SECCOMP_POD_ANNOTATION);
         for c in &w.containers {
             look(
                 &mut acc,
-                &format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", c.name()),
+                &format!(
+                    "{}{}",
+                    profiles::SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+                    c.name()
+                ),
             );
         }
     }
@@ -538,7 +505,7 @@ fn seccomp_type(
         Val::Absent => ("", prof_ptr),
         Val::Wrong(_) => return Err(()),
     };
-    if t == "RuntimeDefault" || t == "Localhost" {
+    if profiles::is_confining_type(t) {
         Ok(Some(true))
     } else {
         values.insert(t.to_string());
@@ -576,42 +543,8 @@ pub(crate) fn seccomp_profile_baseline_1_19(w: &Workload<'_>) -> Option<Outcome>
     finish(&acc, "seccompProfile", detail, ptrs)
 }
 
-const SYSCTLS_1_0: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-];
-const SYSCTLS_1_27: &[&str] = &["net.ipv4.ip_local_reserved_ports"];
-const SYSCTLS_1_29: &[&str] = &[
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-];
-const SYSCTLS_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const SYSCTLS_1_37: &[&str] = &[
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_notsent_lowat",
-];
-
-/// The safe sysctls of each revision of the `sysctls` check, cumulative.
-pub(crate) const SYSCTL_SETS: &[(u32, &[&str])] = &[
-    (0, SYSCTLS_1_0),
-    (27, SYSCTLS_1_27),
-    (29, SYSCTLS_1_29),
-    (32, SYSCTLS_1_32),
-    (37, SYSCTLS_1_37),
-];
-
 fn sysctls(w: &Workload<'_>, up_to: u32) -> Option<Outcome> {
-    let allowed = |name: &str| {
-        SYSCTL_SETS
-            .iter()
-            .filter(|(min, _)| *min <= up_to)
-            .any(|(_, set)| set.contains(&name))
-    };
+    let allowed = |name: &str| sysctls::is_safe_at(name, up_to);
     let mut acc = Acc::default();
     let mut forbidden = Vec::new();
     let mut ptrs = Vec::new();
@@ -728,78 +661,6 @@ pub(crate) fn host_probes_and_host_lifecycle_1_34(w: &Workload<'_>) -> Option<Ou
 // Restricted
 // ---------------------------------------------------------------------------------------------
 
-/// Volume sources allowed by restrictedVolumes (`image` was added in place to the 1.0 revision).
-pub(crate) const ALLOWED_VOLUME_SOURCES: &[&str] = &[
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "image",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-];
-
-/// Known restricted volume sources, in the order upstream tests them.
-const RESTRICTED_VOLUME_SOURCES: &[&str] = &[
-    "hostPath",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "fc",
-    "azureFile",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-];
-
-/// Every field of upstream's `VolumeSource`.
-const ALL_VOLUME_SOURCES: &[&str] = &[
-    "hostPath",
-    "emptyDir",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "persistentVolumeClaim",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "downwardAPI",
-    "fc",
-    "azureFile",
-    "configMap",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "projected",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-    "ephemeral",
-    "image",
-];
-
 /// restrictedVolumes 1.0: every volume must use one of the allowed sources. As upstream, a volume
 /// that sets an allowed source is accepted whatever else it sets.
 ///
@@ -814,16 +675,16 @@ pub(crate) fn restricted_volumes_1_0(w: &Workload<'_>) -> Option<Outcome> {
     if let Val::Is(vols, base) = acc.array(w.spec, &w.spec_ptr, &["volumes"]) {
         for (i, vol) in vols.iter().enumerate() {
             let vp = base.join(i);
-            let allowed = ALLOWED_VOLUME_SOURCES
+            let allowed = volumes::PSS_RESTRICTED_ALLOWED
                 .iter()
                 .any(|src| matches!(acc.object(vol, &vp, &[src]), Val::Is(..)));
             let set = |src: &str| !matches!(vol.get(src), None | Some(Value::Null));
-            let defaulted = !ALL_VOLUME_SOURCES.iter().any(|s| set(s));
+            let defaulted = !volumes::ALL_SOURCES.iter().any(|s| set(s));
             if allowed || defaulted || !vol.is_object() {
                 continue;
             }
             names.push(vol.get("name").and_then(Value::as_str).unwrap_or(""));
-            match RESTRICTED_VOLUME_SOURCES.iter().find(|s| set(s)) {
+            match volumes::PSS_RESTRICTED_FORBIDDEN.iter().find(|s| set(s)) {
                 Some(src) => {
                     types.insert(*src);
                     ptrs.push(vp.join(src));
@@ -1047,9 +908,6 @@ pub(crate) fn seccomp_profile_restricted_1_25(w: &Workload<'_>) -> Option<Outcom
     seccomp_profile_restricted_1_19(w)
 }
 
-const CAP_ALL: &str = "ALL";
-const CAP_NET_BIND_SERVICE: &str = "NET_BIND_SERVICE";
-
 /// capabilities_restricted 1.22: every container must drop `ALL` and may add only
 /// `NET_BIND_SERVICE`.
 pub(crate) fn capabilities_restricted_1_22(w: &Workload<'_>) -> Option<Outcome> {
@@ -1075,7 +933,11 @@ pub(crate) fn capabilities_restricted_1_22(w: &Workload<'_>) -> Option<Outcome> 
             &["securityContext", "capabilities", "drop"],
         ) {
             Val::Is(items, p) => {
-                if !items.iter().flatten().any(|(cap, _)| *cap == CAP_ALL) {
+                if !items
+                    .iter()
+                    .flatten()
+                    .any(|(cap, _)| *cap == capabilities::ALL)
+                {
                     missing_drop.push(c.name());
                     ptrs.push(p);
                 }
@@ -1091,7 +953,7 @@ pub(crate) fn capabilities_restricted_1_22(w: &Workload<'_>) -> Option<Outcome> 
             acc.strings(c.value, &c.ptr, &["securityContext", "capabilities", "add"])
         {
             for (cap, p) in items.into_iter().flatten() {
-                if cap != CAP_NET_BIND_SERVICE {
+                if !capabilities::PSS_RESTRICTED_ALLOWED.contains(&cap) {
                     bad_add = true;
                     caps.insert(cap);
                     ptrs.push(p);

@@ -828,3 +828,57 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// The revisions of `sysctls` and `seLinuxOptions` follow the versioned lists of
+/// `rampart_model::k8s`, and the revision notes name exactly the sysctls each one adds.
+#[test]
+fn versioned_checks_follow_the_shared_facts() {
+    use rampart_model::k8s::{selinux, sysctls};
+
+    let info = check("sysctls").expect("sysctls");
+    let minima: Vec<u32> = info.versions.iter().map(|v| v.min_minor).collect();
+    let listed: Vec<u32> = sysctls::SAFE_SYSCTLS_BY_VERSION
+        .iter()
+        .map(|(m, _)| *m)
+        .collect();
+    assert_eq!(minima, listed);
+    const { assert!(sysctls::NEWEST_MINOR <= LATEST_MINOR) };
+    for (v, (_, names)) in info.versions.iter().zip(sysctls::SAFE_SYSCTLS_BY_VERSION) {
+        let noted: Vec<&str> = v
+            .note
+            .trim_start_matches("+ ")
+            .split(',')
+            .map(str::trim)
+            .collect();
+        assert_eq!(noted, names.to_vec(), "note of sysctls {}", v.min_minor);
+    }
+    // Every safe sysctl is admitted from its version on, and refused before.
+    for (min, names) in sysctls::SAFE_SYSCTLS_BY_VERSION {
+        for name in *names {
+            let obj = pod(
+                json!({"securityContext": {"sysctls": [{"name": name, "value": "1"}]},
+                                 "containers": [{"name": "a", "image": "a"}]}),
+            );
+            assert!(eval("baseline", "latest", &obj).is_empty(), "{name}");
+            assert!(
+                eval("baseline", &format!("v1.{min}"), &obj).is_empty(),
+                "{name}"
+            );
+            if *min > 0 {
+                assert_eq!(
+                    ids(&eval("baseline", &format!("v1.{}", min - 1), &obj)),
+                    ["sysctls"],
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    let info = check("seLinuxOptions").expect("seLinuxOptions");
+    let minima: Vec<u32> = info.versions.iter().map(|v| v.min_minor).collect();
+    let listed: Vec<u32> = selinux::ALLOWED_TYPES_BY_VERSION
+        .iter()
+        .map(|(m, _)| *m)
+        .collect();
+    assert_eq!(minima, listed);
+}

@@ -227,15 +227,8 @@ fn any_name(rule: &Rule, verbs: &[&str], group: &str, resource: &str, sub: &str)
     names_allowed(rule, verbs, group, resource, sub).is_some()
 }
 
-pub(crate) const CONTROLLERS: &[(&str, &str)] = &[
-    ("apps", "deployments"),
-    ("apps", "daemonsets"),
-    ("apps", "statefulsets"),
-    ("apps", "replicasets"),
-    ("batch", "jobs"),
-    ("batch", "cronjobs"),
-    ("", "replicationcontrollers"),
-];
+/// The controllers that create pods from a template (group, resource).
+pub(crate) const CONTROLLERS: &[(&str, &str)] = rampart_model::k8s::kinds::POD_CONTROLLER_RESOURCES;
 
 impl Rbac {
     /// Whether a rule is cluster-admin-equivalent: `*` verbs on `*` resources in `*` apiGroups.

@@ -123,66 +123,10 @@ pub struct Role {
     pub effective: Vec<RuleRef>,
 }
 
-/// A `metav1.LabelSelector`.
-#[derive(Clone, Debug, Default)]
-pub struct LabelSelector {
-    pub match_labels: BTreeMap<String, String>,
-    /// (key, operator, values)
-    pub match_expressions: Vec<(String, String, Vec<String>)>,
-}
-
-impl LabelSelector {
-    fn from_value(v: &Value) -> LabelSelector {
-        let match_labels = v
-            .get("matchLabels")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), scalar_string(v)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let match_expressions = v
-            .get("matchExpressions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|e| {
-                        let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                        let values = e
-                            .get("values")
-                            .and_then(Value::as_array)
-                            .map(|vs| vs.iter().map(scalar_string).collect())
-                            .unwrap_or_default();
-                        (s("key"), s("operator"), values)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        LabelSelector {
-            match_labels,
-            match_expressions,
-        }
-    }
-
-    /// Whether the labels satisfy the selector (an empty selector matches everything; an unknown
-    /// operator matches nothing, as `LabelSelectorAsSelector` rejects it).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-            && self.match_expressions.iter().all(|(k, op, vals)| {
-                let got = labels.get(k);
-                match op.as_str() {
-                    "In" => got.is_some_and(|g| vals.contains(g)),
-                    "NotIn" => got.is_none_or(|g| !vals.contains(g)),
-                    "Exists" => got.is_some(),
-                    "DoesNotExist" => got.is_none(),
-                    _ => false,
-                }
-            })
-    }
-}
+/// A `metav1.LabelSelector` (the shared implementation of `rampart_model::k8s`): an empty
+/// selector matches everything; a malformed one matches nothing (as `LabelSelectorAsSelector`
+/// rejects it) and is reported as an [`Issue`].
+pub type LabelSelector = rampart_model::k8s::selector::Selector;
 
 fn scalar_string(v: &Value) -> String {
     match v {
@@ -605,10 +549,23 @@ impl Rbac {
             }
             let aggregation = (kind == RoleKind::ClusterRole)
                 .then(|| {
-                    res.raw
-                        .pointer("/aggregationRule/clusterRoleSelectors")
-                        .and_then(Value::as_array)
-                        .map(|a| a.iter().map(LabelSelector::from_value).collect::<Vec<_>>())
+                    let base = Pointer::from_raw("/aggregationRule/clusterRoleSelectors");
+                    let items = res.raw.pointer(base.as_str()).and_then(Value::as_array)?;
+                    let mut problems = Vec::new();
+                    let selectors = items
+                        .iter()
+                        .enumerate()
+                        .map(|(si, v)| LabelSelector::parse(v, &base.join(si), &mut problems))
+                        .collect::<Vec<_>>();
+                    for (pointer, message) in problems {
+                        m.issues.push(Issue {
+                            object: res.id.clone(),
+                            resource: i,
+                            pointer,
+                            message: format!("{message}; the selector selects no ClusterRole"),
+                        });
+                    }
+                    Some(selectors)
                 })
                 .flatten();
             if rules.is_empty() && aggregation.is_none() {

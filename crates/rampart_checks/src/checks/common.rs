@@ -5,17 +5,7 @@ use rampart_model::{Container, Control, Pointer, Workload};
 use serde_json::Value;
 
 /// Every kind that carries a pod template (for `Meta::kinds`).
-pub const POD_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicaSet",
-    "ReplicationController",
-    "PodTemplate",
-];
+pub const POD_KINDS: &[&str] = rampart_model::k8s::kinds::POD_KINDS;
 
 /// The effective value of a security setting that a container may set and otherwise inherits
 /// from the pod's `securityContext` (runAsNonRoot, runAsUser, runAsGroup, seccompProfile,

@@ -18,13 +18,12 @@
 //!    it (it is assumed not to carry the label); `NotIn`/`DoesNotExist` on another label are an
 //!    opt-out label the cluster may have put on it, so such a webhook is not reported.
 
+use rampart_model::k8s::labels::NAMESPACE_NAME_LABEL;
+use rampart_model::k8s::selector::{Operator, Requirement, Selector};
 use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::{Map, Value};
 
 use crate::{Check, Ctx, Emitter, Run};
-
-/// The label the API server sets on every namespace (Kubernetes 1.21 and later).
-const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -92,35 +91,27 @@ enum Selects {
 }
 
 fn selects(selector: Option<&Value>, ns: &str) -> Selects {
-    let sel = match selector {
-        None | Some(Value::Null) => return Selects::Yes,
-        Some(Value::Object(m)) => m,
-        Some(_) => return Selects::Unknown,
+    let Some(v) = selector else {
+        return Selects::Yes;
     };
-    let mut unknown = false;
-    match sel.get("matchLabels") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(labels)) => {
-            for (k, v) in labels {
-                if k != NAME_LABEL || v.as_str() != Some(ns) {
-                    return Selects::No;
-                }
-            }
-        }
-        Some(_) => unknown = true,
+    let (sel, _) = Selector::read(v, &Pointer::root());
+    if sel.is_invalid() {
+        return Selects::Unknown;
     }
-    match sel.get("matchExpressions") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(exprs)) => {
-            for e in exprs {
-                match requirement(e, ns) {
-                    Selects::No => return Selects::No,
-                    Selects::Unknown => unknown = true,
-                    Selects::Yes => {}
-                }
-            }
+    if sel
+        .match_labels()
+        .iter()
+        .any(|(k, v)| k != NAMESPACE_NAME_LABEL || v != ns)
+    {
+        return Selects::No;
+    }
+    let mut unknown = false;
+    for r in sel.requirements() {
+        match requirement(r, ns) {
+            Selects::No => return Selects::No,
+            Selects::Unknown => unknown = true,
+            Selects::Yes => {}
         }
-        Some(_) => unknown = true,
     }
     if unknown {
         Selects::Unknown
@@ -129,30 +120,22 @@ fn selects(selector: Option<&Value>, ns: &str) -> Selects {
     }
 }
 
-fn requirement(e: &Value, ns: &str) -> Selects {
-    let (Some(key), Some(op)) = (
-        e.get("key").and_then(Value::as_str),
-        e.get("operator").and_then(Value::as_str),
-    ) else {
-        return Selects::Unknown;
-    };
-    let mut values = strings(e.get("values"));
+fn requirement(r: &Requirement, ns: &str) -> Selects {
     let verdict = |b: bool| if b { Selects::Yes } else { Selects::No };
-    if key == NAME_LABEL {
-        match op {
-            "In" => verdict(values.any(|v| v == ns)),
-            "NotIn" => verdict(!values.any(|v| v == ns)),
-            "Exists" => Selects::Yes,
-            "DoesNotExist" => Selects::No,
-            _ => Selects::Unknown,
+    if r.key == NAMESPACE_NAME_LABEL {
+        let listed = r.values.iter().any(|v| v == ns);
+        match r.operator {
+            Operator::In => verdict(listed),
+            Operator::NotIn => verdict(!listed),
+            Operator::Exists => Selects::Yes,
+            Operator::DoesNotExist => Selects::No,
         }
     } else {
-        match op {
+        match r.operator {
             // The namespace is assumed not to carry other labels.
-            "In" | "Exists" => Selects::No,
+            Operator::In | Operator::Exists => Selects::No,
             // An opt-out label: the cluster may have put it on the namespace.
-            "NotIn" | "DoesNotExist" => Selects::Unknown,
-            _ => Selects::Unknown,
+            Operator::NotIn | Operator::DoesNotExist => Selects::Unknown,
         }
     }
 }
@@ -267,7 +250,7 @@ mod tests {
         assert_eq!(
             selects(
                 Some(
-                    &json!({"matchExpressions": [{"key": NAME_LABEL, "operator": "NotIn", "values": ["kube-system"]}]})
+                    &json!({"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "NotIn", "values": ["kube-system"]}]})
                 ),
                 ks
             ),
@@ -276,7 +259,7 @@ mod tests {
         assert_eq!(
             selects(
                 Some(
-                    &json!({"matchExpressions": [{"key": NAME_LABEL, "operator": "NotIn", "values": ["other"]}]})
+                    &json!({"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "NotIn", "values": ["other"]}]})
                 ),
                 ks
             ),

@@ -20,6 +20,7 @@ pub mod no_default_deny_ingress;
 pub mod policy_selects_nothing;
 pub mod workload_unselected;
 
+use rampart_model::k8s::kinds;
 use rampart_model::{Control, Pointer};
 use rampart_netpol::{Direction, NamespaceCoverage, Subject};
 
@@ -27,18 +28,8 @@ use crate::checks::common;
 use crate::{Inventory, InventoryEmitter};
 
 /// The kinds these checks read: policies, namespaces and every pod-bearing kind.
-pub const KINDS: &[&str] = &[
-    "NetworkPolicy",
-    "Namespace",
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-];
+pub const KINDS: &[&str] =
+    &kinds::concat::<10>(&["NetworkPolicy", "Namespace"], kinds::RUNNING_POD_KINDS);
 
 pub const CIS_NETPOL: Control = common::cis("5.3.2");
 pub const NIST_NETWORK: Control = Control::Nist80190 {

@@ -4,6 +4,7 @@
 //! says (the API server rejects `allowPrivilegeEscalation: false` together with either).
 //! Not checked on Windows pods (`spec.os.name: windows`), where the field does not apply.
 
+use rampart_model::k8s::capabilities;
 use rampart_model::{Category, Control, Meta, Severity};
 use serde_json::Value;
 
@@ -62,8 +63,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let sys_admin = add.and_then(|(caps, ptr)| {
             common::items(caps, &ptr, "add").find(|(_, v)| {
                 v.as_str()
-                    .map(|s| s.trim().to_ascii_uppercase())
-                    .is_some_and(|s| s == "SYS_ADMIN" || s == "CAP_SYS_ADMIN")
+                    .is_some_and(|s| capabilities::normalise(s) == capabilities::SYS_ADMIN)
             })
         });
         if let Some((ptr, _)) = sys_admin {

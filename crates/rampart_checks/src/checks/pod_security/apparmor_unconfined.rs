@@ -3,13 +3,12 @@
 //! Covers `appArmorProfile.type: Unconfined` at pod and container level and the beta annotation
 //! `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`.
 
+use rampart_model::k8s::profiles;
 use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
-
-const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -37,7 +36,7 @@ pub static CHECK: Check = Check {
 };
 
 fn unconfined(profile: Option<&Value>) -> bool {
-    profile.and_then(|p| p.get("type")).and_then(Value::as_str) == Some("Unconfined")
+    profile.and_then(|p| p.get("type")).and_then(Value::as_str) == Some(profiles::UNCONFINED)
 }
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
@@ -59,10 +58,11 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     let annotations = w.meta_ptr.join("annotations");
     if let Some(Value::Object(map)) = w.meta.get("annotations") {
         for (key, v) in map {
-            let Some(name) = key.strip_prefix(ANNOTATION_PREFIX) else {
+            let Some(name) = key.strip_prefix(profiles::APPARMOR_CONTAINER_ANNOTATION_PREFIX)
+            else {
                 continue;
             };
-            if v.as_str().map(str::trim) == Some("unconfined") {
+            if v.as_str().map(str::trim) == Some(profiles::ANNOTATION_UNCONFINED) {
                 let label = w
                     .containers
                     .iter()

@@ -2,11 +2,11 @@
 //!
 //! Not checked on Windows pods (`spec.os.name: windows`), which have no Linux capabilities.
 
+use rampart_model::k8s::capabilities::{self, normalise};
 use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::checks::pod_security::dangerous_capabilities::normalise;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
@@ -47,7 +47,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             .is_some_and(|d| {
                 d.iter()
                     .filter_map(Value::as_str)
-                    .any(|s| normalise(s) == "ALL")
+                    .any(|s| normalise(s) == capabilities::ALL)
             });
         if drops_all {
             continue;

@@ -2,6 +2,7 @@
 //!
 //! Capability names are compared case-insensitively, with or without the `CAP_` prefix.
 
+use rampart_model::k8s::capabilities::normalise;
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
@@ -71,10 +72,4 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             }
         }
     }
-}
-
-/// `cap_sys_admin` -> `SYS_ADMIN`.
-pub(crate) fn normalise(name: &str) -> String {
-    let up = name.trim().to_ascii_uppercase();
-    up.strip_prefix("CAP_").map(str::to_owned).unwrap_or(up)
 }

@@ -1,9 +1,9 @@
 //! `hostpath-host-root`: the pod mounts the node's root filesystem (`hostPath: /`).
 
+use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::checks::pod_security::hostpath_sensitive::{volumes_of_class, HostPathClass};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {

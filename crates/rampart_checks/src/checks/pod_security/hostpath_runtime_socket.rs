@@ -1,10 +1,10 @@
 //! `hostpath-runtime-socket`: the pod mounts a container runtime socket (Docker, containerd,
 //! CRI-O, podman) or the runtime directory that holds it.
 
+use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
-use crate::checks::pod_security::hostpath_sensitive::{volumes_of_class, HostPathClass};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {

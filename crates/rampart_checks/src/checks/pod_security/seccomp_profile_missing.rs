@@ -5,6 +5,7 @@
 //! `seccomp-unconfined`. The deprecated seccomp annotations are not counted: current Kubernetes
 //! releases ignore them. Not checked on Windows pods.
 
+use rampart_model::k8s::profiles;
 use rampart_model::{Category, Meta, Severity};
 
 use crate::checks::common;
@@ -42,7 +43,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     }
     for c in &w.containers {
         match common::effective_profile_type(w, c, "seccompProfile") {
-            Some(("RuntimeDefault" | "Localhost" | "Unconfined", _)) => {}
+            Some((profiles::RUNTIME_DEFAULT | profiles::LOCALHOST | profiles::UNCONFINED, _)) => {}
             Some((other, ptr)) => out.emit(
                 ptr,
                 format!(

@@ -4,14 +4,12 @@
 //! annotations `seccomp.security.alpha.kubernetes.io/pod` and
 //! `container.seccomp.security.alpha.kubernetes.io/<container>` set to `unconfined`.
 
+use rampart_model::k8s::profiles;
 use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
-
-const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -45,7 +43,7 @@ fn unconfined(sc_profile: Option<&Value>) -> bool {
     sc_profile
         .and_then(|p| p.get("type"))
         .and_then(Value::as_str)
-        == Some("Unconfined")
+        == Some(profiles::UNCONFINED)
 }
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
@@ -67,15 +65,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     let annotations = w.meta_ptr.join("annotations");
     if let Some(Value::Object(map)) = w.meta.get("annotations") {
         for (key, v) in map {
-            if v.as_str().map(str::trim) != Some("unconfined") {
+            if v.as_str().map(str::trim) != Some(profiles::ANNOTATION_UNCONFINED) {
                 continue;
             }
-            if key == POD_ANNOTATION {
+            if key == profiles::SECCOMP_POD_ANNOTATION {
                 out.emit(
                     annotations.join(key),
                     "the pod's seccomp annotation is unconfined",
                 );
-            } else if let Some(name) = key.strip_prefix(CONTAINER_ANNOTATION_PREFIX) {
+            } else if let Some(name) =
+                key.strip_prefix(profiles::SECCOMP_CONTAINER_ANNOTATION_PREFIX)
+            {
                 out.emit(
                     annotations.join(key),
                     format!("the seccomp annotation of container \"{name}\" is unconfined"),

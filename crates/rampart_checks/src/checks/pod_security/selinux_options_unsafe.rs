@@ -4,19 +4,12 @@
 //! The allowed types are those of the Pod Security Standards baseline: `container_t`,
 //! `container_init_t`, `container_kvm_t` and `container_engine_t` (allowed since Kubernetes 1.31).
 
+use rampart_model::k8s::selinux;
 use rampart_model::{Category, Meta, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
-
-const ALLOWED_TYPES: &[&str] = &[
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -46,7 +39,7 @@ pub static CHECK: Check = Check {
 fn check(opts: Option<&Value>, ptr: Pointer, who: &str, out: &mut Emitter) {
     let Some(opts) = opts else { return };
     if let Some(t) = opts.get("type").and_then(Value::as_str) {
-        if !ALLOWED_TYPES.contains(&t) {
+        if !selinux::is_allowed_type(t) {
             out.emit(
                 ptr.join("type"),
                 format!("{who} sets SELinux type {t:?}, outside the container types"),

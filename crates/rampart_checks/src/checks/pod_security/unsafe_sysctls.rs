@@ -1,27 +1,14 @@
 //! `unsafe-sysctls`: the pod sets a sysctl outside the Pod Security Standards' safe set.
 //!
-//! The safe set is the namespaced sysctls that the baseline policy allows up to Kubernetes 1.32.
+//! The safe set is the one the Pod Security Standards baseline policy allows at its latest version
+//! (`rampart_model::k8s::sysctls`, shared with the PSS evaluator).
 
+use rampart_model::k8s::sysctls;
 use rampart_model::{Category, Meta, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
-
-const SAFE: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-];
 
 pub static CHECK: Check = Check {
     meta: Meta {
@@ -56,7 +43,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let Some(name) = s.get("name").and_then(Value::as_str) else {
             continue;
         };
-        if !SAFE.contains(&name) {
+        if !sysctls::is_safe(name) {
             out.emit(
                 ptr.join("name"),
                 format!("the pod sets sysctl {name}, which is not in the safe set"),

@@ -1,0 +1,22 @@
+//! Kubernetes facts, written down once and read by the checks, the Pod Security Standards
+//! evaluator and the analyses alike. Pure data and small pure functions; no I/O.
+//!
+//! - [`sysctls`]: the safe sysctls of each Pod Security Standards policy version.
+//! - [`capabilities`]: Linux capability names and the PSS allowed sets.
+//! - [`kinds`]: the pod-bearing kinds, where each keeps its pod template, and their resources.
+//! - [`labels`] and [`selector`]: label sets and the one label-selector implementation.
+//! - [`host_paths`]: classification of hostPath paths (node root, runtime sockets, sensitive
+//!   directories).
+//! - [`profiles`]: seccomp and AppArmor profile types and their legacy annotations.
+//! - [`selinux`]: the SELinux types the Pod Security Standards allow, per policy version.
+//! - [`volumes`]: volume source fields and the restricted policy's allowed ones.
+
+pub mod capabilities;
+pub mod host_paths;
+pub mod kinds;
+pub mod labels;
+pub mod profiles;
+pub mod selector;
+pub mod selinux;
+pub mod sysctls;
+pub mod volumes;
