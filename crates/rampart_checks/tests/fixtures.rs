@@ -1,7 +1,7 @@
 //! Every check proves both its findings and its silence with fixtures.
 //!
-//! `fixtures/<check-id>/fail*.yaml` mark each offending line with `# expect: <check-id>`;
-//! `fixtures/<check-id>/pass*.yaml` must produce no finding of that check. Fixtures are read through
+//! `src/checks/<category>/<id>/fixtures/fail*.yaml` mark each offending line with
+//! `# expect: <check-id>`; `.../fixtures/pass*.yaml` must produce no finding of that check. Fixtures are read through
 //! the real file source, so the test covers pointer-to-line resolution too.
 
 use std::collections::BTreeSet;
@@ -79,7 +79,7 @@ fn every_check_has_fail_and_pass_fixtures_that_hold() {
     let mut problems = Vec::new();
     for check in rampart_checks::all() {
         let id = check.meta.id;
-        let dir = root().join("fixtures").join(id);
+        let dir = fixture_dir(id);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
@@ -153,6 +153,22 @@ fn hardened_examples_are_silent() {
             f.display()
         );
     }
+}
+
+/// `src/checks/<category>/<id_with_underscores>/fixtures`.
+fn fixture_dir(id: &str) -> PathBuf {
+    let folder = id.replace('-', "_");
+    std::fs::read_dir(root().join("src/checks"))
+        .expect("src/checks")
+        .flatten()
+        .map(|category| category.path().join(&folder).join("fixtures"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| {
+            root()
+                .join("src/checks/<category>")
+                .join(folder)
+                .join("fixtures")
+        })
 }
 
 fn name(p: &Path) -> String {
