@@ -11,14 +11,8 @@
 //! - Policy checks point at the exact field: `/spec/podSelector`, the rule, the peer or the
 //!   `ipBlock.cidr`.
 
-pub mod netpol_allow_all;
-pub mod netpol_ingress_from_internet;
-pub mod netpol_metadata_egress;
-pub mod netpol_namespace_without_policy;
-pub mod netpol_no_default_deny_egress;
-pub mod netpol_no_default_deny_ingress;
-pub mod netpol_policy_selects_nothing;
-pub mod netpol_workload_unselected;
+// The checks: one folder per check, `network_policy/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/network_policy.rs"));
 
 use rampart_model::{Control, Pointer};
 use rampart_netpol::{Direction, NamespaceCoverage, Subject};

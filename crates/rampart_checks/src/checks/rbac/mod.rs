@@ -3,28 +3,8 @@
 //! Each check reports one kind of risk the model finds; the finding points at the exact rule or
 //! subject (a binding's `/subjects/N`, a role's `/rules/N`, or a workload's service account).
 
-pub mod rbac_anonymous_grant;
-pub mod rbac_bind;
-pub mod rbac_cluster_admin;
-pub mod rbac_create_workloads;
-pub mod rbac_csr_approval;
-pub mod rbac_csr_signer;
-pub mod rbac_default_sa_bound;
-pub mod rbac_escalate;
-pub mod rbac_escalation_path;
-pub mod rbac_impersonate;
-pub mod rbac_nodes_proxy;
-pub mod rbac_persistentvolume_create;
-pub mod rbac_pods_attach;
-pub mod rbac_pods_exec;
-pub mod rbac_pods_portforward;
-pub mod rbac_read_secrets_cluster;
-pub mod rbac_read_secrets_namespace;
-pub mod rbac_serviceaccount_token;
-pub mod rbac_webhook_write;
-pub mod rbac_wildcard_resources;
-pub mod rbac_wildcard_verbs;
-pub mod rbac_workload_token_power;
+// The checks: one folder per check, `rbac/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/rbac.rs"));
 
 use rampart_rbac::RiskKind;
 
