@@ -8,7 +8,7 @@ out="$here/corpus/loader"
 mkdir -p "$out"
 n=0
 copy() { n=$((n + 1)); cp "$1" "$out/seed-$n-$(basename "$1")"; }
-for f in $(find "$root/crates/rampart_checks/fixtures" "$root/examples" "$root/crates/rampart/tests/data" \
+for f in $(find "$root/crates/rampart_checks/src/checks" "$root/examples" "$root/crates/rampart/tests/data" \
         -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) 2>/dev/null | sort); do
     copy "$f"
 done

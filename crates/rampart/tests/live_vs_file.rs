@@ -550,14 +550,23 @@ fn live_scan_matches_file_scan() {
             root.join("examples/hardened/app.yaml"),
         ),
     ];
-    let fixtures = root.join("crates/rampart_checks/fixtures");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .expect("fixtures")
+    // Each check's fixtures: crates/rampart_checks/src/checks/<category>/<check>/fixtures/,
+    // taken in the order of the check ids.
+    let checks = root.join("crates/rampart_checks/src/checks");
+    let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(&checks)
+        .expect("checks")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
+        .flat_map(|category| std::fs::read_dir(category).expect("category").flatten())
+        .map(|e| e.path().join("fixtures"))
+        .filter(|p| p.is_dir())
+        .map(|p| {
+            let folder = p.parent().and_then(Path::file_name).unwrap_or_default();
+            (folder.to_string_lossy().replace('_', "-"), p)
+        })
         .collect();
     dirs.sort();
-    for dir in dirs {
+    for (id, dir) in dirs {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .expect("fixture dir")
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -566,8 +575,7 @@ fn live_scan_matches_file_scan() {
         files.sort();
         for f in files {
             let label = format!(
-                "fixtures/{}/{}",
-                dir.file_name().unwrap_or_default().to_string_lossy(),
+                "fixtures/{id}/{}",
                 f.file_name().unwrap_or_default().to_string_lossy()
             );
             paths.push((label, false, f));

@@ -1,8 +1,10 @@
-//! Every check proves both its findings and its silence with fixtures.
+//! Every check proves both its findings and its silence with fixtures, kept in its folder:
+//! `src/checks/<category>/<id>/fixtures/` (found by walking `src/checks/`; each fixtures folder
+//! must belong to a registered check, and each check needs at least one fail and one pass file).
 //!
-//! `fixtures/<check-id>/fail*.yaml` mark each offending line with `# expect: <check-id>`;
-//! `fixtures/<check-id>/pass*.yaml` must produce no finding of that check. Fixtures are read through
-//! the real file source, so the test covers pointer-to-line resolution too.
+//! `fail*.yaml` mark each offending line with `# expect: <check-id>`; `pass*.yaml` must produce no
+//! finding of that check. Fixtures are read through the real file source, so the test covers
+//! pointer-to-line resolution too.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -87,12 +89,65 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
     out
 }
 
+/// Every `fixtures` folder under `src/checks/`, with the check folder holding it (relative to
+/// `src/checks`, `/`-separated).
+fn fixture_folders() -> Vec<(String, PathBuf)> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("readable directory")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if name(&p) == "fixtures" {
+                out.push((rel.to_string(), p));
+            } else {
+                let sub = if rel.is_empty() {
+                    name(&p)
+                } else {
+                    format!("{rel}/{}", name(&p))
+                };
+                walk(&p, &sub, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("src/checks"), "", &mut out);
+    out
+}
+
 #[test]
 fn every_check_has_fail_and_pass_fixtures_that_hold() {
     let mut problems = Vec::new();
-    for check in rampart_checks::all() {
+    let registered = rampart_checks::checks::FOLDERS;
+    assert_eq!(registered.len(), rampart_checks::all().len());
+    // A check's folder is named after its id.
+    for (folder, check) in registered {
+        let last = folder.rsplit('/').next().unwrap_or_default();
+        if last.replace('_', "-") != check.meta.id {
+            problems.push(format!(
+                "src/checks/{folder}: the folder of `{}` must be named `{}`",
+                check.meta.id,
+                check.meta.id.replace('-', "_")
+            ));
+        }
+    }
+    // Every fixtures folder belongs to a registered check.
+    let found = fixture_folders();
+    for (folder, dir) in &found {
+        if !registered.iter().any(|(f, _)| f == folder) {
+            problems.push(format!(
+                "{}: fixtures of no registered check (a check is a folder \
+                 src/checks/<category>/<id>/ with a mod.rs)",
+                dir.display()
+            ));
+        }
+    }
+    for (folder, check) in registered {
         let id = check.meta.id;
-        let dir = root().join("fixtures").join(id);
+        let dir = root().join("src/checks").join(folder).join("fixtures");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();

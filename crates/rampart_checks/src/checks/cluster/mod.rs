@@ -2,10 +2,10 @@
 //! the `ClusterInfo` object rampart adds when it scans a live cluster or a snapshot (see
 //! [`crate::cluster_info`]).
 
-pub mod anonymous_access;
-pub mod anonymous_auth_enabled;
 pub mod kubernetes_releases;
-pub mod kubernetes_version_eol;
+
+// The checks: one folder per check, `cluster/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/cluster.rs"));
 
 use crate::cluster_info::Probe;
 

@@ -1,7 +1,6 @@
 //! Hygiene checks: probes, namespaces and rampart's own annotations.
 
-pub mod default_namespace;
-pub mod invalid_ignore_annotation;
-pub mod liveness_probe_missing;
 mod probes;
-pub mod readiness_probe_missing;
+
+// The checks: one folder per check, `hygiene/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/hygiene.rs"));

@@ -1,5 +1,4 @@
 //! Image checks: tags, digests and pull policy.
 
-pub mod image_not_pinned_by_digest;
-pub mod image_pull_policy;
-pub mod image_tag_latest;
+// The checks: one folder per check, `images/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/images.rs"));

@@ -11,14 +11,8 @@
 //! - Policy checks point at the exact field: `/spec/podSelector`, the rule, the peer or the
 //!   `ipBlock.cidr`.
 
-pub mod allow_all;
-pub mod ingress_from_internet;
-pub mod metadata_egress;
-pub mod namespace_without_policy;
-pub mod no_default_deny_egress;
-pub mod no_default_deny_ingress;
-pub mod policy_selects_nothing;
-pub mod workload_unselected;
+// The checks: one folder per check, `network_policy/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/network_policy.rs"));
 
 use rampart_model::k8s::kinds;
 use rampart_model::{Control, Pointer};

@@ -3,28 +3,8 @@
 //! Each check reports one kind of risk the model finds; the finding points at the exact rule or
 //! subject (a binding's `/subjects/N`, a role's `/rules/N`, or a workload's service account).
 
-pub mod anonymous_grant;
-pub mod bind;
-pub mod cluster_admin;
-pub mod create_workloads;
-pub mod csr_approval;
-pub mod csr_signer;
-pub mod default_sa_bound;
-pub mod escalate;
-pub mod escalation_path;
-pub mod impersonate;
-pub mod nodes_proxy;
-pub mod persistentvolume_create;
-pub mod pods_attach;
-pub mod pods_exec;
-pub mod pods_portforward;
-pub mod read_secrets_cluster;
-pub mod read_secrets_namespace;
-pub mod serviceaccount_token;
-pub mod webhook_write;
-pub mod wildcard_resources;
-pub mod wildcard_verbs;
-pub mod workload_token_power;
+// The checks: one folder per check, `rbac/<id>/mod.rs` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/checks/rbac.rs"));
 
 use rampart_rbac::RiskKind;
 
@@ -96,51 +76,57 @@ mod tests {
     fn ids_match_risk_kinds() {
         let pairs: &[(&crate::Check, RiskKind)] = &[
             (
-                &super::anonymous_grant::CHECK,
+                &super::rbac_anonymous_grant::CHECK,
                 RiskKind::AnonymousOrAllAuthenticated,
             ),
-            (&super::bind::CHECK, RiskKind::Bind),
-            (&super::cluster_admin::CHECK, RiskKind::ClusterAdmin),
-            (&super::create_workloads::CHECK, RiskKind::CreateWorkloads),
-            (&super::csr_approval::CHECK, RiskKind::CsrApproval),
-            (&super::csr_signer::CHECK, RiskKind::CsrSigner),
+            (&super::rbac_bind::CHECK, RiskKind::Bind),
+            (&super::rbac_cluster_admin::CHECK, RiskKind::ClusterAdmin),
             (
-                &super::default_sa_bound::CHECK,
+                &super::rbac_create_workloads::CHECK,
+                RiskKind::CreateWorkloads,
+            ),
+            (&super::rbac_csr_approval::CHECK, RiskKind::CsrApproval),
+            (&super::rbac_csr_signer::CHECK, RiskKind::CsrSigner),
+            (
+                &super::rbac_default_sa_bound::CHECK,
                 RiskKind::DefaultServiceAccountBound,
             ),
-            (&super::escalate::CHECK, RiskKind::Escalate),
-            (&super::impersonate::CHECK, RiskKind::Impersonate),
-            (&super::nodes_proxy::CHECK, RiskKind::NodesProxy),
+            (&super::rbac_escalate::CHECK, RiskKind::Escalate),
+            (&super::rbac_impersonate::CHECK, RiskKind::Impersonate),
+            (&super::rbac_nodes_proxy::CHECK, RiskKind::NodesProxy),
             (
-                &super::persistentvolume_create::CHECK,
+                &super::rbac_persistentvolume_create::CHECK,
                 RiskKind::PersistentVolumeCreate,
             ),
-            (&super::pods_attach::CHECK, RiskKind::PodsAttach),
-            (&super::pods_exec::CHECK, RiskKind::PodsExec),
-            (&super::pods_portforward::CHECK, RiskKind::PodsPortForward),
+            (&super::rbac_pods_attach::CHECK, RiskKind::PodsAttach),
+            (&super::rbac_pods_exec::CHECK, RiskKind::PodsExec),
             (
-                &super::read_secrets_cluster::CHECK,
+                &super::rbac_pods_portforward::CHECK,
+                RiskKind::PodsPortForward,
+            ),
+            (
+                &super::rbac_read_secrets_cluster::CHECK,
                 RiskKind::ReadSecretsClusterWide,
             ),
             (
-                &super::read_secrets_namespace::CHECK,
+                &super::rbac_read_secrets_namespace::CHECK,
                 RiskKind::ReadSecretsNamespace,
             ),
             (
-                &super::serviceaccount_token::CHECK,
+                &super::rbac_serviceaccount_token::CHECK,
                 RiskKind::ServiceAccountToken,
             ),
             (
-                &super::webhook_write::CHECK,
+                &super::rbac_webhook_write::CHECK,
                 RiskKind::WebhookConfigurationWrite,
             ),
             (
-                &super::wildcard_resources::CHECK,
+                &super::rbac_wildcard_resources::CHECK,
                 RiskKind::WildcardResources,
             ),
-            (&super::wildcard_verbs::CHECK, RiskKind::WildcardVerbs),
+            (&super::rbac_wildcard_verbs::CHECK, RiskKind::WildcardVerbs),
             (
-                &super::workload_token_power::CHECK,
+                &super::rbac_workload_token_power::CHECK,
                 RiskKind::WorkloadTokenWithPower,
             ),
         ];
