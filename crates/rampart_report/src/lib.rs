@@ -1,9 +1,14 @@
 //! Reporters. Only reporters print: each format is one file over one [`Report`].
 
+pub mod inventory;
 pub mod json;
 pub mod junit;
+pub mod netpol;
+pub mod pss;
+pub mod rbac;
 pub mod sarif;
 mod table;
+pub mod text;
 
 use std::collections::BTreeMap;
 

@@ -2,16 +2,19 @@
 //! version, nodes, namespaces (with Pod Security admission labels), workloads by kind, container
 //! images, service accounts, RBAC counts, network policies per namespace, CRDs and admission
 //! webhooks. For a cluster or snapshot, also the coverage of the read and the anonymous probe.
+//! The document and its renderings are `rampart_report::inventory`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rampart_checks::cluster_info::{self, ServerVersion};
-use rampart_cluster::{AnonymousProbe, Coverage};
+use rampart_cluster::{AnonymousProbe, Coverage, ProbeStatus};
 use rampart_model::{Resource, Workload};
-use serde::Serialize;
+use rampart_report::inventory::{
+    self as render, AnonymousSection, CoverageSection, Crd, Gap, Image, Inventory, Namespace, Node,
+    Probe, Source, Webhook,
+};
 use serde_json::Value;
 
 use super::cluster::ClusterArgs;
@@ -40,103 +43,10 @@ pub enum Format {
     Json,
 }
 
-/// The inventory document (`--format json`).
-#[derive(Serialize, Debug, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Inventory {
-    pub source: Source,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kubernetes_version: Option<String>,
-    pub objects: usize,
-    pub nodes: Vec<Node>,
-    pub namespaces: Vec<Namespace>,
-    /// Pod-bearing objects by kind.
-    pub workloads: BTreeMap<String, usize>,
-    /// Images with the number of containers (in all pod-bearing objects) that use each.
-    pub images: Vec<Image>,
-    /// `namespace/name`.
-    pub service_accounts: Vec<String>,
-    pub rbac: RbacCounts,
-    /// NetworkPolicies per namespace; namespaces without any are listed with 0.
-    pub network_policies: BTreeMap<String, usize>,
-    pub crds: Vec<Crd>,
-    pub webhooks: Vec<Webhook>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<Coverage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anonymous: Option<AnonymousProbe>,
-}
-
-#[derive(Serialize, Debug, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Source {
-    /// `cluster`, `snapshot` or `files`.
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub taken_at: Option<String>,
-}
-
-#[derive(Serialize, Debug)]
-#[serde(rename_all = "camelCase")]
-pub struct Node {
-    pub name: String,
-    pub kubelet_version: String,
-    pub os_image: String,
-    pub roles: Vec<String>,
-}
-
-#[derive(Serialize, Debug)]
-#[serde(rename_all = "camelCase")]
-pub struct Namespace {
-    pub name: String,
-    /// `pod-security.kubernetes.io/*` labels without the prefix (`enforce`, `enforce-version`, ...).
-    pub pod_security: BTreeMap<String, String>,
-}
-
-#[derive(Serialize, Debug)]
-pub struct Image {
-    pub image: String,
-    pub count: usize,
-}
-
-#[derive(Serialize, Debug, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct RbacCounts {
-    pub roles: usize,
-    pub cluster_roles: usize,
-    pub role_bindings: usize,
-    pub cluster_role_bindings: usize,
-}
-
-#[derive(Serialize, Debug)]
-pub struct Crd {
-    pub name: String,
-    pub group: String,
-    pub kind: String,
-    pub scope: String,
-    pub versions: Vec<String>,
-}
-
-#[derive(Serialize, Debug)]
-#[serde(rename_all = "camelCase")]
-pub struct Webhook {
-    /// `validating` or `mutating`.
-    pub kind: String,
-    pub configuration: String,
-    pub name: String,
-    /// As set, or `Fail` (the default) when unset.
-    pub failure_policy: String,
-    /// `url` or `service namespace/name[:port]`.
-    pub target: String,
-}
-
 pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     let mut errors = Vec::new();
     let mut code = ExitCode::SUCCESS;
+    let mut coverage = None;
     let inv = if args.cluster.requested() {
         if !args.paths.is_empty() {
             anyhow::bail!("give either PATH... or --cluster/--snapshot, not both");
@@ -155,8 +65,9 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
             taken_at: Some(loaded.taken_at),
         };
         inv.kubernetes_version = Some(loaded.server_version).filter(|s| !s.is_empty());
-        inv.coverage = Some(loaded.coverage);
-        inv.anonymous = Some(loaded.anonymous);
+        inv.coverage = Some(coverage_section(&loaded.coverage)?);
+        inv.anonymous = Some(anonymous_section(&loaded.anonymous)?);
+        coverage = Some(loaded.coverage);
         inv
     } else {
         if args.paths.is_empty() {
@@ -169,18 +80,14 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
         inv
     };
     let text = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&inv)?;
-            s.push('\n');
-            s
-        }
-        Format::Table => table(&inv),
+        Format::Json => render::json(&inv)?,
+        Format::Table => render::table(&inv),
     };
     super::output::write(args.output.as_deref(), &text)?;
     for e in &errors {
         eprintln!("rampart: {e}");
     }
-    if let Some(c) = &inv.coverage {
+    if let Some(c) = &coverage {
         code = super::cluster::exit_code(c);
     }
     Ok(if errors.is_empty() {
@@ -368,138 +275,31 @@ pub fn build(resources: &[Resource]) -> Inventory {
     inv
 }
 
-fn table(inv: &Inventory) -> String {
-    let mut o = String::new();
-    let src = &inv.source;
-    let _ = write!(o, "Source: {}", src.kind);
-    if let Some(c) = &src.context {
-        let _ = write!(o, " (context {c:?}");
-        if let Some(s) = &src.server {
-            let _ = write!(o, ", {s}");
-        }
-        if let Some(t) = &src.taken_at {
-            let _ = write!(o, ", read {t}");
-        }
-        o.push(')');
-    }
-    o.push('\n');
-    if let Some(v) = &inv.kubernetes_version {
-        let _ = writeln!(o, "Kubernetes version: {v}");
-    }
-    let _ = writeln!(o, "Objects: {}", inv.objects);
-    if let Some(a) = &inv.anonymous {
-        let show = |p: &rampart_cluster::ProbeStatus| match (p.status, &p.error) {
-            (Some(s), _) => s.to_string(),
-            (None, Some(e)) => format!("no answer ({e})"),
-            (None, None) => "-".into(),
-        };
-        let _ = writeln!(
-            o,
-            "Anonymous access: GET /api -> {}, GET /version -> {}",
-            show(&a.api),
-            show(&a.version)
-        );
-    }
-    if let Some(c) = &inv.coverage {
-        let _ = writeln!(o, "Coverage: {}", c.summary());
-        for g in c.gaps() {
-            let _ = writeln!(
-                o,
-                "  not read: {} ({}: {})",
-                g.display_name(),
-                g.reason,
-                g.message
-            );
-        }
-    }
-
-    let _ = writeln!(o, "\nNodes ({}):", inv.nodes.len());
-    for n in &inv.nodes {
-        let roles = if n.roles.is_empty() {
-            "<none>".to_string()
-        } else {
-            n.roles.join(",")
-        };
-        let _ = writeln!(
-            o,
-            "  {}  kubelet {}  {}  roles {}",
-            n.name,
-            or_dash(&n.kubelet_version),
-            or_dash(&n.os_image),
-            roles
-        );
-    }
-    let _ = writeln!(o, "\nNamespaces ({}):", inv.namespaces.len());
-    for n in &inv.namespaces {
-        let psa: Vec<String> = n
-            .pod_security
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let psa = if psa.is_empty() {
-            "no pod-security labels".to_string()
-        } else {
-            psa.join(" ")
-        };
-        let _ = writeln!(o, "  {:<30} {}", n.name, psa);
-    }
-    let _ = writeln!(
-        o,
-        "\nWorkloads ({}):",
-        inv.workloads.values().sum::<usize>()
-    );
-    for (k, n) in &inv.workloads {
-        let _ = writeln!(o, "  {k:<30} {n}");
-    }
-    let _ = writeln!(o, "\nImages ({}):", inv.images.len());
-    for i in &inv.images {
-        let _ = writeln!(o, "  {:>5}  {}", i.count, i.image);
-    }
-    let _ = writeln!(o, "\nService accounts ({}):", inv.service_accounts.len());
-    for sa in &inv.service_accounts {
-        let _ = writeln!(o, "  {sa}");
-    }
-    let r = &inv.rbac;
-    let _ = writeln!(
-        o,
-        "\nRBAC: {} Roles, {} ClusterRoles, {} RoleBindings, {} ClusterRoleBindings",
-        r.roles, r.cluster_roles, r.role_bindings, r.cluster_role_bindings
-    );
-    let _ = writeln!(o, "\nNetwork policies per namespace:");
-    for (ns, n) in &inv.network_policies {
-        let note = if *n == 0 {
-            "  (none: all traffic allowed)"
-        } else {
-            ""
-        };
-        let _ = writeln!(o, "  {ns:<30} {n}{note}");
-    }
-    let _ = writeln!(o, "\nCustom resource definitions ({}):", inv.crds.len());
-    for c in &inv.crds {
-        let _ = writeln!(
-            o,
-            "  {}  kind {}  {}  versions {}",
-            c.name,
-            c.kind,
-            c.scope,
-            c.versions.join(",")
-        );
-    }
-    let _ = writeln!(o, "\nAdmission webhooks ({}):", inv.webhooks.len());
-    for w in &inv.webhooks {
-        let _ = writeln!(
-            o,
-            "  {:<10} {}/{}  failurePolicy {}  -> {}",
-            w.kind, w.configuration, w.name, w.failure_policy, w.target
-        );
-    }
-    o
+/// The coverage of a cluster read as the inventory document holds it.
+fn coverage_section(c: &Coverage) -> serde_json::Result<CoverageSection> {
+    Ok(CoverageSection {
+        document: serde_json::to_value(c)?,
+        summary: c.summary(),
+        gaps: c
+            .gaps()
+            .map(|g| Gap {
+                name: g.display_name(),
+                reason: g.reason.to_string(),
+                message: g.message.clone(),
+            })
+            .collect(),
+    })
 }
 
-fn or_dash(s: &str) -> &str {
-    if s.is_empty() {
-        "-"
-    } else {
-        s
-    }
+/// The anonymous probe of a cluster read as the inventory document holds it.
+fn anonymous_section(a: &AnonymousProbe) -> serde_json::Result<AnonymousSection> {
+    let probe = |p: &ProbeStatus| Probe {
+        status: p.status,
+        error: p.error.clone(),
+    };
+    Ok(AnonymousSection {
+        document: serde_json::to_value(a)?,
+        api: probe(&a.api),
+        version: probe(&a.version),
+    })
 }
