@@ -95,12 +95,12 @@ fn module(id: &str, category: &str, severity: &str) -> String {
     format!(
         r##"//! `{id}`: {SCAFFOLD} describe in one line what this check reports.
 
-use rampart_model::{{Category, Meta, Severity}};
+use rampart_model::{{meta, Category, Severity}};
 
 use crate::{{Check, Ctx, Emitter, Run}};
 
 pub static CHECK: Check = Check {{
-    meta: Meta {{
+    meta: meta! {{
         id: "{id}",
         title: "{SCAFFOLD} Describe in a few words what this check reports",
         severity: Severity::{severity},

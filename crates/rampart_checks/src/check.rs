@@ -1,23 +1,102 @@
 //! The check type and what a check sees.
 
-use rampart_model::{Evidence, Fix, Meta, Pointer, Resource, Status, Workload};
+use rampart_model::{Evidence, Fix, Meta, Pointer, Resource, Status, Subject, Workload};
 
 use crate::inventory::Inventory;
 
-/// One built-in check: static metadata and a pure function.
+/// One check: its metadata and its logic.
+#[derive(Clone)]
 pub struct Check {
     pub meta: Meta,
     pub run: Run,
 }
 
-/// How a check looks at its input.
-#[derive(Clone, Copy)]
+/// How a check looks at its input, and with what logic.
+#[derive(Clone)]
 pub enum Run {
     /// One object at a time.
     Object(fn(&Ctx, &mut Emitter)),
     /// The whole inventory at once, through shared analyses (RBAC, network policy): for checks
     /// whose answer depends on other objects.
     Inventory(fn(&Inventory, &mut InventoryEmitter)),
+    /// One object at a time, by logic that carries parameters or state: an instance of a
+    /// parametrised check (a template), or a check added at run time (a user policy).
+    ObjectRule(Rule<dyn ObjectRule>),
+    /// The inventory, by logic that carries parameters or state.
+    InventoryRule(Rule<dyn InventoryRule>),
+}
+
+impl Run {
+    /// True for checks that need the whole inventory.
+    pub fn is_inventory(&self) -> bool {
+        matches!(self, Run::Inventory(_) | Run::InventoryRule(_))
+    }
+
+    /// Runs an object check on one object; does nothing for inventory checks.
+    pub fn object(&self, ctx: &Ctx, out: &mut Emitter) {
+        match self {
+            Run::Object(f) => f(ctx, out),
+            Run::ObjectRule(r) => r.check(ctx, out),
+            Run::Inventory(_) | Run::InventoryRule(_) => {}
+        }
+    }
+
+    /// Runs an inventory check; does nothing for object checks.
+    pub fn inventory(&self, inv: &Inventory, out: &mut InventoryEmitter) {
+        match self {
+            Run::Inventory(f) => f(inv, out),
+            Run::InventoryRule(r) => r.check(inv, out),
+            Run::Object(_) | Run::ObjectRule(_) => {}
+        }
+    }
+}
+
+/// Logic with parameters or state, shared by reference: a `static` instance of a template
+/// (`Rule::Static(&Template { param })`), or one made at run time (`Rule::Shared(Arc::new(..))`).
+pub enum Rule<T: ?Sized + 'static> {
+    Static(&'static T),
+    Shared(std::sync::Arc<T>),
+}
+
+impl<T: ?Sized> Clone for Rule<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Rule::Static(r) => Rule::Static(r),
+            Rule::Shared(r) => Rule::Shared(r.clone()),
+        }
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for Rule<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Rule::Static(r) => r,
+            Rule::Shared(r) => r,
+        }
+    }
+}
+
+/// The logic of an object check that carries parameters or state.
+pub trait ObjectRule: Send + Sync {
+    fn check(&self, ctx: &Ctx, out: &mut Emitter);
+}
+
+/// The logic of an inventory check that carries parameters or state.
+pub trait InventoryRule: Send + Sync {
+    fn check(&self, inv: &Inventory, out: &mut InventoryEmitter);
+}
+
+impl<F: Fn(&Ctx, &mut Emitter) + Send + Sync> ObjectRule for F {
+    fn check(&self, ctx: &Ctx, out: &mut Emitter) {
+        self(ctx, out)
+    }
+}
+
+impl<F: Fn(&Inventory, &mut InventoryEmitter) + Send + Sync> InventoryRule for F {
+    fn check(&self, inv: &Inventory, out: &mut InventoryEmitter) {
+        self(inv, out)
+    }
 }
 
 /// One result a check emits: where, what, and optionally the outcome, evidence and fix. Most
@@ -29,6 +108,9 @@ pub struct Emitted {
     pub status: Status,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Box<Fix>>,
+    /// What the result is about when it is not the object looked at: a node component read from
+    /// a synthetic node object, a package of an image object.
+    pub subject: Option<Subject>,
 }
 
 impl Emitted {
@@ -47,6 +129,12 @@ impl Emitted {
 
     pub fn with_evidence(mut self, evidence: Evidence) -> Self {
         self.evidence.push(evidence);
+        self
+    }
+
+    /// Makes the result about `subject` instead of the object looked at.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
         self
     }
 

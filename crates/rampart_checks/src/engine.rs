@@ -10,47 +10,48 @@ use rampart_model::{
 
 use rayon::prelude::*;
 
-use crate::{suppress, Check, Config, Ctx, Emitted, Emitter, Inventory, InventoryEmitter, Run};
+use crate::{
+    suppress, Check, CheckRef, Config, Ctx, Emitted, Emitter, Inventory, InventoryEmitter, Registry,
+};
 
 /// Which checks run, and with which severity.
 #[derive(Debug, Clone)]
 pub struct Selection {
-    pub checks: Vec<&'static Check>,
-    pub severity: HashMap<&'static str, Severity>,
+    pub checks: Vec<CheckRef>,
+    /// Severity overrides by check id.
+    pub severity: HashMap<String, Severity>,
 }
 
 impl Selection {
     /// Every built-in check at its own severity.
     pub fn all() -> Self {
         Selection {
-            checks: crate::all().to_vec(),
+            checks: Registry::builtin().checks().to_vec(),
             severity: HashMap::new(),
         }
     }
 
-    /// Selection from a list of terms: a check id, a category, `framework:<name>`, or `all`.
-    /// An unknown term is an error naming it.
-    pub fn matching(terms: &[String]) -> Result<Vec<&'static Check>, String> {
-        let mut out: Vec<&'static Check> = Vec::new();
+    /// The built-in checks a list of terms names (see [`Selection::matching_in`]).
+    pub fn matching(terms: &[String]) -> Result<Vec<CheckRef>, String> {
+        Self::matching_in(&Registry::builtin(), terms)
+    }
+
+    /// The checks of `registry` a list of terms names: a check id, a category,
+    /// `framework:<name>`, or `all`. An unknown term is an error naming it.
+    pub fn matching_in(registry: &Registry, terms: &[String]) -> Result<Vec<CheckRef>, String> {
+        let mut out: Vec<CheckRef> = Vec::new();
         for term in terms {
             let t = term.trim();
-            let found: Vec<&'static Check> = if t == "all" {
-                crate::all().to_vec()
+            let all = registry.checks().iter();
+            let found: Vec<&CheckRef> = if t == "all" {
+                all.collect()
             } else if let Some(fw) = t.strip_prefix("framework:") {
                 let fw: Framework = fw.parse()?;
-                crate::all()
-                    .iter()
-                    .copied()
-                    .filter(|c| c.meta.maps_to(fw))
-                    .collect()
-            } else if let Some(c) = crate::by_id(t) {
+                all.filter(|c| c.meta.maps_to(fw)).collect()
+            } else if let Some(c) = registry.by_id(t) {
                 vec![c]
             } else if let Some(cat) = category(t) {
-                crate::all()
-                    .iter()
-                    .copied()
-                    .filter(|c| c.meta.category == cat)
-                    .collect()
+                all.filter(|c| c.meta.category == cat).collect()
             } else {
                 return Err(format!(
                     "unknown check, category or framework `{t}` (see `rampart checks`)"
@@ -58,30 +59,36 @@ impl Selection {
             };
             for c in found {
                 if !out.iter().any(|o| o.meta.id == c.meta.id) {
-                    out.push(c);
+                    out.push(c.clone());
                 }
             }
         }
-        out.sort_by_key(|c| c.meta.id);
+        out.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         Ok(out)
     }
 
-    /// Applies a config: `select`, `ignore` and `severity`.
+    /// The built-in checks a config selects (see [`Selection::from_config_in`]).
     pub fn from_config(cfg: &Config) -> Result<Self, String> {
+        Self::from_config_in(&Registry::builtin(), cfg)
+    }
+
+    /// Applies a config to the checks of `registry`: `select`, `ignore` and `severity`.
+    pub fn from_config_in(registry: &Registry, cfg: &Config) -> Result<Self, String> {
         let mut checks = if cfg.checks.select.is_empty() {
-            crate::all().to_vec()
+            registry.checks().to_vec()
         } else {
-            Self::matching(&cfg.checks.select)?
+            Self::matching_in(registry, &cfg.checks.select)?
         };
         if !cfg.checks.ignore.is_empty() {
-            let ignored = Self::matching(&cfg.checks.ignore)?;
+            let ignored = Self::matching_in(registry, &cfg.checks.ignore)?;
             checks.retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
         }
         let mut severity = HashMap::new();
         for (id, sev) in &cfg.checks.severity {
-            let c = crate::by_id(id)
+            let c = registry
+                .by_id(id)
                 .ok_or_else(|| format!("severity override for unknown check `{id}`"))?;
-            severity.insert(c.meta.id, *sev);
+            severity.insert(c.meta.id.to_string(), *sev);
         }
         Ok(Selection { checks, severity })
     }
@@ -138,15 +145,12 @@ impl Engine {
         let mut em = Emitter::default();
         let mut object: Option<Arc<rampart_model::ObjectRef>> = None;
         for check in &self.selection.checks {
-            let Run::Object(run) = check.run else {
-                continue;
-            };
-            run(ctx, &mut em);
+            check.run.object(ctx, &mut em);
             if em.items.is_empty() {
                 continue;
             }
             let severity = self.severity(check);
-            let suppression = suppress::status(&ignores, check.meta.id);
+            let suppression = suppress::status(&ignores, &check.meta.id);
             let subject = Subject::Object(
                 object
                     .get_or_insert_with(|| Arc::new(res.id.clone()))
@@ -154,7 +158,7 @@ impl Engine {
             );
             for e in em.items.drain(..) {
                 out.push(finding(
-                    check.meta.id,
+                    check.meta.id.clone(),
                     severity,
                     subject.clone(),
                     e,
@@ -167,17 +171,14 @@ impl Engine {
 
     /// True when a selected check needs the inventory (so the scan should keep one).
     pub fn needs_inventory(&self) -> bool {
-        self.selection
-            .checks
-            .iter()
-            .any(|c| matches!(c.run, Run::Inventory(_)))
+        self.selection.checks.iter().any(|c| c.run.is_inventory())
     }
 
     /// The severity of `check`'s findings: the config's override, else the check's own.
     fn severity(&self, check: &Check) -> Severity {
         self.selection
             .severity
-            .get(check.meta.id)
+            .get(&*check.meta.id)
             .copied()
             .unwrap_or(check.meta.severity)
     }
@@ -190,7 +191,7 @@ impl Engine {
             self.selection
                 .checks
                 .iter()
-                .any(|c| c.meta.category == cat && matches!(c.run, Run::Inventory(_)))
+                .any(|c| c.meta.category == cat && c.run.is_inventory())
         };
         let (rbac, netpol) = (
             needs(rampart_model::Category::Rbac),
@@ -213,16 +214,14 @@ impl Engine {
             .selection
             .checks
             .iter()
-            .filter(|c| matches!(c.run, Run::Inventory(_)))
-            .copied()
+            .filter(|c| c.run.is_inventory())
+            .map(|c| &**c)
             .collect();
         let emitted: Vec<(&Check, InventoryEmitter)> = inventory_checks
             .into_par_iter()
             .map(|check| {
                 let mut em = InventoryEmitter::default();
-                if let Run::Inventory(run) = check.run {
-                    run(inv, &mut em);
-                }
+                check.run.inventory(inv, &mut em);
                 (check, em)
             })
             .collect();
@@ -243,9 +242,9 @@ impl Engine {
                         suppress::ignores_of(res.ignore_annotation()),
                     )
                 });
-                let suppression = suppress::status(ignores, check.meta.id);
+                let suppression = suppress::status(ignores, &check.meta.id);
                 let mut f = finding(
-                    check.meta.id,
+                    check.meta.id.clone(),
                     severity,
                     Subject::Object(object.clone()),
                     item.result,
@@ -286,22 +285,91 @@ pub struct InventoryFinding {
 
 /// A finding of one object from what a check emitted.
 fn finding(
-    check: &'static str,
+    check: Cow<'static, str>,
     severity: Severity,
-    subject: Subject,
+    object: Subject,
     e: Emitted,
     suppression: Suppression,
 ) -> Finding {
-    let mut f = Finding::new(
-        Cow::Borrowed(check),
-        severity,
-        subject,
-        e.pointer,
-        e.message,
-    );
+    let subject = e.subject.unwrap_or(object);
+    let mut f = Finding::new(check, severity, subject, e.pointer, e.message);
     f.status = e.status;
     f.evidence = e.evidence;
     f.fix = e.fix;
     f.suppression = suppression;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rampart_model::{Component, Evidence, Origin, Pointer, Resource, Status, Subject};
+
+    use super::*;
+    use crate::{Emitted, Rule, Run};
+
+    /// How a node check plugs in: a source makes a synthetic object of what it read (flags,
+    /// files), and a check reports results about each component, with any status and evidence.
+    #[test]
+    fn a_result_can_be_about_another_subject_with_any_status_and_evidence() {
+        let check = Check {
+            meta: rampart_model::meta! {
+                id: "kubelet-anonymous-auth",
+                title: "Kubelet allows anonymous requests",
+                severity: Severity::High,
+                category: Category::Hygiene,
+                controls: &[],
+                rationale: "An anonymous kubelet API answers anyone who reaches the node.",
+                remediation: "Set --anonymous-auth=false.",
+                kinds: &[],
+                example_fail: "",
+                example_pass: "",
+            },
+            run: Run::ObjectRule(Rule::Shared(Arc::new(|ctx: &Ctx, out: &mut Emitter| {
+                let flag = ctx.raw().pointer("/kubelet/anonymous-auth");
+                let status = if flag.and_then(|v| v.as_str()) == Some("false") {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                out.result(
+                    Emitted::fail(
+                        Pointer::from_raw("/kubelet/anonymous-auth"),
+                        "anonymous auth",
+                    )
+                    .with_status(status)
+                    .with_evidence(
+                        Evidence::new("--anonymous-auth", flag.map(|v| v.to_string()))
+                            .expected("false"),
+                    )
+                    .about(Subject::Component(Arc::new(Component {
+                        node: Some("node-1".into()),
+                        name: "kubelet".into(),
+                    }))),
+                );
+            }))),
+        };
+        let mut registry = Registry::builtin();
+        registry.add(check).expect("new id");
+        let engine = Engine::new(Selection {
+            checks: Selection::matching_in(&registry, &["kubelet-anonymous-auth".into()])
+                .expect("selected"),
+            severity: HashMap::new(),
+        });
+        let node = Resource::new(
+            serde_json::json!({"apiVersion": "rampart.dev/v1", "kind": "NodeConfig",
+                "metadata": {"name": "node-1"}, "kubelet": {"anonymous-auth": "false"}}),
+            Origin::Cluster {
+                context: "node".into(),
+            },
+        );
+        let found = engine.run(&node);
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!(f.status, Status::Pass);
+        assert!(!f.is_open());
+        assert_eq!(f.subject.display_name(), "kubelet on node-1");
+        assert_eq!(f.evidence[0].found.as_deref(), Some("\"false\""));
+    }
 }

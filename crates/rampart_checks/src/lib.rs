@@ -15,8 +15,11 @@ mod registry;
 pub mod suppress;
 pub mod validate;
 
-pub use check::{Check, Ctx, Emitted, Emitter, InventoryEmitter, InventoryItem, RelatedIdx, Run};
+pub use check::{
+    Check, Ctx, Emitted, Emitter, InventoryEmitter, InventoryItem, InventoryRule, ObjectRule,
+    RelatedIdx, Rule, Run,
+};
 pub use config::{Config, ConfigError, Waiver};
 pub use engine::{Engine, InventoryFinding, Selection};
 pub use inventory::Inventory;
-pub use registry::{all, by_id};
+pub use registry::{all, by_id, is_kebab_case, CheckRef, Registry};

@@ -146,7 +146,7 @@ fn every_check_has_fail_and_pass_fixtures_that_hold() {
         }
     }
     for (folder, check) in registered {
-        let id = check.meta.id;
+        let id = &*check.meta.id;
         let dir = root().join("src/checks").join(folder).join("fixtures");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -162,7 +162,7 @@ fn every_check_has_fail_and_pass_fixtures_that_hold() {
             continue;
         }
         let sel = Selection {
-            checks: vec![check],
+            checks: vec![rampart_checks::CheckRef::Builtin(check)],
             severity: Default::default(),
         };
         for f in &files {

@@ -25,7 +25,7 @@ pub use finding::{
     PackageRef, Related, Status, Subject, Suppression,
 };
 pub use k8s::kinds::POD_BEARING_KINDS;
-pub use meta::{Category, Control, Framework, Meta, Severity};
+pub use meta::{Category, Control, Framework, Meta, Severity, Text};
 pub use object::{ObjectRef, Origin, Resource};
 pub use pointer::{escape_token, Pointer};
 pub use position::{Pos, PosTree};

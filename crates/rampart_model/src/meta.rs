@@ -1,5 +1,6 @@
 //! Static metadata of a check: id, severity, category, framework mappings, docs.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -234,27 +235,79 @@ impl Serialize for Control {
     }
 }
 
-/// Static description of a check. Docs pages, `rampart explain` and SARIF rules come from it.
-#[derive(Debug, Serialize)]
+/// Text of check metadata: borrowed for built-in checks, owned for checks added at run time
+/// (user policies).
+pub type Text = Cow<'static, str>;
+
+/// Description of a check. Docs pages, `rampart explain` and SARIF rules come from it. Built-in
+/// checks write it with [`meta!`](crate::meta), which borrows their string literals.
+#[derive(Debug, Clone, Serialize)]
 pub struct Meta {
     /// Stable kebab-case id, e.g. `privileged-container`. Never renamed once released.
-    pub id: &'static str,
+    pub id: Text,
     /// One-line title.
-    pub title: &'static str,
+    pub title: Text,
     pub severity: Severity,
     pub category: Category,
     /// Framework mappings.
     pub controls: &'static [Control],
     /// Why it matters.
-    pub rationale: &'static str,
+    pub rationale: Text,
     /// How to fix it.
-    pub remediation: &'static str,
+    pub remediation: Text,
     /// Kinds this check looks at (for docs); empty means "any".
     pub kinds: &'static [&'static str],
     /// A failing example (YAML) for the docs.
-    pub example_fail: &'static str,
+    pub example_fail: Text,
     /// The same example, fixed.
-    pub example_pass: &'static str,
+    pub example_pass: Text,
+}
+
+/// Writes a [`Meta`] with string literals, for built-in checks (usable in a `static`):
+///
+/// ```
+/// use rampart_model::{meta, Category, Meta, Severity};
+/// static META: Meta = meta! {
+///     id: "example-check",
+///     title: "An example",
+///     severity: Severity::Low,
+///     category: Category::Hygiene,
+///     controls: &[],
+///     rationale: "Why it matters.",
+///     remediation: "How to fix it.",
+///     kinds: &["Pod"],
+///     example_fail: "spec: {}\n",
+///     example_pass: "spec: {}\n",
+/// };
+/// assert_eq!(META.id, "example-check");
+/// ```
+#[macro_export]
+macro_rules! meta {
+    (
+        id: $id:expr,
+        title: $title:expr,
+        severity: $severity:expr,
+        category: $category:expr,
+        controls: $controls:expr,
+        rationale: $rationale:expr,
+        remediation: $remediation:expr,
+        kinds: $kinds:expr,
+        example_fail: $fail:expr,
+        example_pass: $pass:expr $(,)?
+    ) => {
+        $crate::Meta {
+            id: ::std::borrow::Cow::Borrowed($id),
+            title: ::std::borrow::Cow::Borrowed($title),
+            severity: $severity,
+            category: $category,
+            controls: $controls,
+            rationale: ::std::borrow::Cow::Borrowed($rationale),
+            remediation: ::std::borrow::Cow::Borrowed($remediation),
+            kinds: $kinds,
+            example_fail: ::std::borrow::Cow::Borrowed($fail),
+            example_pass: ::std::borrow::Cow::Borrowed($pass),
+        }
+    };
 }
 
 impl Meta {

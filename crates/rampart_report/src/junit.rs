@@ -21,7 +21,7 @@ pub fn render(report: &Report) -> String {
     let mut out = JReport::new(report.tool.name);
 
     // Checks that ran, in report order, then any check that reported without being listed.
-    let mut ids: Vec<&str> = report.rules.iter().map(|m| m.id).collect();
+    let mut ids: Vec<&str> = report.rules.iter().map(|m| &*m.id).collect();
     for f in &report.findings {
         if !ids.contains(&f.check.as_ref()) {
             ids.push(f.check.as_ref());
@@ -31,7 +31,7 @@ pub fn render(report: &Report) -> String {
     for id in ids {
         let mut suite = TestSuite::new(id);
         if let Some(meta) = report.rule(id) {
-            suite.add_property(Property::new("title", meta.title));
+            suite.add_property(Property::new("title", &*meta.title));
             suite.add_property(Property::new("severity", meta.severity.as_str()));
             suite.add_property(Property::new("category", meta.category.as_str()));
         }

@@ -59,7 +59,7 @@ pub struct Report {
     /// A clean result is only complete when `partial` is false.
     pub coverage: Option<serde_json::Value>,
     /// Metadata of every check that ran (SARIF rules, JUnit cases).
-    pub rules: Vec<&'static Meta>,
+    pub rules: Vec<Meta>,
 }
 
 #[derive(Debug, Serialize)]
@@ -169,7 +169,7 @@ impl Report {
         mut findings: Vec<Finding>,
         mut errors: Vec<InputError>,
         scanned: Scanned,
-        rules: Vec<&'static Meta>,
+        rules: Vec<Meta>,
         fail_on: Severity,
         baselined: usize,
     ) -> Self {
@@ -208,8 +208,8 @@ impl Report {
         }
     }
 
-    pub fn rule(&self, id: &str) -> Option<&'static Meta> {
-        self.rules.iter().copied().find(|m| m.id == id)
+    pub fn rule(&self, id: &str) -> Option<&Meta> {
+        self.rules.iter().find(|m| m.id == id)
     }
 }
 

@@ -139,7 +139,7 @@ fn level_value(severity: Severity) -> Value {
 }
 
 fn build(report: &Report) -> Sarif {
-    let rules: Vec<ReportingDescriptor> = report.rules.iter().map(|m| rule(m)).collect();
+    let rules: Vec<ReportingDescriptor> = report.rules.iter().map(rule).collect();
 
     let mut driver = ToolComponent::builder()
         .name(report.tool.name)
@@ -190,7 +190,7 @@ fn pascal_case(id: &str) -> String {
 
 fn rule(meta: &Meta) -> ReportingDescriptor {
     let mut help_md = String::new();
-    help_md.push_str(meta.remediation);
+    help_md.push_str(&meta.remediation);
     if !meta.controls.is_empty() {
         help_md.push_str("\n\n**Framework controls**\n");
         for c in meta.controls {
@@ -200,7 +200,7 @@ fn rule(meta: &Meta) -> ReportingDescriptor {
         help_md.push('\n');
     }
     let help = MultiformatMessageString::builder()
-        .text(meta.remediation)
+        .text(&*meta.remediation)
         .markdown(help_md)
         .build();
 
@@ -224,10 +224,10 @@ fn rule(meta: &Meta) -> ReportingDescriptor {
         .additional_properties(extra)
         .build();
 
-    let mut d = ReportingDescriptor::builder().id(meta.id).build();
-    d.name = Some(pascal_case(meta.id));
-    d.short_description = Some(text(meta.title));
-    d.full_description = Some(text(meta.rationale));
+    let mut d = ReportingDescriptor::builder().id(&*meta.id).build();
+    d.name = Some(pascal_case(&meta.id));
+    d.short_description = Some(text(&meta.title));
+    d.full_description = Some(text(&meta.rationale));
     d.help = Some(help);
     d.default_configuration = Some(config);
     d.properties = Some(properties);

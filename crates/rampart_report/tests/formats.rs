@@ -15,7 +15,7 @@ use serde_json::Value;
 // The canonical report
 // ---------------------------------------------------------------------------------------------
 
-static PRIVILEGED: Meta = Meta {
+static PRIVILEGED: Meta = rampart_model::meta! {
     id: "privileged-container",
     title: "Container runs privileged",
     severity: Severity::Critical,
@@ -42,7 +42,7 @@ static PRIVILEGED: Meta = Meta {
     example_pass: "",
 };
 
-static HOST_PID: Meta = Meta {
+static HOST_PID: Meta = rampart_model::meta! {
     id: "host-pid",
     title: "Pod shares the host PID namespace",
     severity: Severity::High,
@@ -58,7 +58,7 @@ static HOST_PID: Meta = Meta {
     example_pass: "",
 };
 
-static READ_ONLY_ROOT: Meta = Meta {
+static READ_ONLY_ROOT: Meta = rampart_model::meta! {
     id: "read-only-root-filesystem",
     title: "Root filesystem is writable",
     severity: Severity::Low,
@@ -99,7 +99,7 @@ fn finding(
     suppression: Suppression,
 ) -> Finding {
     let mut f = Finding::new(
-        meta.id.into(),
+        meta.id.clone(),
         meta.severity,
         Subject::Object(Arc::new(object)),
         Pointer::from_raw(pointer),
@@ -192,7 +192,7 @@ fn canonical() -> Report {
             objects: 7,
             checks: 3,
         },
-        vec![&PRIVILEGED, &HOST_PID, &READ_ONLY_ROOT],
+        vec![PRIVILEGED.clone(), HOST_PID.clone(), READ_ONLY_ROOT.clone()],
         Severity::High,
         1,
     )
@@ -446,9 +446,9 @@ fn sarif_content() {
     assert_eq!(rules[2]["properties"]["security-severity"], "3.0");
     assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[2]["defaultConfiguration"]["level"], "note");
-    assert_eq!(rules[0]["shortDescription"]["text"], PRIVILEGED.title);
-    assert_eq!(rules[0]["fullDescription"]["text"], PRIVILEGED.rationale);
-    assert_eq!(rules[0]["help"]["text"], PRIVILEGED.remediation);
+    assert_eq!(rules[0]["shortDescription"]["text"], &*PRIVILEGED.title);
+    assert_eq!(rules[0]["fullDescription"]["text"], &*PRIVILEGED.rationale);
+    assert_eq!(rules[0]["help"]["text"], &*PRIVILEGED.remediation);
     let tags: Vec<&str> = rules[0]["properties"]["tags"]
         .as_array()
         .expect("tags")
@@ -756,7 +756,7 @@ fn wide_report() -> Report {
         .into_iter()
         .map(|(subject, status)| {
             let mut f = Finding::new(
-                PRIVILEGED.id.into(),
+                PRIVILEGED.id.clone(),
                 Severity::High,
                 subject,
                 Pointer::from_raw("/spec/x"),
@@ -798,7 +798,7 @@ fn wide_report() -> Report {
         findings,
         vec![],
         Scanned::default(),
-        vec![&PRIVILEGED],
+        vec![PRIVILEGED.clone()],
         Severity::High,
         0,
     )

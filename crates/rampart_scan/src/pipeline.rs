@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rampart_checks::config::{apply_waivers, CompiledWaiver};
-use rampart_checks::{Config, Engine, Inventory, Selection};
+use rampart_checks::{Config, Engine, Inventory, Registry, Selection};
 use rampart_cluster::Coverage;
 use rampart_model::{Finding, Fingerprint, InputError, Meta, Resource, Severity};
 use rampart_report::{Scanned, Summary};
@@ -75,7 +75,11 @@ impl Scanner {
     /// Reads the config, selects the checks and loads the baseline.
     pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
         let (config, config_errors) = config::load(&options.config, &options.paths)?;
-        let selection = select(&config, &options.select, &options.ignore)?;
+        let mut registry = Registry::builtin();
+        for check in &options.checks {
+            registry.add(check.clone()).map_err(ScanError::Selection)?;
+        }
+        let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
         let baseline = options
             .baseline
@@ -101,12 +105,12 @@ impl Scanner {
     }
 
     /// The metadata of every selected check.
-    pub fn rules(&self) -> Vec<&'static Meta> {
+    pub fn rules(&self) -> Vec<Meta> {
         self.engine
             .selection
             .checks
             .iter()
-            .map(|c| &c.meta)
+            .map(|c| c.meta.clone())
             .collect()
     }
 
@@ -235,11 +239,17 @@ fn today() -> jiff::civil::Date {
 
 /// The selected checks: the config's `select` (or `select` given in the options, which replaces
 /// it), minus the config's and the options' `ignore`; severities from the config.
-fn select(config: &Config, select: &[String], ignore: &[String]) -> Result<Selection, ScanError> {
-    let mut selection = Selection::from_config(config).map_err(ScanError::Selection)?;
+fn select(
+    registry: &Registry,
+    config: &Config,
+    select: &[String],
+    ignore: &[String],
+) -> Result<Selection, ScanError> {
+    let mut selection =
+        Selection::from_config_in(registry, config).map_err(ScanError::Selection)?;
     let drop = |terms: &[String], selection: &mut Selection| -> Result<(), ScanError> {
         if !terms.is_empty() {
-            let ignored = Selection::matching(terms).map_err(ScanError::Selection)?;
+            let ignored = Selection::matching_in(registry, terms).map_err(ScanError::Selection)?;
             selection
                 .checks
                 .retain(|c| !ignored.iter().any(|i| i.meta.id == c.meta.id));
@@ -247,7 +257,8 @@ fn select(config: &Config, select: &[String], ignore: &[String]) -> Result<Selec
         Ok(())
     };
     if !select.is_empty() {
-        selection.checks = Selection::matching(select).map_err(ScanError::Selection)?;
+        selection.checks =
+            Selection::matching_in(registry, select).map_err(ScanError::Selection)?;
         drop(&config.checks.ignore, &mut selection)?;
     }
     drop(ignore, &mut selection)?;

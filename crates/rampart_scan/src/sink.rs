@@ -18,7 +18,7 @@ pub struct End<'a> {
     pub summary: &'a Summary,
     pub source: Option<&'a serde_json::Value>,
     pub coverage: Option<&'a serde_json::Value>,
-    pub rules: &'a [&'static Meta],
+    pub rules: &'a [Meta],
 }
 
 /// Receives results. After the first error the pipeline stops handing results over (but keeps

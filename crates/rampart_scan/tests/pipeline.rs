@@ -146,3 +146,70 @@ fn pod_value() -> Value {
     let parsed = rampart_source::parse_str(std::path::Path::new("pod.yaml"), POD);
     parsed.resources[0].raw.clone()
 }
+
+/// A check made at run time (as a user policy will be): logic with state, its own metadata,
+/// selected by id like a built-in check, reported like one, documented like one.
+#[test]
+fn a_check_added_at_run_time_is_selected_reported_and_documented() {
+    use std::sync::Arc;
+
+    use rampart_checks::{Check, Ctx, Emitter, Rule, Run};
+    use rampart_model::{Category, Meta, Pointer, Severity};
+
+    struct RequireLabel(String);
+    impl rampart_checks::ObjectRule for RequireLabel {
+        fn check(&self, ctx: &Ctx, out: &mut Emitter) {
+            if ctx
+                .res
+                .raw
+                .pointer(&format!("/metadata/labels/{}", self.0))
+                .is_none()
+            {
+                out.emit(
+                    Pointer::from_raw("/metadata"),
+                    format!("no `{}` label", self.0),
+                );
+            }
+        }
+    }
+    let label = String::from("team");
+    let meta = Meta {
+        id: format!("require-{label}-label").into(),
+        title: format!("Objects carry a `{label}` label").into(),
+        severity: Severity::Low,
+        category: Category::Hygiene,
+        controls: &[],
+        rationale: "Ownership labels route findings to the team that can fix them.".into(),
+        remediation: format!("Add `metadata.labels.{label}`.").into(),
+        kinds: &[],
+        example_fail: "metadata: {}\n".into(),
+        example_pass: "metadata: {labels: {team: shop}}\n".into(),
+    };
+    let page = rampart_checks::docs::page(&meta);
+    assert!(page.contains("require-team-label") && page.contains("Ownership labels"));
+
+    let dir = TempDir::new("scan-added");
+    let pod = dir.write("pod.yaml", POD);
+    let mut opts = options(vec![pod]);
+    opts.checks = vec![Check {
+        meta,
+        run: Run::ObjectRule(Rule::Shared(Arc::new(RequireLabel(label)))),
+    }];
+    opts.select = vec!["require-team-label".into()];
+    let (findings, outcome) = collect(opts.clone());
+    assert_eq!(outcome.scanned.checks, 1);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].check, "require-team-label");
+    assert_eq!(findings[0].message, "no `team` label");
+    assert_eq!(
+        findings[0].location.as_ref().map(|l| l.line),
+        Some(3),
+        "located in the file like any finding"
+    );
+
+    // Its id may not shadow a built-in check.
+    opts.checks[0].meta.id = "host-pid".into();
+    assert!(
+        matches!(Scanner::new(opts), Err(ScanError::Selection(m)) if m.contains("already taken"))
+    );
+}

@@ -75,6 +75,7 @@ impl ScanArgs {
             fail_on: self.fail_on,
             baseline: self.baseline.clone(),
             snippets: self.format == Format::Table,
+            checks: Vec::new(),
         }
     }
 }

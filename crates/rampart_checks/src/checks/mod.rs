@@ -52,11 +52,11 @@ mod tests {
         for c in crate::all() {
             let m = &c.meta;
             for (field, text) in [
-                ("title", m.title),
-                ("rationale", m.rationale),
-                ("remediation", m.remediation),
-                ("example_fail", m.example_fail),
-                ("example_pass", m.example_pass),
+                ("title", &m.title),
+                ("rationale", &m.rationale),
+                ("remediation", &m.remediation),
+                ("example_fail", &m.example_fail),
+                ("example_pass", &m.example_pass),
             ] {
                 assert!(
                     !text.contains(SCAFFOLD),

@@ -10,7 +10,7 @@ use rampart_rbac::RiskKind;
 
 use rampart_model::Pointer;
 
-use crate::{Inventory, InventoryEmitter, RelatedIdx};
+use crate::{Inventory, InventoryEmitter, InventoryRule, RelatedIdx};
 
 /// Where a finding of an RBAC risk points.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,19 @@ pub enum Target {
     /// (the workload's service account field), whose justification explains the power but is not
     /// where the finding belongs.
     Object,
+}
+
+/// The template behind the RBAC risk checks: one logic, one instance per kind of risk, each with
+/// its own id and metadata (`rbac-pods-exec` is `RbacRisk { kind: PodsExec, target: Grant }`).
+pub struct RbacRisk {
+    pub kind: RiskKind,
+    pub target: Target,
+}
+
+impl InventoryRule for RbacRisk {
+    fn check(&self, inv: &Inventory, out: &mut InventoryEmitter) {
+        emit(inv, self.kind, self.target, out);
+    }
 }
 
 /// Emits every risk of `kind` in the inventory, once per place.

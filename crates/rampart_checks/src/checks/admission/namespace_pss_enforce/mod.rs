@@ -5,7 +5,7 @@
 //! `pod-security.kubernetes.io/enforce`. Without the label (and without a cluster-wide default in
 //! the admission configuration, which a manifest scan cannot see) every pod is admitted.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
@@ -16,7 +16,7 @@ const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "namespace-pss-enforce",
         title: "Namespace enforces no Pod Security Standard",
         severity: Severity::Medium,

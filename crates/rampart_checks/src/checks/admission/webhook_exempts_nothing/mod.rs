@@ -20,13 +20,13 @@
 
 use rampart_model::k8s::labels::NAMESPACE_NAME_LABEL;
 use rampart_model::k8s::selector::{Operator, Requirement, Selector};
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::{Map, Value};
 
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "webhook-exempts-nothing",
         title: "Admission webhook fails closed for every namespace, kube-system included",
         severity: Severity::Medium,

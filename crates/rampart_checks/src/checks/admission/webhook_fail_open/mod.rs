@@ -1,12 +1,12 @@
 //! `webhook-fail-open`: an admission webhook is ignored when it cannot be reached.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 use serde_json::Value;
 
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "webhook-fail-open",
         title: "Admission webhook fails open (failurePolicy: Ignore)",
         severity: Severity::Medium,

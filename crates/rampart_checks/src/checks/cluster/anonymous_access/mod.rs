@@ -1,13 +1,13 @@
 //! `anonymous-access`: the API server answers requests without credentials with a 2xx.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 
 use crate::checks::common;
 use crate::cluster_info::{self, Probe};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "anonymous-access",
         title: "API server answers anonymous requests",
         severity: Severity::High,

@@ -1,14 +1,14 @@
 //! `anonymous-auth-enabled`: the API server authenticates requests without credentials as
 //! `system:anonymous` (and then forbids them), instead of rejecting them with 401.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 
 use crate::checks::common;
 use crate::cluster_info::{self, Probe};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "anonymous-auth-enabled",
         title: "API server authenticates anonymous requests (forbidden for now)",
         severity: Severity::Medium,

@@ -5,14 +5,14 @@
 //! written by hand) is judged on the day of the scan.
 
 use jiff::civil::Date;
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 
 use super::kubernetes_releases::{self as releases, Support};
 use crate::cluster_info::{self, ServerVersion};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "kubernetes-version-eol",
         title: "Kubernetes version is past its end of life",
         severity: Severity::High,

@@ -4,13 +4,13 @@
 //! (`kubectl -n`, Helm `--namespace`, a Kustomize `namespace:`), so only an explicit `default`
 //! says where it will run.
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "default-namespace",
         title: "Object is placed in the default namespace",
         severity: Severity::Low,

@@ -1,12 +1,12 @@
 //! `invalid-ignore-annotation`: a `rampart.dev/ignore` annotation that suppresses nothing.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 
 use crate::suppress::{self, IGNORE_ANNOTATION};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "invalid-ignore-annotation",
         title: "Malformed rampart ignore annotation",
         severity: Severity::Medium,

@@ -3,14 +3,14 @@
 //! Only regular containers of long-running workloads are checked: not Jobs or CronJobs, not pods
 //! with `restartPolicy: Never` or `OnFailure`, not init or ephemeral containers.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::checks::hygiene::probes::long_running;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "readiness-probe-missing",
         title: "Container has no readiness probe",
         severity: Severity::Low,

@@ -4,14 +4,14 @@
 //! The pod-level `automountServiceAccountToken` wins over the ServiceAccount's; a scan of one
 //! object cannot see the ServiceAccount, so only `false` in the pod spec passes.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "automount-service-account-token",
         title: "Service account token is mounted into the pod",
         severity: Severity::Medium,

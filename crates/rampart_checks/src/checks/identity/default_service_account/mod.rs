@@ -2,13 +2,13 @@
 //!
 //! Reads `serviceAccountName`, and the deprecated `serviceAccount` when the former is absent.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "default-service-account",
         title: "Pod uses the default service account",
         severity: Severity::Low,

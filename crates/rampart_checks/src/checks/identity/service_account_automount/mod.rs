@@ -1,13 +1,13 @@
 //! `service-account-automount`: a ServiceAccount does not disable automatic token mounting.
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "service-account-automount",
         title: "ServiceAccount token is mounted automatically",
         severity: Severity::Low,

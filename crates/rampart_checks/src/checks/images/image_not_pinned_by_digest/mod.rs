@@ -1,12 +1,12 @@
 //! `image-not-pinned-by-digest`: a container image is referenced by a mutable tag, not a digest.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "image-not-pinned-by-digest",
         title: "Image is not pinned by digest",
         severity: Severity::Low,

@@ -5,14 +5,14 @@
 //! parse (an empty tag, `app:`) has no tag to it, and gets `IfNotPresent`. An image pinned by digest is
 //! immutable, so any policy is fine for it.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "image-pull-policy",
         title: "Mutable image tag without imagePullPolicy: Always",
         severity: Severity::Low,

@@ -3,13 +3,13 @@
 //! `registry:5000/app` has no tag (the colon belongs to the registry's port). An image pinned by
 //! digest (`app@sha256:...`, with or without a tag) is immutable and passes.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "image-tag-latest",
         title: "Image uses the latest tag",
         severity: Severity::Medium,

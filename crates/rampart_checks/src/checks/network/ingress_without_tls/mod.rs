@@ -4,14 +4,14 @@
 //! external load balancer in front of the controller is invisible to a manifest scan; record
 //! such cases with an ignore annotation.
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "ingress-without-tls",
         title: "Ingress without TLS",
         severity: Severity::Medium,

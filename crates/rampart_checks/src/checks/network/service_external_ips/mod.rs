@@ -1,13 +1,13 @@
 //! `service-external-ips`: a Service sets `externalIPs` (CVE-2020-8554).
 
-use rampart_model::{Category, Control, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Control, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "service-external-ips",
         title: "Service sets externalIPs",
         severity: Severity::Medium,

@@ -2,7 +2,7 @@
 //!
 //! Services annotated as internal load balancers on AWS, GCP, Azure or OCI are not reported.
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
@@ -31,7 +31,7 @@ const INTERNAL: &[(&str, &str)] = &[
 ];
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "service-loadbalancer",
         title: "Service of type LoadBalancer",
         severity: Severity::Info,

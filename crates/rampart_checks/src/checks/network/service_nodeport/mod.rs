@@ -1,13 +1,13 @@
 //! `service-nodeport`: a Service of type NodePort opens a port on every node.
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "service-nodeport",
         title: "Service of type NodePort",
         severity: Severity::Info,

@@ -8,14 +8,14 @@
 //! `cidr`. Only directions the policy isolates count: rules of a direction missing from
 //! `policyTypes` are ignored by Kubernetes.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_netpol::{AllowAllKind, Direction};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-allow-all",
         title: "NetworkPolicy rule allows all sources or all destinations",
         severity: Severity::Medium,

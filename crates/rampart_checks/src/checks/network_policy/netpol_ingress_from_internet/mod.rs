@@ -3,13 +3,13 @@
 //! The finding points at the `ipBlock.cidr`. An `except` list does not silence it: what remains
 //! is still almost every address on the internet.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-ingress-from-internet",
         title: "NetworkPolicy allows ingress from any address",
         severity: Severity::Medium,

@@ -10,14 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use rampart_netpol::{Target, METADATA_IP};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-metadata-egress",
         title: "Egress policy allows the cloud metadata endpoint",
         severity: Severity::High,

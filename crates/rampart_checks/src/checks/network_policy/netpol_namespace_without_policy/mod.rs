@@ -3,13 +3,13 @@
 //! One finding per namespace, at the Namespace object (`/metadata/name`) when the scan includes
 //! it, otherwise at the `/metadata/namespace` of the namespace's first workload.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-namespace-without-policy",
         title: "Namespace with workloads has no NetworkPolicy",
         severity: Severity::Medium,

@@ -6,14 +6,14 @@
 //! may be selected separately. One finding per namespace, at the Namespace object when the scan
 //! includes it, otherwise at the `/metadata/namespace` of the namespace's first workload.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_netpol::Direction;
 
 use crate::checks::common;
 use crate::{Check, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-no-default-deny-egress",
         title: "Namespace with workloads has no default-deny egress NetworkPolicy",
         severity: Severity::Medium,

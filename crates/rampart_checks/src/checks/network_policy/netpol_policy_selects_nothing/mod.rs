@@ -5,13 +5,13 @@
 
 use std::collections::HashSet;
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-policy-selects-nothing",
         title: "NetworkPolicy selects no workload",
         severity: Severity::Low,

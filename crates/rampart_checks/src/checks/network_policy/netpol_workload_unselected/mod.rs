@@ -6,13 +6,13 @@
 
 use std::collections::HashSet;
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "netpol-workload-unselected",
         title: "Workload selected by no NetworkPolicy",
         severity: Severity::Low,

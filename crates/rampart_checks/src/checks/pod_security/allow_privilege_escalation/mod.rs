@@ -5,14 +5,14 @@
 //! Not checked on Windows pods (`spec.os.name: windows`), where the field does not apply.
 
 use rampart_model::k8s::capabilities;
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use serde_json::Value;
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "allow-privilege-escalation",
         title: "Container allows privilege escalation",
         severity: Severity::Medium,

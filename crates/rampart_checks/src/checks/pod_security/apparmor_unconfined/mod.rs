@@ -4,14 +4,14 @@
 //! `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`.
 
 use rampart_model::k8s::profiles;
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "apparmor-unconfined",
         title: "AppArmor is explicitly disabled",
         severity: Severity::Medium,

@@ -3,14 +3,14 @@
 //! Not checked on Windows pods (`spec.os.name: windows`), which have no Linux capabilities.
 
 use rampart_model::k8s::capabilities::{self, normalise};
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "capabilities-not-dropped",
         title: "Container does not drop all capabilities",
         severity: Severity::Low,

@@ -3,7 +3,7 @@
 //! Capability names are compared case-insensitively, with or without the `CAP_` prefix.
 
 use rampart_model::k8s::capabilities::normalise;
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
@@ -29,7 +29,7 @@ const DANGEROUS: &[&str] = &[
 ];
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "dangerous-capabilities",
         title: "Container adds a dangerous capability",
         severity: Severity::High,

@@ -1,12 +1,12 @@
 //! `host-ipc`: the pod shares the host's IPC namespace.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "host-ipc",
         title: "Pod shares the host IPC namespace",
         severity: Severity::High,

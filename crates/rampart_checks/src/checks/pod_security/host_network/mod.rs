@@ -1,12 +1,12 @@
 //! `host-network`: the pod uses the host's network namespace.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "host-network",
         title: "Pod uses the host network namespace",
         severity: Severity::High,

@@ -1,12 +1,12 @@
 //! `host-pid`: the pod shares the host's process namespace.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "host-pid",
         title: "Pod shares the host PID namespace",
         severity: Severity::High,

@@ -1,13 +1,13 @@
 //! `host-port`: a container binds a port of the node (`hostPort`).
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "host-port",
         title: "Container binds a host port",
         severity: Severity::Medium,

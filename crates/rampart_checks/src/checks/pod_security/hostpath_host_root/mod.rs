@@ -1,13 +1,13 @@
 //! `hostpath-host-root`: the pod mounts the node's root filesystem (`hostPath: /`).
 
 use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "hostpath-host-root",
         title: "Pod mounts the host root filesystem",
         severity: Severity::Critical,

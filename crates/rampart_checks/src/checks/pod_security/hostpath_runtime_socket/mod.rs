@@ -2,13 +2,13 @@
 //! CRI-O, podman) or the runtime directory that holds it.
 
 use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "hostpath-runtime-socket",
         title: "Pod mounts the container runtime socket",
         severity: Severity::Critical,

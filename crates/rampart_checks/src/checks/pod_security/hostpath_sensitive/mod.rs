@@ -6,13 +6,13 @@
 //! critical, checks: `hostpath-host-root` and `hostpath-runtime-socket`.
 
 use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "hostpath-sensitive",
         title: "Pod mounts a sensitive host directory",
         severity: Severity::High,

@@ -3,14 +3,14 @@
 //! Every hostPath volume is reported here; `hostpath-sensitive`, `hostpath-runtime-socket` and
 //! `hostpath-host-root` additionally report the paths that hand over the node.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "hostpath-volume",
         title: "Pod mounts a hostPath volume",
         severity: Severity::Medium,

@@ -3,13 +3,13 @@
 //! A privileged container has every capability and access to all host devices; it is root on the
 //! node in all but name.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "privileged-container",
         title: "Container runs privileged",
         severity: Severity::Critical,

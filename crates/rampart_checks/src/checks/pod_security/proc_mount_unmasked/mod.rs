@@ -1,13 +1,13 @@
 //! `proc-mount-unmasked`: a container mounts `/proc` without the default masks.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "proc-mount-unmasked",
         title: "Container /proc is unmasked",
         severity: Severity::Medium,

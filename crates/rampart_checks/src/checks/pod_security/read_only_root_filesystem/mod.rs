@@ -2,14 +2,14 @@
 //!
 //! Not checked on Windows pods (`spec.os.name: windows`), which do not support the setting.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "read-only-root-filesystem",
         title: "Container root filesystem is writable",
         severity: Severity::Medium,

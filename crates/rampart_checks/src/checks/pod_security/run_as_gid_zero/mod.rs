@@ -1,14 +1,14 @@
 //! `run-as-gid-zero`: the pod or a container explicitly runs with the root group
 //! (`runAsGroup: 0`), or the pod sets `fsGroup: 0`.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "run-as-gid-zero",
         title: "Container runs with the root group (gid 0)",
         severity: Severity::Low,

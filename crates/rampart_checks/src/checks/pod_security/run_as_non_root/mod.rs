@@ -4,13 +4,13 @@
 //! level) or its effective `runAsUser` is a non-zero uid. An explicit `runAsUser: 0` is reported
 //! by `run-as-uid-zero`.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "run-as-non-root",
         title: "Container may run as root",
         severity: Severity::Medium,

@@ -1,13 +1,13 @@
 //! `run-as-uid-zero`: the pod or a container explicitly runs as uid 0 (`runAsUser: 0`).
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "run-as-uid-zero",
         title: "Container runs as root (runAsUser: 0)",
         severity: Severity::High,

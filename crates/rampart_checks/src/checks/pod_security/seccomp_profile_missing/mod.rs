@@ -6,13 +6,13 @@
 //! releases ignore them. Not checked on Windows pods.
 
 use rampart_model::k8s::profiles;
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "seccomp-profile-missing",
         title: "Container has no seccomp profile",
         severity: Severity::Low,

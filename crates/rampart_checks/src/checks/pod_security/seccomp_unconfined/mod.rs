@@ -5,14 +5,14 @@
 //! `container.seccomp.security.alpha.kubernetes.io/<container>` set to `unconfined`.
 
 use rampart_model::k8s::profiles;
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "seccomp-unconfined",
         title: "Seccomp is explicitly disabled",
         severity: Severity::Medium,

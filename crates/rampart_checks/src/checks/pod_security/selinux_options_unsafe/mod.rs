@@ -5,14 +5,14 @@
 //! `container_init_t`, `container_kvm_t` and `container_engine_t` (allowed since Kubernetes 1.31).
 
 use rampart_model::k8s::selinux;
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "selinux-options-unsafe",
         title: "Unsafe SELinux options",
         severity: Severity::Medium,

@@ -1,12 +1,12 @@
 //! `share-process-namespace`: the containers of the pod share one process namespace.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "share-process-namespace",
         title: "Pod containers share a process namespace",
         severity: Severity::Low,

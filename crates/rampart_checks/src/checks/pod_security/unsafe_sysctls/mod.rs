@@ -4,14 +4,14 @@
 //! (`rampart_model::k8s::sysctls`, shared with the PSS evaluator).
 
 use rampart_model::k8s::sysctls;
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "unsafe-sysctls",
         title: "Pod sets an unsafe sysctl",
         severity: Severity::Medium,

@@ -1,12 +1,12 @@
 //! `windows-host-process`: the pod or a container runs as a Windows HostProcess container.
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 
 use crate::checks::common::{self, is_true};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "windows-host-process",
         title: "Windows HostProcess container",
         severity: Severity::Critical,

@@ -1,14 +1,14 @@
 //! `rbac-anonymous-grant`: permissions granted to `system:anonymous`, `system:unauthenticated` or
 //! `system:authenticated`.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-anonymous-grant",
         title: "Permissions granted to anonymous or all authenticated users",
         severity: Severity::High,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:authenticated}\n",
         example_pass: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: platform-team}\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::AnonymousOrAllAuthenticated, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::AnonymousOrAllAuthenticated,
+        target: super::Target::Grant,
+    })),
 };

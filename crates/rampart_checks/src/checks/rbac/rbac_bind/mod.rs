@@ -1,13 +1,13 @@
 //! `rbac-bind`: a subject can `bind` roles.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-bind",
         title: "Subject can bind roles",
         severity: Severity::Critical,
@@ -26,7 +26,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [bind]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [rolebindings]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::Bind, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::Bind,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,12 +1,12 @@
 //! `rbac-cluster-admin`: full control of the cluster granted to a subject outside the system's own.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-cluster-admin",
         title: "cluster-admin (or * on *) granted to a non-system subject",
         severity: Severity::Critical,
@@ -35,5 +35,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
         example_pass: "kind: RoleBinding\nmetadata: {namespace: build}\nroleRef: {kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
     },
-    run: Run::Inventory(|inv, out| super::emit(inv, RiskKind::ClusterAdmin, super::Target::Grant, out)),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::ClusterAdmin,
+        target: super::Target::Grant,
+    })),
 };

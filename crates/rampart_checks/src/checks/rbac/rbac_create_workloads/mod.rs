@@ -1,13 +1,13 @@
 //! `rbac-create-workloads`: a subject can create pods or create/update/patch pod controllers.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-create-workloads",
         title: "Subject can create pods or workload controllers",
         severity: Severity::High,
@@ -28,7 +28,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [create, patch]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get, list, watch]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::CreateWorkloads, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::CreateWorkloads,
+        target: super::Target::Grant,
+    })),
 };

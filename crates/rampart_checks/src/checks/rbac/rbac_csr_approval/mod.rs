@@ -1,13 +1,13 @@
 //! `rbac-csr-approval`: a subject can approve certificate signing requests.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-csr-approval",
         title: "Subject can approve certificate signing requests",
         severity: Severity::High,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [certificates.k8s.io]\n  resources: [certificatesigningrequests/approval]\n  verbs: [update]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [certificates.k8s.io]\n  resources: [certificatesigningrequests]\n  verbs: [create, get]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::CsrApproval, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::CsrApproval,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-csr-signer`: a subject can approve or sign for certificate signers.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-csr-signer",
         title: "Subject can approve or sign for certificate signers",
         severity: Severity::Critical,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [certificates.k8s.io]\n  resources: [signers]\n  resourceNames: [kubernetes.io/kube-apiserver-client]\n  verbs: [approve]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [certificates.k8s.io]\n  resources: [certificatesigningrequests]\n  verbs: [create, get]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::CsrSigner, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::CsrSigner,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-default-sa-bound`: a namespace's `default` service account is bound to a role.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-default-sa-bound",
         title: "Default service account is granted permissions",
         severity: Severity::Medium,
@@ -28,7 +28,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: RoleBinding\nmetadata: {namespace: app}\nroleRef: {kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: default, namespace: app}\n",
         example_pass: "kind: RoleBinding\nmetadata: {namespace: app}\nroleRef: {kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: api, namespace: app}\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::DefaultServiceAccountBound, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::DefaultServiceAccountBound,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-escalate`: a subject can `escalate` roles.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-escalate",
         title: "Subject can escalate roles",
         severity: Severity::Critical,
@@ -26,7 +26,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [escalate, update]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [rbac.authorization.k8s.io]\n  resources: [clusterroles]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::Escalate, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::Escalate,
+        target: super::Target::Grant,
+    })),
 };

@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-escalation-path",
         title: "Privilege-escalation path to cluster-admin",
         severity: Severity::High,

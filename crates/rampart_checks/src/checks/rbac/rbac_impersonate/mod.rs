@@ -1,13 +1,13 @@
 //! `rbac-impersonate`: a subject can impersonate users, groups or service accounts.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-impersonate",
         title: "Subject can impersonate users, groups or service accounts",
         severity: Severity::Critical,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [\"\"]\n  resources: [users, groups]\n  verbs: [impersonate]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::Impersonate, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::Impersonate,
+        target: super::Target::Grant,
+    })),
 };

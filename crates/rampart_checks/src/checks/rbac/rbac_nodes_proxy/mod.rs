@@ -1,13 +1,13 @@
 //! `rbac-nodes-proxy`: a subject can use `nodes/proxy` (the kubelet API).
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-nodes-proxy",
         title: "Subject can use nodes/proxy (kubelet API)",
         severity: Severity::High,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [\"\"]\n  resources: [nodes/proxy]\n  verbs: [get]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [\"\"]\n  resources: [nodes/metrics, nodes/stats]\n  verbs: [get]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::NodesProxy, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::NodesProxy,
+        target: super::Target::Grant,
+    })),
 };

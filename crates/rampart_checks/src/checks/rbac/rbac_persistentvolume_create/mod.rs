@@ -1,13 +1,13 @@
 //! `rbac-persistentvolume-create`: a subject can create PersistentVolumes.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-persistentvolume-create",
         title: "Subject can create PersistentVolumes",
         severity: Severity::Medium,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [\"\"]\n  resources: [persistentvolumes]\n  verbs: [create]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [persistentvolumeclaims]\n  verbs: [create]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::PersistentVolumeCreate, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::PersistentVolumeCreate,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-pods-attach`: a subject can attach to pods.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-pods-attach",
         title: "Subject can attach to pods",
         severity: Severity::Medium,
@@ -26,7 +26,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/attach]\n  verbs: [create]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/log]\n  verbs: [get]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::PodsAttach, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::PodsAttach,
+        target: super::Target::Grant,
+    })),
 };

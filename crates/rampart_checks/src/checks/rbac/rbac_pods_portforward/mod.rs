@@ -1,13 +1,13 @@
 //! `rbac-pods-portforward`: a subject can port-forward to pods.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-pods-portforward",
         title: "Subject can port-forward to pods",
         severity: Severity::Medium,
@@ -26,7 +26,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods/portforward]\n  verbs: [create]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::PodsPortForward, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::PodsPortForward,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-read-secrets-cluster`: a subject can read Secrets in every namespace.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-read-secrets-cluster",
         title: "Subject can read Secrets cluster-wide",
         severity: Severity::High,
@@ -29,7 +29,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: secret-reader}\nsubjects:\n- {kind: ServiceAccount, name: backup, namespace: ops}\n",
         example_pass: "kind: RoleBinding\nmetadata: {namespace: ops}\nroleRef: {kind: ClusterRole, name: secret-reader}\nsubjects:\n- {kind: ServiceAccount, name: backup, namespace: ops}\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::ReadSecretsClusterWide, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::ReadSecretsClusterWide,
+        target: super::Target::Grant,
+    })),
 };

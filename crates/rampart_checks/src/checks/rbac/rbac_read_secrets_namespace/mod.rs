@@ -1,13 +1,13 @@
 //! `rbac-read-secrets-namespace`: a subject can read Secrets in a namespace.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-read-secrets-namespace",
         title: "Subject can read Secrets in a namespace",
         severity: Severity::Medium,
@@ -28,7 +28,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nmetadata: {namespace: app}\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]\n",
         example_pass: "kind: Role\nmetadata: {namespace: app}\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::ReadSecretsNamespace, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::ReadSecretsNamespace,
+        target: super::Target::Grant,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-serviceaccount-token`: a subject can create service account tokens.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-serviceaccount-token",
         title: "Subject can create service account tokens",
         severity: Severity::High,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts/token]\n  verbs: [create]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [serviceaccounts]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::ServiceAccountToken, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::ServiceAccountToken,
+        target: super::Target::Grant,
+    })),
 };

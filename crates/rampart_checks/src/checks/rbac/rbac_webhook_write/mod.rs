@@ -1,13 +1,13 @@
 //! `rbac-webhook-write`: a subject can write admission webhook configurations.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-webhook-write",
         title: "Subject can write admission webhook configurations",
         severity: Severity::Critical,
@@ -28,7 +28,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: ClusterRole\nrules:\n- apiGroups: [admissionregistration.k8s.io]\n  resources: [mutatingwebhookconfigurations]\n  verbs: [create, update]\n",
         example_pass: "kind: ClusterRole\nrules:\n- apiGroups: [admissionregistration.k8s.io]\n  resources: [mutatingwebhookconfigurations]\n  verbs: [get, list, watch]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::WebhookConfigurationWrite, super::Target::Grant, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::WebhookConfigurationWrite,
+        target: super::Target::Grant,
+    })),
 };

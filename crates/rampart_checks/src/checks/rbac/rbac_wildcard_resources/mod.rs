@@ -1,14 +1,14 @@
 //! `rbac-wildcard-resources`: a role rule applies to every resource (`*`) or every non-resource
 //! URL.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-wildcard-resources",
         title: "Role rule grants access to * resources",
         severity: Severity::Medium,
@@ -28,7 +28,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [\"*\"]\n  verbs: [get, list]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, services]\n  verbs: [get, list]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::WildcardResources, super::Target::Rule, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::WildcardResources,
+        target: super::Target::Rule,
+    })),
 };

@@ -1,13 +1,13 @@
 //! `rbac-wildcard-verbs`: a role rule allows every verb (`*`) on its resources.
 
-use rampart_model::{Category, Control, Meta, Severity};
+use rampart_model::{meta, Category, Control, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-wildcard-verbs",
         title: "Role rule grants * verbs",
         severity: Severity::Medium,
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Role\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [\"*\"]\n",
         example_pass: "kind: Role\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get, list, watch]\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::WildcardVerbs, super::Target::Rule, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::WildcardVerbs,
+        target: super::Target::Rule,
+    })),
 };

@@ -1,14 +1,14 @@
 //! `rbac-workload-token-power`: a workload mounts the token of a service account holding a risky
 //! power.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use rampart_rbac::RiskKind;
 
 use crate::checks::common;
-use crate::{Check, Run};
+use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "rbac-workload-token-power",
         title: "Workload mounts the token of a powerful service account",
         severity: Severity::High,
@@ -30,7 +30,8 @@ pub static CHECK: Check = Check {
         example_fail: "kind: Deployment\nspec:\n  template:\n    spec:\n      serviceAccountName: deployer # bound to a role that creates pods\n      containers:\n      - {name: app, image: app:1.0}\n",
         example_pass: "kind: Deployment\nspec:\n  template:\n    spec:\n      serviceAccountName: deployer\n      automountServiceAccountToken: false\n      containers:\n      - {name: app, image: app:1.0}\n",
     },
-    run: Run::Inventory(|inv, out| {
-        super::emit(inv, RiskKind::WorkloadTokenWithPower, super::Target::Object, out)
-    }),
+    run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
+        kind: RiskKind::WorkloadTokenWithPower,
+        target: super::Target::Object,
+    })),
 };

@@ -4,14 +4,14 @@
 //! `spec.resources.limits.cpu` covers every container. A LimitRange may fill in
 //! defaults at admission, which a manifest scan cannot see; set the value explicitly.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::checks::resources::{missing, Res, Section};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "cpu-limit-missing",
         title: "Container has no CPU limit",
         severity: Severity::Low,

@@ -5,14 +5,14 @@
 //! counts as a request, as Kubernetes then sets the request to the limit. A LimitRange may fill in
 //! defaults at admission, which a manifest scan cannot see; set the value explicitly.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::checks::resources::{missing, Res, Section};
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "memory-request-missing",
         title: "Container has no memory request",
         severity: Severity::Low,

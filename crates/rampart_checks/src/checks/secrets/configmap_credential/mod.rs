@@ -3,14 +3,14 @@
 //! Keys are matched like environment variable names in `env-literal-credential` (PASSWORD, SECRET,
 //! TOKEN, API_KEY ...; `*_FILE`, `*_NAME`, `*_URL` and similar references are ignored).
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "configmap-credential",
         title: "Credential stored in a ConfigMap",
         severity: Severity::Medium,

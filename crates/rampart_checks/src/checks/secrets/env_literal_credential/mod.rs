@@ -5,14 +5,14 @@
 //! refer to a credential without holding it (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`, `*_URL` ...)
 //! and `$(VAR)` references are ignored, as are `valueFrom` sources.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "env-literal-credential",
         title: "Credential in a literal environment variable",
         severity: Severity::High,

@@ -3,14 +3,14 @@
 //! A Secret whose `data` and `stringData` are absent or hold only empty values passes (a
 //! placeholder filled in by other tooling).
 
-use rampart_model::{Category, Meta, Pointer, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "secret-committed",
         title: "Secret data in a manifest",
         severity: Severity::Medium,

@@ -1,13 +1,13 @@
 //! `secret-in-env`: a container receives a Secret through environment variables.
 
-use rampart_model::{Category, Meta, Severity};
+use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
-    meta: Meta {
+    meta: meta! {
         id: "secret-in-env",
         title: "Secret exposed as environment variables",
         severity: Severity::Info,
