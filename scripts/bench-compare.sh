@@ -16,6 +16,7 @@ shift $(( $# >= 3 ? 3 : 2 ))
 inputs=("$@")
 [ ${#inputs[@]} -gt 0 ] || inputs=(bench/corpus/10k bench/corpus/100k)
 for bin in "$a" "$b"; do [ -x "$bin" ] || { echo "not an executable: $bin" >&2; exit 1; }; done
+tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo "| input | before (median s / MiB) | after (median s / MiB) | after / before time | after / before memory |"
 echo "|---|---:|---:|---:|---:|"
@@ -25,8 +26,9 @@ for input in "${inputs[@]}"; do
     for ((i = 0; i < runs; i++)); do
         for side in a b; do
             bin=$a; [ $side = b ] && bin=$b
-            out=$( { /usr/bin/time -f '%e %M' "$bin" scan "$input" -f json --no-config >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-            read -r t m <<<"$out"
+            # rampart exits 1 when it finds something: that is not a failed run.
+            /usr/bin/time -f '%e %M' -o "$tmp" "$bin" scan "$input" -f json --no-config >/dev/null 2>&1 || true
+            read -r t m < <(tail -1 "$tmp")
             if [ $side = a ]; then ta+=("$t"); ma+=("$m"); else tb+=("$t"); mb+=("$m"); fi
         done
     done

@@ -99,12 +99,19 @@ impl<F: Fn(&Inventory, &mut InventoryEmitter) + Send + Sync> InventoryRule for F
     }
 }
 
-/// One result a check emits: where, what, and optionally the outcome, evidence and fix. Most
-/// checks only call [`Emitter::emit`], which reports a failure.
+/// One result a check emits: where and what, and, rarely, more (status, evidence, fix, another
+/// subject). Most checks only call [`Emitter::emit`], which reports a failure. What is rare is
+/// boxed: inventory checks hold hundreds of thousands of these at once.
 #[derive(Debug, Clone, Default)]
 pub struct Emitted {
     pub pointer: Pointer,
     pub message: String,
+    pub more: Option<Box<More>>,
+}
+
+/// The rarer parts of an [`Emitted`] result.
+#[derive(Debug, Clone, Default)]
+pub struct More {
     pub status: Status,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Box<Fix>>,
@@ -118,28 +125,32 @@ impl Emitted {
         Emitted {
             pointer,
             message: message.into(),
-            ..Emitted::default()
+            more: None,
         }
     }
 
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
+
     pub fn with_status(mut self, status: Status) -> Self {
-        self.status = status;
+        self.more().status = status;
         self
     }
 
     pub fn with_evidence(mut self, evidence: Evidence) -> Self {
-        self.evidence.push(evidence);
+        self.more().evidence.push(evidence);
         self
     }
 
     /// Makes the result about `subject` instead of the object looked at.
     pub fn about(mut self, subject: Subject) -> Self {
-        self.subject = Some(subject);
+        self.more().subject = Some(subject);
         self
     }
 
     pub fn with_fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(Box::new(fix));
+        self.more().fix = Some(Box::new(fix));
         self
     }
 }

@@ -185,7 +185,15 @@ impl Engine {
 
     /// Runs the selected inventory checks. Each finding names an object of the inventory (by
     /// index, returned beside it) so the caller can resolve its location.
-    pub fn run_inventory(&self, inv: &Inventory) -> Vec<InventoryFinding> {
+    pub fn run_inventory(&self, inv: &Inventory) -> InventoryFindings {
+        let emitted = self.emit_inventory(inv);
+        self.inventory_findings(inv, emitted)
+    }
+
+    /// The first half of [`Engine::run_inventory`]: runs the selected inventory checks and keeps
+    /// what they emitted. The analyses are not needed after this (see
+    /// [`Inventory::take_analyses`]); [`Engine::inventory_findings`] needs only the objects.
+    pub fn emit_inventory(&self, inv: &Inventory) -> Emissions<'_> {
         // Build the analyses the selected checks need side by side (they are independent).
         let needs = |cat: rampart_model::Category| {
             self.selection
@@ -225,48 +233,66 @@ impl Engine {
                 (check, em)
             })
             .collect();
-        let mut out: Vec<InventoryFinding> =
-            Vec::with_capacity(emitted.iter().map(|(_, em)| em.items.len()).sum());
-        let mut objects: HashMap<usize, (Arc<rampart_model::ObjectRef>, Vec<suppress::Ignore>)> =
-            HashMap::new();
+        Emissions(emitted)
+    }
+
+    /// The second half of [`Engine::run_inventory`]: findings from what the checks emitted.
+    pub fn inventory_findings(&self, inv: &Inventory, emitted: Emissions<'_>) -> InventoryFindings {
+        let emitted = emitted.0;
+        let total = emitted.iter().map(|(_, em)| em.items.len()).sum();
+        let mut out = InventoryFindings {
+            findings: Vec::with_capacity(total),
+            places: Vec::with_capacity(total),
+        };
+        // Identity once per object (shared by its findings and by findings that name it as
+        // related), ignore clauses once per object with findings.
+        let mut ids: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
+        let mut id_of = |idx: usize| -> Option<Arc<rampart_model::ObjectRef>> {
+            let res = inv.objects.get(idx)?;
+            Some(
+                ids.entry(idx)
+                    .or_insert_with(|| Arc::new(res.id().clone()))
+                    .clone(),
+            )
+        };
+        let mut ignores: HashMap<usize, Vec<suppress::Ignore>> = HashMap::new();
         for (check, em) in emitted {
             let severity = self.severity(check);
             for item in em.items {
-                let Some(res) = inv.objects.get(item.object) else {
+                let Some(object) = id_of(item.object) else {
                     continue;
                 };
-                // Identity and ignore clauses once per object, not once per finding.
-                let (object, ignores) = objects.entry(item.object).or_insert_with(|| {
-                    (
-                        Arc::new(res.id().clone()),
-                        suppress::ignores_of(res.ignore_annotation()),
-                    )
+                let ignores = ignores.entry(item.object).or_insert_with(|| {
+                    inv.objects
+                        .get(item.object)
+                        .map(|res| suppress::ignores_of(res.ignore_annotation()))
+                        .unwrap_or_default()
                 });
                 let suppression = suppress::status(ignores, &check.meta.id);
                 let mut f = finding(
                     check.meta.id.clone(),
                     severity,
-                    Subject::Object(object.clone()),
+                    Subject::Object(object),
                     item.result,
                     suppression,
                 );
                 let mut related_objects = Vec::with_capacity(item.related.len());
                 for r in item.related {
-                    let Some(other) = inv.objects.get(r.object) else {
+                    let Some(object) = id_of(r.object) else {
                         continue;
                     };
                     related_objects.push(r.object);
                     f.related.push(Related {
                         role: Cow::Borrowed(r.role),
-                        object: Arc::new(other.id().clone()),
+                        object,
                         pointer: r.pointer,
                         location: None,
                     });
                 }
-                out.push(InventoryFinding {
+                out.findings.push(f);
+                out.places.push(Place {
                     object: item.object,
-                    related_objects,
-                    finding: f,
+                    related: related_objects,
                 });
             }
         }
@@ -274,13 +300,24 @@ impl Engine {
     }
 }
 
-/// A finding of an inventory check, with the inventory indexes of its object and of each of its
-/// related objects (in `finding.related` order), so the caller can locate them.
+/// The findings of the inventory checks, and beside each (same index) the inventory indexes of
+/// its object and of its related objects, so the caller can locate them. Two lists rather than
+/// one of pairs, so the findings can be located, sorted and handed on in place.
+#[derive(Debug, Default)]
+pub struct InventoryFindings {
+    pub findings: Vec<Finding>,
+    pub places: Vec<Place>,
+}
+
+/// What the inventory checks emitted, check by check.
+pub struct Emissions<'e>(Vec<(&'e Check, InventoryEmitter)>);
+
+/// Where an inventory finding's object and related objects are in the inventory.
 #[derive(Debug)]
-pub struct InventoryFinding {
+pub struct Place {
     pub object: usize,
-    pub related_objects: Vec<usize>,
-    pub finding: Finding,
+    /// One per entry of the finding's `related`, in order.
+    pub related: Vec<usize>,
 }
 
 /// A finding of one object from what a check emitted.
@@ -291,11 +328,12 @@ fn finding(
     e: Emitted,
     suppression: Suppression,
 ) -> Finding {
-    let subject = e.subject.unwrap_or(object);
+    let more = e.more.map(|m| *m).unwrap_or_default();
+    let subject = more.subject.unwrap_or(object);
     let mut f = Finding::new(check, severity, subject, e.pointer, e.message);
-    f.status = e.status;
-    f.evidence = e.evidence;
-    f.fix = e.fix;
+    f.status = more.status;
+    f.evidence = more.evidence;
+    f.fix = more.fix;
     f.suppression = suppression;
     f
 }

@@ -219,6 +219,24 @@ impl Inventory {
     pub fn extend(&mut self, other: Inventory) {
         self.objects.extend(other.objects);
     }
+
+    /// Takes the analyses built so far (they are rebuilt if asked for again), so that a caller
+    /// done with them can free them while it goes on with the objects (e.g. locating findings).
+    pub fn take_analyses(&mut self) -> Analyses {
+        Analyses {
+            _rbac: self.rbac.take(),
+            _rbac_risks: self.rbac_risks.take(),
+            _netpol: self.netpol.take(),
+        }
+    }
+}
+
+/// The analyses of an inventory, taken out of it to be dropped (see
+/// [`Inventory::take_analyses`]).
+pub struct Analyses {
+    _rbac: Option<rampart_rbac::Rbac>,
+    _rbac_risks: Option<Vec<rampart_rbac::Risk>>,
+    _netpol: Option<rampart_netpol::Analysis>,
 }
 
 /// What the inventory keeps of an object: the whole object for [`KEPT_KINDS`], metadata and type

@@ -16,10 +16,10 @@ pub mod suppress;
 pub mod validate;
 
 pub use check::{
-    Check, Ctx, Emitted, Emitter, InventoryEmitter, InventoryItem, InventoryRule, ObjectRule,
+    Check, Ctx, Emitted, Emitter, InventoryEmitter, InventoryItem, InventoryRule, More, ObjectRule,
     RelatedIdx, Rule, Run,
 };
 pub use config::{Config, ConfigError, Waiver};
-pub use engine::{Engine, InventoryFinding, Selection};
+pub use engine::{Emissions, Engine, InventoryFindings, Place, Selection};
 pub use inventory::Inventory;
 pub use registry::{all, by_id, is_kebab_case, CheckRef, Registry};

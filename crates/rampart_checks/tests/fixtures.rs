@@ -59,10 +59,11 @@ fn actual(path: &Path, text: &str, sel: &Selection) -> BTreeSet<(String, u32)> {
         }
     }
     // Inventory checks see every object of the fixture file at once.
-    for item in engine.run_inventory(&inventory) {
-        let (idx, f) = (item.object, item.finding);
+    let found = engine.run_inventory(&inventory);
+    for (f, place) in found.findings.into_iter().zip(found.places) {
+        let idx = place.object;
         // Related objects (binding, role, rule) are located the same way.
-        for (r, ridx) in f.related.iter().zip(&item.related_objects) {
+        for (r, ridx) in f.related.iter().zip(&place.related) {
             assert_eq!(&*inventory.objects[*ridx].id().name, r.object.name.as_str());
             assert_eq!(
                 inventory.objects[*ridx].locate(r.pointer.as_str()),

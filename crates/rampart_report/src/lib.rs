@@ -148,7 +148,9 @@ impl Summary {
 }
 
 /// The order of findings in a report: by file (component-wise, as `Path` orders), line, column,
-/// then object and check.
+/// then subject and check; ties (rare: two fields of one object resolving to the same position)
+/// are broken by pointer and message, so the order is total and an unstable sort is
+/// deterministic.
 pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     let by_path = match (&a.location, &b.location) {
         // Findings of one file share one `Arc`: no need to compare the paths.
@@ -161,6 +163,8 @@ pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         .then_with(|| pos(a).cmp(&pos(b)))
         .then_with(|| a.subject.cmp(&b.subject))
         .then_with(|| a.check.cmp(&b.check))
+        .then_with(|| a.pointer.cmp(&b.pointer))
+        .then_with(|| a.message.cmp(&b.message))
 }
 
 impl Report {
@@ -176,7 +180,7 @@ impl Report {
         // Scans hand findings over already in this order (each file sorted in parallel, files in
         // path order); checking is linear, sorting only happens when needed.
         if !findings.is_sorted_by(|a, b| finding_order(a, b).is_le()) {
-            findings.sort_by(finding_order);
+            findings.sort_unstable_by(finding_order);
         }
         sort_errors(&mut errors);
         let mut summary = Summary::new(fail_on);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rampart_checks::config::{apply_waivers, CompiledWaiver};
-use rampart_checks::{Config, Engine, Inventory, Registry, Selection};
+use rampart_checks::{Config, Engine, Inventory, InventoryFindings, Registry, Selection};
 use rampart_cluster::Coverage;
 use rampart_model::{Finding, Fingerprint, InputError, Meta, Resource, Severity};
 use rampart_report::{Scanned, Summary};
@@ -173,7 +173,8 @@ impl Scanner {
             // not a cluster object, so not counted as one.
             part.findings
                 .extend(self.engine.run(&loaded.cluster_info()));
-            part.findings.par_sort_by(rampart_report::finding_order);
+            part.findings
+                .par_sort_unstable_by(rampart_report::finding_order);
             take(part, &mut gather);
         }
         scan_files(
@@ -183,8 +184,9 @@ impl Scanner {
             keep_inventory,
             |part| take(part, &mut gather),
         );
-        let mut cross = inventory_findings(&self.engine, &inventory, self.options.snippets);
-        cross.par_sort_by(rampart_report::finding_order);
+        let mut cross = inventory_findings(&self.engine, &mut inventory, self.options.snippets);
+        // Unstable: no scratch buffer of half the results (the order is total).
+        cross.par_sort_unstable_by(rampart_report::finding_order);
         // The inventory and its analyses are done with. Freeing millions of small allocations
         // takes a while: do it on the side while the report is finished.
         std::thread::spawn(move || drop(inventory));
@@ -388,7 +390,7 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bo
             out.inventory.keep(res);
         }
     }
-    out.findings.sort_by(rampart_report::finding_order);
+    out.findings.sort_unstable_by(rampart_report::finding_order);
     // Kept until every file is scanned: no spare capacity.
     out.findings.shrink_to_fit();
     out
@@ -397,17 +399,25 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bo
 /// Runs the inventory checks and locates their results and their related objects. Source lines
 /// for the table are read again from the files concerned (few: inventory results are about RBAC,
 /// policies, namespaces).
-fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) -> Vec<Finding> {
-    let found = engine.run_inventory(inventory);
+fn inventory_findings(engine: &Engine, inventory: &mut Inventory, snippets: bool) -> Vec<Finding> {
+    let emitted = engine.emit_inventory(inventory);
+    // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
+    // free them on the side while the findings are made and located from the objects.
+    let analyses = inventory.take_analyses();
+    std::thread::spawn(move || drop(analyses));
+    let InventoryFindings {
+        mut findings,
+        places,
+    } = engine.inventory_findings(inventory, emitted);
     let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
     let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
     let mut locate = |idx: usize, pointer: &str, with_snippet: bool| {
         let kept = inventory.objects.get(idx)?;
         let p = kept.origin().path()?;
-        let path = paths
-            .entry(p.to_path_buf())
-            .or_insert_with(|| Arc::from(p))
-            .clone();
+        let path = match paths.get(p) {
+            Some(a) => a.clone(),
+            None => paths.entry(p.to_path_buf()).or_insert(Arc::from(p)).clone(),
+        };
         let text = if with_snippet {
             texts
                 .entry(p.to_path_buf())
@@ -419,14 +429,11 @@ fn inventory_findings(engine: &Engine, inventory: &Inventory, snippets: bool) ->
         let lines = text.as_deref().map(Lines::new);
         rampart_source::location_of(|ptr| kept.locate(ptr), pointer, lines.as_ref(), &path)
     };
-    let mut out = Vec::with_capacity(found.len());
-    for item in found {
-        let mut f = item.finding;
-        f.location = locate(item.object, f.pointer.as_str(), snippets);
-        for (r, idx) in f.related.iter_mut().zip(item.related_objects) {
+    for (f, place) in findings.iter_mut().zip(places) {
+        f.location = locate(place.object, f.pointer.as_str(), snippets);
+        for (r, idx) in f.related.iter_mut().zip(place.related) {
             r.location = locate(idx, r.pointer.as_str(), false);
         }
-        out.push(f);
     }
-    out
+    findings
 }
