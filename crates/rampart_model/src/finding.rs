@@ -366,9 +366,24 @@ impl std::str::FromStr for Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// The 16 lower-case hex digits, without the formatting machinery (reports write hundreds of
+    /// thousands of them).
+    fn hex(self) -> [u8; 16] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = DIGITS[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        out
+    }
+}
+
 impl Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let hex = self.hex();
+        // Hex digits are ASCII.
+        s.serialize_str(std::str::from_utf8(&hex).unwrap_or_default())
     }
 }
 
@@ -547,6 +562,15 @@ mod tests {
             &Pointer::from_raw("/spec/template/spec/hostNetwork"),
         );
         assert_eq!(f.to_string(), "50fe5568c5a0ce4d");
+        assert_eq!(
+            serde_json::to_value(f).unwrap_or_default(),
+            serde_json::json!("50fe5568c5a0ce4d")
+        );
+        let small = Fingerprint(0xab);
+        assert_eq!(
+            serde_json::to_value(small).unwrap_or_default(),
+            serde_json::json!(small.to_string())
+        );
         assert_eq!(f.to_string().parse::<Fingerprint>(), Ok(f));
     }
 

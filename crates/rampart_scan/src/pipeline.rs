@@ -316,7 +316,9 @@ fn scan_files(
     keep_inventory: bool,
     mut each: impl FnMut(Part),
 ) {
-    const BATCH: usize = 32;
+    // Files in flight: up to three batches (being read, queued, being handed over); their
+    // results are what the file phase holds, so the batch is kept small (2 cores need few).
+    const BATCH: usize = 16;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Part>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
