@@ -502,9 +502,9 @@ fn findings(report: &Value) -> Vec<(FindingKey, &Value)> {
             (
                 (
                     s(f, "/check").to_owned(),
-                    s(f, "/object/kind").to_owned(),
-                    s(f, "/object/namespace").to_owned(),
-                    s(f, "/object/name").to_owned(),
+                    s(f, "/subject/kind").to_owned(),
+                    s(f, "/subject/namespace").to_owned(),
+                    s(f, "/subject/name").to_owned(),
                     s(f, "/pointer").to_owned(),
                 ),
                 f,
@@ -715,7 +715,7 @@ fn live_scan_matches_file_scan() {
             continue;
         }
         assert!(
-            f.pointer("/object/uid")
+            f.pointer("/subject/uid")
                 .and_then(Value::as_str)
                 .is_some_and(|u| !u.is_empty()),
             "live finding without a uid: {f}"
