@@ -227,6 +227,43 @@ fn lists_are_expanded_with_exact_lines() {
     );
 }
 
+/// Lists as `kubectl get -o json` and the API return them: items without apiVersion and kind
+/// take them from the list (`PodList` -> `v1` `Pod`), as kubectl does.
+#[test]
+fn typed_lists_from_kubectl_are_scanned() {
+    let (c, r) = scan_json(&["--no-config", data("podlist.json").to_str().expect("path")]);
+    assert_eq!(c, 1);
+    assert_eq!(r["errors"].as_array().map_or(0, Vec::len), 0, "{r:#}");
+    assert_eq!(r["scanned"]["objects"], 1);
+    let mut got = findings(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            open("agent-7d9f", "host-pid", 26),
+            open("agent-7d9f", "privileged-container", 22),
+        ]
+    );
+    for f in r["findings"].as_array().expect("findings") {
+        assert_eq!(f["subject"]["kind"], "Pod", "{f:#}");
+        assert_eq!(f["subject"]["apiVersion"], "v1", "{f:#}");
+        assert_eq!(f["subject"]["namespace"], "monitoring", "{f:#}");
+    }
+
+    // invalid-ignore-annotation is below the default --fail-on: exit 0.
+    let (_, r) = scan_json(&[
+        "--no-config",
+        data("namespacelist.yaml").to_str().expect("path"),
+    ]);
+    assert_eq!(r["errors"].as_array().map_or(0, Vec::len), 0, "{r:#}");
+    assert_eq!(r["scanned"]["objects"], 2);
+    assert_eq!(
+        findings(&r),
+        vec![open("tools", "invalid-ignore-annotation", 10)]
+    );
+    assert_eq!(r["findings"][0]["subject"]["kind"], "Namespace");
+}
+
 #[test]
 fn select_and_ignore_take_ids_categories_and_frameworks() {
     let dir = data("app");

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use rampart_model::{Origin, Resource};
+use rampart_model::{Origin, PosTree, Resource};
 use serde_json::Value;
 
 pub use discover::{discover, Input};
@@ -98,7 +98,9 @@ pub fn read_input(input: &Input) -> Result<Arc<str>, LoadError> {
 }
 
 /// Parses YAML or JSON text holding Kubernetes objects. `kind: List` (and `*List` kinds with
-/// `items`) are expanded into their items.
+/// `items`) are expanded into their items. Items of a typed list (`PodList`, `DeploymentList`, as
+/// `kubectl get -o json` and the API return them) that carry neither apiVersion nor kind get the
+/// list's apiVersion and its kind without `List`, as kubectl's decoder does.
 pub fn parse_str(path: &Path, text: &str) -> Parsed {
     let stream = yaml::parse_stream(text);
     let mut out = Parsed::default();
@@ -159,6 +161,14 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
     let Value::Object(mut map) = value else {
         return;
     };
+    // `PodList` -> `Pod`; a plain `List` names no item kind, so its items must name their own.
+    let list_kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    let item_kind = list_kind.strip_suffix("List").unwrap_or("").to_string();
+    let list_api_version = map
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let items_index = map.keys().position(|k| k == "items");
     let items_tree = items_index.and_then(|i| positions.children.get(i).cloned());
     let Some(Value::Array(items)) = map.remove("items") else {
@@ -172,7 +182,8 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
     let trees = items_tree.map(|t| t.children).unwrap_or_default();
     let mut trees = trees.into_iter();
     for (i, item) in items.into_iter().enumerate() {
-        let tree = trees.next().unwrap_or_default();
+        let mut tree = trees.next().unwrap_or_default();
+        let mut item = item;
         if !item.is_object() {
             out.errors.push(LoadError::at(
                 path,
@@ -180,6 +191,9 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
                 format!("List item {i} is not an object"),
             ));
             continue;
+        }
+        if !item_kind.is_empty() && !list_api_version.is_empty() {
+            infer_identity(&mut item, &mut tree, &list_api_version, &item_kind);
         }
         if let Err((msg, field)) = check_identity(&item) {
             let pos = field.map_or(tree.pos, |f| tree.locate(&item, f));
@@ -196,6 +210,31 @@ fn expand_list(path: &Path, doc: yaml::Doc, doc_index: usize, out: &mut Parsed) 
         );
         r.positions = Some(Arc::new(tree));
         out.resources.push(r);
+    }
+}
+
+/// Gives a typed list's item that names neither apiVersion nor kind (missing or empty) those of
+/// the list, as apimachinery's unstructured list decoder does; an item naming either keeps its
+/// own. The added fields are appended, and point at the item, so positions stay in step.
+fn infer_identity(item: &mut Value, tree: &mut PosTree, api_version: &str, kind: &str) {
+    let Value::Object(map) = item else { return };
+    let unnamed = |f: &str| match map.get(f) {
+        None => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(_) => false,
+    };
+    if !(unnamed("apiVersion") && unnamed("kind")) {
+        return;
+    }
+    for (field, value) in [("apiVersion", api_version), ("kind", kind)] {
+        match map.get_mut(field) {
+            Some(v) => *v = Value::String(value.to_string()),
+            None => {
+                map.insert(field.to_string(), Value::String(value.to_string()));
+                let at = tree.pos;
+                tree.children.resize(map.len(), PosTree::leaf(at));
+            }
+        }
     }
 }
 
@@ -264,6 +303,105 @@ mod tests {
         );
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.errors[0].line, Some(10));
+    }
+
+    /// `kubectl get pods -o json`: a `PodList` whose items name neither apiVersion nor kind.
+    const POD_LIST_JSON: &str = r#"{
+    "apiVersion": "v1",
+    "items": [
+        {
+            "metadata": {
+                "name": "web-0",
+                "namespace": "prod"
+            },
+            "spec": {
+                "hostPID": true,
+                "containers": [{"name": "web", "image": "nginx:1.27"}]
+            }
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "own"}
+        },
+        {
+            "kind": "Secret",
+            "metadata": {"name": "half"}
+        }
+    ],
+    "kind": "PodList",
+    "metadata": {
+        "resourceVersion": ""
+    }
+}
+"#;
+
+    #[test]
+    fn typed_list_items_get_the_list_identity() {
+        let p = parse_str(Path::new("pods.json"), POD_LIST_JSON);
+        assert_eq!(p.resources.len(), 2, "{:?}", p.errors);
+        let pod = &p.resources[0];
+        assert_eq!(
+            (pod.id.kind.as_str(), pod.id.api_version.as_str()),
+            ("Pod", "v1")
+        );
+        assert_eq!(
+            (pod.id.name.as_str(), pod.id.namespace.as_deref()),
+            ("web-0", Some("prod"))
+        );
+        assert_eq!(pod.locate("/spec/hostPID").map(|p| p.line), Some(10));
+        // The inferred fields point at the item.
+        assert_eq!(pod.locate("/kind").map(|p| p.line), Some(4));
+        // An item naming its own identity keeps it.
+        assert_eq!(p.resources[1].id.kind, "ConfigMap");
+        assert_eq!(p.resources[1].id.name, "own");
+        // An item naming only one of the two is an error, as before (kubectl does not fill it).
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].line, Some(19));
+        assert!(
+            p.errors[0].message.contains("apiVersion"),
+            "{}",
+            p.errors[0]
+        );
+    }
+
+    #[test]
+    fn typed_lists_in_yaml_and_other_groups() {
+        let text = "apiVersion: v1\nkind: NamespaceList\nitems:\n- metadata:\n    name: a\n- metadata:\n    name: b\n---\napiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata:\n    name: d\n";
+        let p = parse_str(Path::new("x.yaml"), text);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let ids: Vec<_> = p
+            .resources
+            .iter()
+            .map(|r| {
+                (
+                    r.id.api_version.as_str(),
+                    r.id.kind.as_str(),
+                    r.id.name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("v1", "Namespace", "a"),
+                ("v1", "Namespace", "b"),
+                ("apps/v1", "Deployment", "d")
+            ]
+        );
+        assert_eq!(
+            p.resources[1].locate("/metadata/name").map(|p| p.line),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn plain_list_items_must_name_their_kind() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- metadata:\n    name: a\n";
+        let p = parse_str(Path::new("x.yaml"), text);
+        assert!(p.resources.is_empty());
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors[0].line, Some(4));
     }
 
     #[test]

@@ -127,38 +127,6 @@ pub fn non_empty_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
 }
 
-/// The parts of an image reference that matter to checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageRef<'a> {
-    /// The tag, if any (`None` for `app` and `registry:5000/app`).
-    pub tag: Option<&'a str>,
-    /// The digest (`sha256:...`), if any.
-    pub digest: Option<&'a str>,
-}
-
-impl ImageRef<'_> {
-    /// The tag the runtime resolves: none means `latest`.
-    pub fn is_latest(&self) -> bool {
-        self.digest.is_none() && matches!(self.tag, None | Some("latest"))
-    }
-}
-
-/// Splits an image reference into tag and digest. A colon in the registry part (`host:5000/app`)
-/// is a port, not a tag.
-pub fn parse_image(image: &str) -> ImageRef<'_> {
-    let image = image.trim();
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d).filter(|d| !d.is_empty())),
-        None => (image, None),
-    };
-    let last = name.rsplit('/').next().unwrap_or(name);
-    let tag = last
-        .split_once(':')
-        .map(|(_, t)| t)
-        .filter(|t| !t.is_empty());
-    ImageRef { tag, digest }
-}
-
 /// Words that make an environment variable or ConfigMap key look like it holds a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
     "PASSWORD",
@@ -339,22 +307,6 @@ pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_refs() {
-        let p = parse_image;
-        assert_eq!(p("nginx").tag, None);
-        assert_eq!(p("nginx:1.27").tag, Some("1.27"));
-        assert_eq!(p("registry:5000/app").tag, None);
-        assert_eq!(p("registry:5000/app:2").tag, Some("2"));
-        assert_eq!(p("app@sha256:abc").digest, Some("sha256:abc"));
-        assert_eq!(p("app@sha256:abc").tag, None);
-        assert!(!p("app@sha256:abc").is_latest());
-        assert!(p("app:latest").is_latest());
-        assert!(p("app:").is_latest());
-        assert!(p("host:5000/team/app").is_latest());
-        assert!(!p("host:5000/team/app:v1@sha256:abc").is_latest());
-    }
 
     #[test]
     fn credential_names() {

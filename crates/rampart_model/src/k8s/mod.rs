@@ -10,9 +10,11 @@
 //! - [`profiles`]: seccomp and AppArmor profile types and their legacy annotations.
 //! - [`selinux`]: the SELinux types the Pod Security Standards allow, per policy version.
 //! - [`volumes`]: volume source fields and the restricted policy's allowed ones.
+//! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
 
 pub mod capabilities;
 pub mod host_paths;
+pub mod image_ref;
 pub mod kinds;
 pub mod labels;
 pub mod profiles;

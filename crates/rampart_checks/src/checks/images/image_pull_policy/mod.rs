@@ -5,6 +5,7 @@
 //! parse (an empty tag, `app:`) has no tag to it, and gets `IfNotPresent`. An image pinned by digest is
 //! immutable, so any policy is fine for it.
 
+use rampart_model::k8s::image_ref::ImageReference;
 use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
@@ -39,12 +40,13 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
             continue;
         };
-        let r = common::parse_image(image);
+        let r = ImageReference::parse(image);
+        // Any digest, even a malformed one (which `image-not-pinned-by-digest` reports).
         if r.digest.is_some() {
             continue;
         }
         let explicit = c.value.get("imagePullPolicy").and_then(Value::as_str);
-        let default = if r.is_latest() && !empty_tag(image) {
+        let default = if r.is_latest() && !r.empty_tag {
             "Always"
         } else {
             "IfNotPresent"
@@ -64,29 +66,5 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
                 c.label()
             ),
         );
-    }
-}
-
-/// `app:` or `host:5000/app:`: a tag separator with no tag, which the API server's reference
-/// parser refuses (it then defaults the pull policy to `IfNotPresent`).
-fn empty_tag(image: &str) -> bool {
-    let name = image.trim();
-    let name = name.split_once('@').map_or(name, |(n, _)| n);
-    name.rsplit('/')
-        .next()
-        .is_some_and(|last| last.ends_with(':'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::empty_tag;
-
-    #[test]
-    fn empty_tags() {
-        assert!(empty_tag("app:"));
-        assert!(empty_tag("registry:5000/team/app:"));
-        assert!(!empty_tag("registry:5000/team/app"));
-        assert!(!empty_tag("app"));
-        assert!(!empty_tag("app:latest"));
     }
 }

@@ -3,6 +3,7 @@
 //! `registry:5000/app` has no tag (the colon belongs to the registry's port). An image pinned by
 //! digest (`app@sha256:...`, with or without a tag) is immutable and passes.
 
+use rampart_model::k8s::image_ref::ImageReference;
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
@@ -35,7 +36,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let Some(image) = c.image().filter(|i| !i.trim().is_empty()) else {
             continue;
         };
-        let r = common::parse_image(image);
+        let r = ImageReference::parse(image);
         if r.is_latest() {
             let what = if r.tag.is_some() {
                 "the latest tag"
