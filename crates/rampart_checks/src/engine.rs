@@ -140,6 +140,9 @@ impl Engine {
     }
 
     fn run_ctx(&self, res: &Resource, ctx: &Ctx) -> Vec<Finding> {
+        if crate::checks::common::is_apiserver_object(res) {
+            return Vec::new();
+        }
         let ignores = suppress::annotation_ignores(res);
         let mut out = Vec::new();
         let mut em = Emitter::default();

@@ -1,11 +1,34 @@
 //! Helpers shared by checks: effective security settings, typed reads that treat values of the
 //! wrong type as unset, image references, credential-like names and common framework controls.
 
-use rampart_model::{Container, Control, Pointer, Workload};
+use rampart_model::{Container, Control, Pointer, Resource, Workload};
 use serde_json::Value;
 
 /// Every kind that carries a pod template (for `Meta::kinds`).
 pub const POD_KINDS: &[&str] = rampart_model::k8s::kinds::POD_KINDS;
+
+/// True for the objects the API server keeps for itself: the `default/kubernetes` Service and
+/// Endpoints, and the EndpointSlice `default/kubernetes` labelled
+/// `kubernetes.io/service-name: kubernetes`. Every cluster has them and no user wrote them, so no
+/// check reports them (the engine skips them).
+pub fn is_apiserver_object(res: &Resource) -> bool {
+    if res.id.name != "kubernetes" || res.id.namespace.as_deref() != Some("default") {
+        return false;
+    }
+    let api_version = res.raw.get("apiVersion").and_then(Value::as_str);
+    match res.kind() {
+        "Service" | "Endpoints" => api_version == Some("v1"),
+        "EndpointSlice" => {
+            api_version.is_some_and(|v| v.starts_with("discovery.k8s.io/"))
+                && res
+                    .raw
+                    .pointer("/metadata/labels/kubernetes.io~1service-name")
+                    .and_then(Value::as_str)
+                    == Some("kubernetes")
+        }
+        _ => false,
+    }
+}
 
 /// The effective value of a security setting that a container may set and otherwise inherits
 /// from the pod's `securityContext` (runAsNonRoot, runAsUser, runAsGroup, seccompProfile,
