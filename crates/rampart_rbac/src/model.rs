@@ -368,13 +368,8 @@ pub struct WorkloadInfo {
     pub service_account: String,
     /// Pointer to `serviceAccountName` (or the pod spec when defaulted).
     pub sa_pointer: Pointer,
-    /// Whether the service account token is mounted into the pods: by automount or by a
-    /// projected `serviceAccountToken` volume.
+    /// Whether the service account token is mounted into the pods.
     pub mounts_token: bool,
-    /// Whether the API server automounts the token: the pod's `automountServiceAccountToken`
-    /// when it is a boolean, else its ServiceAccount's (same namespace, when in the input), else
-    /// true. Projected token volumes aside.
-    pub automounts_token: bool,
     /// Pointer to the field deciding `mounts_token` (the pod spec when defaulted).
     pub automount_pointer: Pointer,
 }
@@ -784,11 +779,13 @@ impl Rbac {
                 .get(&(namespace.clone(), service_account.clone()))
                 .and_then(|(_, a)| *a);
             let projected = w.projected_token;
-            let (automounts_token, automount_pointer) = match w.automount {
-                Some(b) => (b, w.ptr("automountServiceAccountToken")),
-                None => (sa_automount.unwrap_or(true), w.spec_ptr.clone()),
+            let (mounts_token, automount_pointer) = match w.automount {
+                Some(b) => (b || projected, w.ptr("automountServiceAccountToken")),
+                None => (
+                    sa_automount.unwrap_or(true) || projected,
+                    w.spec_ptr.clone(),
+                ),
             };
-            let mounts_token = automounts_token || projected;
             m.namespaces.insert(namespace.clone());
             m.workloads.push(WorkloadInfo {
                 id: id.clone(),
@@ -797,7 +794,6 @@ impl Rbac {
                 service_account,
                 sa_pointer,
                 mounts_token,
-                automounts_token,
                 automount_pointer,
             });
         }

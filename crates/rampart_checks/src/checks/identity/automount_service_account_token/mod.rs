@@ -1,16 +1,14 @@
 //! `automount-service-account-token`: the pod does not opt out of mounting its service account
 //! token.
 //!
-//! Kubernetes mounts the token unless the pod spec sets `automountServiceAccountToken: false`,
-//! or leaves it unset and its ServiceAccount sets `false` (the pod's own field wins when set).
-//! An inventory check: the ServiceAccount (same namespace) may be anywhere in the input or the
-//! cluster. The rule is the RBAC model's (`WorkloadInfo::automounts_token`); projected token
-//! volumes, which this check recommends, do not count.
+//! The pod-level `automountServiceAccountToken` wins over the ServiceAccount's; a scan of one
+//! object cannot see the ServiceAccount, so only `false` in the pod spec passes.
 
 use rampart_model::{meta, Category, Severity};
+use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Inventory, InventoryEmitter, Run};
+use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -34,26 +32,24 @@ pub static CHECK: Check = Check {
         example_fail: "spec:\n  containers:\n  - name: app\n    image: app:1.0\n",
         example_pass: "spec:\n  automountServiceAccountToken: false\n  containers:\n  - name: app\n    image: app:1.0\n",
     },
-    run: Run::Inventory(run),
+    run: Run::Object(run),
 };
 
-fn run(inv: &Inventory, out: &mut InventoryEmitter) {
-    for w in &inv.rbac().workloads {
-        if !w.automounts_token {
-            continue;
-        }
-        // The pointer names the pod's own field when it is set (to `true`, as the token is
-        // mounted), the pod spec when the field is unset.
-        let message = if w
-            .automount_pointer
-            .as_str()
-            .ends_with("/automountServiceAccountToken")
-        {
-            "the pod mounts its service account token (automountServiceAccountToken: true)"
-        } else {
+fn run(ctx: &Ctx, out: &mut Emitter) {
+    let Some(w) = &ctx.workload else { return };
+    match w
+        .get("automountServiceAccountToken")
+        .and_then(Value::as_bool)
+    {
+        Some(false) => {}
+        Some(true) => out.emit(
+            w.ptr("automountServiceAccountToken"),
+            "the pod mounts its service account token (automountServiceAccountToken: true)",
+        ),
+        None => out.emit(
+            w.spec_ptr.clone(),
             "the pod does not set automountServiceAccountToken: false, so the service account \
-             token is mounted unless its ServiceAccount disables it"
-        };
-        out.emit(w.resource, w.automount_pointer.clone(), message);
+             token is mounted unless its ServiceAccount disables it",
+        ),
     }
 }
