@@ -18,6 +18,9 @@ pub const RUNTIME_SOCKETS: &[&str] = &[
     "/run/containerd",
     "/var/run/crio",
     "/run/crio",
+    // Docker's state directory (older Docker keeps its containerd socket there).
+    "/var/run/docker",
+    "/run/docker",
     "/run/k3s/containerd",
     "/var/run/podman",
     "/run/podman",
@@ -84,6 +87,21 @@ fn inside(path: &str, dir: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// For a directory that holds a runtime socket (`/var/run`, `/run`, `/run/k3s`): the first socket
+/// (or socket directory) under it. Top-level directories other than `/run` do not count (`/var`
+/// holds `/var/run` only on nodes where it is not a link to `/run`; it is a sensitive path anyway).
+/// `path` must be normalised.
+pub fn runtime_socket_in(path: &str) -> Option<&'static str> {
+    let depth = path.split('/').filter(|s| !s.is_empty()).count();
+    if path == "/" || (depth < 2 && path != "/run") {
+        return None;
+    }
+    RUNTIME_SOCKETS
+        .iter()
+        .copied()
+        .find(|s| *s != path && inside(s, path))
+}
+
 /// What a hostPath `path` gives access to.
 pub fn classify(path: &str) -> HostPathClass {
     let Some(p) = normalise(path) else {
@@ -92,7 +110,7 @@ pub fn classify(path: &str) -> HostPathClass {
     if p == "/" {
         return HostPathClass::Root;
     }
-    if RUNTIME_SOCKETS.iter().any(|s| inside(&p, s)) {
+    if RUNTIME_SOCKETS.iter().any(|s| inside(&p, s)) || runtime_socket_in(&p).is_some() {
         return HostPathClass::RuntimeSocket;
     }
     if HARMLESS.contains(&p.as_str()) {
@@ -136,7 +154,15 @@ mod tests {
         assert_eq!(classify("/etc/"), Sensitive);
         assert_eq!(classify("/etc/kubernetes"), Sensitive);
         assert_eq!(classify("/var"), Sensitive);
-        assert_eq!(classify("/var/run"), Sensitive);
+        // Directories that hold runtime sockets expose them.
+        assert_eq!(classify("/var/run"), RuntimeSocket);
+        assert_eq!(classify("/run/"), RuntimeSocket);
+        assert_eq!(classify("/run/k3s"), RuntimeSocket);
+        assert_eq!(classify("/var/run/docker"), RuntimeSocket);
+        assert_eq!(runtime_socket_in("/var/run"), Some("/var/run/docker.sock"));
+        assert_eq!(runtime_socket_in("/var"), None);
+        assert_eq!(runtime_socket_in("/var/run/docker.sock"), None);
+        assert_eq!(classify("/run/user"), Sensitive);
         assert_eq!(classify("/etc/localtime"), Other);
         assert_eq!(classify("/etcetera"), Other);
         assert_eq!(classify("/data"), Other);

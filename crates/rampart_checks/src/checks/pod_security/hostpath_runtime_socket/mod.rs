@@ -1,7 +1,9 @@
 //! `hostpath-runtime-socket`: the pod mounts a container runtime socket (Docker, containerd,
 //! CRI-O, podman) or the runtime directory that holds it.
 
-use rampart_model::k8s::host_paths::{volumes_of_class, HostPathClass};
+use rampart_model::k8s::host_paths::{
+    normalise, runtime_socket_in, volumes_of_class, HostPathClass,
+};
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
@@ -27,7 +29,9 @@ pub static CHECK: Check = Check {
         rationale: "Whoever can talk to the container runtime's socket (`docker.sock`, \
             `containerd.sock`, `crio.sock`) can start a privileged container that mounts the \
             node's root filesystem, and read or alter every container on the node, bypassing \
-            Kubernetes admission entirely. Mounting it is equivalent to root on the node.",
+            Kubernetes admission entirely. Mounting it is equivalent to root on the node, and \
+            so is mounting a directory that holds it (`/var/run`, `/run`, `/run/containerd`, \
+            `/var/run/docker`).",
         remediation:
             "Remove the volume. Build images with a daemonless builder (BuildKit rootless, \
             Kaniko, Buildah) and collect container metadata through the Kubernetes API or the \
@@ -42,9 +46,13 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     for (ptr, name, path) in volumes_of_class(w, HostPathClass::RuntimeSocket) {
-        out.emit(
-            ptr,
-            format!("volume \"{name}\" mounts the container runtime socket {path}"),
-        );
+        let held = normalise(path).and_then(|p| runtime_socket_in(&p));
+        let message = match held {
+            Some(socket) => format!(
+                "volume \"{name}\" mounts {path}, which holds the container runtime socket {socket}"
+            ),
+            None => format!("volume \"{name}\" mounts the container runtime socket {path}"),
+        };
+        out.emit(ptr, message);
     }
 }
