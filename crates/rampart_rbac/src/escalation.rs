@@ -2,9 +2,10 @@
 //!
 //! A directed graph (petgraph) whose nodes are subjects, workloads (footholds) and a few pools
 //! ("any service account of namespace X"), and whose edges mean "can obtain the rights of". The
-//! goal node is `cluster-admin`: reached by a subject bound cluster-wide to a rule with `*` verbs
-//! on `*` resources in `*` apiGroups, by `system:masters`, or by rights that let one grant oneself
-//! that (bind + create clusterrolebindings; escalate + update clusterroles).
+//! goal node is `cluster-admin`: reached by a subject bound cluster-wide to a rule with every verb
+//! (`*` or all resource verbs listed) on `*` resources in `*` apiGroups, by `system:masters`, or
+//! by rights that let one grant oneself that (bind + create clusterrolebindings; escalate +
+//! update clusterroles).
 //!
 //! Edges:
 //! - **member-of**: a user is in `system:authenticated`; a service account in
@@ -231,9 +232,14 @@ fn any_name(rule: &Rule, verbs: &[&str], group: &str, resource: &str, sub: &str)
 pub(crate) const CONTROLLERS: &[(&str, &str)] = rampart_model::k8s::kinds::POD_CONTROLLER_RESOURCES;
 
 impl Rbac {
-    /// Whether a rule is cluster-admin-equivalent: `*` verbs on `*` resources in `*` apiGroups.
+    /// Whether a rule is cluster-admin-equivalent (bound cluster-wide): `*` resources in `*`
+    /// apiGroups, for every name, with `*` verbs or every resource request verb listed
+    /// ([`rampart_model::k8s::verbs::RESOURCE_VERBS`]).
     pub fn is_admin_rule(rule: &Rule) -> bool {
         rule_allows(rule, &RequestAttributes::resource("*", "*", "*"))
+            || rampart_model::k8s::verbs::RESOURCE_VERBS
+                .iter()
+                .all(|v| rule_allows(rule, &RequestAttributes::resource(v, "*", "*")))
     }
 
     /// Whether a ClusterRole grants cluster-admin-equivalent rights.

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::authz::{rule_allows, RequestAttributes};
 use crate::escalation::CONTROLLERS;
 use crate::model::{
-    Identity, MatchKey, Rbac, Rule, RuleRef, Subject, SubjectKind, SYSTEM_ANONYMOUS,
-    SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED,
+    Binding, BindingSubject, Identity, MatchKey, Rbac, Rule, RuleRef, Subject, SubjectKind,
+    SYSTEM_ANONYMOUS, SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED,
 };
 use crate::query::Justification;
 
@@ -22,7 +22,10 @@ use crate::query::Justification;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RiskKind {
-    /// `*` verbs on `*` resources in `*` apiGroups, cluster-wide, to a non-system subject.
+    /// Every verb (`*`, or every resource request verb listed) on `*` resources in `*` apiGroups
+    /// to a non-system subject: cluster-admin through a ClusterRoleBinding, admin of the namespace
+    /// through a RoleBinding. A binding to the built-in `cluster-admin` ClusterRole when the scan
+    /// does not define it, or to the built-in `admin` ClusterRole, counts by name.
     ClusterAdmin,
     WildcardVerbs,
     WildcardResources,
@@ -112,7 +115,7 @@ fn any_verb(rule: &Rule, verbs: &[&str], group: &str, resource: &str, sub: &str)
 /// Rule-based risks of one rule, for a grant in a scope (`cluster` = ClusterRoleBinding).
 fn rule_risks(rule: &Rule, cluster: bool) -> Vec<RiskKind> {
     let mut out = Vec::new();
-    if cluster && Rbac::is_admin_rule(rule) {
+    if Rbac::is_admin_rule(rule) {
         out.push(RiskKind::ClusterAdmin);
     }
     if rule.verbs.iter().any(|v| v == "*") {
@@ -204,9 +207,13 @@ fn rule_risks(rule: &Rule, cluster: bool) -> Vec<RiskKind> {
     out
 }
 
-fn describe(kind: RiskKind) -> &'static str {
+/// What a risk means for its subject; `namespaced` for a grant through a RoleBinding.
+fn describe(kind: RiskKind, namespaced: bool) -> &'static str {
     match kind {
-        RiskKind::ClusterAdmin => "is cluster-admin (* verbs on * resources in * apiGroups)",
+        RiskKind::ClusterAdmin if namespaced => {
+            "is namespace admin (every verb on * resources in * apiGroups)"
+        }
+        RiskKind::ClusterAdmin => "is cluster-admin (every verb on * resources in * apiGroups)",
         RiskKind::WildcardVerbs => "holds a rule with * verbs",
         RiskKind::WildcardResources => "holds a rule with * resources",
         RiskKind::ReadSecretsClusterWide => "can read Secrets in every namespace",
@@ -252,14 +259,18 @@ impl Rbac {
         let mut out = Vec::new();
         let mut memo: HashMap<(usize, bool), Vec<(RiskKind, RuleRef)>> = HashMap::new();
         // Powers held per matching key, for the workload check.
-        let mut powers: HashMap<MatchKey, (RiskKind, std::sync::Arc<Justification>)> =
+        let mut powers: HashMap<MatchKey, (RiskKind, bool, std::sync::Arc<Justification>)> =
             HashMap::new();
         for (bi, b) in self.bindings.iter().enumerate() {
             if !b.active {
                 continue;
             }
-            let Some(role) = b.role else { continue };
             let cluster = b.namespace.is_none();
+            let Some(role) = b.role else {
+                // The role is not in the scan: only the built-in admin roles are known by name.
+                out.extend(self.builtin_admin_risks(b, include_system));
+                continue;
+            };
             let risks = memo.entry((role, cluster)).or_insert_with(|| {
                 self.roles[role]
                     .effective
@@ -271,13 +282,14 @@ impl Rbac {
                     })
                     .collect()
             });
+            if !risks.iter().any(|(k, _)| *k == RiskKind::ClusterAdmin) {
+                out.extend(self.builtin_admin_risks(b, include_system));
+            }
             for (si, s) in b.subjects.iter().enumerate() {
                 if s.key == MatchKey::None {
                     continue;
                 }
-                let builtin = b.name.starts_with("system:") && s.subject.is_system();
-                let system_name = s.subject.kind != SubjectKind::ServiceAccount
-                    && s.subject.name.starts_with("system:");
+                let (builtin, system_name) = system_grant(b, s);
                 let anonymous = matches!(
                     (&s.subject.kind, s.subject.name.as_str()),
                     (SubjectKind::User, SYSTEM_ANONYMOUS)
@@ -337,7 +349,7 @@ impl Rbac {
                     let why = std::sync::Arc::new(self.justify(bi, si, *rr));
                     powers
                         .entry(s.key.clone())
-                        .or_insert_with(|| (*kind, why.clone()));
+                        .or_insert_with(|| (*kind, !cluster, why.clone()));
                     let rule_role = &self.roles[rr.role];
                     out.push(Risk {
                         kind: *kind,
@@ -349,7 +361,7 @@ impl Rbac {
                         message: format!(
                             "{} {} {} ({} -> {} {})",
                             s.subject,
-                            describe(*kind),
+                            describe(*kind, !cluster),
                             scope_text(&b.namespace),
                             b.id.display_name(),
                             rule_role.id.display_name(),
@@ -368,7 +380,7 @@ impl Rbac {
             let id = Identity::of(&sa);
             let keys = std::iter::once(MatchKey::User(id.user.clone()))
                 .chain(id.groups.iter().map(|g| MatchKey::Group(g.clone())));
-            if let Some((kind, why)) = keys.filter_map(|k| powers.get(&k)).next() {
+            if let Some((kind, namespaced, why)) = keys.filter_map(|k| powers.get(&k)).next() {
                 out.push(Risk {
                     kind: RiskKind::WorkloadTokenWithPower,
                     subject: Some(sa.clone()),
@@ -380,7 +392,7 @@ impl Rbac {
                         "{} runs as {} with its token mounted; that account {} ({})",
                         w.id.display_name(),
                         sa,
-                        describe(*kind),
+                        describe(*kind, *namespaced),
                         kind.id()
                     ),
                     why: Some(why.clone()),
@@ -390,6 +402,57 @@ impl Rbac {
         out.sort_by_key(|a| a.kind);
         out
     }
+}
+
+impl Rbac {
+    /// [`RiskKind::ClusterAdmin`] of a binding by its role's name: a ClusterRole reference to
+    /// the built-in `admin`, or to the built-in `cluster-admin` when the scan does not define it
+    /// (a cluster reconciles both at start). One risk per subject, pointing at the subject.
+    fn builtin_admin_risks(&self, b: &Binding, include_system: bool) -> Vec<Risk> {
+        let name = b.role_ref_name.as_str();
+        if b.role_ref_kind != "ClusterRole"
+            || !(name == "admin" || (name == "cluster-admin" && b.role.is_none()))
+        {
+            return Vec::new();
+        }
+        let what = match (name, &b.namespace) {
+            (_, Some(_)) => "is namespace admin",
+            ("cluster-admin", None) => "is cluster-admin",
+            _ => "is admin of every namespace",
+        };
+        b.subjects
+            .iter()
+            .filter(|s| s.key != MatchKey::None)
+            .filter(|s| {
+                let (builtin, system_name) = system_grant(b, s);
+                include_system || !(builtin || system_name)
+            })
+            .map(|s| Risk {
+                kind: RiskKind::ClusterAdmin,
+                subject: Some(s.subject.clone()),
+                namespace: b.namespace.clone(),
+                object: b.id.clone(),
+                resource: b.resource,
+                pointer: s.pointer.clone(),
+                why: None,
+                message: format!(
+                    "{} {what} {} ({} -> built-in ClusterRole {name})",
+                    s.subject,
+                    scope_text(&b.namespace),
+                    b.id.display_name()
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Whether a grant is the system's own: (a binding named `system:*` to a system subject, a
+/// user or group named `system:*`; the latter is left out only for cluster-admin).
+fn system_grant(b: &Binding, s: &BindingSubject) -> (bool, bool) {
+    let builtin = b.name.starts_with("system:") && s.subject.is_system();
+    let system_name =
+        s.subject.kind != SubjectKind::ServiceAccount && s.subject.name.starts_with("system:");
+    (builtin, system_name)
 }
 
 fn scope_text(ns: &Option<String>) -> String {

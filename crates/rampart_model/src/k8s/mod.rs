@@ -11,6 +11,7 @@
 //! - [`selinux`]: the SELinux types the Pod Security Standards allow, per policy version.
 //! - [`volumes`]: volume source fields and the restricted policy's allowed ones.
 //! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
+//! - [`verbs`]: the API request verbs of resource requests.
 
 pub mod capabilities;
 pub mod host_paths;
@@ -21,4 +22,5 @@ pub mod profiles;
 pub mod selector;
 pub mod selinux;
 pub mod sysctls;
+pub mod verbs;
 pub mod volumes;

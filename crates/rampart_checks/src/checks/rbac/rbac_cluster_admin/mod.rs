@@ -8,7 +8,7 @@ use crate::{Check, Rule, Run};
 pub static CHECK: Check = Check {
     meta: meta! {
         id: "rbac-cluster-admin",
-        title: "cluster-admin (or * on *) granted to a non-system subject",
+        title: "cluster-admin (or every verb on * resources) granted to a non-system subject",
         severity: Severity::Critical,
         category: Category::Rbac,
         controls: &[
@@ -27,7 +27,12 @@ pub static CHECK: Check = Check {
         rationale: "A subject bound to cluster-admin, or to any role allowing every verb on every \
             resource cluster-wide, controls the whole cluster: every Secret, every node through \
             privileged pods, and RBAC itself. Outside the control plane's own bootstrap identities \
-            such grants are rarely needed and turn one stolen credential into a cluster takeover.",
+            such grants are rarely needed and turn one stolen credential into a cluster takeover. \
+            Every verb means `*` or all of get, list, watch, create, update, patch, delete and \
+            deletecollection listed, on `*` resources in `*` apiGroups. The same power through a \
+            RoleBinding (to such a role, or to the built-in `admin` or `cluster-admin` \
+            ClusterRole) makes the subject admin of that namespace, reported with the namespace: \
+            every Secret and service account token in it, and its pods.",
         remediation: "Bind the subject to a role with only the verbs and resources it needs, in the \
             namespaces it needs (a RoleBinding rather than a ClusterRoleBinding). Keep cluster-admin \
             for break-glass identities.",
