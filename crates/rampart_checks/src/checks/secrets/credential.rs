@@ -64,7 +64,7 @@ impl fmt::Display for Detection {
             "is"
         };
         match &self.prefix {
-            Some(p) => write!(f, "its value {verb} {what} ({p}...)"),
+            Some(p) => write!(f, "its value {verb} {what}, starting {p}..."),
             None => write!(f, "its value {verb} {what}"),
         }
     }
@@ -703,7 +703,10 @@ mod tests {
     #[test]
     fn message_never_shows_the_value() {
         let d = detect("X", "ghp_0123456789abcdefghijABCDEFGHIJ012345").expect("token");
-        assert_eq!(d.to_string(), "its value is a GitHub token (ghp_...)");
+        assert_eq!(
+            d.to_string(),
+            "its value is a GitHub token, starting ghp_..."
+        );
         let d = detect("DB_PASSWORD", "hunter2").expect("name");
         assert!(!d.to_string().contains("hunt"));
         let d = detect("U", "postgres://app:hunter2@db").expect("url");
