@@ -1,5 +1,5 @@
 //! Helpers shared by checks: effective security settings, typed reads that treat values of the
-//! wrong type as unset, image references, credential-like names and common framework controls.
+//! wrong type as unset, image references and common framework controls.
 
 use rampart_model::{Container, Control, Pointer, Resource, Workload};
 use serde_json::Value;
@@ -150,81 +150,6 @@ pub fn non_empty_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
 }
 
-/// Words that make an environment variable or ConfigMap key look like it holds a credential.
-const CREDENTIAL_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "ACCESS_KEY",
-    "SECRET_KEY",
-    "PRIVATE_KEY",
-    "CREDENTIAL",
-    "AUTH_KEY",
-    "CLIENT_KEY",
-    "ENCRYPTION_KEY",
-    "SIGNING_KEY",
-];
-
-/// Suffixes of names that refer to a credential without holding it (a file, a name, an id, a URL,
-/// a setting).
-const REFERENCE_SUFFIXES: &[&str] = &[
-    "_FILE",
-    "_PATH",
-    "_DIR",
-    "_NAME",
-    "_REF",
-    "_ID",
-    "_URL",
-    "_URI",
-    "_ENDPOINT",
-    "_HEADER",
-    "_TYPE",
-    "_TTL",
-    "_TIMEOUT",
-    "_EXPIRY",
-    "_EXPIRATION",
-    "_LENGTH",
-    "_SIZE",
-    "_ENABLED",
-    "_DISABLED",
-    "_MODE",
-    "_LOCATION",
-];
-
-/// True when a name (`DB_PASSWORD`, `api-key`, `stripe.secretKey`) looks like it holds a credential.
-pub fn looks_like_credential(name: &str) -> bool {
-    // Normalise: camelCase boundaries, dashes and dots become underscores; upper case.
-    let mut n = String::with_capacity(name.len() + 8);
-    let mut prev_lower = false;
-    for ch in name.chars() {
-        if ch.is_ascii_uppercase() && prev_lower {
-            n.push('_');
-        }
-        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
-        n.push(match ch {
-            '-' | '.' | ' ' => '_',
-            c => c.to_ascii_uppercase(),
-        });
-    }
-    if REFERENCE_SUFFIXES.iter().any(|s| n.ends_with(s)) {
-        return false;
-    }
-    CREDENTIAL_WORDS.iter().any(|w| n.contains(w))
-        || n == "PASS"
-        || n.ends_with("_PASS")
-        || n.ends_with("_PWD")
-}
-
-/// A `$(VAR)` reference to another variable, which Kubernetes expands: not a literal credential.
-pub fn is_var_reference(v: &str) -> bool {
-    let v = v.trim();
-    v.starts_with("$(") && v.ends_with(')') && !v[2..v.len() - 1].contains(['(', ')'])
-}
-
 // Framework controls shared by several checks.
 
 /// A CIS Kubernetes Benchmark v1.10 recommendation.
@@ -326,41 +251,3 @@ pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
     id: "T1525",
     name: "Implant Internal Image",
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_names() {
-        for yes in [
-            "DB_PASSWORD",
-            "password",
-            "apiKey",
-            "API_KEY",
-            "stripe.secretKey",
-            "GITHUB_TOKEN",
-            "client-secret",
-            "AWS_SECRET_ACCESS_KEY",
-            "REDIS_PASS",
-            "private_key",
-        ] {
-            assert!(looks_like_credential(yes), "{yes}");
-        }
-        for no in [
-            "PWD",
-            "DB_PASSWORD_FILE",
-            "TOKEN_URL",
-            "SECRET_NAME",
-            "AWS_ACCESS_KEY_ID",
-            "LOG_LEVEL",
-            "TOKEN_TTL",
-            "PASSAGE",
-            "KEYCLOAK_REALM",
-        ] {
-            assert!(!looks_like_credential(no), "{no}");
-        }
-        assert!(is_var_reference("$(DB_PASSWORD)"));
-        assert!(!is_var_reference("hunter2"));
-    }
-}

@@ -1,12 +1,15 @@
-//! `configmap-credential`: a ConfigMap key that looks like a credential has a value.
+//! `configmap-credential`: a ConfigMap holds a credential.
 //!
-//! Keys are matched like environment variable names in `env-literal-credential` (PASSWORD, SECRET,
-//! TOKEN, API_KEY ...; `*_FILE`, `*_NAME`, `*_URL` and similar references are ignored).
+//! Keys and values are judged by the detector shared with `env-literal-credential`
+//! (`secrets::credential`): a key that names a credential with a literal value, or a value that is
+//! one whatever the key (a PEM private key, a known token shape, a URL with a password, a
+//! `password=...` setting inside a config file).
 
 use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
+use crate::checks::secrets::credential;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
@@ -42,10 +45,10 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         let Some(value) = common::non_empty_str(Some(v)) else {
             continue;
         };
-        if common::looks_like_credential(key) && !common::is_var_reference(value) {
+        if let Some(found) = credential::detect(key, value) {
             out.emit(
                 Pointer::root().join_all(["data", key.as_str()]),
-                format!("ConfigMap \"{name}\" stores a credential-like value under key {key}"),
+                format!("ConfigMap \"{name}\" stores a credential under key {key} ({found})"),
             );
         }
     }

@@ -1,14 +1,17 @@
-//! `env-literal-credential`: an environment variable whose name looks like a credential has a
-//! literal value in the manifest.
+//! `env-literal-credential`: an environment variable holds a literal credential in the manifest.
 //!
-//! Names are matched on words such as PASSWORD, SECRET, TOKEN, API_KEY or PRIVATE_KEY; names that
-//! refer to a credential without holding it (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`, `*_URL` ...)
-//! and `$(VAR)` references are ignored, as are `valueFrom` sources.
+//! The shared detector (`secrets::credential`) judges each name and literal value: values that are
+//! credentials whatever the name (PEM private keys, AWS/GitHub/Slack/Stripe/Google keys, JWTs,
+//! URLs with a password, `password=...` inside a longer value), and names such as PASSWORD, PWD,
+//! SECRET, TOKEN, API_KEY or `*_KEY` with a literal value. Names that refer to a credential without
+//! holding it (`*_FILE`, `*_URL`, `PUBLIC_KEY` ...), references (`$(VAR)`, `${VAR}`), file paths,
+//! placeholders and `valueFrom` sources are ignored.
 
 use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
+use crate::checks::secrets::credential;
 use crate::{Check, Ctx, Emitter, Run};
 
 pub static CHECK: Check = Check {
@@ -43,11 +46,12 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             let Some(value) = common::non_empty_str(e.get("value")) else {
                 continue;
             };
-            if common::looks_like_credential(name) && !common::is_var_reference(value) {
+            if let Some(found) = credential::detect(name, value) {
                 out.emit(
                     ptr.join("value"),
                     format!(
-                        "{} sets {name} to a literal value; credentials belong in a Secret",
+                        "{} sets {name} to a literal credential ({found}); credentials belong \
+                         in a Secret",
                         c.label()
                     ),
                 );
