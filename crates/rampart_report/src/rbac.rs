@@ -655,7 +655,7 @@ subjects: [{kind: User, name: mallory}]
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
             lines[0],
-            "rbac-cluster-admin            user:bob is cluster-admin (* verbs on * resources in * apiGroups) cluster-wide (ClusterRoleBinding/ops-admin -> ClusterRole/cluster-admin /rules/0)                rbac.yaml:20"
+            "rbac-cluster-admin            user:bob is cluster-admin (every verb on * resources in * apiGroups) cluster-wide (ClusterRoleBinding/ops-admin -> ClusterRole/cluster-admin /rules/0)             rbac.yaml:20"
         );
         assert_eq!(lines[lines.len() - 2..], ["", "18 risks."]);
         let v: Value = serde_json::from_str(&view.risks_json(&risks).expect("json")).expect("JSON");
