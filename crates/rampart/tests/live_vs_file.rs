@@ -85,6 +85,7 @@ enum Diff {
 /// A difference between the live and the file scan that is expected, and why.
 struct Expected {
     diff: Diff,
+    /// A check id, or a prefix ending in `*` (`rbac-*`).
     check: &'static str,
     /// The object's kind, or `*` for any.
     kind: &'static str,
@@ -224,6 +225,16 @@ const EXPECTED: &[Expected] = &[
         "/rules/",
         "the same rule from a file: the aggregated role lists no rules, so the rule is reported \
          on the role it is aggregated from (`monitoring-crds`)",
+    ),
+    exp(
+        Diff::OnlyLive,
+        "rbac-*",
+        "*",
+        "/subjects/",
+        "a binding to one of Kubernetes' built-in roles (cluster-admin, admin, edit; fixtures of \
+         rbac-cluster-admin): live, the bootstrap roles exist and every risk they grant is \
+         reported; a file scan does not know the built-in roles' rules yet (issue 11, gap 1) \
+         and names only cluster-admin and admin, by name",
     ),
 ];
 
@@ -799,7 +810,10 @@ fn live_scan_matches_file_scan() {
         let kind = kind.split(' ').next().unwrap_or_default();
         let hit = EXPECTED.iter().position(|e| {
             e.diff == *d
-                && e.check == check
+                && match e.check.strip_suffix('*') {
+                    Some(prefix) => check.starts_with(prefix),
+                    None => e.check == check,
+                }
                 && (e.kind == "*" || e.kind == kind)
                 && match d {
                     Diff::OnlyLive | Diff::OnlyFile => field.starts_with(e.field),
