@@ -22,7 +22,7 @@ pub mod sink;
 
 use std::path::PathBuf;
 
-use rampart_model::{InputError, Severity};
+use rampart_model::Severity;
 
 pub use cluster::{ClusterSource, Loaded};
 pub use config::find_config;
@@ -67,7 +67,7 @@ pub enum ConfigSource {
 
 /// Errors that stop a scan before it starts (bad options, an unreadable baseline, a cluster that
 /// cannot be read). Problems with the inputs themselves are not errors: they are
-/// [`InputError`]s in the results, and the rest is still scanned.
+/// [`rampart_model::InputError`]s in the results, and the rest is still scanned.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error(
@@ -84,9 +84,4 @@ pub enum ScanError {
     Cluster(#[from] rampart_cluster::ClusterError),
     #[error("--snapshot reads a file: drop --kubeconfig/--context")]
     SnapshotWithConnection,
-    #[error("cannot write the report: {0}")]
-    Write(#[from] std::io::Error),
 }
-
-/// Input errors found before the scan started (in the config file), reported with the rest.
-pub type EarlyErrors = Vec<InputError>;

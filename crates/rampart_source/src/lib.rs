@@ -16,7 +16,7 @@ use rampart_model::{Origin, PosTree, Resource};
 use serde_json::Value;
 
 pub use discover::{discover, Input};
-pub use locate::{locate_findings, locate_findings_with, location_of, Lines};
+pub use locate::{locate_findings, location_of, Lines};
 
 /// Largest file read (bytes). Larger files are reported and skipped.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

@@ -35,19 +35,8 @@ pub fn locate_findings(
     if !matches!(res.origin, Origin::File { .. }) {
         return;
     }
-    locate_findings_with(|p| res.locate(p), findings, lines, path);
-}
-
-/// Like [`locate_findings`], for an object whose positions are kept some other way: `locate`
-/// resolves a pointer to a position (or `None` when the object has none).
-pub fn locate_findings_with(
-    locate: impl Fn(&str) -> Option<rampart_model::Pos>,
-    findings: &mut [Finding],
-    lines: Option<&Lines>,
-    path: &std::sync::Arc<std::path::Path>,
-) {
     for f in findings {
-        if let Some(l) = location_of(&locate, f.pointer.as_str(), lines, path) {
+        if let Some(l) = location_of(|p| res.locate(p), f.pointer.as_str(), lines, path) {
             f.location = Some(l);
         }
     }

@@ -89,24 +89,24 @@ impl ClusterArgs {
             None => ClusterSource::Live(read),
         })
     }
+
+    /// The source for commands that always read a cluster: the live one when no flag names one.
+    fn source_or_live(&self) -> ClusterSource {
+        self.source()
+            .unwrap_or_else(|| ClusterSource::Live(self.connect.read_options()))
+    }
 }
 
 /// Reads the snapshot of `--snapshot`, or the live cluster. Errors are one line saying what to
 /// check (the CLI exits 2 on them). A read that missed something succeeds with
 /// `coverage.partial` set; see [`warn_partial`].
 pub fn load(args: &ClusterArgs) -> anyhow::Result<Loaded> {
-    let source = args
-        .source()
-        .unwrap_or(ClusterSource::Live(args.connect.read_options()));
-    Ok(rampart_scan::cluster::load(&source)?)
+    Ok(rampart_scan::cluster::load(&args.source_or_live())?)
 }
 
 /// Like [`load`], keeping the snapshot form (for `rampart snapshot`).
 pub fn read_snapshot_or_cluster(args: &ClusterArgs) -> anyhow::Result<Snapshot> {
-    let source = args
-        .source()
-        .unwrap_or(ClusterSource::Live(args.connect.read_options()));
-    Ok(rampart_scan::cluster::read(&source)?)
+    Ok(rampart_scan::cluster::read(&args.source_or_live())?)
 }
 
 /// One stderr line when the coverage is partial, so a partial read is never taken for a full one.

@@ -88,7 +88,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let mut outcome = None;
     super::output::with_writer(args.output.as_deref(), |w| {
-        let done = match args.format {
+        let mut done = match args.format {
             // JSON is written as the results come; the other formats need them all first.
             Format::Json => {
                 let mut sink = JsonStream::begin(w)?;
@@ -108,12 +108,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 done
             }
         };
-        let result = match &done.write_error {
-            Some(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
-            None => Ok(()),
-        };
+        let written = done.write_error.take().map_or(Ok(()), Err);
         outcome = Some(done);
-        result
+        written
     })?;
     let Some(outcome) = outcome else {
         anyhow::bail!("the scan did not run");
