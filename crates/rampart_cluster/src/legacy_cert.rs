@@ -134,7 +134,8 @@ pub(crate) fn client(
     if let Some(name) = &stripped.tls_server_name {
         let name = rustls::pki_types::ServerName::try_from(name.clone())
             .map_err(|e| format!("tls-server-name {name:?}: {e}"))?;
-        builder = builder.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
+        builder =
+            builder.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
     }
     let https = builder.enable_http1().wrap_connector(http);
     let mut connector = hyper_timeout::TimeoutConnector::new(https);
@@ -168,7 +169,9 @@ mod tests {
         assert!(!is_x509_v1(&[0x30, 0x05, 0x30, 0x03, 0xA0, 0x01, 0x02]));
         assert!(is_x509_v1(&[0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01]));
         // Long-form lengths.
-        assert!(is_x509_v1(&[0x30, 0x81, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01]));
+        assert!(is_x509_v1(&[
+            0x30, 0x81, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01
+        ]));
         // Garbage and truncation are "not v1" (kube's loader reports them).
         assert!(!is_x509_v1(&[]));
         assert!(!is_x509_v1(&[0x30]));
