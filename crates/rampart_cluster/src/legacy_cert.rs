@@ -39,7 +39,7 @@ pub(crate) fn v1_identity(
             .auth_info
             .client_key_data
             .as_ref()
-            .map(|s| secrecy::ExposeSecret::expose_secret(s)),
+            .map(secrecy::ExposeSecret::expose_secret),
         config.auth_info.client_key.as_deref(),
     )?;
     let key = PrivateKeyDer::from_pem_slice(&key_pem).ok()?;

@@ -240,7 +240,11 @@ fn an_object_defined_in_two_files_is_a_duplicate() {
         .map(|f| {
             let loc = f.location.as_ref().expect("a file location");
             (
-                loc.path.file_name().unwrap().to_string_lossy().into_owned(),
+                loc.path
+                    .file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned(),
                 loc.line,
                 f.message.clone(),
             )
