@@ -15,6 +15,8 @@ bench/results.md (see --results).
 Inputs (--inputs):
   10k        synthetic corpus, 10,000 resources in 100 files   (bench/corpus/, cached)
   100k       synthetic corpus, 100,000 resources in 1,000 files (bench/corpus/, cached)
+  100k-policy  the same size, policy-heavy: 60 namespaces, ~6% each of Roles, RoleBindings
+             and NetworkPolicies (gen_corpus.py --mix policy; not in the default set)
   realworld  ../shared/corpora/realworld (536 upstream manifests; set REALWORLD=DIR to override).
              kube-score aborts on the few malformed files there; that is recorded as a failure,
              and both rampart and kube-score are also run on "realworld-ks", a copy of the files
@@ -124,7 +126,7 @@ has_tool() { [[ " ${TOOLS[*]} " == *" $1 "* ]]; }
 
 IFS=',' read -r -a INPUTS <<<"${inputs_arg}"
 for i in "${INPUTS[@]}"; do
-    case "${i}" in 10k|100k|realworld) ;; *) die "unknown input '${i}' (known: 10k, 100k, realworld)" ;; esac
+    case "${i}" in 10k|100k|100k-policy|realworld) ;; *) die "unknown input '${i}' (known: 10k, 100k, 100k-policy, realworld)" ;; esac
 done
 
 # ---------------------------------------------------------------------------
@@ -161,16 +163,16 @@ fi
 # ---------------------------------------------------------------------------
 # Corpora (cached; regenerated when missing or when gen_corpus.py changed)
 # ---------------------------------------------------------------------------
-ensure_synthetic() { # <name> <resources> <files>
-    local dir="${CORPUS_DIR}/$1" stamp="${CORPUS_DIR}/$1.stamp" want
-    want="$(sha256sum scripts/gen_corpus.py | cut -c1-16) resources=$2 files=$3 seed=${CORPUS_SEED}"
+ensure_synthetic() { # <name> <resources> <files> [mix]
+    local dir="${CORPUS_DIR}/$1" stamp="${CORPUS_DIR}/$1.stamp" want mix="${4:-light}"
+    want="$(sha256sum scripts/gen_corpus.py | cut -c1-16) resources=$2 files=$3 seed=${CORPUS_SEED} mix=${mix}"
     if [[ -d "${dir}" && -f "${stamp}" && "$(cat "${stamp}")" == "${want}" ]]; then
         log "corpus $1: cached (${dir})"
         return 0
     fi
     log "corpus $1: generating $2 resources in $3 files"
     rm -f "${stamp}"
-    python3 scripts/gen_corpus.py --resources "$2" --files "$3" --seed "${CORPUS_SEED}" --out "${dir}" >&2
+    python3 scripts/gen_corpus.py --resources "$2" --files "$3" --seed "${CORPUS_SEED}" --mix "${mix}" --out "${dir}" >&2
     printf '%s\n' "${want}" >"${stamp}"
 }
 
@@ -202,12 +204,13 @@ ensure_ks_subset() {
 }
 
 declare -A INPUT_DIR INPUT_DESC
-declare -A INPUT_LABEL=([10k]="10k synthetic" [100k]="100k synthetic" [realworld]="realworld"
+declare -A INPUT_LABEL=([10k]="10k synthetic" [100k]="100k synthetic" [100k-policy]="100k synthetic, policy-heavy" [realworld]="realworld"
                         [realworld-ks]="realworld, kube-score-parsable subset")
 for i in "${INPUTS[@]}"; do
     case "${i}" in
         10k) ensure_synthetic synthetic-10k 10000 100; INPUT_DIR[10k]="${CORPUS_DIR}/synthetic-10k" ;;
         100k) ensure_synthetic synthetic-100k 100000 1000; INPUT_DIR[100k]="${CORPUS_DIR}/synthetic-100k" ;;
+        100k-policy) ensure_synthetic synthetic-100k-policy 100000 1000 policy; INPUT_DIR[100k-policy]="${CORPUS_DIR}/synthetic-100k-policy" ;;
         realworld)
             if [[ -d "${REALWORLD}" ]]; then
                 INPUT_DIR[realworld]="${REALWORLD}"
@@ -222,7 +225,7 @@ if [[ -n "${INPUT_DIR[realworld]:-}" ]] && has_tool kube-score && peer_installed
 fi
 
 ORDERED_INPUTS=()
-for i in 10k 100k realworld realworld-ks; do
+for i in 10k 100k 100k-policy realworld realworld-ks; do
     [[ -n "${INPUT_DIR[$i]:-}" ]] && ORDERED_INPUTS+=("${i}")
 done
 
@@ -236,6 +239,7 @@ for i in "${ORDERED_INPUTS[@]}"; do
     case "${i}" in
         10k) INPUT_DESC[$i]="synthetic, 10,000 resources (scripts/gen_corpus.py seed ${CORPUS_SEED}), $(describe_input "$i")" ;;
         100k) INPUT_DESC[$i]="synthetic, 100,000 resources (scripts/gen_corpus.py seed ${CORPUS_SEED}), $(describe_input "$i")" ;;
+        100k-policy) INPUT_DESC[$i]="synthetic, 100,000 resources, policy-heavy: 60 namespaces, ~6% each Roles, RoleBindings, NetworkPolicies (scripts/gen_corpus.py --mix policy, seed ${CORPUS_SEED}), $(describe_input "$i")" ;;
         realworld) INPUT_DESC[$i]="upstream manifests (kube-prometheus, argo-cd, istio, cert-manager CRDs, kubernetes/examples), $(describe_input "$i")" ;;
         realworld-ks) INPUT_DESC[$i]="the realworld files that kube-score can parse, $(describe_input "$i"); excluded: $(wc -l <"${CORPUS_DIR}/realworld-ks.excluded") files" ;;
     esac
@@ -261,7 +265,7 @@ build_cmd() { # <tool> <input> <output file>
         kube-score)
             mapfile -t files < <(manifest_files "${dir}")
             CMD=("${PEERS_BIN}/kube-score" score --output-format json "${files[@]}")
-            if [[ "${input}" == 10k || "${input}" == 100k ]]; then
+            if [[ "${input}" == 10k || "${input}" == 100k* ]]; then
                 SHOWN="${PEERS_BIN}/kube-score score --output-format json ${dir}/*.yaml > OUT"
             else
                 SHOWN="${PEERS_BIN}/kube-score score --output-format json \$(find ${dir} -type f \\( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \\) | LC_ALL=C sort) > OUT   # ${#files[@]} files"
@@ -345,7 +349,7 @@ declare -a ROWS=() SKIPPED=()
 
 skip_reason() { # <tool> <input>: prints a reason to skip, or nothing
     local tool="$1" input="$2"
-    if [[ "${input}" == 100k && ${full_100k} -eq 0 ]]; then
+    if [[ "${input}" == 100k* && ${full_100k} -eq 0 ]]; then
         case "${tool}" in
             checkov) echo "checkov needs several minutes per 10k resources (see its 10k row); 100k would take well over an hour. Pass --full-100k to run it."; return ;;
             trivy) echo "trivy needs minutes and gigabytes per 10k resources (see its 10k row); 100k would take over half an hour and far more memory. Pass --full-100k to run it."; return ;;
@@ -377,7 +381,7 @@ for input in "${ORDERED_INPUTS[@]}"; do
         n="${RUNS[$tool]}"
         # kube-score scales worse than linearly (about 5 min on 100k against 3 s on 10k):
         # one run there unless --runs asked for more.
-        if [[ "${input}" == 100k && "${tool}" != rampart && -z "${RUNS_SET[$tool]:-}" ]]; then n=1; fi
+        if [[ "${input}" == 100k* && "${tool}" != rampart && -z "${RUNS_SET[$tool]:-}" ]]; then n=1; fi
         if [[ "${tool}" == rampart && -n "${rampart_build_note}" ]]; then
             STATUS[$key]="FAILED: ${rampart_build_note}"; SHOWNCMD[$key]="${RAMPART_BIN} scan ${INPUT_DIR[$input]} --format json --output /dev/null"
             continue

@@ -127,6 +127,29 @@ MIX = [
     ("ClusterRoleBinding", 1),
 ]
 
+# A policy-heavy cluster (--mix policy): few, large namespaces, each with many Roles,
+# RoleBindings and NetworkPolicies (about 6% of the corpus each), so the RBAC and
+# network-policy analyses, not the per-object checks, dominate a scan.
+MIX_POLICY = [
+    ("Deployment", 23),
+    ("Service", 12),
+    ("ConfigMap", 11),
+    ("Secret", 7),
+    ("ServiceAccount", 6),
+    ("Pod", 4),
+    ("Ingress", 4),
+    ("StatefulSet", 3),
+    ("NetworkPolicy", 6),
+    ("DaemonSet", 2),
+    ("Job", 3),
+    ("CronJob", 3),
+    ("Role", 6),
+    ("RoleBinding", 6),
+    ("ClusterRole", 2),
+    ("ClusterRoleBinding", 2),
+]
+MIXES = {"light": (MIX, None), "policy": (MIX_POLICY, 60)}
+
 TEAMS = ["payments", "checkout", "search", "identity", "catalog", "billing", "ml", "data",
          "platform", "obs", "edge", "msg", "web", "mobile", "notify", "reports", "risk",
          "stock", "ship", "auth"]
@@ -161,12 +184,13 @@ DOMAINS = ["acme.io", "acme-internal.net", "example.com", "shop.acme.io"]
 
 
 class Gen:
-    def __init__(self, seed: int, resources: int):
+    def __init__(self, seed: int, resources: int, namespaces: int | None = None):
         self.r = random.Random(seed)
         # About 150 resources per namespace at any size, so a bigger corpus is more
         # of the same cluster shape. Per-namespace density matters: some scanners
         # match Services and NetworkPolicies to pods within a namespace pairwise.
-        n_ns = max(3, resources // 150)
+        # The policy mix fixes the number of namespaces instead.
+        n_ns = namespaces or max(3, resources // 150)
         names = [f"{t}-{e}" for e in ENVS for t in TEAMS]
         self.r.shuffle(names)
         self.namespaces = SYSTEM_NAMESPACES + names[: max(0, n_ns - len(SYSTEM_NAMESPACES))]
@@ -717,15 +741,15 @@ class Gen:
                 "spec": spec}
 
 
-def kind_counts(n: int) -> list[tuple[str, int]]:
+def kind_counts(n: int, mix: list[tuple[str, int]] = MIX) -> list[tuple[str, int]]:
     """Exact per-kind counts summing to n (largest remainder)."""
-    total = sum(w for _, w in MIX)
-    raw = [(k, n * w / total) for k, w in MIX]
+    total = sum(w for _, w in mix)
+    raw = [(k, n * w / total) for k, w in mix]
     counts = {k: int(x) for k, x in raw}
     left = n - sum(counts.values())
     for k, x in sorted(raw, key=lambda kx: (-(kx[1] - int(kx[1])), kx[0]))[:left]:
         counts[k] += 1
-    return [(k, counts[k]) for k, _ in MIX]
+    return [(k, counts[k]) for k, _ in mix]
 
 
 def file_sizes(n: int, f: int, r: random.Random) -> list[int]:
@@ -752,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", "-f", type=int, required=True, help="number of YAML files to spread them over (F)")
     ap.add_argument("--out", "-o", required=True, help="output directory (replaced if it exists)")
     ap.add_argument("--seed", type=int, default=20261127, help="random seed (default: %(default)s)")
+    ap.add_argument("--mix", choices=sorted(MIXES), default="light",
+                    help="light: a typical cluster, ~150 resources per namespace; policy: 60 namespaces "
+                         "with ~6%% each of Roles, RoleBindings and NetworkPolicies (default: %(default)s)")
     ap.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.resources < 1 or args.files < 1:
@@ -759,8 +786,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.files > args.resources:
         ap.error("--files cannot exceed --resources (no empty files)")
 
-    g = Gen(args.seed, args.resources)
-    kinds = [k for k, c in kind_counts(args.resources) for _ in range(c)]
+    mix, n_ns = MIXES[args.mix]
+    g = Gen(args.seed, args.resources, n_ns)
+    kinds = [k for k, c in kind_counts(args.resources, mix) for _ in range(c)]
     g.r.shuffle(kinds)
     sizes = file_sizes(args.resources, args.files, g.r)
 
@@ -775,7 +803,8 @@ def main(argv: list[str] | None = None) -> int:
         for i, size in enumerate(sizes, 1):
             docs = [to_yaml(getattr(g, k)()) for k in kinds[pos:pos + size]]
             pos += size
-            head = (f"# Synthetic benchmark corpus (scripts/gen_corpus.py, seed {args.seed}); "
+            tag = "" if args.mix == "light" else f", mix {args.mix}"
+            head = (f"# Synthetic benchmark corpus (scripts/gen_corpus.py, seed {args.seed}{tag}); "
                     f"file {i} of {args.files}, {size} resources\n")
             text = head + "---\n".join(docs)
             path = os.path.join(tmp, f"manifests-{i:0{width}d}.yaml")
@@ -790,7 +819,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
     if not args.quiet:
-        mix = ", ".join(f"{k} {c}" for k, c in kind_counts(args.resources))
+        mix = ", ".join(f"{k} {c}" for k, c in kind_counts(args.resources, mix))
         print(f"gen_corpus: wrote {args.resources} resources in {args.files} files, "
               f"{total_bytes / 1e6:.1f} MB, to {out}\n  mix: {mix}")
     return 0

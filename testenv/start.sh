@@ -56,7 +56,7 @@ done
 t_start=$SECONDS
 # Fresh state every time; only paths this script owns are removed.
 rm -rf "$dir/pki" "$dir/etcd-data" "$dir/pids" "$dir/logs" "$dir/audit.log" "$dir/audit-policy.yaml" \
-	"$dir/admin.kubeconfig" "$dir/restricted.kubeconfig" "$dir/controller-manager.kubeconfig" "$dir/env"
+	"$dir/admin.kubeconfig" "$dir/restricted.kubeconfig" "$dir/controller-manager.kubeconfig" "$dir/legacy-v1.kubeconfig" "$dir/env"
 mkdir -p "$dir/pki" "$dir/pids" "$dir/logs"
 chmod 700 "$dir/pki"
 
@@ -97,6 +97,13 @@ subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kuberne
 sign admin "/O=system:masters/CN=rampart-admin" "$client_ext"
 sign restricted "/CN=rampart-restricted" "$client_ext"
 sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
+# An X.509 version-1 client certificate, as `openssl x509 -req` makes it without extensions
+# (OpenSSL 3.0): kubectl accepts it, so rampart must too (the test checks the version).
+ossl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=rampart-legacy-v1" \
+	-keyout "$pki/legacy-v1.key" -out "$pki/legacy-v1.csr"
+ossl x509 -req -in "$pki/legacy-v1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+	-days 30 -sha256 -out "$pki/legacy-v1.crt"
+rm -f "$pki/legacy-v1.csr"
 # Service-account token signing key pair.
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
 ossl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
@@ -246,6 +253,7 @@ t_ready=$SECONDS
 kubeconfig "$dir/admin.kubeconfig" rampart-admin admin
 kubeconfig "$dir/restricted.kubeconfig" rampart-restricted restricted
 kubeconfig "$dir/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+kubeconfig "$dir/legacy-v1.kubeconfig" rampart-legacy-v1 legacy-v1
 
 # Each controller runs with its own ServiceAccount's credentials, as in kubeadm clusters, so the
 # controller-manager identity itself needs only its default RBAC role.
@@ -294,6 +302,7 @@ done
 cat >"$dir/env" <<EOF
 KUBECONFIG_ADMIN=$dir/admin.kubeconfig
 KUBECONFIG_RESTRICTED=$dir/restricted.kubeconfig
+KUBECONFIG_LEGACY_V1=$dir/legacy-v1.kubeconfig
 APISERVER_URL=$api_url
 AUDIT_LOG=$dir/audit.log
 TESTENV_DIR=$dir

@@ -7,7 +7,11 @@
 //! still name exact lines while memory stays a small fraction of the input.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rampart_model::{
     escape_token, AnalysisObject, ObjectRef, Origin, PodFacts, Pos, PosTree, Resource, Workload,
@@ -32,6 +36,34 @@ pub enum Kept {
     Whole(Box<Resource>),
     /// A pod-bearing object, reduced to what the analyses read.
     Pod(Box<KeptPod>),
+    /// Only the identity and place of an object no analysis reads, kept because it defines an
+    /// object a second time (see [`Inventory::duplicates`]).
+    Stub(Box<Stub>),
+}
+
+/// What the inventory keeps of an object that only the duplicate check names.
+#[derive(Clone, Debug)]
+pub struct Stub {
+    pub id: ObjectRef,
+    pub origin: Origin,
+    /// Where `metadata.name` is (file objects).
+    pub pos: Option<Pos>,
+    pub ignore: Option<String>,
+    pub has_namespace: bool,
+}
+
+impl Stub {
+    fn of(res: &Resource) -> Stub {
+        Stub {
+            id: res.id.clone(),
+            origin: res.origin.clone(),
+            pos: res.locate("/metadata/name"),
+            ignore: res
+                .annotation(crate::suppress::IGNORE_ANNOTATION)
+                .map(str::to_owned),
+            has_namespace: res.raw.pointer("/metadata/namespace").is_some(),
+        }
+    }
 }
 
 /// What the inventory keeps of a pod-bearing object.
@@ -53,6 +85,7 @@ impl Kept {
         match self {
             Kept::Whole(r) => &r.id,
             Kept::Pod(p) => &p.id,
+            Kept::Stub(s) => &s.id,
         }
     }
 
@@ -64,7 +97,7 @@ impl Kept {
     pub fn whole(&self) -> Option<&Resource> {
         match self {
             Kept::Whole(r) => Some(r),
-            Kept::Pod(_) => None,
+            Kept::Pod(_) | Kept::Stub(_) => None,
         }
     }
 
@@ -72,6 +105,7 @@ impl Kept {
         match self {
             Kept::Whole(r) => &r.origin,
             Kept::Pod(p) => &p.origin,
+            Kept::Stub(s) => &s.origin,
         }
     }
 
@@ -80,6 +114,7 @@ impl Kept {
         match self {
             Kept::Whole(r) => r.locate(pointer),
             Kept::Pod(p) => p.positions.as_ref().map(|ps| ps.locate(pointer)),
+            Kept::Stub(s) => s.pos,
         }
     }
 
@@ -88,6 +123,7 @@ impl Kept {
         match self {
             Kept::Whole(r) => r.annotation(crate::suppress::IGNORE_ANNOTATION),
             Kept::Pod(p) => p.ignore.as_deref(),
+            Kept::Stub(s) => s.ignore.as_deref(),
         }
     }
 
@@ -96,6 +132,7 @@ impl Kept {
         match self {
             Kept::Whole(r) => r.raw.pointer("/metadata/namespace").is_some(),
             Kept::Pod(p) => p.has_namespace,
+            Kept::Stub(s) => s.has_namespace,
         }
     }
 }
@@ -113,6 +150,7 @@ impl AnalysisObject for Kept {
         match self {
             Kept::Whole(r) => r.pod_facts(),
             Kept::Pod(p) => Some(Cow::Borrowed(&p.facts)),
+            Kept::Stub(_) => None,
         }
     }
 
@@ -180,6 +218,54 @@ pub struct Inventory {
     rbac: OnceLock<rampart_rbac::Rbac>,
     rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
     netpol: OnceLock<rampart_netpol::Analysis>,
+    /// Identity of every named file object seen, to find objects defined twice.
+    seen: HashMap<u64, Seen>,
+    duplicates: Vec<Duplicate>,
+    /// The path of the last object seen, shared by the next objects of the same file.
+    last_path: Option<Arc<Path>>,
+}
+
+/// Where an object was first defined.
+#[derive(Clone, Debug)]
+struct Seen {
+    /// Its index in `objects`, when kept.
+    index: Option<u32>,
+    path: Option<Arc<Path>>,
+    pos: Option<Pos>,
+    /// How to keep it if it turns out to be defined again when this inventory is merged into
+    /// another (dropped once merged).
+    stub: Option<Box<Stub>>,
+}
+
+/// An object defined a second time: by a later document of the same file or of another file.
+#[derive(Clone, Debug)]
+pub struct Duplicate {
+    /// The second definition, in `objects`.
+    pub object: usize,
+    /// The first definition, in `objects` when it is kept.
+    pub first: Option<usize>,
+    /// The first definition's file and position.
+    pub first_path: Option<Arc<Path>>,
+    pub first_pos: Option<Pos>,
+}
+
+/// The identity two definitions of one object share: API group (not version: `apps/v1` and
+/// `apps/v1beta2` name the same object), kind, namespace as written, name. Objects without a
+/// name (`generateName` gives a new name on each create) have none.
+fn identity_key(id: &ObjectRef, raw: &Value) -> Option<u64> {
+    if id.name.is_empty() || raw.pointer("/metadata/name").is_none() {
+        return None;
+    }
+    let group = id.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let mut h = DefaultHasher::new();
+    (
+        group,
+        id.kind.as_str(),
+        id.namespace.as_deref(),
+        id.name.as_str(),
+    )
+        .hash(&mut h);
+    Some(h.finish())
 }
 
 impl std::fmt::Debug for Inventory {
@@ -209,15 +295,97 @@ impl Inventory {
         })
     }
 
-    /// Keeps what inventory checks need of `res`, if anything.
+    /// Keeps what inventory checks need of `res`, if anything, and notes its identity (objects
+    /// read from files) to find objects defined twice.
     pub fn keep(&mut self, res: &Resource) {
-        if let Some(kept) = for_inventory(res) {
+        let index = for_inventory(res).map(|kept| {
             self.objects.push(kept);
+            self.objects.len() - 1
+        });
+        let Origin::File { path, .. } = &res.origin else {
+            return;
+        };
+        let Some(key) = identity_key(&res.id, &res.raw) else {
+            return;
+        };
+        let path = match &self.last_path {
+            Some(p) if **p == **path => p.clone(),
+            _ => {
+                let p: Arc<Path> = Arc::from(path.as_path());
+                self.last_path = Some(p.clone());
+                p
+            }
+        };
+        let seen = Seen {
+            index: index.and_then(|i| u32::try_from(i).ok()),
+            path: Some(path),
+            pos: res.locate("/metadata/name"),
+            stub: index.is_none().then(|| Box::new(Stub::of(res))),
+        };
+        self.note(key, seen);
+    }
+
+    /// Records an object's identity: the first time, where it is; again, a duplicate.
+    fn note(&mut self, key: u64, mut seen: Seen) {
+        match self.seen.entry(key) {
+            Entry::Vacant(v) => {
+                v.insert(seen);
+            }
+            Entry::Occupied(first) => {
+                let first = first.get();
+                let object = match (seen.index, seen.stub.take()) {
+                    (Some(i), _) => i as usize,
+                    (None, Some(stub)) => {
+                        self.objects.push(Kept::Stub(stub));
+                        self.objects.len() - 1
+                    }
+                    (None, None) => return,
+                };
+                self.duplicates.push(Duplicate {
+                    object,
+                    first: first.index.map(|i| i as usize),
+                    first_path: first.path.clone(),
+                    first_pos: first.pos,
+                });
+            }
         }
     }
 
+    /// Adds the objects of `other` (read after this inventory's), finding the objects the two
+    /// both define.
     pub fn extend(&mut self, other: Inventory) {
+        let offset = self.objects.len();
+        let shift = |i: usize| i + offset;
         self.objects.extend(other.objects);
+        self.duplicates
+            .extend(other.duplicates.into_iter().map(|d| Duplicate {
+                object: shift(d.object),
+                first: d.first.map(shift),
+                ..d
+            }));
+        // In input order, so that the stubs of duplicates are added in a stable order.
+        let mut incoming: Vec<(u64, Seen)> = other.seen.into_iter().collect();
+        incoming.sort_by_key(|(_, s)| s.pos.map(|p| (p.line, p.col)));
+        for (key, mut seen) in incoming {
+            seen.index = seen
+                .index
+                .and_then(|i| u32::try_from(shift(i as usize)).ok());
+            // Once merged, a first definition's stub is not needed: a later object defined
+            // again is added to this inventory, which holds the first one's place. (So extend
+            // the inventory read later into the one read earlier, not the other way round.)
+            if let Entry::Vacant(v) = self.seen.entry(key) {
+                seen.stub = None;
+                v.insert(seen);
+            } else {
+                self.note(key, seen);
+            }
+        }
+        self.last_path = None;
+    }
+
+    /// The objects defined more than once (second and later definitions), in input order.
+    pub fn duplicates(&self) -> &[Duplicate] {
+        &self.duplicates
     }
 
     /// Takes the analyses built so far (they are rebuilt if asked for again), so that a caller

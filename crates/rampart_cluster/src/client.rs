@@ -281,12 +281,22 @@ impl Conn {
         let mut anon_config = config.clone();
         anon_config.auth_info = AuthInfo::default();
         anon_config.headers.clear();
-        let client = Client::try_from(config).map_err(|e| {
-            config_err(format!(
-                "cannot set up a client for {url} (context {context:?}): {}",
-                chain(&e).join(": ")
-            ))
-        })?;
+        // A version-1 client certificate (what `openssl x509 -req` makes without extensions)
+        // works with kubectl; rustls would refuse to load it, so it gets its own client.
+        let client = match crate::legacy_cert::v1_identity(&config) {
+            Some((cert_chain, key)) => crate::legacy_cert::client(&config, cert_chain, key)
+                .map_err(|e| {
+                    config_err(format!(
+                        "cannot set up a client for {url} (context {context:?}) with its X.509 version 1 client certificate: {e}"
+                    ))
+                })?,
+            None => Client::try_from(config).map_err(|e| {
+                config_err(format!(
+                    "cannot set up a client for {url} (context {context:?}): {}",
+                    chain(&e).join(": ")
+                ))
+            })?,
+        };
         let anonymous = Client::try_from(anon_config).ok();
         Ok(Conn {
             client,

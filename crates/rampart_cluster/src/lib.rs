@@ -15,6 +15,7 @@
 mod client;
 mod coverage;
 mod error;
+mod legacy_cert;
 mod read;
 mod snapshot;
 

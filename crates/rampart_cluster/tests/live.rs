@@ -69,3 +69,49 @@ fn namespace_filters() {
             || (o["kind"] == "Namespace" && o["metadata"]["name"] == "kube-system")));
     assert!(s.objects.iter().any(|o| o["kind"] == "ServiceAccount"));
 }
+
+/// Issue 11, gap 8: a kubeconfig whose client certificate is X.509 version 1 works with kubectl,
+/// so it must work with rampart (rustls alone refuses to load such a certificate).
+#[test]
+#[ignore = "needs testenv"]
+fn version_1_client_certificate_reads_like_kubectl() {
+    let kc = std::env::var("KUBECONFIG_LEGACY_V1")
+        .expect("KUBECONFIG_LEGACY_V1: run under testenv/run-with.sh");
+    let dir = std::env::var("TESTENV_DIR").expect("TESTENV_DIR");
+    // The certificate really is version 1 (as OpenSSL 3.0 makes it without extensions).
+    let text = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(format!("{dir}/pki/legacy-v1.crt"))
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Version: 1 (0x0)"),
+        "testenv's legacy certificate is not X.509 version 1 (a newer OpenSSL adds extensions?):\n{text}"
+    );
+    // kubectl accepts it.
+    let kubectl = std::env::var("TESTENV_KUBECTL").expect("TESTENV_KUBECTL");
+    let out = std::process::Command::new(kubectl)
+        .args(["--kubeconfig", &kc, "get", "namespaces", "-o", "name"])
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl refused the v1 certificate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // So does rampart, with the full rights of its group.
+    let opts = ReadOptions {
+        connect: ConnectOptions {
+            kubeconfig: Some(PathBuf::from(kc)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let s = read_cluster(&opts).expect("read with a version-1 client certificate");
+    assert!(!s.coverage.partial, "{:?}", s.coverage);
+    assert!(s
+        .objects
+        .iter()
+        .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "kube-system"));
+}

@@ -29,4 +29,4 @@ pub use meta::{Category, Control, Framework, Meta, Severity, Text};
 pub use object::{ObjectRef, Origin, Resource};
 pub use pointer::{escape_token, Pointer};
 pub use position::{Pos, PosTree};
-pub use workload::{Container, ContainerKind, Workload};
+pub use workload::{Container, ContainerKind, Profile, Workload};

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::k8s::kinds::POD_BEARING_KINDS;
+use crate::k8s::profiles::{ProfileKind, ProfileSource};
 use crate::Pointer;
 
 /// Which list of a pod spec a container comes from.
@@ -63,6 +64,17 @@ impl<'a> Container<'a> {
         };
         format!("{what} \"{}\"", self.name())
     }
+}
+
+/// The seccomp or AppArmor profile that applies to a container ([`Workload::profile`]).
+#[derive(Clone, Debug)]
+pub struct Profile<'a> {
+    /// The type as the field spells it (`RuntimeDefault`, `Localhost`, `Unconfined`), or the
+    /// value as written when it is none of those.
+    pub ty: &'a str,
+    /// The field's `type` or the annotation that set it.
+    pub ptr: Pointer,
+    pub source: ProfileSource,
 }
 
 /// A view over the pod template of a pod-bearing object.
@@ -149,6 +161,54 @@ impl<'a> Workload<'a> {
     /// The pod template's annotation `key`.
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
         self.meta.get("annotations")?.get(key)?.as_str()
+    }
+
+    /// The seccomp or AppArmor profile that takes effect for container `c` (see
+    /// [`crate::k8s::profiles`] for the rule): the container's field, else (AppArmor only) its
+    /// valid annotation, else the pod's field; `None` when none is set.
+    pub fn profile(&self, c: &Container<'a>, kind: ProfileKind) -> Option<Profile<'a>> {
+        if let Some((ty, ptr)) = Self::field_profile(c.sc(kind.field()), || c.sc_ptr(kind.field()))
+        {
+            return Some(Profile {
+                ty,
+                ptr,
+                source: ProfileSource::ContainerField,
+            });
+        }
+        if let Some(prefix) = kind.functional_annotation_prefix() {
+            let key = format!("{prefix}{}", c.name());
+            if let Some(ty) = self
+                .annotation(&key)
+                .and_then(crate::k8s::profiles::apparmor_annotation_type)
+            {
+                return Some(Profile {
+                    ty,
+                    ptr: self.meta_ptr.join("annotations").join(key.as_str()),
+                    source: ProfileSource::ContainerAnnotation,
+                });
+            }
+        }
+        self.pod_profile(kind)
+    }
+
+    /// The pod-level seccomp or AppArmor profile field, if set.
+    pub fn pod_profile(&self, kind: ProfileKind) -> Option<Profile<'a>> {
+        let (ty, ptr) =
+            Self::field_profile(self.pod_sc(kind.field()), || self.pod_sc_ptr(kind.field()))?;
+        Some(Profile {
+            ty,
+            ptr,
+            source: ProfileSource::PodField,
+        })
+    }
+
+    /// `type` of a profile field that is set (a field without a string `type` counts as unset).
+    fn field_profile(
+        field: Option<&'a Value>,
+        ptr: impl FnOnce() -> Pointer,
+    ) -> Option<(&'a str, Pointer)> {
+        let ty = field?.get("type")?.as_str()?;
+        Some((ty, ptr().join("type")))
     }
 
     /// The volumes of the pod spec, with their pointers.

@@ -213,3 +213,56 @@ fn a_check_added_at_run_time_is_selected_reported_and_documented() {
         matches!(Scanner::new(opts), Err(ScanError::Selection(m)) if m.contains("already taken"))
     );
 }
+
+/// Issue 11, gap 7: two files defining the same object are reported as a duplicate (at the
+/// later definition, naming the earlier one's file and line), not silently merged; files are
+/// read in parallel, so this also holds whichever file a worker finishes first.
+#[test]
+fn an_object_defined_in_two_files_is_a_duplicate() {
+    let dir = TempDir::new("scan-duplicates");
+    let cm = |mode: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata: {{mode: {mode}}}\n")
+    };
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: reader\n  namespace: shop\nrules: []\n";
+    dir.write("a.yaml", format!("{}---\n{role}", cm("strict")));
+    // Padding files between the two, so they land in different parts of the parallel read.
+    for i in 0..40 {
+        dir.write(
+            &format!("b{i:02}.yaml"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other-{i}\n  namespace: shop\n"),
+        );
+    }
+    dir.write("c.yaml", format!("# the copy\n{}---\n{role}", cm("lax")));
+    let (findings, _) = collect(options(vec![dir.dir().to_path_buf()]));
+    let mut dups: Vec<(String, u32, String)> = findings
+        .iter()
+        .filter(|f| f.check == "duplicate-object")
+        .map(|f| {
+            let loc = f.location.as_ref().expect("a file location");
+            (
+                loc.path
+                    .file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned(),
+                loc.line,
+                f.message.clone(),
+            )
+        })
+        .collect();
+    dups.sort();
+    assert_eq!(dups.len(), 2, "{dups:#?}");
+    // The copies in c.yaml are reported, naming a.yaml's lines.
+    assert!(dups.iter().all(|d| d.0 == "c.yaml"), "{dups:#?}");
+    assert!(
+        dups.iter().any(|d| d.1 == 5
+            && d.2.contains("a.yaml:4")
+            && d.2.contains("ConfigMap shop/settings")),
+        "{dups:#?}"
+    );
+    assert!(
+        dups.iter()
+            .any(|d| d.1 == 12 && d.2.contains("a.yaml:11") && d.2.contains("Role shop/reader")),
+        "{dups:#?}"
+    );
+}

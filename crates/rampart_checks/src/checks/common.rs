@@ -72,25 +72,6 @@ pub fn effective_i64(w: &Workload, c: &Container, field: &str) -> Option<(i64, P
     effective_typed(w, c, field, Value::as_i64)
 }
 
-/// The effective `<field>.type` of a profile (seccompProfile, appArmorProfile).
-pub fn effective_profile_type<'a>(
-    w: &Workload<'a>,
-    c: &Container<'a>,
-    field: &str,
-) -> Option<(&'a str, Pointer)> {
-    if let Some(t) = c
-        .sc(field)
-        .and_then(|p| p.get("type"))
-        .and_then(Value::as_str)
-    {
-        return Some((t, c.sc_ptr(field).join("type")));
-    }
-    w.pod_sc(field)
-        .and_then(|p| p.get("type"))
-        .and_then(Value::as_str)
-        .map(|t| (t, w.pod_sc_ptr(field).join("type")))
-}
-
 /// Where a finding about a missing container security setting should point: the container's
 /// `securityContext` if it has one, else the container.
 pub fn sc_or_container(c: &Container) -> Pointer {

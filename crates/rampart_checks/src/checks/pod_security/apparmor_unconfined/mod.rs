@@ -1,11 +1,15 @@
 //! `apparmor-unconfined`: the pod or a container explicitly disables AppArmor.
 //!
 //! Covers `appArmorProfile.type: Unconfined` at pod and container level and the beta annotation
-//! `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`.
+//! `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`, resolved as they take
+//! effect (see `rampart_model::k8s::profiles`): for each container, its own field, then its
+//! annotation (the API server copies it into an empty field), then the pod's field (AppArmor has
+//! no pod annotation); the first one set is the profile. A container that
+//! sets `RuntimeDefault` is not reported because its pod says `Unconfined`; a pod-level
+//! `Unconfined` is reported once, when some container inherits it.
 
-use rampart_model::k8s::profiles;
+use rampart_model::k8s::profiles::{self, ProfileKind, ProfileSource};
 use rampart_model::{meta, Category, Severity};
-use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
@@ -35,45 +39,29 @@ pub static CHECK: Check = Check {
     run: Run::Object(run),
 };
 
-fn unconfined(profile: Option<&Value>) -> bool {
-    profile.and_then(|p| p.get("type")).and_then(Value::as_str) == Some(profiles::UNCONFINED)
-}
-
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
-    if unconfined(w.pod_sc("appArmorProfile")) {
-        out.emit(
-            w.pod_sc_ptr("appArmorProfile").join("type"),
-            "the pod's AppArmor profile is Unconfined",
-        );
-    }
+    // The profile each container ends up with (field over annotation, container over pod): a
+    // pod-level Unconfined is reported once, and only when some container inherits it.
+    let mut pod_reported = false;
     for c in &w.containers {
-        if unconfined(c.sc("appArmorProfile")) {
-            out.emit(
-                c.sc_ptr("appArmorProfile").join("type"),
-                format!("{} sets AppArmor profile Unconfined", c.label()),
-            );
+        let Some(p) = w.profile(c, ProfileKind::AppArmor) else {
+            continue;
+        };
+        if p.ty != profiles::UNCONFINED {
+            continue;
         }
-    }
-    let annotations = w.meta_ptr.join("annotations");
-    if let Some(Value::Object(map)) = w.meta.get("annotations") {
-        for (key, v) in map {
-            let Some(name) = key.strip_prefix(profiles::APPARMOR_CONTAINER_ANNOTATION_PREFIX)
-            else {
-                continue;
-            };
-            if v.as_str().map(str::trim) == Some(profiles::ANNOTATION_UNCONFINED) {
-                let label = w
-                    .containers
-                    .iter()
-                    .find(|c| c.name() == name)
-                    .map(|c| c.label())
-                    .unwrap_or_else(|| format!("container \"{name}\""));
-                out.emit(
-                    annotations.join(key),
-                    format!("the AppArmor annotation of {label} is unconfined"),
-                );
+        let message = match p.source {
+            ProfileSource::ContainerField => {
+                format!("{} sets AppArmor profile Unconfined", c.label())
             }
-        }
+            ProfileSource::ContainerAnnotation => {
+                format!("the AppArmor annotation of {} is unconfined", c.label())
+            }
+            ProfileSource::PodField if pod_reported => continue,
+            ProfileSource::PodField => "the pod's AppArmor profile is Unconfined".to_string(),
+        };
+        pod_reported |= p.source.is_pod_level();
+        out.emit(p.ptr, message);
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! A container passes when its effective `seccompProfile.type` (container level, else pod level)
 //! is `RuntimeDefault` or `Localhost`. An explicit `Unconfined` is reported by
-//! `seccomp-unconfined`. The deprecated seccomp annotations are not counted: current Kubernetes
-//! releases ignore them. Not checked on Windows pods.
+//! `seccomp-unconfined`. The deprecated seccomp annotations are not counted: they have had no effect
+//! since Kubernetes 1.27 (see `rampart_model::k8s::profiles`), and the message says so when a
+//! container relies on one. Not checked on Windows pods.
 
-use rampart_model::k8s::profiles;
+use rampart_model::k8s::profiles::{self, ProfileKind};
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
@@ -42,7 +43,7 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         return;
     }
     for c in &w.containers {
-        match common::effective_profile_type(w, c, "seccompProfile") {
+        match w.profile(c, ProfileKind::Seccomp).map(|p| (p.ty, p.ptr)) {
             Some((profiles::RUNTIME_DEFAULT | profiles::LOCALHOST | profiles::UNCONFINED, _)) => {}
             Some((other, ptr)) => out.emit(
                 ptr,
@@ -51,13 +52,28 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
                     c.label()
                 ),
             ),
-            None => out.emit(
-                common::sc_or_container(c),
-                format!(
-                    "{} has no seccomp profile (set seccompProfile.type: RuntimeDefault)",
-                    c.label()
-                ),
-            ),
+            None => {
+                let relies_on_annotation = w
+                    .annotation(&format!(
+                        "{}{}",
+                        profiles::SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+                        c.name()
+                    ))
+                    .or_else(|| w.annotation(profiles::SECCOMP_POD_ANNOTATION))
+                    .is_some();
+                let note = if relies_on_annotation {
+                    "; the deprecated seccomp annotation has had no effect since Kubernetes 1.27"
+                } else {
+                    ""
+                };
+                out.emit(
+                    common::sc_or_container(c),
+                    format!(
+                        "{} has no seccomp profile (set seccompProfile.type: RuntimeDefault){note}",
+                        c.label()
+                    ),
+                )
+            }
         }
     }
 }

@@ -1,12 +1,16 @@
 //! `seccomp-unconfined`: the pod or a container explicitly disables seccomp.
 //!
-//! Covers `seccompProfile.type: Unconfined` at pod and container level and the deprecated
-//! annotations `seccomp.security.alpha.kubernetes.io/pod` and
-//! `container.seccomp.security.alpha.kubernetes.io/<container>` set to `unconfined`.
+//! Covers `seccompProfile.type: Unconfined` at pod and container level, as it takes effect: a
+//! container's own field overrides the pod's, so a container that sets `RuntimeDefault` is not
+//! reported because its pod says `Unconfined`, and a pod-level `Unconfined` is reported once, when
+//! some container inherits it. The deprecated annotations
+//! (`seccomp.security.alpha.kubernetes.io/pod`, `container.seccomp.security.alpha.kubernetes.io/<name>`)
+//! have had no effect since Kubernetes 1.27, so `unconfined` there unconfines nothing and is not
+//! reported here (the Pod Security Standards checks still judge them, as upstream does); see
+//! `rampart_model::k8s::profiles` for the rule every check follows.
 
-use rampart_model::k8s::profiles;
+use rampart_model::k8s::profiles::{self, ProfileKind, ProfileSource};
 use rampart_model::{meta, Category, Severity};
-use serde_json::Value;
 
 use crate::checks::common;
 use crate::{Check, Ctx, Emitter, Run};
@@ -39,48 +43,24 @@ pub static CHECK: Check = Check {
     run: Run::Object(run),
 };
 
-fn unconfined(sc_profile: Option<&Value>) -> bool {
-    sc_profile
-        .and_then(|p| p.get("type"))
-        .and_then(Value::as_str)
-        == Some(profiles::UNCONFINED)
-}
-
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
-    if unconfined(w.pod_sc("seccompProfile")) {
-        out.emit(
-            w.pod_sc_ptr("seccompProfile").join("type"),
-            "the pod's seccomp profile is Unconfined",
-        );
-    }
+    // The profile each container ends up with (field over annotation, container over pod): a
+    // pod-level Unconfined is reported once, and only when some container inherits it.
+    let mut pod_reported = false;
     for c in &w.containers {
-        if unconfined(c.sc("seccompProfile")) {
-            out.emit(
-                c.sc_ptr("seccompProfile").join("type"),
-                format!("{} sets seccomp profile Unconfined", c.label()),
-            );
+        let Some(p) = w.profile(c, ProfileKind::Seccomp) else {
+            continue;
+        };
+        if p.ty != profiles::UNCONFINED {
+            continue;
         }
-    }
-    let annotations = w.meta_ptr.join("annotations");
-    if let Some(Value::Object(map)) = w.meta.get("annotations") {
-        for (key, v) in map {
-            if v.as_str().map(str::trim) != Some(profiles::ANNOTATION_UNCONFINED) {
-                continue;
-            }
-            if key == profiles::SECCOMP_POD_ANNOTATION {
-                out.emit(
-                    annotations.join(key),
-                    "the pod's seccomp annotation is unconfined",
-                );
-            } else if let Some(name) =
-                key.strip_prefix(profiles::SECCOMP_CONTAINER_ANNOTATION_PREFIX)
-            {
-                out.emit(
-                    annotations.join(key),
-                    format!("the seccomp annotation of container \"{name}\" is unconfined"),
-                );
-            }
-        }
+        let message = match p.source {
+            ProfileSource::PodField if pod_reported => continue,
+            ProfileSource::PodField => "the pod's seccomp profile is Unconfined".to_string(),
+            _ => format!("{} sets seccomp profile Unconfined", c.label()),
+        };
+        pod_reported |= p.source.is_pod_level();
+        out.emit(p.ptr, message);
     }
 }
