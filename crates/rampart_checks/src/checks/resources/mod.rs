@@ -1,4 +1,4 @@
-//! Resource checks: CPU and memory requests and limits.
+//! Resource checks: CPU, memory and ephemeral-storage requests and limits, emptyDir sizes.
 
 // The checks: one folder per check, `resources/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/resources.rs"));
@@ -13,11 +13,12 @@ pub(crate) enum Section {
     Limits,
 }
 
-/// `cpu` or `memory`.
+/// `cpu`, `memory` or `ephemeral-storage`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Res {
     Cpu,
     Memory,
+    EphemeralStorage,
 }
 
 impl Section {
@@ -34,6 +35,7 @@ impl Res {
         match self {
             Res::Cpu => "cpu",
             Res::Memory => "memory",
+            Res::EphemeralStorage => "ephemeral-storage",
         }
     }
 }
