@@ -251,3 +251,7 @@ pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
     id: "T1525",
     name: "Implant Internal Image",
 };
+pub const MITRE_VALID_ACCOUNTS: Control = Control::MitreAttack {
+    id: "T1078",
+    name: "Valid Accounts",
+};

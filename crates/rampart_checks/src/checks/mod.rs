@@ -32,6 +32,7 @@ pub mod images;
 pub mod network;
 pub mod network_policy;
 pub mod pod_security;
+pub mod references;
 pub mod rbac;
 pub mod resources;
 pub mod secrets;

@@ -1,7 +1,10 @@
-//! Resource checks: CPU, memory and ephemeral-storage requests and limits, emptyDir sizes.
+//! Resource checks: CPU, memory and ephemeral-storage requests and limits, emptyDir sizes, and
+//! namespaces without quotas or limit ranges.
 
 // The checks: one folder per check, `resources/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/resources.rs"));
+
+pub(crate) mod namespace_policies;
 
 use rampart_model::{Container, Pointer, Workload};
 use serde_json::Value;
