@@ -255,3 +255,6 @@ pub const MITRE_VALID_ACCOUNTS: Control = Control::MitreAttack {
     id: "T1078",
     name: "Valid Accounts",
 };
+pub const NSA_UPGRADES: Control = Control::Nsa {
+    section: "Upgrading and application security practices",
+};

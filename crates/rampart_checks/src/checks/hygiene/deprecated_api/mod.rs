@@ -6,9 +6,10 @@
 //! table is already removed, so this check speaks when an older target is set. The table and its
 //! sources are in `rampart_model::k8s::api_versions`.
 
-use rampart_model::{meta, Category, Control, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use super::api_versions::DEPRECATED;
+use crate::checks::common;
 use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
@@ -18,7 +19,7 @@ pub static CHECK: Check = Check {
         severity: Severity::Low,
         category: Category::Hygiene,
         controls: &[
-            Control::Nsa { section: "Upgrading and application security practices" },
+            common::NSA_UPGRADES,
         ],
         rationale: "A deprecated API version still works, but the release that stops serving it \
             is scheduled. Manifests that use it turn the next upgrade, and the security fixes \

@@ -4,9 +4,10 @@
 //! `--kubernetes-version` names another. The table and its sources are in
 //! `rampart_model::k8s::api_versions`.
 
-use rampart_model::{meta, Category, Control, Severity};
+use rampart_model::{meta, Category, Severity};
 
 use super::api_versions::REMOVED;
+use crate::checks::common;
 use crate::{Check, Rule, Run};
 
 pub static CHECK: Check = Check {
@@ -16,8 +17,7 @@ pub static CHECK: Check = Check {
         severity: Severity::High,
         category: Category::Hygiene,
         controls: &[
-            Control::Nsa { section: "Upgrading and application security practices" },
-            Control::Nist80190 { section: "4.3.1 Unbounded administrative access" },
+            common::NSA_UPGRADES,
         ],
         rationale: "Kubernetes stops serving beta API versions a few releases after their \
             replacement is stable (the Deprecated API Migration Guide lists each removal). A \
