@@ -299,7 +299,10 @@ const PROJECTED_KINDS: &[(&str, &[&str])] = &[
         "ResourceQuota",
         &["/apiVersion", "/kind", IDENTITY[0], IDENTITY[1]],
     ),
-    ("LimitRange", &["/apiVersion", "/kind", IDENTITY[0], IDENTITY[1]]),
+    (
+        "LimitRange",
+        &["/apiVersion", "/kind", IDENTITY[0], IDENTITY[1]],
+    ),
 ];
 
 const IDENTITY: [&str; 2] = ["/metadata/name", "/metadata/namespace"];

@@ -133,7 +133,13 @@ fn secret_refs(w: &Workload<'_>) -> Vec<String> {
         }
     }
     for c in &w.containers {
-        for e in c.value.get("env").and_then(Value::as_array).into_iter().flatten() {
+        for e in c
+            .value
+            .get("env")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             add(e.pointer("/valueFrom/secretKeyRef/name"));
         }
         for e in c

@@ -32,8 +32,8 @@ pub mod images;
 pub mod network;
 pub mod network_policy;
 pub mod pod_security;
-pub mod references;
 pub mod rbac;
+pub mod references;
 pub mod resources;
 pub mod secrets;
 

@@ -85,11 +85,10 @@ impl<'a> Pods<'a> {
                 &pod.facts.meta_ptr.join("labels"),
                 &mut Vec::new(),
             );
-            by_ns.entry(namespace(k)).or_default().push(PodRef {
-                index,
-                pod,
-                labels,
-            });
+            by_ns
+                .entry(namespace(k))
+                .or_default()
+                .push(PodRef { index, pod, labels });
         }
         Pods { by_ns }
     }

@@ -59,9 +59,9 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
 }
 
 /// Every backend Service name with the pointer of the name.
-fn backends(raw: &Value) -> Vec<(Pointer, &str)> {
+fn backends<'a>(raw: &'a Value) -> Vec<(Pointer, &'a str)> {
     let mut out = Vec::new();
-    let mut backend = |b: Option<&Value>, at: Pointer| {
+    let mut backend = |b: Option<&'a Value>, at: Pointer| {
         let Some(b) = b else { return };
         if let Some(n) = b.pointer("/service/name").and_then(Value::as_str) {
             out.push((at.join("service").join("name"), n));
