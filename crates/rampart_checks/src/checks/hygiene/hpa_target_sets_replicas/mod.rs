@@ -1,9 +1,11 @@
 //! `hpa-target-sets-replicas`: a workload that a HorizontalPodAutoscaler of the input scales
 //! also sets `spec.replicas`.
 //!
-//! The finding is on the workload's `spec.replicas`, naming the autoscaler.
+//! The finding is on the workload's `spec.replicas`, naming the autoscaler. Only manifests are
+//! judged: a live workload always has `spec.replicas` (the API server defaults it, and the
+//! autoscaler writes it).
 
-use rampart_model::{meta, Category, Pointer, Severity};
+use rampart_model::{meta, Category, Origin, Pointer, Severity};
 
 use crate::checks::common;
 use crate::checks::hygiene::hpa_target_missing::target;
@@ -44,7 +46,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     }
     for (i, k) in inv.objects.iter().enumerate() {
         let Kept::Pod(pod) = k else { continue };
-        if pod.replicas.is_none() {
+        if pod.replicas.is_none() || matches!(pod.origin, Origin::Cluster { .. }) {
             continue;
         }
         let key = (namespace(k), pod.id.kind.as_str(), pod.id.name.as_str());

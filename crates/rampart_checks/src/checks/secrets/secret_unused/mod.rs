@@ -6,7 +6,8 @@
 //!
 //! Judged only in namespaces where the input holds pod-bearing objects (see
 //! `checks::references`). Skipped: Secrets Kubernetes or tools manage (service-account and
-//! bootstrap tokens, Helm release records, Secrets with `ownerReferences`), and the namespaces of
+//! bootstrap tokens, Helm release records, Secrets with `ownerReferences`; recognised by type,
+//! or by their annotation and labels when a cluster gives metadata only), and the namespaces of
 //! Kubernetes' own components. Secrets read by controllers through the API (cert-manager
 //! issuers, operators) are not seen: waive those with a reason.
 
@@ -18,6 +19,19 @@ use serde_json::Value;
 use crate::checks::common;
 use crate::checks::references::{self, in_system_namespace, name_ptr, namespace, Pods};
 use crate::{Check, Inventory, InventoryEmitter, Run};
+
+/// A Secret Kubernetes or a tool manages, by its type or, for Secrets read from a cluster as
+/// metadata only (no `type`), by the annotation and labels that come with those types.
+fn is_managed(raw: &Value) -> bool {
+    let ty = raw.get("type").and_then(Value::as_str).unwrap_or("");
+    let name = raw.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    MANAGED_TYPES.contains(&ty)
+        || raw
+            .pointer("/metadata/annotations/kubernetes.io~1service-account.name")
+            .is_some()
+        || (name.starts_with("sh.helm.release.v1.")
+            && raw.pointer("/metadata/labels/owner").and_then(Value::as_str) == Some("helm"))
+}
 
 /// Secret types that Kubernetes or a tool manages and reads without a reference in a pod.
 const MANAGED_TYPES: &[&str] = &[
@@ -88,8 +102,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
         if name.is_empty() || in_system_namespace(k) || !pods.covers(ns) {
             continue;
         }
-        let ty = secret.raw.get("type").and_then(Value::as_str).unwrap_or("");
-        if MANAGED_TYPES.contains(&ty)
+        if is_managed(&secret.raw)
             || secret
                 .raw
                 .pointer("/metadata/ownerReferences")
