@@ -48,7 +48,7 @@ pub fn namespace(k: &Kept) -> &str {
 pub struct PodRef<'a> {
     pub index: usize,
     pub pod: &'a KeptPod,
-    /// The pod template's labels.
+    /// The pod template's labels (empty unless read with [`Pods::with_labels`]).
     pub labels: Labels,
 }
 
@@ -76,15 +76,29 @@ pub struct Pods<'a> {
 }
 
 impl<'a> Pods<'a> {
+    /// The pod-bearing objects, without their labels.
     pub fn of(inv: &'a Inventory) -> Self {
+        Self::read(inv, false)
+    }
+
+    /// The pod-bearing objects with their pod template labels, for selectors.
+    pub fn with_labels(inv: &'a Inventory) -> Self {
+        Self::read(inv, true)
+    }
+
+    fn read(inv: &'a Inventory, labels: bool) -> Self {
         let mut by_ns: HashMap<&str, Vec<PodRef>> = HashMap::new();
         for (index, k) in inv.objects.iter().enumerate() {
             let Kept::Pod(pod) = k else { continue };
-            let labels = read_labels(
-                pod.facts.labels.as_ref(),
-                &pod.facts.meta_ptr.join("labels"),
-                &mut Vec::new(),
-            );
+            let labels = if labels {
+                read_labels(
+                    pod.facts.labels.as_ref(),
+                    &pod.facts.meta_ptr.join("labels"),
+                    &mut Vec::new(),
+                )
+            } else {
+                Labels::new()
+            };
             by_ns
                 .entry(namespace(k))
                 .or_default()

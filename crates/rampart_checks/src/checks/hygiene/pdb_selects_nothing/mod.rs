@@ -33,7 +33,7 @@ pub static CHECK: Check = Check {
 };
 
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
-    let pods = Pods::of(inv);
+    let pods = Pods::with_labels(inv);
     let ptr = Pointer::from_raw("/spec/selector");
     for (i, pdb) in references::whole_of(inv, "PodDisruptionBudget") {
         let Some(value) = pdb.raw.pointer("/spec/selector") else {

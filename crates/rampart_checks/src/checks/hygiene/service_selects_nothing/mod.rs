@@ -34,7 +34,7 @@ pub static CHECK: Check = Check {
 };
 
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
-    let pods = Pods::of(inv);
+    let pods = Pods::with_labels(inv);
     for (i, svc) in references::whole_of(inv, "Service") {
         if svc.raw.pointer("/spec/type").and_then(Value::as_str) == Some("ExternalName") {
             continue;

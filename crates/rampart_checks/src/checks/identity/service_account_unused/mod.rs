@@ -43,7 +43,7 @@ pub static CHECK: Check = Check {
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     let pods = Pods::of(inv);
     // (namespace, name) of every account bound by a binding of the input.
-    let mut bound: Vec<(String, String)> = Vec::new();
+    let mut bound: HashSet<(String, String)> = HashSet::new();
     for kind in ["RoleBinding", "ClusterRoleBinding"] {
         for (b, r) in references::whole_of(inv, kind) {
             let subjects = r.raw.get("subjects").and_then(Value::as_array);
@@ -58,7 +58,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
                     .get("namespace")
                     .and_then(Value::as_str)
                     .unwrap_or_else(|| namespace(&inv.objects[b]));
-                bound.push((ns.to_owned(), name.to_owned()));
+                bound.insert((ns.to_owned(), name.to_owned()));
             }
         }
     }
@@ -73,12 +73,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
         if candidates.is_empty() || candidates.iter().any(|p| p.service_account() == name) {
             continue;
         }
-        let bindings = bound
-            .iter()
-            .filter(|(bns, bname)| bns == ns && bname == name)
-            .collect::<HashSet<_>>()
-            .len();
-        let grants = if bindings > 0 {
+        let grants = if bound.contains(&(ns.to_owned(), name.to_owned())) {
             "; bindings of the input still grant it permissions"
         } else {
             ""
