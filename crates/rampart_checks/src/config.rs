@@ -98,8 +98,7 @@ fn de_minor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Er
                 ))
             }),
         Value::Number(n) => Err(serde::de::Error::custom(format!(
-            "write the version as a string (\"1.{}\"): a YAML number loses trailing zeros (1.30 reads as 1.3)",
-            n.to_string().split_once('.').map_or("N", |(_, m)| m)
+            "write the version as a string (kubernetes-version: \"1.30\"): a YAML number loses trailing zeros, so {n} may not be the release meant"
         ))),
         other => Err(serde::de::Error::custom(format!(
             "expected a Kubernetes version such as \"1.29\", found {other}"
