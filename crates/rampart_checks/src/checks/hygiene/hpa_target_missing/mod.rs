@@ -29,7 +29,8 @@ pub static CHECK: Check = Check {
         rationale: "An autoscaler whose `scaleTargetRef` names a missing workload scales \
             nothing: the workload it was meant for (often renamed) runs at a fixed size and \
             falls over under the load the autoscaler was there to absorb, and a workload created \
-            later under the old name is scaled by limits nobody reviewed for it.",
+            later under the old name is scaled by limits nobody reviewed for it. Judged only in namespaces where the input holds pod-bearing objects, so a chart scanned \
+            alone is not reported for what another repository deploys.",
         remediation: "Point `spec.scaleTargetRef` at the workload's current kind and name, or \
             delete the autoscaler.",
         kinds: &["HorizontalPodAutoscaler"],

@@ -24,7 +24,8 @@ pub static CHECK: Check = Check {
             manifest fights it: every `kubectl apply` or GitOps sync resets the workload to the \
             written count, so a deployment during a traffic peak scales the application down \
             to that number at once, the self-inflicted denial of service the autoscaler was \
-            meant to prevent.",
+            meant to prevent. Only manifests are judged: a live workload always has \
+            `spec.replicas`.",
         remediation: "Remove `spec.replicas` from the workload's manifest and let the \
             autoscaler's `minReplicas` set the floor.",
         kinds: &["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"],

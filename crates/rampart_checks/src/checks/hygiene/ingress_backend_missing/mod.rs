@@ -23,7 +23,8 @@ pub static CHECK: Check = Check {
         rationale: "An Ingress exposes a host and path to the internet. When its backend \
             Service does not exist, the route answers with errors today, and whoever creates a \
             Service of that name in the namespace later (a test deployment, another team) is \
-            published on the public host at once, without anyone reviewing that exposure.",
+            published on the public host at once, without anyone reviewing that exposure. Judged only in namespaces where the input defines Services, so a chart \
+            scanned alone is not reported for Services another repository provides.",
         remediation: "Point the backend at the Service that should serve the path, or remove \
             the rule (or the Ingress) when the application is gone.",
         kinds: &["Ingress"],

@@ -22,7 +22,8 @@ pub static CHECK: Check = Check {
         rationale: "A PodDisruptionBudget protects the pods its selector matches from voluntary \
             evictions (node drains for patching, autoscaler scale-downs). One that matches \
             nothing protects nothing: the workload it was written for can lose every replica \
-            at once during the next node upgrade, while the budget suggests it is covered.",
+            at once during the next node upgrade, while the budget suggests it is covered. Judged only in namespaces where the input holds pod-bearing objects, so a chart scanned \
+            alone is not reported for what another repository deploys.",
         remediation: "Make `spec.selector` match the pod template labels of the workload the \
             budget is for, or delete the budget.",
         kinds: &["PodDisruptionBudget"],

@@ -23,7 +23,8 @@ pub static CHECK: Check = Check {
             connection errors, and the name stays reserved for whatever pod later carries the \
             labels, including one deployed by someone else in the namespace, which then \
             receives the traffic (and the credentials in it) meant for the intended backend. \
-            It usually means the labels of the Service and the workload drifted apart.",
+            It usually means the labels of the Service and the workload drifted apart. Judged only in namespaces where the input holds pod-bearing objects, so a chart scanned \
+            alone is not reported for what another repository deploys.",
         remediation: "Make `spec.selector` match the pod template labels of the workload it \
             fronts, or delete the Service if nothing should serve it.",
         kinds: &["Service"],

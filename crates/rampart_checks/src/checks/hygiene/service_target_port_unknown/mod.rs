@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
             containers' ports. When no selected pod declares the name, the Service has no \
             endpoint for that port and its traffic fails; when only some do (after a rename), \
             traffic silently goes to the old pods only. Such drift also hides which port of a \
-            workload is really exposed, which reviews of network exposure rely on.",
+            workload is really exposed, which reviews of network exposure rely on. Judged only for Services that select pods of the input.",
         remediation: "Name the container port as the Service's `targetPort` says (or use the \
             port number), and keep both in the same chart or kustomization.",
         kinds: &["Service"],

@@ -23,7 +23,8 @@ pub static CHECK: Check = Check {
             workload never starts; the usual fix under pressure is to point it at an existing, \
             broader account (`default`, or another workload's) and inherit that account's RBAC. \
             When the account is created later by someone else, it comes with permissions \
-            nobody reviewed together with the workload.",
+            nobody reviewed together with the workload. Judged only in namespaces where the input defines ServiceAccounts other \
+            than `default`.",
         remediation: "Define the ServiceAccount next to the workload (same chart or \
             kustomization), with only the RBAC the workload needs, or fix the name in \
             `serviceAccountName`.",

@@ -29,7 +29,9 @@ pub static CHECK: Check = Check {
             bindings stay in place, and anyone allowed to create tokens or pods in the namespace \
             can act as it unnoticed, since no workload's behaviour explains its requests. Left \
             over from removed or renamed workloads, such accounts widen the attack surface for \
-            no benefit.",
+            no benefit. Judged only in namespaces where the input holds pod-bearing objects, so a chart scanned \
+            alone is not reported for what another repository deploys. The `default` account and \
+            Kubernetes' own namespaces (`kube-system`, `kube-public`, `kube-node-lease`) are skipped.",
         remediation: "Delete the ServiceAccount and its bindings if nothing uses it, or point \
             the workload meant to use it at it (`serviceAccountName`). Accounts used from \
             outside the cluster (CI tokens) can be waived with a reason.",

@@ -31,7 +31,9 @@ pub static CHECK: Check = Check {
         rationale: "A role nothing binds grants nothing today, but it is a ready-made set of \
             permissions: anyone who may create bindings (or who is granted `bind` on it) can \
             hand it out, and reviews of who-can-do-what skip it because it is idle. Roles left \
-            over from removed applications are also where overly broad rules survive unnoticed.",
+            over from removed applications are also where overly broad rules survive unnoticed. A Role is judged only when the input holds RoleBindings in its \
+            namespace, a ClusterRole only when it holds bindings at all; Kubernetes' own roles and \
+            ClusterRoles aggregated into others are skipped.",
         remediation: "Delete the role if nothing should use it, or add the binding that was \
             meant to reference it (and check its `roleRef` spelling).",
         kinds: &["Role", "ClusterRole"],

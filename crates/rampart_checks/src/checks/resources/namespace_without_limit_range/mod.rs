@@ -24,7 +24,8 @@ pub static CHECK: Check = Check {
             limits (and bounds on what it may ask for). Without one, any container that forgets \
             its limits may use a whole node's CPU and memory, and a quota on the namespace \
             rejects such pods outright. The NSA/CISA guide pairs a LimitRange with the quota of \
-            every namespace.",
+            every namespace. Judged for the Namespace objects of the \
+            input; Kubernetes' own namespaces are skipped.",
         remediation: "Add a LimitRange with `default` and `defaultRequest` values for CPU and \
             memory (and `max` where useful) to the namespace.",
         kinds: &["Namespace"],

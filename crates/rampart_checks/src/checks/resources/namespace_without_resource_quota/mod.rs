@@ -25,7 +25,8 @@ pub static CHECK: Check = Check {
             storage, and counts of pods, Services or Secrets. Without one, a compromised or \
             runaway workload (a crypto miner, a fork bomb of Jobs, a loop creating objects) can \
             exhaust the cluster's capacity and starve every other tenant. The NSA/CISA guide \
-            asks for a quota on every namespace.",
+            asks for a quota on every namespace. Judged for the Namespace objects of the \
+            input; Kubernetes' own namespaces are skipped.",
         remediation: "Add a ResourceQuota to the namespace with `requests.cpu`, \
             `requests.memory`, `limits.cpu`, `limits.memory` and object counts sized for its \
             workloads.",

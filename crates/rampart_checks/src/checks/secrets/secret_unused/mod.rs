@@ -53,7 +53,10 @@ pub static CHECK: Check = Check {
         rationale: "A Secret no workload reads still holds a live credential: anyone who can \
             read Secrets in the namespace can take it, and because nothing uses it, nobody \
             notices when it leaks and nobody rotates it. Leftover credentials of retired \
-            services are a common find in incident reviews.",
+            services are a common find in incident reviews. Judged only in namespaces where the input holds pod-bearing objects, so a chart scanned \
+            alone is not reported for what another repository deploys. Service-account and bootstrap \
+            tokens, Helm release records, Secrets with owner references and Kubernetes' own \
+            namespaces are skipped.",
         remediation: "Delete the Secret (and revoke the credential it holds) when nothing \
             needs it; otherwise reference it from the workload that uses it. Secrets read by \
             controllers through the API can be waived with a reason.",
