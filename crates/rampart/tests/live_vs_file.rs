@@ -227,6 +227,14 @@ const EXPECTED: &[Expected] = &[
          on the role it is aggregated from (`monitoring-crds`)",
     ),
     exp(
+        Diff::OnlyFile,
+        "hpa-target-sets-replicas",
+        "Deployment",
+        "/spec/replicas",
+        "a live workload always has `spec.replicas` (the server defaults it, the autoscaler \
+         writes it), so the check judges manifests only",
+    ),
+    exp(
         Diff::OnlyLive,
         "rbac-*",
         "*",

@@ -7,6 +7,8 @@
 //!   severity:
 //!     image-tag-latest: low       # override a check's severity
 //! fail-on: high                   # default for --fail-on
+//! kubernetes-version: "1.29"      # the release removed-api and deprecated-api judge against
+//!                                 # (default: the newest rampart knows); a string, as 1.30 is 1.3
 //! waivers:
 //!   - check: privileged-container # required (or `all`)
 //!     namespace: kube-system      # optional globs: namespace, kind, name
@@ -34,6 +36,9 @@ pub struct Config {
     pub checks: ChecksConfig,
     #[serde(default)]
     pub fail_on: Option<Severity>,
+    /// The Kubernetes minor release (1.N) the version-dependent checks judge against.
+    #[serde(default, deserialize_with = "de_minor")]
+    pub kubernetes_version: Option<u32>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
 }
@@ -76,6 +81,27 @@ fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Er
             .map_err(|e| serde::de::Error::custom(format!("expected a date YYYY-MM-DD: {e}"))),
         other => Err(serde::de::Error::custom(format!(
             "expected a date YYYY-MM-DD, found {other}"
+        ))),
+    }
+}
+
+/// `kubernetes-version`: a string `1.N` (`v1.N`, `1.N.P`). A YAML number is refused: `1.30`
+/// reads as 1.3.
+fn de_minor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) => rampart_model::k8s::api_versions::parse_minor(&s)
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "expected a Kubernetes version such as \"1.29\", found `{s}`"
+                ))
+            }),
+        Value::Number(n) => Err(serde::de::Error::custom(format!(
+            "write the version as a string (kubernetes-version: \"1.30\"): a YAML number loses trailing zeros, so {n} may not be the release meant"
+        ))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a Kubernetes version such as \"1.29\", found {other}"
         ))),
     }
 }

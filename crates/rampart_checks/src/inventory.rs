@@ -76,6 +76,8 @@ pub struct KeptPod {
     pub ignore: Option<String>,
     /// `metadata.namespace` is written in the object.
     pub has_namespace: bool,
+    /// `spec.replicas` of a controller, when it is an integer.
+    pub replicas: Option<i64>,
     /// Positions of the fields inventory findings can point at (objects read from files).
     positions: Option<Positions>,
 }
@@ -407,18 +409,81 @@ pub struct Analyses {
     _netpol: Option<rampart_netpol::Analysis>,
 }
 
-/// What the inventory keeps of an object: the whole object for [`KEPT_KINDS`], metadata and type
-/// for Secrets, pod facts for pod-bearing objects, nothing otherwise.
+/// Kinds kept in part, with the fields kept: what the reference checks (a Service or an
+/// Ingress pointing at nothing, an HPA without its target, objects nothing uses) read.
+const PROJECTED_KINDS: &[(&str, &[&str])] = &[
+    // Service-account token Secrets matter to RBAC escalation; values never do.
+    ("Secret", &["/apiVersion", "/kind", "/metadata", "/type"]),
+    (
+        "Service",
+        &[
+            "/apiVersion",
+            "/kind",
+            IDENTITY[0],
+            IDENTITY[1],
+            IGNORE_POINTER,
+            "/spec/type",
+            "/spec/selector",
+            "/spec/ports",
+        ],
+    ),
+    (
+        "Ingress",
+        &[
+            "/apiVersion",
+            "/kind",
+            IDENTITY[0],
+            IDENTITY[1],
+            IGNORE_POINTER,
+            "/spec/defaultBackend",
+            "/spec/backend",
+            "/spec/rules",
+            "/spec/tls",
+        ],
+    ),
+    (
+        "HorizontalPodAutoscaler",
+        &[
+            "/apiVersion",
+            "/kind",
+            IDENTITY[0],
+            IDENTITY[1],
+            IGNORE_POINTER,
+            "/spec/scaleTargetRef",
+        ],
+    ),
+    (
+        "PodDisruptionBudget",
+        &[
+            "/apiVersion",
+            "/kind",
+            IDENTITY[0],
+            IDENTITY[1],
+            IGNORE_POINTER,
+            "/spec/selector",
+        ],
+    ),
+    (
+        "ResourceQuota",
+        &["/apiVersion", "/kind", IDENTITY[0], IDENTITY[1]],
+    ),
+    (
+        "LimitRange",
+        &["/apiVersion", "/kind", IDENTITY[0], IDENTITY[1]],
+    ),
+];
+
+const IDENTITY: [&str; 2] = ["/metadata/name", "/metadata/namespace"];
+
+/// What the inventory keeps of an object: the whole object for [`KEPT_KINDS`], the fields of
+/// [`PROJECTED_KINDS`] (metadata and type for Secrets), pod facts for pod-bearing objects,
+/// nothing otherwise.
 pub fn for_inventory(res: &Resource) -> Option<Kept> {
     if KEPT_KINDS.contains(&res.kind()) {
         return Some(Kept::Whole(Box::new(res.clone())));
     }
-    if res.kind() == "Secret" {
-        // Service-account token Secrets matter to RBAC escalation; values never do.
-        return Some(Kept::Whole(Box::new(project_resource(
-            res,
-            &["/apiVersion", "/kind", "/metadata", "/type"],
-        ))));
+    if let Some((_, keep)) = PROJECTED_KINDS.iter().find(|(k, _)| *k == res.kind()) {
+        return Some(Kept::Whole(Box::new(project_resource(res, keep))));
     }
     let w = Workload::of(res.kind(), &res.raw)?;
     let facts = PodFacts::of(&w);
@@ -435,6 +500,9 @@ pub fn for_inventory(res: &Resource) -> Option<Kept> {
         facts,
         ignore,
         has_namespace: res.raw.pointer("/metadata/namespace").is_some(),
+        replicas: (w.kind != "Pod")
+            .then(|| res.raw.pointer("/spec/replicas").and_then(Value::as_i64))
+            .flatten(),
         positions,
     })))
 }
@@ -465,6 +533,7 @@ fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions 
     record("/metadata/name", false);
     record("/metadata/namespace", false);
     record(IGNORE_POINTER, false);
+    record("/spec/replicas", false);
     // Findings on defaulted fields point at the pod spec or the pod metadata.
     record(facts.spec_ptr.as_str(), false);
     record(facts.meta_ptr.as_str(), false);

@@ -162,12 +162,24 @@ fn every_check_has_fail_and_pass_fixtures_that_hold() {
             ));
             continue;
         }
-        let sel = Selection {
-            checks: vec![rampart_checks::CheckRef::Builtin(check)],
-            severity: Default::default(),
-        };
         for f in &files {
             let text = std::fs::read_to_string(f).expect("fixture readable");
+            // `# kubernetes-version: 1.N` configures the checks for that target release, as the
+            // config key of the same name does in a scan.
+            let mut registry = rampart_checks::Registry::builtin();
+            if let Some(v) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# kubernetes-version:"))
+            {
+                let minor = rampart_model::k8s::api_versions::parse_minor(v)
+                    .expect("fixture kubernetes-version is 1.N");
+                registry.set_kubernetes_version(minor);
+            }
+            let configured = registry.by_id(id).expect("registered").clone();
+            let sel = Selection {
+                checks: vec![configured],
+                severity: Default::default(),
+            };
             let want: BTreeSet<_> = expected(&text)
                 .into_iter()
                 .filter(|(c, _)| c == id)

@@ -33,6 +33,10 @@ pub struct PodFacts {
     /// that serve them: regular containers and sidecars (init containers with
     /// `restartPolicy: Always`), in container order.
     pub named_ports: Vec<NamedPortDecl>,
+    /// Names of the Secrets (in the pod's namespace) the pod reads: `secret` volumes and
+    /// projected `secret` sources, CSI `nodePublishSecretRef`, `secretKeyRef` and `secretRef` of
+    /// every container's environment, and `imagePullSecrets`; sorted, without duplicates.
+    pub secret_refs: Vec<String>,
 }
 
 /// A container port with a `name`, as written.
@@ -88,6 +92,7 @@ impl PodFacts {
             }
         }
         PodFacts {
+            secret_refs: secret_refs(w),
             spec_ptr: w.spec_ptr.clone(),
             meta_ptr: w.meta_ptr.clone(),
             labels: w.meta.get("labels").cloned(),
@@ -105,6 +110,59 @@ impl PodFacts {
     pub fn ptr(&self, field: &str) -> Pointer {
         self.spec_ptr.join(field)
     }
+}
+
+/// The Secrets a pod spec names (see [`PodFacts::secret_refs`]).
+fn secret_refs(w: &Workload<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |v: Option<&Value>| {
+        if let Some(name) = v.and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            out.push(name.to_owned());
+        }
+    };
+    for (_, v) in w.volumes() {
+        add(v.pointer("/secret/secretName"));
+        add(v.pointer("/csi/nodePublishSecretRef/name"));
+        for src in v
+            .pointer("/projected/sources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(src.pointer("/secret/name"));
+        }
+    }
+    for c in &w.containers {
+        for e in c
+            .value
+            .get("env")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(e.pointer("/valueFrom/secretKeyRef/name"));
+        }
+        for e in c
+            .value
+            .get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(e.pointer("/secretRef/name"));
+        }
+    }
+    for s in w
+        .get("imagePullSecrets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        add(s.get("name"));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// An object as the cross-object analyses see it: whole, or (for pod-bearing objects) reduced to
@@ -160,9 +218,14 @@ mod tests {
             "automountServiceAccountToken": false,
             "initContainers": [{"name": "side", "restartPolicy": "Always",
                 "ports": [{"name": "m", "containerPort": 9090}]}],
-            "containers": [{"name": "app", "image": "x"},
+            "imagePullSecrets": [{"name": "pull"}],
+            "containers": [{"name": "app", "image": "x",
+                "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "db", "key": "k"}}}],
+                "envFrom": [{"secretRef": {"name": "api"}}, {"configMapRef": {"name": "cm"}}]},
                 {"name": "b", "ports": [{"name": "http", "containerPort": 80}]}],
-            "volumes": [{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}}]
+            "volumes": [{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}},
+                {"secret": {"name": "proj"}}]}},
+                {"name": "s", "secret": {"secretName": "db"}}]
         }}}});
         let res = Resource::new(
             raw,
@@ -178,6 +241,7 @@ mod tests {
         assert_eq!(f.service_account, None);
         assert_eq!(f.automount, Some(false));
         assert!(f.projected_token);
+        assert_eq!(f.secret_refs, ["api", "db", "proj", "pull"]);
         let ports: Vec<(&str, &str, Option<u64>)> = f
             .named_ports
             .iter()

@@ -48,6 +48,9 @@ pub struct ScanOptions {
     pub baseline: Option<PathBuf>,
     /// Attach each finding's source line (for the table).
     pub snippets: bool,
+    /// The Kubernetes minor release (1.N) that `removed-api` and `deprecated-api` judge against
+    /// [default: the config's `kubernetes-version`, else the newest release rampart knows].
+    pub kubernetes_version: Option<u32>,
     /// Checks added to the built-in ones for this scan (user policies, template instances made
     /// at run time). Their ids must be new; they are selected like built-in checks.
     pub checks: Vec<rampart_checks::Check>,

@@ -76,6 +76,9 @@ impl Scanner {
     pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
         let (config, config_errors) = config::load(&options.config, &options.paths)?;
         let mut registry = Registry::builtin();
+        if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
+            registry.set_kubernetes_version(minor);
+        }
         for check in &options.checks {
             registry.add(check.clone()).map_err(ScanError::Selection)?;
         }

@@ -265,4 +265,46 @@ fn an_object_defined_in_two_files_is_a_duplicate() {
             .any(|d| d.1 == 12 && d.2.contains("a.yaml:11") && d.2.contains("Role shop/reader")),
         "{dups:#?}"
     );
+
+#[test]
+fn the_kubernetes_version_setting_decides_removed_and_deprecated_api_versions() {
+    let dir = TempDir::new("scan-kube-version");
+    let pdb = dir.write(
+        "pdb.yaml",
+        "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n",
+    );
+    let ids = |opts: ScanOptions| {
+        let (findings, outcome) = collect(ScanOptions {
+            select: vec!["removed-api".into(), "deprecated-api".into()],
+            ..opts
+        });
+        assert_eq!(outcome.errors, 0);
+        findings
+            .iter()
+            .map(|f| f.check.to_string())
+            .collect::<Vec<_>>()
+    };
+    // Default: the newest release rampart knows, which no longer serves policy/v1beta1.
+    assert_eq!(ids(options(vec![pdb.clone()])), ["removed-api"]);
+    // The config's setting.
+    let config = dir.write(".rampart.yaml", "kubernetes-version: \"1.24\"\n");
+    let with_config = ScanOptions {
+        config: ConfigSource::File(config.clone()),
+        ..options(vec![pdb.clone()])
+    };
+    assert_eq!(ids(with_config), ["deprecated-api"]);
+    // The option wins over the config.
+    let with_option = ScanOptions {
+        config: ConfigSource::File(config),
+        kubernetes_version: Some(20),
+        ..options(vec![pdb.clone()])
+    };
+    assert!(ids(with_option).is_empty());
+    // A YAML number is refused (1.30 would read as 1.3), with the config's file and line.
+    let bad = dir.write(".bad.yaml", "fail-on: high\nkubernetes-version: 1.30\n");
+    let (_, outcome) = collect(ScanOptions {
+        config: ConfigSource::File(bad),
+        ..options(vec![pdb])
+    });
+    assert_eq!(outcome.errors, 1);
 }

@@ -49,6 +49,17 @@ pub struct ScanArgs {
     /// Skip these checks (ids, categories, `framework:NAME`; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "TERMS")]
     pub ignore: Vec<String>,
+
+    /// The Kubernetes release (1.N) that removed-api and deprecated-api judge API versions
+    /// against [default: the config's `kubernetes-version`, else the newest rampart knows].
+    #[arg(long, value_name = "VERSION", value_parser = parse_kubernetes_version)]
+    pub kubernetes_version: Option<u32>,
+}
+
+/// `1.N`, `v1.N` or `v1.N.P` as N.
+fn parse_kubernetes_version(s: &str) -> Result<u32, String> {
+    rampart_model::k8s::api_versions::parse_minor(s)
+        .ok_or_else(|| format!("expected a Kubernetes version such as 1.29, found `{s}`"))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +86,7 @@ impl ScanArgs {
             fail_on: self.fail_on,
             baseline: self.baseline.clone(),
             snippets: self.format == Format::Table,
+            kubernetes_version: self.kubernetes_version,
             checks: Vec::new(),
         }
     }

@@ -232,3 +232,10 @@ pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
     id: "T1525",
     name: "Implant Internal Image",
 };
+pub const MITRE_VALID_ACCOUNTS: Control = Control::MitreAttack {
+    id: "T1078",
+    name: "Valid Accounts",
+};
+pub const NSA_UPGRADES: Control = Control::Nsa {
+    section: "Upgrading and application security practices",
+};

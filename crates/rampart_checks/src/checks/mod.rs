@@ -33,6 +33,7 @@ pub mod network;
 pub mod network_policy;
 pub mod pod_security;
 pub mod rbac;
+pub mod references;
 pub mod resources;
 pub mod secrets;
 

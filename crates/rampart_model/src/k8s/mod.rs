@@ -12,7 +12,9 @@
 //! - [`volumes`]: volume source fields and the restricted policy's allowed ones.
 //! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
 //! - [`verbs`]: the API request verbs of resource requests.
+//! - [`api_versions`]: deprecated and removed API versions per kind, with removal releases.
 
+pub mod api_versions;
 pub mod capabilities;
 pub mod host_paths;
 pub mod image_ref;

@@ -1,7 +1,10 @@
-//! Resource checks: CPU and memory requests and limits.
+//! Resource checks: CPU, memory and ephemeral-storage requests and limits, emptyDir sizes, and
+//! namespaces without quotas or limit ranges.
 
 // The checks: one folder per check, `resources/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/resources.rs"));
+
+pub(crate) mod namespace_policies;
 
 use rampart_model::{Container, Pointer, Workload};
 use serde_json::Value;
@@ -13,11 +16,12 @@ pub(crate) enum Section {
     Limits,
 }
 
-/// `cpu` or `memory`.
+/// `cpu`, `memory` or `ephemeral-storage`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Res {
     Cpu,
     Memory,
+    EphemeralStorage,
 }
 
 impl Section {
@@ -34,6 +38,7 @@ impl Res {
         match self {
             Res::Cpu => "cpu",
             Res::Memory => "memory",
+            Res::EphemeralStorage => "ephemeral-storage",
         }
     }
 }
