@@ -212,17 +212,11 @@ pub fn encryption_providers(node: &Node, c: &Component) -> Outcome {
     }
 }
 
-/// Go durations (`4h`, `1h30m`, `0s`, `0`): true when zero.
-fn zero_duration(v: &str) -> bool {
-    let v = v.trim();
-    !v.is_empty() && v.chars().all(|c| c == '0' || c == '.' || "hmsuµn".contains(c)) && !v.chars().any(|c| c.is_ascii_digit() && c != '0')
-}
-
 /// 4.2.5: the streaming idle timeout is not 0.
 pub fn streaming_timeout(_: &Node, c: &Component) -> Outcome {
     let (found, ev) = flag_value(c, "streaming-connection-idle-timeout", Some("4h0m0s"), "not 0");
     match found {
-        Some(v) if zero_duration(&v) => Outcome::new(
+        Some(v) if crate::read::is_zero_duration(&v) => Outcome::new(
             Status::Fail,
             format!("--streaming-connection-idle-timeout is {v}: idle streams never time out"),
         )
@@ -331,11 +325,13 @@ mod tests {
 
     #[test]
     fn durations_and_ciphers() {
-        assert!(zero_duration("0"));
-        assert!(zero_duration("0s"));
-        assert!(zero_duration("0h0m0s"));
-        assert!(!zero_duration("4h0m0s"));
-        assert!(!zero_duration("5m"));
+        use crate::read::is_zero_duration;
+        assert!(is_zero_duration("0"));
+        assert!(is_zero_duration("0s"));
+        assert!(is_zero_duration("0h0m0s"));
+        assert!(!is_zero_duration("4h0m0s"));
+        assert!(!is_zero_duration("5m"));
+        assert!(!is_zero_duration("10s"));
         assert!(weak_cipher("TLS_RSA_WITH_AES_128_GCM_SHA256"));
         assert!(weak_cipher("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"));
         assert!(!weak_cipher("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));

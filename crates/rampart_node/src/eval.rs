@@ -441,7 +441,7 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
                 None => Outcome::new(Status::Fail, format!("--{flag} is not set; expected at least {min}")).with(ev),
             }
         }
-        Test::FileMode { file, max } => files_test(node, c, file, |path, facts| match facts {
+        Test::FileMode { file, max } => files_test(node, c, file, true, |path, facts| match facts {
             FileFacts::Present { mode, .. } => {
                 let ok = mode & !max == 0;
                 let ev = Evidence::new(format!("{} (mode)", path.display()), Some(format!("{mode:o}")))
@@ -451,7 +451,7 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
             // Only present files are judged.
             _ => (false, Evidence::new(path.display().to_string(), None)),
         }),
-        Test::FileOwner { file, owner } => files_test(node, c, file, |path, facts| {
+        Test::FileOwner { file, owner } => files_test(node, c, file, false, |path, facts| {
             let found = facts.owner();
             let ok = match facts {
                 FileFacts::Present { uid, gid, .. } if owner == "root:root" => *uid == 0 && *gid == 0,
@@ -565,6 +565,7 @@ fn files_test(
     node: &Node,
     c: &Component,
     file: FileRef,
+    judges_mode: bool,
     judge: impl Fn(&Path, &FileFacts) -> (bool, Evidence),
 ) -> Outcome {
     let paths = resolve(node, c, file);
@@ -583,8 +584,11 @@ fn files_test(
     let mut failed: Vec<Evidence> = Vec::new();
     let mut errors = Vec::new();
     let mut missing = Vec::new();
+    // Modes of a directory's listing judge its files; the directories in it need their x bits.
+    let skip_dirs = matches!(file, FileRef::Dir(..)) && judges_mode;
     for p in &paths {
         match node.file(p) {
+            Some(FileFacts::Present { is_dir: true, .. }) if skip_dirs => {}
             Some(f @ FileFacts::Present { .. }) => {
                 let (ok, ev) = judge(p, f);
                 if ok {

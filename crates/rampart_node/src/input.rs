@@ -196,6 +196,9 @@ pub struct Node {
     pub dirs: BTreeMap<PathBuf, Result<Vec<PathBuf>, String>>,
     /// Problems met while reading: unreadable files, bad YAML, garbage command lines.
     pub errors: Vec<InputError>,
+    /// The files given on the command line (`benchmark cis PATH...`), absolute: their facts are
+    /// read where they are, not under the root.
+    pub given: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Node {

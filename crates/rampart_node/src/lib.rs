@@ -98,6 +98,8 @@ pub struct BenchmarkRun {
     pub totals: Counts,
     /// Counts of rampart's own checks beyond the benchmark.
     pub extra: Counts,
+    /// How many files were examined (their modes, owners or content).
+    pub files_read: usize,
     pub errors: Vec<InputError>,
 }
 
@@ -121,8 +123,8 @@ pub fn run(node: &Node, target: String) -> BenchmarkRun {
         .iter()
         .filter_map(|(id, title)| {
             by_section.get(id).map(|c| Section {
-                id,
-                title,
+                id: *id,
+                title: *title,
                 counts: *c,
             })
         })
@@ -138,6 +140,7 @@ pub fn run(node: &Node, target: String) -> BenchmarkRun {
         sections,
         totals,
         extra,
+        files_read: node.files.len(),
         errors,
     }
 }

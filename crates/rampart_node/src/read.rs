@@ -111,10 +111,13 @@ pub fn read_files(paths: &[PathBuf], root: &Path) -> Node {
     };
     let mut files = Vec::new();
     for p in paths {
-        collect_yaml(p, &mut files, &mut node.errors, 0);
+        // Absolute, so that a manifest's own path is a path on this machine.
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        collect_yaml(&p, &mut files, &mut node.errors, 0);
     }
     files.sort();
     files.dedup();
+    node.given = files.iter().cloned().collect();
     for f in files {
         let Some(docs) = load_docs(&mut node.errors, &f, &f) else {
             continue;
@@ -477,6 +480,17 @@ const KUBELET_CONFIG_DEFAULTS: &[(&str, &str, &str)] = &[
     ("read-only-port", "0", "readOnlyPort"),
 ];
 
+/// KubeletConfiguration duration fields whose zero value the kubelet replaces with its default.
+const DEFAULTED_ZERO: &[&str] = &["streaming-connection-idle-timeout"];
+
+/// True for Go durations that are zero (`0`, `0s`, `0h0m0s`).
+pub fn is_zero_duration(v: &str) -> bool {
+    let v = v.trim();
+    !v.is_empty()
+        && v.chars().any(|c| c == '0')
+        && v.chars().all(|c| c == '0' || c == '.' || "hmsuµn".contains(c))
+}
+
 const KUBE_PROXY_FIELDS: &[(&str, &str)] = &[
     ("metrics-bind-address", "/metricsBindAddress"),
     ("hostname-override", "/hostnameOverride"),
@@ -516,6 +530,11 @@ fn apply_config(c: &mut Component, doc: &Doc) {
             Value::Null => continue,
         };
         let field = ptr.trim_start_matches('/').replace('/', ".");
+        // A KubeletConfiguration's zero duration is "unset": the kubelet applies its default
+        // (kubeadm writes `streamingConnectionIdleTimeout: 0s`, which means 4h).
+        if c.kind == ComponentKind::Kubelet && DEFAULTED_ZERO.contains(flag) && is_zero_duration(&text) {
+            continue;
+        }
         c.flags
             .set_from_config(flag, text, &field, Some(location(&path, doc.pos(ptr))));
     }
@@ -574,7 +593,11 @@ fn finish(node: &mut Node) {
             continue;
         }
         let full = under(&node.root, &path);
+        let before = node.errors.len();
         let doc = load_docs(&mut node.errors, &full, &path).and_then(|d| d.into_iter().next());
+        for e in &mut node.errors[before..] {
+            e.message = format!("named by --{flag} of kube-apiserver: {}", e.message);
+        }
         let configs: &mut Configs = &mut node.configs;
         let slot = match flag {
             "audit-policy-file" => &mut configs.audit_policy,
@@ -586,24 +609,17 @@ fn finish(node: &mut Node) {
     // File facts.
     let names = IdNames::read(&node.root);
     for path in crate::eval::wanted_files(node) {
-        let facts = stat(&node.root, &path, &names);
+        // Files given on the command line are where they are, not under the root.
+        let root = if node.given.contains(&path) {
+            Path::new("/")
+        } else {
+            node.root.as_path()
+        };
+        let facts = stat(root, &path, &names);
         node.files.insert(path, facts);
     }
     for dir in crate::eval::wanted_dirs(node) {
-        let full = under(&node.root, &dir);
-        let entries = match fs::read_dir(&full) {
-            Ok(rd) => {
-                let mut v: Vec<PathBuf> = rd
-                    .flatten()
-                    .take(MAX_ENTRIES)
-                    .map(|e| dir.join(e.file_name()))
-                    .collect();
-                v.sort();
-                Ok(v)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(e.to_string()),
-        };
+        let entries = list_tree(&node.root, &dir);
         if let Ok(v) = &entries {
             for p in v {
                 let facts = stat(&node.root, p, &names);
@@ -615,6 +631,41 @@ fn finish(node: &mut Node) {
         node.dirs.insert(dir, entries);
     }
 }
+
+/// The entries of a host directory and of its sub-directories (as `find DIR` lists them, up to
+/// [`MAX_DIR_DEPTH`] levels and [`MAX_ENTRIES`] entries; symbolic links are not followed into).
+/// A missing directory has no entries.
+fn list_tree(root: &Path, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0usize)];
+    let mut first = true;
+    while let Some((d, depth)) = stack.pop() {
+        let rd = match fs::read_dir(under(root, &d)) {
+            Ok(rd) => rd,
+            Err(e) if first && e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if first => return Err(e.to_string()),
+            // A sub-directory that cannot be listed: its own facts still say so.
+            Err(_) => continue,
+        };
+        first = false;
+        for e in rd.flatten() {
+            if out.len() >= MAX_ENTRIES {
+                break;
+            }
+            let host = d.join(e.file_name());
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && depth + 1 < MAX_DIR_DEPTH {
+                stack.push((host.clone(), depth + 1));
+            }
+            out.push(host);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// How deep [`list_tree`] goes below a directory.
+pub const MAX_DIR_DEPTH: usize = 4;
 
 /// User and group names of the node (`ROOT/etc/passwd`, `ROOT/etc/group`).
 #[derive(Default)]
@@ -668,6 +719,14 @@ fn stat(root: &Path, host: &Path, names: &IdNames) -> FileFacts {
 
 /// Reads at most `cap` bytes; more is an error.
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    // Never open a FIFO, socket or device: reading one may block forever or never end.
+    let meta = fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_dir() {
+        return Err("is a directory; expected a file".into());
+    }
+    if !meta.is_file() {
+        return Err("not a regular file (a FIFO, socket or device); not read".into());
+    }
     let mut bytes = Vec::new();
     fs::File::open(path)
         .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
