@@ -56,6 +56,12 @@ pub struct NodeOptions {
     pub no_processes: bool,
 }
 
+/// True when something is at `path`, even a dangling link or a link loop (which must be reported,
+/// not taken for an absent file).
+fn present(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
 /// The host path `path` under `root`.
 pub fn under(root: &Path, path: &Path) -> PathBuf {
     match path.strip_prefix("/") {
@@ -87,7 +93,7 @@ pub fn read_node(opts: &NodeOptions) -> Node {
         }
         if let Some(m) = kind.manifest_path() {
             let full = under(&opts.root, Path::new(m));
-            if full.exists() {
+            if present(&full) {
                 read_manifest_file(&mut node, &full, Path::new(m));
             }
         }
@@ -340,7 +346,7 @@ fn read_processes(node: &mut Node, only: &[u32]) {
         let manifest = kind
             .manifest_path()
             .map(PathBuf::from)
-            .filter(|m| under(&node.root, m).exists());
+            .filter(|m| present(&under(&node.root, m)));
         node.components.push(Component {
             kind,
             source: Source::Process { pid },
@@ -383,12 +389,12 @@ fn read_kubelet_unit(node: &mut Node) {
                 }
                 args.extend(unit_args(&text));
             }
-            Err(e) if full.exists() => node.errors.push(InputError::file(&full, e)),
+            Err(e) if present(&full) => node.errors.push(InputError::file(&full, e)),
             Err(_) => {}
         }
     }
     let config_default = under(&node.root, Path::new(KUBELET_CONFIG));
-    if unit.is_none() && !config_default.exists() {
+    if unit.is_none() && !present(&config_default) {
         return;
     }
     let flags = Flags::parse(&args, &[]);
@@ -406,7 +412,7 @@ fn read_kubelet_unit(node: &mut Node) {
         manifest: None,
         config_file: None,
     };
-    if c.flags.get("config").is_none() && config_default.exists() {
+    if c.flags.get("config").is_none() && present(&config_default) {
         c.flags.set("config", KUBELET_CONFIG.to_owned(), Origin::Flag, None);
     }
     node.components.push(c);
