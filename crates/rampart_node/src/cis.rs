@@ -15,7 +15,7 @@ use crate::eval::{Benchmark, FileRef, Item, Test};
 use crate::input::ComponentKind;
 
 macro_rules! row {
-    ($id:literal, $auto:literal, $comp:ident, $sev:ident, $title:literal, $test:expr,
+    ($id:literal, $auto:expr, $comp:ident, $sev:ident, $title:literal, $test:expr,
      why: $why:literal, fix: $fix:literal $(,)?) => {
         Item {
             id: $id,

@@ -16,6 +16,7 @@ use crate::flags::{is_false, is_true};
 use crate::input::{Component, ComponentKind, FileFacts, Node};
 
 /// A benchmark: its sections and items.
+#[derive(Debug)]
 pub struct Benchmark {
     /// `cis-kubernetes`.
     pub id: &'static str,
@@ -28,6 +29,7 @@ pub struct Benchmark {
 }
 
 /// One recommendation (or one rampart check beyond the benchmark).
+#[derive(Debug)]
 pub struct Item {
     /// The benchmark's id (`1.2.15`), or a kebab-case rampart id for checks beyond it.
     pub id: &'static str,
@@ -61,7 +63,7 @@ pub enum FileRef {
 }
 
 /// The kind of test of a row.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Test {
     /// The flag's value is `value` (booleans compared as Go parses them); `default` is the
     /// component's own default when the flag is unset.
@@ -362,12 +364,12 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
         Test::FlagIs { flag, value, default } => {
             let (found, ev) = flag_value(c, flag, default, value);
             let ok = found.as_deref().is_some_and(|f| same(f, value));
-            verdict(ok, ev, &format!("--{flag}"), found.as_deref(), value)
+            verdict(ok, ev, &shown(c, flag), found.as_deref(), value)
         }
         Test::FlagIsNot { flag, value, default } => {
             let (found, ev) = flag_value(c, flag, default, &format!("not {value}"));
             let ok = !found.as_deref().is_some_and(|f| same(f, value));
-            verdict(ok, ev, &format!("--{flag}"), found.as_deref(), &format!("not {value}"))
+            verdict(ok, ev, &shown(c, flag), found.as_deref(), &format!("not {value}"))
         }
         Test::FlagSet(flags) => {
             let mut o = Outcome::new(Status::Pass, "");
@@ -464,6 +466,16 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
         }),
         Test::Manual(what) => Outcome::new(Status::Manual, what),
         Test::Coded(f) => f(node, c),
+    }
+}
+
+/// How a flag is named in a message: `--flag`, or `--flag (unset, default)` when the value
+/// shown is the component's default.
+fn shown(c: &Component, flag: &str) -> String {
+    if c.flags.get(flag).is_some() {
+        format!("--{flag}")
+    } else {
+        format!("--{flag} (not set, so its default)")
     }
 }
 

@@ -443,7 +443,7 @@ pub fn unit_args(text: &str) -> Vec<String> {
             let word = word.trim_matches(|c| c == '"' || c == '\'');
             let word = match word.split_once('=') {
                 // `KUBELET_CONFIG_ARGS=--config=...`: the flag after the variable name.
-                Some((k, v)) if !k.starts_with('-') && v.starts_with("--") => v,
+                Some((k, v)) if !k.starts_with('-') => v.trim_matches(|c| c == '"' || c == '\''),
                 _ => word,
             };
             if word.starts_with("--") && word.len() > 2 {
