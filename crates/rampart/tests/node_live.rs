@@ -23,7 +23,11 @@ fn env(name: &str) -> String {
 
 fn rampart_node(extra: &[&str]) -> (i32, String, String, Duration) {
     let mut args: Vec<String> = vec!["node".into(), "-f".into(), "json".into()];
-    for v in ["ETCD_PID", "KUBE_APISERVER_PID", "KUBE_CONTROLLER_MANAGER_PID"] {
+    for v in [
+        "ETCD_PID",
+        "KUBE_APISERVER_PID",
+        "KUBE_CONTROLLER_MANAGER_PID",
+    ] {
         args.push("--pid".into());
         args.push(env(v));
     }
@@ -50,7 +54,12 @@ fn node_benchmark_of_the_testenv_control_plane() {
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\n{stderr}"));
     // Failures exist (profiling on, etcd without TLS): exit 1, no input errors.
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(0), "{}", doc["errors"]);
+    assert_eq!(
+        doc["errors"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        doc["errors"]
+    );
 
     let comps: Vec<&str> = doc["components"]
         .as_array()
@@ -78,7 +87,11 @@ fn node_benchmark_of_the_testenv_control_plane() {
     let anonymous = std::env::var("TESTENV_ANONYMOUS_AUTH").unwrap_or_else(|_| "false".into());
     let expect = [
         // kube-apiserver: flags of testenv/start.sh.
-        ("1.2.1", "kube-apiserver", if anonymous == "true" { "FAIL" } else { "PASS" }),
+        (
+            "1.2.1",
+            "kube-apiserver",
+            if anonymous == "true" { "FAIL" } else { "PASS" },
+        ),
         ("1.2.2", "kube-apiserver", "PASS"),
         ("1.2.4", "kube-apiserver", "FAIL"),
         ("1.2.6", "kube-apiserver", "PASS"),
@@ -139,5 +152,8 @@ fn node_benchmark_of_the_testenv_control_plane() {
     // The whole node benchmark, process start to report, within half a second.
     let best = (0..3).map(|_| rampart_node(&[]).3).min().unwrap_or(took);
     println!("rampart node: best of 3: {best:?}");
-    assert!(best < Duration::from_millis(500), "rampart node took {best:?}");
+    assert!(
+        best < Duration::from_millis(500),
+        "rampart node took {best:?}"
+    );
 }

@@ -48,7 +48,11 @@ pub struct Request<'a> {
 fn strings(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -62,7 +66,11 @@ pub fn rules(doc: &Doc) -> Vec<Rule> {
                 .enumerate()
                 .map(|(index, r)| Rule {
                     index,
-                    level: r.get("level").and_then(Value::as_str).unwrap_or("").to_owned(),
+                    level: r
+                        .get("level")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
                     users: strings(r, "users"),
                     groups: strings(r, "userGroups"),
                     verbs: strings(r, "verbs"),
@@ -73,7 +81,11 @@ pub fn rules(doc: &Doc) -> Vec<Rule> {
                         .map(|gs| {
                             gs.iter()
                                 .map(|g| GroupResources {
-                                    group: g.get("group").and_then(Value::as_str).unwrap_or("").to_owned(),
+                                    group: g
+                                        .get("group")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or("")
+                                        .to_owned(),
                                     resources: strings(g, "resources"),
                                     names: strings(g, "resourceNames"),
                                 })
@@ -105,7 +117,12 @@ impl Rule {
         if !self.users.is_empty() && !self.users.iter().any(|u| u == PROBE_USER) {
             return false;
         }
-        if !self.groups.is_empty() && !self.groups.iter().any(|g| PROBE_GROUPS.contains(&g.as_str())) {
+        if !self.groups.is_empty()
+            && !self
+                .groups
+                .iter()
+                .any(|g| PROBE_GROUPS.contains(&g.as_str()))
+        {
             return false;
         }
         if !self.verbs.is_empty() && !self.verbs.iter().any(|v| v == r.verb) {
@@ -167,28 +184,45 @@ fn rule_evidence(doc: &Doc, rule: &Rule) -> Evidence {
 fn with_policy(node: &Node, f: impl FnOnce(&Doc, &[Rule]) -> Outcome) -> Outcome {
     match &node.configs.audit_policy {
         Some(doc) => f(doc, &rules(doc)),
-        None => Outcome::new(Status::NotApplicable, "no audit policy read (3.2.1 reports a missing one)"),
+        None => Outcome::new(
+            Status::NotApplicable,
+            "no audit policy read (3.2.1 reports a missing one)",
+        ),
     }
 }
 
 /// The last rule does not match everything, or the catch-all drops everything.
 pub fn no_catch_all(node: &Node, _: &Component) -> Outcome {
-    with_policy(node, |doc, rules| match rules.iter().find(|r| r.unrestricted()) {
-        Some(r) if r.level == "None" => Outcome::new(
-            Status::Fail,
-            format!("the catch-all rule {} has level None: unmatched requests are not logged", r.index),
-        )
-        .with(rule_evidence(doc, r)),
-        Some(r) => Outcome::new(Status::Pass, format!("rule {} logs every other request at {}", r.index, r.level))
+    with_policy(node, |doc, rules| {
+        match rules.iter().find(|r| r.unrestricted()) {
+            Some(r) if r.level == "None" => Outcome::new(
+                Status::Fail,
+                format!(
+                    "the catch-all rule {} has level None: unmatched requests are not logged",
+                    r.index
+                ),
+            )
             .with(rule_evidence(doc, r)),
-        None => Outcome::new(
-            Status::Fail,
-            "no rule matches every request: requests that no rule names are not logged",
-        ),
+            Some(r) => Outcome::new(
+                Status::Pass,
+                format!("rule {} logs every other request at {}", r.index, r.level),
+            )
+            .with(rule_evidence(doc, r)),
+            None => Outcome::new(
+                Status::Fail,
+                "no rule matches every request: requests that no rule names are not logged",
+            ),
+        }
     })
 }
 
-fn probe(doc: &Doc, rules: &[Rule], requests: &[Request], bad: impl Fn(Option<&Rule>) -> bool, what: &str) -> Outcome {
+fn probe(
+    doc: &Doc,
+    rules: &[Rule],
+    requests: &[Request],
+    bad: impl Fn(Option<&Rule>) -> bool,
+    what: &str,
+) -> Outcome {
     let mut o = Outcome::new(Status::Pass, "");
     let mut failing = Vec::new();
     for r in requests {
@@ -199,7 +233,9 @@ fn probe(doc: &Doc, rules: &[Rule], requests: &[Request], bad: impl Fn(Option<&R
             format!("{}/{}", r.resource, r.subresource)
         };
         if bad(rule) {
-            let level = rule.map_or("no rule (not logged)".to_owned(), |r| format!("level {} (rule {})", r.level, r.index));
+            let level = rule.map_or("no rule (not logged)".to_owned(), |r| {
+                format!("level {} (rule {})", r.level, r.index)
+            });
             failing.push(format!("{} {res}: {level}", r.verb));
             if let Some(rule) = rule {
                 let e = rule_evidence(doc, rule);
@@ -218,7 +254,13 @@ fn probe(doc: &Doc, rules: &[Rule], requests: &[Request], bad: impl Fn(Option<&R
     o
 }
 
-fn req<'a>(verb: &'a str, group: &'a str, resource: &'a str, sub: &'a str, ns: &'a str) -> Request<'a> {
+fn req<'a>(
+    verb: &'a str,
+    group: &'a str,
+    resource: &'a str,
+    sub: &'a str,
+    ns: &'a str,
+) -> Request<'a> {
     Request {
         verb,
         group,
@@ -236,7 +278,13 @@ pub fn secret_content(node: &Node, _: &Component) -> Outcome {
             requests.push(req(verb, "", "secrets", "", "default"));
             requests.push(req(verb, "", "configmaps", "", "default"));
         }
-        requests.push(req("create", "authentication.k8s.io", "tokenreviews", "", ""));
+        requests.push(req(
+            "create",
+            "authentication.k8s.io",
+            "tokenreviews",
+            "",
+            "",
+        ));
         requests.push(req("create", "", "serviceaccounts", "token", "default"));
         probe(
             doc,
@@ -257,7 +305,13 @@ pub fn exec_not_logged(node: &Node, _: &Component) -> Outcome {
                 requests.push(req(verb, "", "pods", sub, "default"));
             }
         }
-        probe(doc, rules, &requests, |r| r.is_none_or(|r| r.level == "None"), "not logged")
+        probe(
+            doc,
+            rules,
+            &requests,
+            |r| r.is_none_or(|r| r.level == "None"),
+            "not logged",
+        )
     })
 }
 
@@ -275,7 +329,13 @@ pub fn rbac_not_logged(node: &Node, _: &Component) -> Outcome {
                 requests.push(req(verb, "rbac.authorization.k8s.io", res, "", ns));
             }
         }
-        probe(doc, rules, &requests, |r| r.is_none_or(|r| r.level == "None"), "not logged")
+        probe(
+            doc,
+            rules,
+            &requests,
+            |r| r.is_none_or(|r| r.level == "None"),
+            "not logged",
+        )
     })
 }
 
@@ -283,8 +343,11 @@ pub fn rbac_not_logged(node: &Node, _: &Component) -> Outcome {
 pub fn request_received(node: &Node, _: &Component) -> Outcome {
     with_policy(node, |doc, _| {
         let omitted = strings(&doc.value, "omitStages");
-        let mut e = Evidence::new(format!("{} omitStages", doc.path.display()), Some(omitted.join(",")))
-            .expected("RequestReceived");
+        let mut e = Evidence::new(
+            format!("{} omitStages", doc.path.display()),
+            Some(omitted.join(",")),
+        )
+        .expected("RequestReceived");
         let pos = doc.pos("/omitStages");
         e.location = Some(Location {
             path: Arc::from(doc.path.as_path()),
@@ -295,7 +358,11 @@ pub fn request_received(node: &Node, _: &Component) -> Outcome {
         if omitted.iter().any(|s| s == "RequestReceived") {
             Outcome::new(Status::Pass, "RequestReceived is omitted").with(e)
         } else {
-            Outcome::new(Status::Fail, "RequestReceived is not omitted: every request is logged twice").with(e)
+            Outcome::new(
+                Status::Fail,
+                "RequestReceived is not omitted: every request is logged twice",
+            )
+            .with(e)
         }
     })
 }
@@ -337,7 +404,9 @@ pub fn shadows(earlier: &Rule, later: &Rule) -> bool {
                 eg.group == lg.group
                     && (eg.resources.is_empty()
                         || (!lg.resources.is_empty()
-                            && lg.resources.iter().all(|r| eg.resources.contains(r) || eg.resources.iter().any(|e| e == "*"))))
+                            && lg.resources.iter().all(|r| {
+                                eg.resources.contains(r) || eg.resources.iter().any(|e| e == "*")
+                            })))
                     && subset(&lg.names, &eg.names)
             })
         })
@@ -360,7 +429,10 @@ pub fn shadowed_rules(node: &Node, _: &Component) -> Outcome {
         let mut pairs = Vec::new();
         for (j, later) in rules.iter().enumerate() {
             if let Some(earlier) = rules[..j].iter().find(|e| shadows(e, later)) {
-                pairs.push(format!("rule {} is shadowed by rule {}", later.index, earlier.index));
+                pairs.push(format!(
+                    "rule {} is shadowed by rule {}",
+                    later.index, earlier.index
+                ));
                 o.evidence.push(rule_evidence(doc, later));
             }
         }

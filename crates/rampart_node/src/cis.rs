@@ -59,7 +59,9 @@ const AUTO: bool = true;
 const MANUAL: bool = false;
 
 use FileRef::{Dir, Flag, KubeletUnit, Manifest, Paths};
-use Test::{AtLeast, Coded, FileMode, FileOwner, FlagIs, FlagIsNot, FlagSet, FlagUnset, ListHas, ListLacks};
+use Test::{
+    AtLeast, Coded, FileMode, FileOwner, FlagIs, FlagIsNot, FlagSet, FlagUnset, ListHas, ListLacks,
+};
 
 const KUBELET_CONF: Option<&str> = Some("/etc/kubernetes/kubelet.conf");
 
@@ -83,7 +85,10 @@ pub static CIS_1_12: Benchmark = Benchmark {
         ("4.1", "Worker Node Configuration Files"),
         ("4.2", "Kubelet"),
         ("4.3", "kube-proxy"),
-        ("rampart", "Audit policy and encryption at rest (beyond the benchmark)"),
+        (
+            "rampart",
+            "Audit policy and encryption at rest (beyond the benchmark)",
+        ),
     ],
     items: ITEMS,
 };

@@ -20,14 +20,26 @@ pub fn page(b: &'static Benchmark, item: &Item, meta: &rampart_model::Meta) -> S
     );
     let _ = writeln!(s, "| | |\n|---|---|");
     if item.is_benchmark_item() {
-        let _ = writeln!(s, "| Benchmark | {} {}, item {} |", b.title, b.version, item.id);
+        let _ = writeln!(
+            s,
+            "| Benchmark | {} {}, item {} |",
+            b.title, b.version, item.id
+        );
         let _ = writeln!(
             s,
             "| Assessment | {} |",
-            if item.automated { "Automated" } else { "Manual" }
+            if item.automated {
+                "Automated"
+            } else {
+                "Manual"
+            }
         );
     } else {
-        let _ = writeln!(s, "| Benchmark | beyond {} {} (rampart) |", b.title, b.version);
+        let _ = writeln!(
+            s,
+            "| Benchmark | beyond {} {} (rampart) |",
+            b.title, b.version
+        );
     }
     let _ = writeln!(s, "| Component | {} |", item.component);
     let _ = writeln!(s, "| Severity | {} |", meta.severity);
@@ -58,14 +70,21 @@ pub fn index(b: &'static Benchmark) -> String {
         "<!-- Generated from the benchmark table (crates/rampart_node/src/cis.rs) by `cargo xtask docs`. Do not edit. -->\n"
     );
     let _ = writeln!(s, "{} checks.\n", b.items.len());
-    let _ = writeln!(s, "| ID | CIS | Title | Assessment | Component | Severity |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| ID | CIS | Title | Assessment | Component | Severity |\n|---|---|---|---|---|---|"
+    );
     for (item, m) in b.items.iter().zip(metas(b)) {
         let _ = writeln!(
             s,
             "| [`{}`]({}.md) | {} | {} | {} | {} | {} |",
             m.id,
             m.id,
-            if item.is_benchmark_item() { item.id } else { "-" },
+            if item.is_benchmark_item() {
+                item.id
+            } else {
+                "-"
+            },
             item.title,
             if !item.is_benchmark_item() {
                 "rampart"

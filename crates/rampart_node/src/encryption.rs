@@ -54,7 +54,10 @@ fn covers_secrets(entry: &Value) -> bool {
 /// The first provider for `secrets`, if the configuration covers them.
 pub fn secrets_provider(doc: &Doc) -> Option<Provider> {
     let entries = doc.value.get("resources")?.as_array()?;
-    let (i, entry) = entries.iter().enumerate().find(|(_, e)| covers_secrets(e))?;
+    let (i, entry) = entries
+        .iter()
+        .enumerate()
+        .find(|(_, e)| covers_secrets(e))?;
     let providers = entry.get("providers")?.as_array()?;
     let first = providers.first()?.as_object()?;
     let (name, config) = first.iter().next()?;
@@ -78,11 +81,17 @@ fn with_doc(node: &Node, f: impl FnOnce(&Doc) -> Outcome) -> Outcome {
 /// Secrets are in no `resources` entry.
 pub fn secrets_not_covered(node: &Node, _: &Component) -> Outcome {
     with_doc(node, |doc| match secrets_provider(doc) {
-        Some(p) => Outcome::new(Status::Pass, format!("secrets are covered ({} first)", p.name))
-            .with(p.evidence(doc)),
+        Some(p) => Outcome::new(
+            Status::Pass,
+            format!("secrets are covered ({} first)", p.name),
+        )
+        .with(p.evidence(doc)),
         None => Outcome::new(
             Status::Fail,
-            format!("{} does not list secrets: they are stored in clear text", doc.path.display()),
+            format!(
+                "{} does not list secrets: they are stored in clear text",
+                doc.path.display()
+            ),
         ),
     })
 }
@@ -95,8 +104,11 @@ pub fn identity_first(node: &Node, _: &Component) -> Outcome {
             "identity is the first provider for secrets: new Secrets are written in clear text",
         )
         .with(p.evidence(doc)),
-        Some(p) => Outcome::new(Status::Pass, format!("{} is the first provider for secrets", p.name))
-            .with(p.evidence(doc)),
+        Some(p) => Outcome::new(
+            Status::Pass,
+            format!("{} is the first provider for secrets", p.name),
+        )
+        .with(p.evidence(doc)),
         None => Outcome::new(Status::NotApplicable, "secrets are not covered"),
     })
 }
@@ -109,8 +121,11 @@ pub fn aescbc(node: &Node, _: &Component) -> Outcome {
             "secrets are encrypted with aescbc, which is discouraged",
         )
         .with(p.evidence(doc)),
-        Some(p) => Outcome::new(Status::Pass, format!("secrets are encrypted with {}", p.name))
-            .with(p.evidence(doc)),
+        Some(p) => Outcome::new(
+            Status::Pass,
+            format!("secrets are encrypted with {}", p.name),
+        )
+        .with(p.evidence(doc)),
         None => Outcome::new(Status::NotApplicable, "secrets are not covered"),
     })
 }
@@ -121,7 +136,8 @@ pub fn static_keys(node: &Node, _: &Component) -> Outcome {
         Some(p) if p.name == "kms" => {
             let v2 = p.config.get("apiVersion").and_then(Value::as_str) == Some("v2");
             if v2 {
-                Outcome::new(Status::Pass, "secrets are encrypted with KMS v2").with(p.evidence(doc))
+                Outcome::new(Status::Pass, "secrets are encrypted with KMS v2")
+                    .with(p.evidence(doc))
             } else {
                 Outcome::new(
                     Status::Fail,
@@ -130,9 +146,10 @@ pub fn static_keys(node: &Node, _: &Component) -> Outcome {
                 .with(p.evidence(doc))
             }
         }
-        Some(p) if p.name == "identity" => {
-            Outcome::new(Status::NotApplicable, "secrets are not encrypted (identity first)")
-        }
+        Some(p) if p.name == "identity" => Outcome::new(
+            Status::NotApplicable,
+            "secrets are not encrypted (identity first)",
+        ),
         Some(p) => Outcome::new(
             Status::Fail,
             format!(

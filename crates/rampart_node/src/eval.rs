@@ -207,7 +207,7 @@ impl Item {
                 file_words(file, c)
             ),
             Test::Manual(what) => format!("Manual: {what}"),
-            Test::Coded(_) => String::new(),
+            Test::Coded(_) => crate::coded::audit(self.id).to_owned(),
         }
     }
 }
@@ -215,12 +215,18 @@ impl Item {
 fn file_words(file: FileRef, c: ComponentKind) -> String {
     match file {
         FileRef::Manifest => format!("the static pod manifest of {c}"),
-        FileRef::Paths(p) => p.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+        FileRef::Paths(p) => p
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
         FileRef::Flag(flag, Some(d)) => format!("the file `--{flag}` of {c} names (default `{d}`)"),
         FileRef::Flag(flag, None) => format!("the file `--{flag}` of {c} names"),
         FileRef::Dir(dir, "") => format!("`{dir}` and every file in it"),
         FileRef::Dir(dir, suffix) => format!("every `*{suffix}` file in `{dir}`"),
-        FileRef::KubeletUnit => "the kubelet's systemd unit (kubeadm's `10-kubeadm.conf` drop-in)".into(),
+        FileRef::KubeletUnit => {
+            "the kubelet's systemd unit (kubeadm's `10-kubeadm.conf` drop-in)".into()
+        }
     }
 }
 
@@ -287,7 +293,13 @@ pub fn run(b: &'static Benchmark, node: &Node) -> Vec<ItemResult> {
         let several = instances.len() > 1;
         if instances.is_empty() {
             let outcome = absent(item, node);
-            out.push(result(item, meta, node, item.component.name().to_owned(), outcome));
+            out.push(result(
+                item,
+                meta,
+                node,
+                item.component.name().to_owned(),
+                outcome,
+            ));
             continue;
         }
         for c in instances {
@@ -361,15 +373,29 @@ fn result(item: &'static Item, meta: &Meta, node: &Node, name: String, o: Outcom
 /// Evaluates one item on one component.
 pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
     match item.test {
-        Test::FlagIs { flag, value, default } => {
+        Test::FlagIs {
+            flag,
+            value,
+            default,
+        } => {
             let (found, ev) = flag_value(c, flag, default, value);
             let ok = found.as_deref().is_some_and(|f| same(f, value));
             verdict(ok, ev, &shown(c, flag), found.as_deref(), value)
         }
-        Test::FlagIsNot { flag, value, default } => {
+        Test::FlagIsNot {
+            flag,
+            value,
+            default,
+        } => {
             let (found, ev) = flag_value(c, flag, default, &format!("not {value}"));
             let ok = !found.as_deref().is_some_and(|f| same(f, value));
-            verdict(ok, ev, &shown(c, flag), found.as_deref(), &format!("not {value}"))
+            verdict(
+                ok,
+                ev,
+                &shown(c, flag),
+                found.as_deref(),
+                &format!("not {value}"),
+            )
         }
         Test::FlagSet(flags) => {
             let mut o = Outcome::new(Status::Pass, "");
@@ -384,7 +410,11 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
             if missing.is_empty() {
                 o.message = format!(
                     "{} set",
-                    flags.iter().map(|f| format!("--{f}")).collect::<Vec<_>>().join(" and ")
+                    flags
+                        .iter()
+                        .map(|f| format!("--{f}"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 );
             } else {
                 o.status = Status::Fail;
@@ -399,7 +429,11 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
                 None => Outcome::new(Status::Pass, format!("--{flag} is not set")).with(ev),
             }
         }
-        Test::ListHas { flag, item: want, default } => {
+        Test::ListHas {
+            flag,
+            item: want,
+            default,
+        } => {
             let (found, ev) = flag_value(c, flag, default, &format!("contains {want}"));
             let has = found
                 .as_deref()
@@ -407,11 +441,18 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
             let msg = if has {
                 format!("--{flag} includes {want}")
             } else {
-                format!("--{flag} does not include {want} (`{}`)", found.as_deref().unwrap_or(""))
+                format!(
+                    "--{flag} does not include {want} (`{}`)",
+                    found.as_deref().unwrap_or("")
+                )
             };
             Outcome::new(if has { Status::Pass } else { Status::Fail }, msg).with(ev)
         }
-        Test::ListLacks { flag, item: bad, default } => {
+        Test::ListLacks {
+            flag,
+            item: bad,
+            default,
+        } => {
             let (found, ev) = flag_value(c, flag, default, &format!("without {bad}"));
             let has = found
                 .as_deref()
@@ -437,26 +478,40 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
                 .with(ev),
                 Some(Err(_)) => Outcome::new(
                     Status::Fail,
-                    format!("--{flag} is `{}`, not a number; expected at least {min}", found.unwrap_or_default()),
+                    format!(
+                        "--{flag} is `{}`, not a number; expected at least {min}",
+                        found.unwrap_or_default()
+                    ),
                 )
                 .with(ev),
-                None => Outcome::new(Status::Fail, format!("--{flag} is not set; expected at least {min}")).with(ev),
+                None => Outcome::new(
+                    Status::Fail,
+                    format!("--{flag} is not set; expected at least {min}"),
+                )
+                .with(ev),
             }
         }
-        Test::FileMode { file, max } => files_test(node, c, file, true, |path, facts| match facts {
-            FileFacts::Present { mode, .. } => {
-                let ok = mode & !max == 0;
-                let ev = Evidence::new(format!("{} (mode)", path.display()), Some(format!("{mode:o}")))
+        Test::FileMode { file, max } => {
+            files_test(node, c, file, true, |path, facts| match facts {
+                FileFacts::Present { mode, .. } => {
+                    let ok = mode & !max == 0;
+                    let ev = Evidence::new(
+                        format!("{} (mode)", path.display()),
+                        Some(format!("{mode:o}")),
+                    )
                     .expected(format!("{max:o} or more restrictive"));
-                (ok, ev)
-            }
-            // Only present files are judged.
-            _ => (false, Evidence::new(path.display().to_string(), None)),
-        }),
+                    (ok, ev)
+                }
+                // Only present files are judged.
+                _ => (false, Evidence::new(path.display().to_string(), None)),
+            })
+        }
         Test::FileOwner { file, owner } => files_test(node, c, file, false, |path, facts| {
             let found = facts.owner();
             let ok = match facts {
-                FileFacts::Present { uid, gid, .. } if owner == "root:root" => *uid == 0 && *gid == 0,
+                FileFacts::Present { uid, gid, .. } if owner == "root:root" => {
+                    *uid == 0 && *gid == 0
+                }
                 _ => found.as_deref() == Some(owner),
             };
             (
@@ -500,11 +555,21 @@ fn verdict(ok: bool, ev: Evidence, what: &str, found: Option<&str>, want: &str) 
 
 /// The flag's effective value (the default when unset) and the evidence saying where it came
 /// from.
-pub fn flag_value(c: &Component, flag: &str, default: Option<&str>, expected: &str) -> (Option<String>, Evidence) {
+pub fn flag_value(
+    c: &Component,
+    flag: &str,
+    default: Option<&str>,
+    expected: &str,
+) -> (Option<String>, Evidence) {
     flag_value_owned(c, flag, default.map(str::to_owned), expected)
 }
 
-fn flag_value_owned(c: &Component, flag: &str, default: Option<String>, expected: &str) -> (Option<String>, Evidence) {
+fn flag_value_owned(
+    c: &Component,
+    flag: &str,
+    default: Option<String>,
+    expected: &str,
+) -> (Option<String>, Evidence) {
     match c.flags.get(flag) {
         Some(s) => {
             let source = match &s.origin {
@@ -609,7 +674,9 @@ fn files_test(
                     failed.push(ev);
                 }
             }
-            Some(FileFacts::Unreadable { error }) => errors.push(format!("{}: {error}", p.display())),
+            Some(FileFacts::Unreadable { error }) => {
+                errors.push(format!("{}: {error}", p.display()))
+            }
             Some(FileFacts::Missing) | None => missing.push(p.display().to_string()),
         }
     }
@@ -621,14 +688,22 @@ fn files_test(
                 "{} of {} file(s) fail: {}",
                 failed.len(),
                 failed.len() + passed.len(),
-                failed.iter().take(3).map(show).collect::<Vec<_>>().join(", ")
+                failed
+                    .iter()
+                    .take(3)
+                    .map(show)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
         o.evidence = failed.into_iter().take(20).collect();
         return o;
     }
     if !errors.is_empty() {
-        return Outcome::new(Status::Error, format!("cannot examine {}", errors.join("; ")));
+        return Outcome::new(
+            Status::Error,
+            format!("cannot examine {}", errors.join("; ")),
+        );
     }
     if passed.is_empty() {
         return Outcome::new(
@@ -675,9 +750,14 @@ pub fn wanted_dirs(node: &Node) -> Vec<PathBuf> {
         .items
         .iter()
         .filter_map(|i| match i.test {
-            Test::FileMode { file: FileRef::Dir(d, _), .. } | Test::FileOwner { file: FileRef::Dir(d, _), .. } => {
-                node.component(i.component).map(|_| PathBuf::from(d))
+            Test::FileMode {
+                file: FileRef::Dir(d, _),
+                ..
             }
+            | Test::FileOwner {
+                file: FileRef::Dir(d, _),
+                ..
+            } => node.component(i.component).map(|_| PathBuf::from(d)),
             _ => None,
         })
         .collect();

@@ -168,8 +168,18 @@ impl Flags {
 
     /// Sets a value from a configuration file unless the command line already set it (flags
     /// override the config file, as the kubelet and kube-proxy do).
-    pub fn set_from_config(&mut self, name: &str, value: String, field: &str, location: Option<Location>) {
-        if self.settings.get(name).is_some_and(|s| s.origin == Origin::Flag) {
+    pub fn set_from_config(
+        &mut self,
+        name: &str,
+        value: String,
+        field: &str,
+        location: Option<Location>,
+    ) {
+        if self
+            .settings
+            .get(name)
+            .is_some_and(|s| s.origin == Origin::Flag)
+        {
             return;
         }
         self.settings.insert(
@@ -211,7 +221,10 @@ impl Flags {
 
 /// Comma-separated items, trimmed, without empty ones.
 pub fn split_list(v: &str) -> Vec<&str> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Merges two `k=v,k=v` lists: keys of `later` override those of `earlier`, order of first
@@ -252,7 +265,12 @@ mod tests {
 
     #[test]
     fn both_forms_and_last_wins() {
-        let f = parse(&["--profiling=true", "--secure-port", "6443", "--profiling=false"]);
+        let f = parse(&[
+            "--profiling=true",
+            "--secure-port",
+            "6443",
+            "--profiling=false",
+        ]);
         assert_eq!(f.value("profiling"), Some("false"));
         assert_eq!(f.value("secure-port"), Some("6443"));
     }
@@ -293,7 +311,12 @@ mod tests {
     fn flags_override_config() {
         let mut f = parse(&["--read-only-port=10255"]);
         f.set_from_config("read-only-port", "0".into(), "readOnlyPort", None);
-        f.set_from_config("anonymous-auth", "false".into(), "authentication.anonymous.enabled", None);
+        f.set_from_config(
+            "anonymous-auth",
+            "false".into(),
+            "authentication.anonymous.enabled",
+            None,
+        );
         assert_eq!(f.value("read-only-port"), Some("10255"));
         assert_eq!(f.value("anonymous-auth"), Some("false"));
     }

@@ -142,7 +142,9 @@ pub enum FileFacts {
     },
     Missing,
     /// The file exists (or may) but could not be examined: permission denied, a symlink loop.
-    Unreadable { error: String },
+    Unreadable {
+        error: String,
+    },
 }
 
 impl FileFacts {

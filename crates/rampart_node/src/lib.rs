@@ -111,7 +111,10 @@ pub fn run(node: &Node, target: String) -> BenchmarkRun {
     let mut totals = Counts::default();
     let mut extra = Counts::default();
     for r in &results {
-        by_section.entry(r.item.section()).or_default().add(r.finding.status);
+        by_section
+            .entry(r.item.section())
+            .or_default()
+            .add(r.finding.status);
         if r.item.is_benchmark_item() {
             totals.add(r.finding.status);
         } else {
@@ -135,7 +138,11 @@ pub fn run(node: &Node, target: String) -> BenchmarkRun {
         benchmark: b,
         hostname: node.hostname.clone(),
         target,
-        components: node.components.iter().map(|c| (c.kind, c.source.clone())).collect(),
+        components: node
+            .components
+            .iter()
+            .map(|c| (c.kind, c.source.clone()))
+            .collect(),
         results,
         sections,
         totals,

@@ -40,7 +40,11 @@ pub const KUBELET_UNITS: &[&str] = &[
     "/lib/systemd/system/kubelet.service",
 ];
 /// Environment files kubeadm writes for the kubelet.
-const KUBELET_ENV_FILES: &[&str] = &["/var/lib/kubelet/kubeadm-flags.env", "/etc/default/kubelet", "/etc/sysconfig/kubelet"];
+const KUBELET_ENV_FILES: &[&str] = &[
+    "/var/lib/kubelet/kubeadm-flags.env",
+    "/etc/default/kubelet",
+    "/etc/sysconfig/kubelet",
+];
 /// The kubelet config file kubeadm writes.
 pub const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 
@@ -147,7 +151,8 @@ fn collect_yaml(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<InputError>, 
             }
             match fs::read_dir(p) {
                 Ok(rd) => {
-                    let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).take(MAX_ENTRIES).collect();
+                    let mut entries: Vec<PathBuf> =
+                        rd.flatten().map(|e| e.path()).take(MAX_ENTRIES).collect();
                     entries.sort();
                     for e in entries {
                         let yaml = e
@@ -245,7 +250,10 @@ fn component_from_pod(errors: &mut Vec<InputError>, doc: &Doc, path: &Path) -> O
             continue;
         };
         // The program itself is not an argument (when the command names it).
-        let skip = usize::from(argv.first().is_some_and(|(p, _)| ComponentKind::from_program(p).is_some()));
+        let skip = usize::from(
+            argv.first()
+                .is_some_and(|(p, _)| ComponentKind::from_program(p).is_some()),
+        );
         let rest = &argv[skip..];
         let args: Vec<String> = rest.iter().map(|(a, _)| a.clone()).collect();
         let locs: Vec<Option<Location>> = rest
@@ -413,7 +421,8 @@ fn read_kubelet_unit(node: &mut Node) {
         config_file: None,
     };
     if c.flags.get("config").is_none() && present(&config_default) {
-        c.flags.set("config", KUBELET_CONFIG.to_owned(), Origin::Flag, None);
+        c.flags
+            .set("config", KUBELET_CONFIG.to_owned(), Origin::Flag, None);
     }
     node.components.push(c);
 }
@@ -457,11 +466,17 @@ pub fn unit_args(text: &str) -> Vec<String> {
 /// Kubelet config fields and the flags they stand for.
 const KUBELET_FIELDS: &[(&str, &str)] = &[
     ("anonymous-auth", "/authentication/anonymous/enabled"),
-    ("authentication-token-webhook", "/authentication/webhook/enabled"),
+    (
+        "authentication-token-webhook",
+        "/authentication/webhook/enabled",
+    ),
     ("authorization-mode", "/authorization/mode"),
     ("client-ca-file", "/authentication/x509/clientCAFile"),
     ("read-only-port", "/readOnlyPort"),
-    ("streaming-connection-idle-timeout", "/streamingConnectionIdleTimeout"),
+    (
+        "streaming-connection-idle-timeout",
+        "/streamingConnectionIdleTimeout",
+    ),
     ("protect-kernel-defaults", "/protectKernelDefaults"),
     ("make-iptables-util-chains", "/makeIPTablesUtilChains"),
     ("event-qps", "/eventRecordQPS"),
@@ -480,8 +495,16 @@ const KUBELET_FIELDS: &[(&str, &str)] = &[
 /// What a KubeletConfiguration (kubelet.config.k8s.io/v1beta1) defaults to, where its default
 /// differs from the flag's: a kubelet started with `--config` gets these.
 const KUBELET_CONFIG_DEFAULTS: &[(&str, &str, &str)] = &[
-    ("anonymous-auth", "false", "authentication.anonymous.enabled"),
-    ("authentication-token-webhook", "true", "authentication.webhook.enabled"),
+    (
+        "anonymous-auth",
+        "false",
+        "authentication.anonymous.enabled",
+    ),
+    (
+        "authentication-token-webhook",
+        "true",
+        "authentication.webhook.enabled",
+    ),
     ("authorization-mode", "Webhook", "authorization.mode"),
     ("read-only-port", "0", "readOnlyPort"),
 ];
@@ -494,7 +517,8 @@ pub fn is_zero_duration(v: &str) -> bool {
     let v = v.trim();
     !v.is_empty()
         && v.chars().any(|c| c == '0')
-        && v.chars().all(|c| c == '0' || c == '.' || "hmsuµn".contains(c))
+        && v.chars()
+            .all(|c| c == '0' || c == '.' || "hmsuµn".contains(c))
 }
 
 const KUBE_PROXY_FIELDS: &[(&str, &str)] = &[
@@ -538,7 +562,10 @@ fn apply_config(c: &mut Component, doc: &Doc) {
         let field = ptr.trim_start_matches('/').replace('/', ".");
         // A KubeletConfiguration's zero duration is "unset": the kubelet applies its default
         // (kubeadm writes `streamingConnectionIdleTimeout: 0s`, which means 4h).
-        if c.kind == ComponentKind::Kubelet && DEFAULTED_ZERO.contains(flag) && is_zero_duration(&text) {
+        if c.kind == ComponentKind::Kubelet
+            && DEFAULTED_ZERO.contains(flag)
+            && is_zero_duration(&text)
+        {
             continue;
         }
         c.flags
@@ -547,8 +574,12 @@ fn apply_config(c: &mut Component, doc: &Doc) {
     if c.kind == ComponentKind::Kubelet {
         for (flag, value, field) in KUBELET_CONFIG_DEFAULTS {
             if c.flags.get(flag).is_none() {
-                c.flags
-                    .set_from_config(flag, (*value).to_owned(), &format!("{field} (default)"), None);
+                c.flags.set_from_config(
+                    flag,
+                    (*value).to_owned(),
+                    &format!("{field} (default)"),
+                    None,
+                );
             }
         }
     }
@@ -560,7 +591,9 @@ fn finish(node: &mut Node) {
     // Config files named by --config (kubelet, kube-proxy).
     for i in 0..node.components.len() {
         let c = &node.components[i];
-        if !matches!(c.kind, ComponentKind::Kubelet | ComponentKind::KubeProxy) || c.config_file.is_some() {
+        if !matches!(c.kind, ComponentKind::Kubelet | ComponentKind::KubeProxy)
+            || c.config_file.is_some()
+        {
             continue;
         }
         let Some(cfg) = c.flags.value("config").map(PathBuf::from) else {

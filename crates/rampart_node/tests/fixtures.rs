@@ -108,7 +108,9 @@ pub fn prepare(name: &str) -> (tempfile::TempDir, bool) {
     }
     let owners = apply_perms(&fixture, &root);
     // Files are owned by whoever runs the test: root:root checks hold only when that is root.
-    let is_root = fs::metadata(&root).map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let is_root = fs::metadata(&root)
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
     (tmp, owners && is_root)
 }
 
@@ -164,7 +166,12 @@ fn check_fixture(name: &str) {
     let mut problems = Vec::new();
     for (k, want) in &expected {
         match got.get(k) {
-            None => problems.push(format!("{} {}: expected {} but no such result", k.0, k.1, label(*want))),
+            None => problems.push(format!(
+                "{} {}: expected {} but no such result",
+                k.0,
+                k.1,
+                label(*want)
+            )),
             Some(s) if s != want => {
                 let msg = r
                     .results
@@ -175,14 +182,25 @@ fn check_fixture(name: &str) {
                     })
                     .map(|x| x.finding.message.clone())
                     .unwrap_or_default();
-                problems.push(format!("{} {}: expected {}, got {} ({msg})", k.0, k.1, label(*want), label(*s)));
+                problems.push(format!(
+                    "{} {}: expected {}, got {} ({msg})",
+                    k.0,
+                    k.1,
+                    label(*want),
+                    label(*s)
+                ));
             }
             _ => {}
         }
     }
     for (k, s) in &got {
         if !expected.contains_key(k) {
-            problems.push(format!("{} {}: {} but not in EXPECTED", k.0, k.1, label(*s)));
+            problems.push(format!(
+                "{} {}: {} but not in EXPECTED",
+                k.0,
+                k.1,
+                label(*s)
+            ));
         }
     }
     assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
@@ -223,9 +241,21 @@ fn every_item_is_in_the_table_once() {
             i.id,
             i.section()
         );
-        assert!(!i.why.is_empty() && !i.fix.is_empty(), "{}: no rationale or fix", i.id);
+        assert!(
+            !i.why.is_empty() && !i.fix.is_empty(),
+            "{}: no rationale or fix",
+            i.id
+        );
     }
     let benchmark_items = b.items.iter().filter(|i| i.is_benchmark_item()).count();
     // 1.1.1-21, 1.2.1-30, 1.3.1-7, 1.4.1-2, 2.1-7, 3.1.1-3, 3.2.1-2, 4.1.1-10, 4.2.1-15, 4.3.1.
     assert_eq!(benchmark_items, 21 + 30 + 7 + 2 + 7 + 3 + 2 + 10 + 15 + 1);
+}
+
+/// Every item says what it examines (the audit it implements) and how to fix it.
+#[test]
+fn every_item_records_its_audit() {
+    for i in rampart_node::benchmark().items {
+        assert!(!i.audit().is_empty(), "{}: no audit text", i.id);
+    }
 }

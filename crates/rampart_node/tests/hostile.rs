@@ -37,12 +37,22 @@ fn symlink_loops_are_errors_not_absent_files() {
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path();
     fs::create_dir_all(root.join("etc/kubernetes/manifests")).expect("mkdir");
-    symlink("b.yaml", root.join("etc/kubernetes/manifests/kube-apiserver.yaml")).expect("ln");
-    symlink("kube-apiserver.yaml", root.join("etc/kubernetes/manifests/b.yaml")).expect("ln");
+    symlink(
+        "b.yaml",
+        root.join("etc/kubernetes/manifests/kube-apiserver.yaml"),
+    )
+    .expect("ln");
+    symlink(
+        "kube-apiserver.yaml",
+        root.join("etc/kubernetes/manifests/b.yaml"),
+    )
+    .expect("ln");
     let node = node_at(root);
     assert!(
-        node.errors.iter().any(|e| e.path.ends_with("kube-apiserver.yaml")
-            && e.message.to_lowercase().contains("symbolic links")),
+        node.errors
+            .iter()
+            .any(|e| e.path.ends_with("kube-apiserver.yaml")
+                && e.message.to_lowercase().contains("symbolic links")),
         "{:?}",
         node.errors
     );
@@ -70,15 +80,32 @@ fn huge_binary_and_special_files_are_refused() {
     fs::create_dir_all(root.join("etc/kubernetes/manifests/kube-scheduler.yaml")).expect("mkdir");
     // The controller manager's manifest: a FIFO (reading it would block forever).
     let fifo = root.join("etc/kubernetes/manifests/kube-controller-manager.yaml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
     let node = node_at(root);
     let msgs: Vec<String> = node.errors.iter().map(|e| e.to_string()).collect();
-    assert!(msgs.iter().any(|m| m.contains("kube-apiserver.yaml") && m.contains("larger than")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("config.yaml") && m.contains("binary")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("kube-scheduler.yaml") && m.contains("directory")), "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("kube-apiserver.yaml") && m.contains("larger than")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("config.yaml") && m.contains("binary")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("kube-scheduler.yaml") && m.contains("directory")),
+        "{msgs:?}"
+    );
     if made {
         assert!(
-            msgs.iter().any(|m| m.contains("kube-controller-manager.yaml") && m.contains("not a regular file")),
+            msgs.iter()
+                .any(|m| m.contains("kube-controller-manager.yaml")
+                    && m.contains("not a regular file")),
             "{msgs:?}"
         );
     }
@@ -92,24 +119,43 @@ fn unreadable_files_are_errors() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path();
-    write(root, "etc/kubernetes/manifests/kube-apiserver.yaml", APISERVER.as_bytes());
-    write(root, "etc/kubernetes/audit.yaml", b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n");
-    fs::set_permissions(root.join("etc/kubernetes/audit.yaml"), fs::Permissions::from_mode(0)).expect("chmod");
+    write(
+        root,
+        "etc/kubernetes/manifests/kube-apiserver.yaml",
+        APISERVER.as_bytes(),
+    );
+    write(
+        root,
+        "etc/kubernetes/audit.yaml",
+        b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n",
+    );
+    fs::set_permissions(
+        root.join("etc/kubernetes/audit.yaml"),
+        fs::Permissions::from_mode(0),
+    )
+    .expect("chmod");
     // Not named at all: the encryption configuration is missing.
     let node = node_at(root);
     let msgs: Vec<String> = node.errors.iter().map(|e| e.to_string()).collect();
     assert!(
-        msgs.iter().any(|m| m.contains("enc.yaml") && m.contains("--encryption-provider-config")),
+        msgs.iter()
+            .any(|m| m.contains("enc.yaml") && m.contains("--encryption-provider-config")),
         "{msgs:?}"
     );
     let r = run(&node, String::new());
     assert_eq!(status_of(&r, "1.2.28"), Status::Error);
-    let root_user = fs::metadata(root).map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let root_user = fs::metadata(root)
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
     if root_user {
         // root reads a 000 file: the policy is judged.
         assert_eq!(status_of(&r, "3.2.1"), Status::Pass);
     } else {
-        assert!(msgs.iter().any(|m| m.contains("audit.yaml") && m.contains("ermission")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("audit.yaml") && m.contains("ermission")),
+            "{msgs:?}"
+        );
         assert_eq!(status_of(&r, "3.2.1"), Status::Error);
     }
 }
@@ -132,7 +178,9 @@ fn garbage_command_lines_never_panic() {
     }
     write(root, "proc/not-a-pid/cmdline", b"kube-apiserver\0");
     let node = node_at(root);
-    let api = node.component(ComponentKind::KubeApiserver).expect("apiserver from /proc");
+    let api = node
+        .component(ComponentKind::KubeApiserver)
+        .expect("apiserver from /proc");
     // `--anonymous-auth false`: a boolean flag does not take the next word; the API server would
     // read anonymous auth as on, and so does rampart.
     assert_eq!(api.flags.value("anonymous-auth"), Some("true"));
@@ -165,7 +213,10 @@ fn a_managed_node_is_not_applicable_everywhere() {
     let tmp = tempfile::tempdir().expect("tmp");
     let r = run(&node_at(tmp.path()), String::new());
     assert!(r.errors.is_empty());
-    assert!(r.results.iter().all(|x| x.finding.status == Status::NotApplicable));
+    assert!(r
+        .results
+        .iter()
+        .all(|x| x.finding.status == Status::NotApplicable));
     assert_eq!(r.totals.not_applicable, r.totals.total());
     assert_eq!(r.totals.score(), None);
 }

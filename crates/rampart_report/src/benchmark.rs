@@ -269,8 +269,11 @@ pub fn table(run: &BenchmarkRun) -> String {
         let _ = writeln!(s, "Components: {}", found.join(", "));
     }
     for (id, title) in b.sections {
-        let in_section: Vec<&ItemResult> =
-            run.results.iter().filter(|r| r.item.section() == *id).collect();
+        let in_section: Vec<&ItemResult> = run
+            .results
+            .iter()
+            .filter(|r| r.item.section() == *id)
+            .collect();
         let Some(counts) = run.sections.iter().find(|x| x.id == *id) else {
             // A parent section (`1`, `3`, `4`): a heading only.
             if run
@@ -301,7 +304,11 @@ pub fn table(run: &BenchmarkRun) -> String {
             let _ = writeln!(s, "             {}", clean(&f.message));
             if f.status != Status::Pass && f.status != Status::NotApplicable {
                 for e in f.evidence.iter().take(5) {
-                    let _ = writeln!(s, "             evidence: {}", clean(&crate::evidence_line(e)));
+                    let _ = writeln!(
+                        s,
+                        "             evidence: {}",
+                        clean(&crate::evidence_line(e))
+                    );
                 }
             }
             if f.status == Status::Fail {
