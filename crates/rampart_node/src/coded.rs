@@ -196,7 +196,7 @@ pub fn audit_policy_coverage(node: &Node, c: &Component) -> Outcome {
     if node.configs.audit_policy.is_none() {
         return Outcome::new(Status::Fail, "no audit policy (see 3.2.1)");
     }
-    let checks: [(&str, fn(&Node, &Component) -> Outcome); 4] = [
+    let checks: [(&str, crate::eval::CodedFn); 4] = [
         ("no catch-all", crate::audit::no_catch_all),
         ("secret content", crate::audit::secret_content),
         ("exec/attach/port-forward", crate::audit::exec_not_logged),

@@ -107,8 +107,11 @@ pub enum Test {
     /// A person must judge: what to look at.
     Manual(&'static str),
     /// Logic that is not a table row.
-    Coded(fn(&Node, &Component) -> Outcome),
+    Coded(CodedFn),
 }
+
+/// A test written as code: judges one component of the node.
+pub type CodedFn = fn(&Node, &Component) -> Outcome;
 
 /// The result of one test on one component.
 #[derive(Clone, Debug)]

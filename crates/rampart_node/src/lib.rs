@@ -126,8 +126,8 @@ pub fn run(node: &Node, target: String) -> BenchmarkRun {
         .iter()
         .filter_map(|(id, title)| {
             by_section.get(id).map(|c| Section {
-                id: *id,
-                title: *title,
+                id,
+                title,
                 counts: *c,
             })
         })

@@ -131,7 +131,7 @@ fn unreadable_files_are_errors() {
     );
     fs::set_permissions(
         root.join("etc/kubernetes/audit.yaml"),
-        fs::Permissions::from_mode(0),
+        fs::Permissions::from_mode(0o000),
     )
     .expect("chmod");
     // Not named at all: the encryption configuration is missing.
@@ -202,7 +202,7 @@ fn bad_yaml_names_file_and_line() {
     let tmp = tempfile::tempdir().expect("tmp");
     let p = tmp.path().join("kube-apiserver.yaml");
     fs::write(&p, "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command: [kube-apiserver\n    - --x\n").expect("write");
-    let node = read_files(&[p.clone()], Path::new("/nonexistent-root"));
+    let node = read_files(std::slice::from_ref(&p), Path::new("/nonexistent-root"));
     let e = node.errors.first().expect("an error");
     assert!(e.path.ends_with("kube-apiserver.yaml"));
     assert!(e.line.is_some(), "{e}");
