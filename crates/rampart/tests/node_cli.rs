@@ -31,14 +31,24 @@ fn json(stdout: &str) -> Value {
 fn result<'a>(doc: &'a Value, cis: &str) -> &'a Value {
     doc["results"]
         .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["cisId"] == cis && r["assessment"] != "rampart"))
+        .and_then(|rs| {
+            rs.iter()
+                .find(|r| r["cisId"] == cis && r["assessment"] != "rampart")
+        })
         .unwrap_or_else(|| panic!("no result {cis}"))
 }
 
 #[test]
 fn json_carries_cis_ids_statuses_and_evidence() {
     let root = fixture("kubeadm-default");
-    let (code, out, err) = rampart(&["benchmark", "cis", "--root", root.to_str().expect("utf-8"), "-f", "json"]);
+    let (code, out, err) = rampart(&[
+        "benchmark",
+        "cis",
+        "--root",
+        root.to_str().expect("utf-8"),
+        "-f",
+        "json",
+    ]);
     assert_eq!(code, 1, "{err}");
     let doc = json(&out);
     assert_eq!(doc["benchmark"]["version"], "1.12");
@@ -47,10 +57,14 @@ fn json_carries_cis_ids_statuses_and_evidence() {
     for r in results {
         assert!(r["cisId"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
         assert!(
-            ["PASS", "FAIL", "MANUAL", "N/A", "ERROR"].contains(&r["status"].as_str().unwrap_or("")),
+            ["PASS", "FAIL", "MANUAL", "N/A", "ERROR"]
+                .contains(&r["status"].as_str().unwrap_or("")),
             "{r}"
         );
-        assert!(r["remediation"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
+        assert!(
+            r["remediation"].as_str().is_some_and(|s| !s.is_empty()),
+            "{r}"
+        );
         assert!(r["audit"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
     }
     let profiling = result(&doc, "1.2.15");
@@ -62,7 +76,10 @@ fn json_carries_cis_ids_statuses_and_evidence() {
     assert_eq!(result(&doc, "4.3.1")["status"], "N/A");
     // The manifest's line is the evidence's location.
     let anon = result(&doc, "1.2.7");
-    assert_eq!(anon["location"]["path"], "/etc/kubernetes/manifests/kube-apiserver.yaml");
+    assert_eq!(
+        anon["location"]["path"],
+        "/etc/kubernetes/manifests/kube-apiserver.yaml"
+    );
     assert_eq!(anon["location"]["line"], 17);
     assert_eq!(doc["totals"]["total"], 98);
 }

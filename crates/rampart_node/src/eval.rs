@@ -607,14 +607,18 @@ pub fn resolve(node: &Node, c: &Component, file: FileRef) -> Vec<PathBuf> {
     match file {
         FileRef::Manifest => c.manifest.iter().cloned().collect(),
         FileRef::Paths(ps) => ps.iter().map(PathBuf::from).collect(),
-        FileRef::Flag(flag, default) => c
-            .flags
-            .value(flag)
-            .or(default)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .into_iter()
-            .collect(),
+        FileRef::Flag(flag, default) => {
+            // A configuration file given alone (no command line) is the `--config` it stands for.
+            let given = (flag == "config").then(|| c.config_file.clone()).flatten();
+            c.flags
+                .value(flag)
+                .map(PathBuf::from)
+                .or(given)
+                .or(default.map(PathBuf::from))
+                .filter(|v| !v.as_os_str().is_empty())
+                .into_iter()
+                .collect()
+        }
         FileRef::Dir(dir, suffix) => {
             let mut v: Vec<PathBuf> = match node.dirs.get(Path::new(dir)) {
                 Some(Ok(entries)) => entries

@@ -259,3 +259,28 @@ fn every_item_records_its_audit() {
         assert!(!i.audit().is_empty(), "{}: no audit text", i.id);
     }
 }
+
+/// `benchmark cis PATH...`: a KubeletConfiguration given alone is judged with the kubelet's
+/// config-file defaults, and its own mode is examined where it is.
+#[test]
+fn a_kubelet_config_given_alone() {
+    let (tmp, _) = prepare("kubeadm-default");
+    let cfg = tmp.path().join("root/var/lib/kubelet/config.yaml");
+    let node = rampart_node::read_files(std::slice::from_ref(&cfg), Path::new("/nonexistent"));
+    assert!(node.errors.is_empty(), "{:?}", node.errors);
+    let r = run(&node, String::new());
+    let status = |id: &str| {
+        r.results
+            .iter()
+            .find(|x| x.item.id == id)
+            .map(|x| x.finding.status)
+    };
+    // kubeadm writes it 644.
+    assert_eq!(status("4.1.9"), Some(Status::Fail));
+    assert_eq!(status("4.2.1"), Some(Status::Pass));
+    assert_eq!(status("4.2.4"), Some(Status::Pass));
+    // `streamingConnectionIdleTimeout: 0s` in a config file means the 4h default.
+    assert_eq!(status("4.2.5"), Some(Status::Pass));
+    assert_eq!(status("4.2.6"), Some(Status::Fail));
+    assert_eq!(status("1.2.1"), Some(Status::NotApplicable));
+}

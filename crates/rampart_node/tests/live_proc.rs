@@ -31,6 +31,15 @@ fn a_running_process_is_read_from_proc() {
         .spawn()
         .expect("spawn sh");
     let pid = child.id();
+    // The parent of a vfork-style spawn resumes during the child's exec, before the kernel has set
+    // up its arguments: wait until /proc shows them.
+    let path = format!("/proc/{pid}/cmdline");
+    for _ in 0..200 {
+        if std::fs::read(&path).is_ok_and(|b| !b.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let node = read_node(&NodeOptions {
         root: PathBuf::from("/"),
         pids: vec![pid],
@@ -40,7 +49,13 @@ fn a_running_process_is_read_from_proc() {
     let _ = child.wait();
     let api = node
         .component(ComponentKind::KubeApiserver)
-        .expect("the stand-in API server");
+        .unwrap_or_else(|| {
+            panic!(
+                "no stand-in API server: {:?} {:?}",
+                node.errors,
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+            )
+        });
     assert_eq!(api.flags.value("authorization-mode"), Some("Node,RBAC"));
     let r = run(&node, "/".into());
     let status = |id: &str| {
