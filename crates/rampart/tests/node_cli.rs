@@ -149,3 +149,14 @@ fn managed_node_and_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/rampart-root"), "{err}");
 }
+
+#[test]
+fn explain_knows_the_benchmark_items() {
+    let (code, out, err) = rampart(&["explain", "1.2.15"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("cis-1-2-15"), "{out}");
+    assert!(out.contains("What rampart examines"), "{out}");
+    let (code, out, _) = rampart(&["explain", "encryption-identity-first"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("identity"), "{out}");
+}
