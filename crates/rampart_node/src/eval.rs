@@ -188,12 +188,14 @@ impl Item {
             ),
             Test::FlagUnset(flag) => format!("Fails when {c} sets `--{flag}`."),
             Test::ListHas { flag, item, default } => format!(
-                "Passes when the list `--{flag}` of {c} contains `{item}`{}.",
-                default.map(|d| format!(" (unset means `{d}`)")).unwrap_or_default()
+                "Passes when the list `--{flag}` of {c} contains `{item}`{}.{}",
+                default.map(|d| format!(" (unset means `{d}`)")).unwrap_or_default(),
+                structured_authz(flag)
             ),
             Test::ListLacks { flag, item, default } => format!(
-                "Fails when the list `--{flag}` of {c} contains `{item}`{}.",
-                default.map(|d| format!(" (unset means `{d}`)")).unwrap_or_default()
+                "Fails when the list `--{flag}` of {c} contains `{item}`{}.{}",
+                default.map(|d| format!(" (unset means `{d}`)")).unwrap_or_default(),
+                structured_authz(flag)
             ),
             Test::AtLeast { flag, min, default } => format!(
                 "Passes when `--{flag}` of {c} is at least {min}{}.",
@@ -212,6 +214,16 @@ impl Item {
             Test::Manual(what) => format!("Manual: {what}"),
             Test::Coded(_) => crate::coded::audit(self.id).to_owned(),
         }
+    }
+}
+
+/// The note on structured authorization for the rows reading `--authorization-mode`.
+fn structured_authz(flag: &str) -> &'static str {
+    if flag == "authorization-mode" {
+        " When `--authorization-config` is set instead, the result is MANUAL: the \
+         AuthorizationConfiguration's authorizers need a review."
+    } else {
+        ""
     }
 }
 
@@ -431,6 +443,28 @@ pub fn evaluate(item: &Item, node: &Node, c: &Component) -> Outcome {
                 Some(v) => Outcome::new(Status::Fail, format!("--{flag} is set to `{v}`")).with(ev),
                 None => Outcome::new(Status::Pass, format!("--{flag} is not set")).with(ev),
             }
+        }
+        // Structured authorization (`--authorization-config`, Kubernetes 1.30+) replaces
+        // `--authorization-mode`, which must then be unset: its default does not apply.
+        Test::ListHas { flag, .. } | Test::ListLacks { flag, .. }
+            if flag == "authorization-mode"
+                && c.flags.get(flag).is_none()
+                && c.flags.get("authorization-config").is_some() =>
+        {
+            let (found, ev) = flag_value(
+                c,
+                "authorization-config",
+                None,
+                "a reviewed AuthorizationConfiguration",
+            );
+            Outcome::new(
+                Status::Manual,
+                format!(
+                    "authorizers are configured by the AuthorizationConfiguration {}; review its `authorizers`",
+                    found.unwrap_or_default()
+                ),
+            )
+            .with(ev)
         }
         Test::ListHas {
             flag,

@@ -220,3 +220,19 @@ fn a_managed_node_is_not_applicable_everywhere() {
     assert_eq!(r.totals.not_applicable, r.totals.total());
     assert_eq!(r.totals.score(), None);
 }
+
+/// Structured authorization replaces `--authorization-mode`: its AlwaysAllow default must not
+/// turn into a FAIL.
+#[test]
+fn authorization_config_is_manual_not_always_allow() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(
+        tmp.path(),
+        "etc/kubernetes/manifests/kube-apiserver.yaml",
+        b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --authorization-config=/etc/kubernetes/authz.yaml\n",
+    );
+    let r = run(&node_at(tmp.path()), String::new());
+    for id in ["1.2.6", "1.2.7", "1.2.8"] {
+        assert_eq!(status_of(&r, id), Status::Manual, "{id}");
+    }
+}
