@@ -1,6 +1,7 @@
 //! Project tasks (`cargo xtask` is an alias of `cargo run -p xtask --`):
 //!
-//! - `cargo xtask docs` regenerates docs/checks/ from the registry.
+//! - `cargo xtask docs` regenerates docs/checks/ from the registry and docs/benchmarks/ from the
+//!   node benchmark's table.
 //! - `cargo xtask new-check ID --category CAT [--severity S] [--dry-run]` scaffolds a check: its
 //!   folder `crates/rampart_checks/src/checks/CAT/ID/` (ID with `_` for `-`) with a `mod.rs`, a
 //!   `fixtures/fail.yaml` and a `fixtures/pass.yaml`, then regenerates the docs. build.rs registers
@@ -40,6 +41,18 @@ fn docs(root: &Path) -> Result<()> {
         std::fs::write(root.join(rel), content).with_context(|| format!("writing {rel}"))?;
     }
     println!("wrote {} files under docs/checks", files.len());
+    // The node benchmark's pages (crates/rampart_node/src/cis.rs).
+    let b = rampart_node::benchmark();
+    let dir = root.join(rampart_node::docs::dir(b));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let files = rampart_node::docs::all_files(b);
+    for (rel, content) in &files {
+        std::fs::write(root.join(rel), content).with_context(|| format!("writing {rel}"))?;
+    }
+    println!("wrote {} files under {}", files.len(), dir.display());
     Ok(())
 }
 

@@ -67,6 +67,11 @@ enum Command {
     Inventory(commands::inventory::InventoryArgs),
     /// Save everything a cluster scan reads to a file, to scan it later offline.
     Snapshot(commands::snapshot::SnapshotArgs),
+    /// The CIS Kubernetes Benchmark on this node: running components from /proc, their static
+    /// pod manifests, kubelet configuration, files and permissions.
+    Node(commands::node::NodeArgs),
+    /// Benchmarks: `benchmark cis [--node | --root DIR | PATH...]`.
+    Benchmark(commands::node::BenchmarkArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +90,8 @@ fn main() -> ExitCode {
         Command::Netpol(a) => commands::netpol::run(a),
         Command::Inventory(a) => commands::inventory::run(a),
         Command::Snapshot(a) => commands::snapshot::run(a),
+        Command::Node(a) => commands::node::run_node(a),
+        Command::Benchmark(a) => commands::node::run_benchmark(a),
     };
     match result {
         Ok(code) => code,

@@ -84,6 +84,11 @@ pub enum Category {
     Rbac,
     /// NetworkPolicy isolation.
     NetworkPolicy,
+    /// Control-plane components: API server, etcd, controller manager, scheduler, their files,
+    /// audit policy and encryption at rest.
+    ControlPlane,
+    /// Node components: kubelet and kube-proxy, their flags, configuration and files.
+    Node,
 }
 
 impl Category {
@@ -98,6 +103,8 @@ impl Category {
             Category::Hygiene => "hygiene",
             Category::Rbac => "rbac",
             Category::NetworkPolicy => "network-policy",
+            Category::ControlPlane => "control-plane",
+            Category::Node => "node",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Reporters. Only reporters print: each format is one file over one [`Report`].
 
+pub mod benchmark;
 pub mod inventory;
 pub mod json;
 pub mod junit;

@@ -63,7 +63,21 @@ pub fn list(args: &ChecksArgs) -> anyhow::Result<ExitCode> {
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let Some(c) = rampart_checks::by_id(&args.id) else {
-        bail!("no check `{}` (see `rampart checks`)", args.id);
+        // The node benchmark's items: `cis-1-2-15`, `1.2.15` or an analysis id.
+        let b = rampart_node::benchmark();
+        if let Some((item, meta)) = b
+            .items
+            .iter()
+            .zip(rampart_node::metas())
+            .find(|(i, m)| m.id == args.id || i.id == args.id)
+        {
+            super::output::write(None, &rampart_node::docs::page(b, item, meta))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        bail!(
+            "no check `{}` (see `rampart checks`, and docs/benchmarks/ for the node benchmark)",
+            args.id
+        );
     };
     super::output::write(None, &docs::page(&c.meta))?;
     Ok(ExitCode::SUCCESS)

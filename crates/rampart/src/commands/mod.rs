@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod inventory;
 pub mod load;
 pub mod netpol;
+pub mod node;
 pub mod output;
 pub mod pss;
 pub mod rbac;
