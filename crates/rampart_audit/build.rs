@@ -22,7 +22,10 @@ fn main() {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let abs = f.canonicalize().unwrap_or_else(|_| f.clone());
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     out.push_str("]\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));

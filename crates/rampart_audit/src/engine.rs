@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::event::{epoch_seconds, Event};
 use crate::posture::Posture;
-use crate::rules::{expand_macros, user_matches, Correlate, Field, Outcome, RuleSet, RuleSpec};
+use crate::rules::{expand_macros, user_matches, Field, Outcome, RuleSet, RuleSpec};
 
 /// One compiled rule.
 struct Compiled {
@@ -122,7 +122,10 @@ impl Engine {
                     }
                 }
             };
-            let condition = spec.condition.as_deref().and_then(|c| compile("condition", c));
+            let condition = spec
+                .condition
+                .as_deref()
+                .and_then(|c| compile("condition", c));
             let exceptions = spec
                 .exceptions
                 .iter()
@@ -175,7 +178,10 @@ impl Engine {
             .or_insert_with(|| {
                 let hp = &rampart_model::k8s::host_paths::SENSITIVE;
                 let rs = &rampart_model::k8s::host_paths::RUNTIME_SOCKETS;
-                hp.iter().chain(rs.iter()).map(|s| (*s).to_owned()).collect()
+                hp.iter()
+                    .chain(rs.iter())
+                    .map(|s| (*s).to_owned())
+                    .collect()
             });
         let lists: HashMap<Key, Cel> = all_lists
             .iter()
@@ -365,7 +371,10 @@ impl Engine {
                 return false;
             }
             let q = state.by_key.entry(key.clone()).or_default();
-            while q.front().is_some_and(|(t, _)| now - t > f64::from(w.seconds)) {
+            while q
+                .front()
+                .is_some_and(|(t, _)| now - t > f64::from(w.seconds))
+            {
                 q.pop_front();
             }
             if w.distinct.is_some() {
@@ -380,14 +389,17 @@ impl Engine {
                     Some(f) => format!("{} distinct {}", q.len(), field_name(f)),
                     None => format!("{} events", q.len()),
                 };
-                extra.push(Evidence::new(
-                    "window",
-                    Some(format!(
-                        "{what} by {} {key} within {} s",
-                        field_name(w.by),
-                        w.seconds
-                    )),
-                ).expected(format!("fewer than {}", w.threshold)));
+                extra.push(
+                    Evidence::new(
+                        "window",
+                        Some(format!(
+                            "{what} by {} {key} within {} s",
+                            field_name(w.by),
+                            w.seconds
+                        )),
+                    )
+                    .expected(format!("fewer than {}", w.threshold)),
+                );
                 // Start a new window, so a burst alerts once.
                 q.clear();
                 return true;
@@ -572,7 +584,11 @@ pub fn object_of(ev: &Event<'_>) -> Option<ObjectRef> {
     Some(ObjectRef {
         api_version,
         kind,
-        namespace: o.namespace.as_deref().filter(|n| !n.is_empty()).map(str::to_owned),
+        namespace: o
+            .namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
         name: ev.name().into_owned(),
         uid: None,
     })
@@ -593,10 +609,7 @@ fn default_message(spec: &RuleSpec, ev: &Event<'_>, object: Option<&ObjectRef>) 
         }
         None => ev.request_uri.to_string(),
     };
-    format!(
-        "{}: {} {} {what}",
-        spec.title, ev.user.username, ev.verb
-    )
+    format!("{}: {} {} {what}", spec.title, ev.user.username, ev.verb)
 }
 
 /// Fills `{actor}`, `{verb}`, `{resource}`, `{subresource}`, `{namespace}`, `{name}`, `{kind}`,
@@ -693,7 +706,10 @@ pub fn json_to_cel(v: &Value) -> Cel {
 
 fn user_cel(u: Option<&crate::event::UserInfo<'_>>) -> Cel {
     let Some(u) = u else {
-        return map(vec![("username", s("")), ("groups", Cel::List(Arc::new(Vec::new())))]);
+        return map(vec![
+            ("username", s("")),
+            ("groups", Cel::List(Arc::new(Vec::new()))),
+        ]);
     };
     map(vec![
         ("username", s(&u.username)),
@@ -760,7 +776,9 @@ fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel) {
     };
     let req = parse(ev.request_object);
     let resp = parse(ev.response_object);
-    let spec = pod_spec(&req).cloned().unwrap_or(Value::Object(Default::default()));
+    let spec = pod_spec(&req)
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     let mut containers = Vec::new();
     for k in ["containers", "initContainers", "ephemeralContainers"] {
         if let Some(Value::Array(a)) = spec.get(k) {

@@ -173,7 +173,10 @@ impl Event<'_> {
             #[serde(borrow, default)]
             generate_name: Option<Cow<'b, str>>,
         }
-        for raw in [self.response_object, self.request_object].into_iter().flatten() {
+        for raw in [self.response_object, self.request_object]
+            .into_iter()
+            .flatten()
+        {
             if let Ok(Meta {
                 metadata: Some(m), ..
             }) = serde_json::from_str::<Meta<'_>>(raw.get())
@@ -246,7 +249,8 @@ pub fn epoch_seconds(ts: &str) -> Option<f64> {
         "Z" | "z" | "" => 0,
         o if o.len() == 6 => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600 + o.get(4..6)?.parse::<i64>().ok()? * 60)
+            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600
+                + o.get(4..6)?.parse::<i64>().ok()? * 60)
         }
         _ => return None,
     };

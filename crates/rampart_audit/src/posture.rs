@@ -83,7 +83,13 @@ impl Posture {
             match esc.distance(node) {
                 Some(0) => {
                     self.admins.insert(key.clone());
-                    self.reach.insert(key, Some(Reach { steps: 0, path: vec![] }));
+                    self.reach.insert(
+                        key,
+                        Some(Reach {
+                            steps: 0,
+                            path: vec![],
+                        }),
+                    );
                 }
                 Some(d) => {
                     let path = esc.path_from(node).map(|p| p.nodes()).unwrap_or_default();
@@ -113,7 +119,9 @@ impl Posture {
                 .pointer("/subject/kind")
                 .and_then(Value::as_str)
                 .zip(f.pointer("/subject/name").and_then(Value::as_str));
-            let Some((kind, name)) = subject else { continue };
+            let Some((kind, name)) = subject else {
+                continue;
+            };
             let ns = f.pointer("/subject/namespace").and_then(Value::as_str);
             let key = match (kind, ns) {
                 ("ServiceAccount", Some(ns)) => Subject::service_account(ns, name).to_string(),
@@ -122,7 +130,13 @@ impl Posture {
             match check {
                 "rbac-cluster-admin" => {
                     admins.insert(key.clone());
-                    reach.insert(key, Some(Reach { steps: 0, path: vec![] }));
+                    reach.insert(
+                        key,
+                        Some(Reach {
+                            steps: 0,
+                            path: vec![],
+                        }),
+                    );
                 }
                 "rbac-escalation-path" => {
                     let msg = f.get("message").and_then(Value::as_str).unwrap_or("");
@@ -215,8 +229,12 @@ impl Posture {
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
         let mut m = BTreeMap::new();
         for r in self.reach.values() {
-            *m.entry(if r.is_some() { "can-reach-cluster-admin" } else { "cannot" })
-                .or_default() += 1;
+            *m.entry(if r.is_some() {
+                "can-reach-cluster-admin"
+            } else {
+                "cannot"
+            })
+            .or_default() += 1;
         }
         m.insert("pods", self.pods.len());
         m

@@ -69,7 +69,9 @@ pub fn discover(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
                             }
                         }
                     }
-                    Err(e) => errors.push(InputError::file(a, format!("cannot read directory: {e}"))),
+                    Err(e) => {
+                        errors.push(InputError::file(a, format!("cannot read directory: {e}")))
+                    }
                 }
                 files.sort();
                 out.extend(files.into_iter().map(|(_, p)| Input::File(p)));
@@ -181,7 +183,9 @@ impl Reader {
                             path: path.to_path_buf(),
                             line: Some(line_no + 1),
                             column: None,
-                            message: format!("input ends early ({e}); the events before it were read"),
+                            message: format!(
+                                "input ends early ({e}); the events before it were read"
+                            ),
                         },
                     );
                     break;
@@ -335,8 +339,14 @@ impl Reader {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end]
 }
 
@@ -456,7 +466,10 @@ mod tests {
         let mut n = 0;
         reader.read(&Input::File(cut.clone()), &mut |_, _| n += 1);
         assert_eq!(reader.stats.truncated, 1);
-        assert!(reader.errors.iter().any(|e| e.message.contains("ends early")));
+        assert!(reader
+            .errors
+            .iter()
+            .any(|e| e.message.contains("ends early")));
         let (inputs, errs) = discover(&[dir.path().to_path_buf(), PathBuf::from("/no/such")]);
         assert_eq!(inputs.len(), 2);
         assert_eq!(errs.len(), 1);

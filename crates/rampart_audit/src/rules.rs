@@ -198,7 +198,10 @@ impl RuleSet {
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet::default();
         for (name, text) in BUILTIN {
-            set.add_text(&PathBuf::from(format!("<builtin>/rules/audit/{name}")), text);
+            set.add_text(
+                &PathBuf::from(format!("<builtin>/rules/audit/{name}")),
+                text,
+            );
         }
         set
     }
@@ -219,8 +222,10 @@ impl RuleSet {
                     }
                 }
                 Err(e) => {
-                    self.errors
-                        .push(InputError::file(path, format!("cannot read directory: {e}")));
+                    self.errors.push(InputError::file(
+                        path,
+                        format!("cannot read directory: {e}"),
+                    ));
                     return;
                 }
             }
@@ -469,7 +474,10 @@ mod tests {
 
     #[test]
     fn user_patterns() {
-        assert!(user_matches("system:serviceaccount:*", "system:serviceaccount:a:b"));
+        assert!(user_matches(
+            "system:serviceaccount:*",
+            "system:serviceaccount:a:b"
+        ));
         assert!(!user_matches("system:anonymous", "system:anonymous2"));
     }
 }
