@@ -16,6 +16,7 @@ pub mod engine;
 pub mod event;
 pub mod posture;
 pub mod read;
+pub mod report;
 pub mod rules;
 
 use std::path::PathBuf;

@@ -156,6 +156,26 @@ impl Posture {
         }
     }
 
+    /// Reads a posture from a file: a rampart JSON scan report (it has `findings`), or
+    /// manifests (YAML or JSON, one or more documents, `List`s) analysed here. Snapshots are read
+    /// by the caller (`rampart_cluster`) and given to [`Posture::from_resources`].
+    pub fn load(path: &std::path::Path) -> Result<(Posture, Vec<rampart_model::InputError>), String> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {source}: {e}"))?;
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            if v.get("findings").is_some_and(Value::is_array) {
+                return Ok((Posture::from_report(&v, &source), Vec::new()));
+            }
+        }
+        let parsed = rampart_source::parse_str(path, &text);
+        if parsed.resources.is_empty() {
+            return Err(format!(
+                "{source}: expected a rampart JSON scan report, a snapshot, or Kubernetes manifests; found no objects"
+            ));
+        }
+        Ok((Posture::from_resources(&parsed.resources, &source), parsed.errors))
+    }
+
     fn reach_of_actor(&self, ev: &Event<'_>) -> Option<(String, Reach)> {
         let mut keys = vec![Subject::user(&ev.user.username).canonical().to_string()];
         keys.extend(ev.user.groups.iter().map(|g| Subject::group(g).to_string()));
