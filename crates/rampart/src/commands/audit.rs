@@ -127,7 +127,7 @@ fn rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         text.push_str(&format!(
             "{:<40} {:<9} {:<14} {}\n",
             r.id,
-            r.severity,
+            r.severity.to_string(),
             r.mitre.join(","),
             r.title
         ));
