@@ -259,6 +259,11 @@ impl Engine {
             let m = &self.rules[i].spec.matches;
             (m.users.is_empty() || m.users.iter().any(|p| user_matches(p, user)))
                 && (m.codes.is_empty() || ev.code().is_some_and(|c| m.codes.contains(&c)))
+                && (!m.impersonated
+                    || ev
+                        .impersonated_user
+                        .as_ref()
+                        .is_some_and(|u| !u.username.is_empty()))
                 && match m.outcome {
                     Outcome::Any => true,
                     Outcome::Allowed => ev.succeeded(),

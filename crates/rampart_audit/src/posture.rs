@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rampart_model::{Evidence, Resource, Severity};
-use rampart_rbac::{Escalation, Node, Rbac, Subject};
+use rampart_rbac::{EdgeKind, Escalation, Node, Rbac, Subject};
 use serde_json::Value;
 
 use crate::event::Event;
@@ -92,8 +92,21 @@ impl Posture {
                     );
                 }
                 Some(d) => {
-                    let path = esc.path_from(node).map(|p| p.nodes()).unwrap_or_default();
-                    self.reach.insert(key, Some(Reach { steps: d, path }));
+                    let found = esc.path_from(node);
+                    // One `admin` (or `system:masters`) edge: the subject holds cluster-admin.
+                    let holds = d == 1
+                        && found.as_ref().is_some_and(|p| {
+                            p.steps.first().is_some_and(|s| {
+                                matches!(s.kind, EdgeKind::Admin | EdgeKind::PrivilegedGroup)
+                            })
+                        });
+                    let path = found.map(|p| p.nodes()).unwrap_or_default();
+                    if holds {
+                        self.admins.insert(key.clone());
+                        self.reach.insert(key, Some(Reach { steps: 0, path }));
+                    } else {
+                        self.reach.insert(key, Some(Reach { steps: d, path }));
+                    }
                 }
                 None => {
                     self.reach.insert(key, None);
@@ -159,9 +172,12 @@ impl Posture {
     /// Reads a posture from a file: a rampart JSON scan report (it has `findings`), or
     /// manifests (YAML or JSON, one or more documents, `List`s) analysed here. Snapshots are read
     /// by the caller (`rampart_cluster`) and given to [`Posture::from_resources`].
-    pub fn load(path: &std::path::Path) -> Result<(Posture, Vec<rampart_model::InputError>), String> {
+    pub fn load(
+        path: &std::path::Path,
+    ) -> Result<(Posture, Vec<rampart_model::InputError>), String> {
         let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {source}: {e}"))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {source}: {e}"))?;
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
             if v.get("findings").is_some_and(Value::is_array) {
                 return Ok((Posture::from_report(&v, &source), Vec::new()));
@@ -173,7 +189,10 @@ impl Posture {
                 "{source}: expected a rampart JSON scan report, a snapshot, or Kubernetes manifests; found no objects"
             ));
         }
-        Ok((Posture::from_resources(&parsed.resources, &source), parsed.errors))
+        Ok((
+            Posture::from_resources(&parsed.resources, &source),
+            parsed.errors,
+        ))
     }
 
     fn reach_of_actor(&self, ev: &Event<'_>) -> Option<(String, Reach)> {

@@ -17,6 +17,7 @@
 //!   users: ["system:anonymous"]        # exact names, or prefixes ending in `*`
 //!   codes: [403]                       # response codes
 //!   outcome: allowed                   # allowed (default), denied or any
+//!   impersonated: true                 # only requests made with impersonation
 //! condition: "containers.exists(c, c.securityContext.privileged == true)"   # CEL, optional
 //! exceptions:                         # CEL; any true suppresses the alert
 //!   - name: node-agents
@@ -83,6 +84,9 @@ pub struct MatchSpec {
     pub codes: Vec<i64>,
     #[serde(default)]
     pub outcome: Outcome,
+    /// Only requests made with impersonation (`impersonatedUser` set).
+    #[serde(default)]
+    pub impersonated: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

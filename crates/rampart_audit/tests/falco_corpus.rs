@@ -43,13 +43,20 @@ fn unmapped_reason(rule: &str) -> Option<&'static str> {
     }
 }
 
-fn run(file: &Path, extra: Option<&Path>) -> (Vec<rampart_model::Finding>, rampart_audit::ScanResult) {
+fn run(
+    file: &Path,
+    extra: Option<&Path>,
+) -> (Vec<rampart_model::Finding>, rampart_audit::ScanResult) {
     let mut set = RuleSet::builtin();
     if let Some(x) = extra {
         set.add_path(x);
     }
     let engine = Engine::new(&set);
-    assert!(engine.errors.is_empty(), "rule errors: {:#?}", engine.errors);
+    assert!(
+        engine.errors.is_empty(),
+        "rule errors: {:#?}",
+        engine.errors
+    );
     let result = rampart_audit::scan(&[file.to_path_buf()], engine);
     (result.alerts.clone(), result)
 }
@@ -70,7 +77,10 @@ fn falco_corpus_agreement() {
     let mut mapped: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in &set.rules {
         for f in &r.spec.falco {
-            mapped.entry(f.clone()).or_default().insert(r.spec.id.clone());
+            mapped
+                .entry(f.clone())
+                .or_default()
+                .insert(r.spec.id.clone());
         }
     }
     let falco_of = |rule_id: &str| -> Vec<String> {
@@ -117,7 +127,9 @@ fn falco_corpus_agreement() {
                     continue;
                 }
             };
-            if !loaded.contains(&"K8SAuditRules") && !loaded.contains(&"K8SAuditEngineV4K8SAuditRules") {
+            if !loaded.contains(&"K8SAuditRules")
+                && !loaded.contains(&"K8SAuditEngineV4K8SAuditRules")
+            {
                 skipped.push(format!("{file} with {}", loaded.join("+")));
                 continue;
             }
@@ -139,7 +151,10 @@ fn falco_corpus_agreement() {
                 } else {
                     failures.push(format!(
                         "{ctx}: Falco is silent, rampart alerted: {:?}",
-                        alerts.iter().map(|a| a.check.to_string()).collect::<Vec<_>>()
+                        alerts
+                            .iter()
+                            .map(|a| a.check.to_string())
+                            .collect::<Vec<_>>()
                     ));
                 }
                 continue;
@@ -165,7 +180,9 @@ fn falco_corpus_agreement() {
                 if ours.is_empty() {
                     agree_silent += 1;
                 } else {
-                    failures.push(format!("{ctx}: only unmapped Falco rules fire, rampart raised {ours:?}"));
+                    failures.push(format!(
+                        "{ctx}: only unmapped Falco rules fire, rampart raised {ours:?}"
+                    ));
                 }
                 continue;
             }
@@ -182,15 +199,27 @@ fn falco_corpus_agreement() {
     }
     println!("mapped Falco rules ({}):", mapped.len());
     for (f, ids) in &mapped {
-        let mark = if exercised.contains(f) { "tested" } else { "no corpus trace" };
-        println!("  {f:<45} -> {} ({mark})", ids.iter().cloned().collect::<Vec<_>>().join(", "));
+        let mark = if exercised.contains(f) {
+            "tested"
+        } else {
+            "no corpus trace"
+        };
+        println!(
+            "  {f:<45} -> {} ({mark})",
+            ids.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
     }
     println!("unmapped Falco rules in the corpus ({}):", unmapped.len());
     for (f, why) in &unmapped {
         println!("  {f}: {why}");
     }
     assert!(checked >= 40, "only {checked} tests checked");
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The traces' malformed line (`{"kind": 0}`) is counted with its file and line, not fatal.
