@@ -801,12 +801,11 @@ fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel) {
     ctx.add_variable_from_value("responseObject", json_to_cel(&resp));
     let mut query: HashMap<Key, Vec<Cel>> = HashMap::new();
     if let Some((_, q)) = ev.request_uri.split_once('?') {
-        for pair in q.split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
             query
-                .entry(Key::String(Arc::new(percent_decode(k))))
+                .entry(Key::String(Arc::new(k.into_owned())))
                 .or_default()
-                .push(s(&percent_decode(v)));
+                .push(s(&v));
         }
     }
     let query: HashMap<Key, Cel> = query
@@ -815,38 +814,6 @@ fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel) {
         .collect();
     ctx.add_variable_from_value("query", Cel::from(query));
     ctx.add_variable_from_value("lists", lists.clone());
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Severity from a `--fail-on` style name.

@@ -58,7 +58,7 @@ pub fn scan(paths: &[PathBuf], mut engine: Engine) -> ScanResult {
             );
         });
     }
-    errors.extend(engine.errors.drain(..));
+    errors.append(&mut engine.errors);
     errors.append(&mut reader.errors);
     ScanResult {
         alerts,
