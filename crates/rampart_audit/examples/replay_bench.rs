@@ -61,7 +61,9 @@ fn main() {
     let t = Instant::now();
     let mut reader = rampart_audit::Reader::default();
     let mut n = 0u64;
-    reader.read(&rampart_audit::Input::File(path.clone()), &mut |_, _| n += 1);
+    reader.read(&rampart_audit::Input::File(path.clone()), &mut |_, _| {
+        n += 1
+    });
     let read_only = rate("rampart reader (decode only)", n, t);
 
     // Full pipeline.
@@ -99,14 +101,29 @@ fn generate(path: &std::path::Path, events: usize) {
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
     let mut seed: u64 = 0x5eed;
     let mut next = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
     let nodes = ["node-1", "node-2", "node-3", "node-4", "node-5"];
-    let namespaces = ["default", "prod", "staging", "kube-system", "monitoring", "payments"];
+    let namespaces = [
+        "default",
+        "prod",
+        "staging",
+        "kube-system",
+        "monitoring",
+        "payments",
+    ];
     for i in 0..events {
         let sec = i / 2000;
-        let ts = format!("2026-12-06T{:02}:{:02}:{:02}.{:06}Z", 9 + sec / 3600, (sec / 60) % 60, sec % 60, i % 1_000_000);
+        let ts = format!(
+            "2026-12-06T{:02}:{:02}:{:02}.{:06}Z",
+            9 + sec / 3600,
+            (sec / 60) % 60,
+            sec % 60,
+            i % 1_000_000
+        );
         let ns = namespaces[next() % namespaces.len()];
         let node = nodes[next() % nodes.len()];
         let roll = next() % 1000;
@@ -118,7 +135,14 @@ fn generate(path: &std::path::Path, events: usize) {
             ),
             // Gets and lists and watches by controllers.
             300..=749 => {
-                let (res, verb) = [("configmaps", "get"), ("endpoints", "list"), ("pods", "watch"), ("services", "list"), ("deployments", "get"), ("events", "create")][next() % 6];
+                let (res, verb) = [
+                    ("configmaps", "get"),
+                    ("endpoints", "list"),
+                    ("pods", "watch"),
+                    ("services", "list"),
+                    ("deployments", "get"),
+                    ("events", "create"),
+                ][next() % 6];
                 format!(
                     r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"b{i}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/{res}?limit=500&resourceVersion=0","verb":"{verb}","user":{{"username":"system:serviceaccount:kube-system:endpointslice-controller","groups":["system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated"]}},"sourceIPs":["10.0.0.2"],"userAgent":"kube-controller-manager/v1.37.2 (linux/amd64) kubernetes/abcdef/system:serviceaccount:kube-system:endpointslice-controller","objectRef":{{"resource":"{res}","namespace":"{ns}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"system:controller:endpointslice-controller\""}}}}"#
                 )
@@ -126,7 +150,9 @@ fn generate(path: &std::path::Path, events: usize) {
             // Pod status patches by kubelets, with request bodies.
             750..=899 => format!(
                 r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"c{i}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/pods/web-{}/status","verb":"patch","user":{{"username":"system:node:{node}","groups":["system:nodes","system:authenticated"]}},"sourceIPs":["10.0.0.{}"],"userAgent":"kubelet/v1.37.2","objectRef":{{"resource":"pods","namespace":"{ns}","name":"web-{}","apiVersion":"v1","subresource":"status"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestObject":{{"status":{{"conditions":[{{"type":"Ready","status":"True","lastTransitionTime":"{ts}"}}],"containerStatuses":[{{"name":"app","ready":true,"restartCount":0,"image":"registry.example/web:1.4.2","state":{{"running":{{"startedAt":"{ts}"}}}}}}]}}}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}"}}"#,
-                next() % 50, next() % 250, next() % 50
+                next() % 50,
+                next() % 250,
+                next() % 50
             ),
             // Pod creates by the ReplicaSet controller, with the full pod.
             900..=949 => {
@@ -138,12 +164,18 @@ fn generate(path: &std::path::Path, events: usize) {
             // Secret reads by people and apps.
             950..=979 => format!(
                 r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"e{i}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/secrets/db","verb":"get","user":{{"username":"{}","groups":["system:authenticated"]}},"sourceIPs":["192.0.2.{}"],"userAgent":"kubectl/v1.37.2","objectRef":{{"resource":"secrets","namespace":"{ns}","name":"db","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}"}}"#,
-                ["system:serviceaccount:prod:web", "alice", "system:serviceaccount:kube-system:generic-garbage-collector"][next() % 3], next() % 20
+                [
+                    "system:serviceaccount:prod:web",
+                    "alice",
+                    "system:serviceaccount:kube-system:generic-garbage-collector"
+                ][next() % 3],
+                next() % 20
             ),
             // Refused requests.
             980..=994 => format!(
                 r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"f{i}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/secrets","verb":"list","user":{{"username":"system:serviceaccount:{ns}:default","groups":["system:serviceaccounts","system:authenticated"]}},"sourceIPs":["10.1.{}.{}"],"userAgent":"curl/8.5.0","objectRef":{{"resource":"secrets","namespace":"{ns}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"status":"Failure","reason":"Forbidden","code":403}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}","annotations":{{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}}}"#,
-                next() % 4, next() % 250
+                next() % 4,
+                next() % 250
             ),
             // Exec sessions.
             _ => format!(
