@@ -26,6 +26,40 @@ struct Compiled {
     condition: Option<Program>,
     exceptions: Vec<(String, Program)>,
     fields: Vec<(String, Program)>,
+    /// The costly variables its CEL uses (the others are always bound).
+    needs: Needs,
+}
+
+/// Costly variables, bound only when a candidate rule uses them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Needs {
+    /// `requestObject`, `podSpec`, `containers`, `volumes`.
+    request: bool,
+    response: bool,
+    query: bool,
+}
+
+impl Needs {
+    fn of(programs: &[&Program]) -> Needs {
+        let uses = |names: &[&str]| {
+            programs
+                .iter()
+                .any(|p| names.iter().any(|n| p.references().has_variable(n)))
+        };
+        Needs {
+            request: uses(&["requestObject", "podSpec", "containers", "volumes"]),
+            response: uses(&["responseObject"]),
+            query: uses(&["query"]),
+        }
+    }
+
+    fn union(self, o: Needs) -> Needs {
+        Needs {
+            request: self.request || o.request,
+            response: self.response || o.response,
+            query: self.query || o.query,
+        }
+    }
 }
 
 /// Counters for one run (or the life of a server).
@@ -140,11 +174,20 @@ impl Engine {
                 .filter_map(|(k, v)| compile(&format!("fields.{k}"), v).map(|p| (k.clone(), p)))
                 .collect();
             if ok {
+                let exceptions: Vec<(String, Program)> = exceptions;
+                let fields: Vec<(String, Program)> = fields;
+                let programs: Vec<&Program> = condition
+                    .iter()
+                    .chain(exceptions.iter().map(|(_, p)| p))
+                    .chain(fields.iter().map(|(_, p)| p))
+                    .collect();
+                let needs = Needs::of(&programs);
                 rules.push(Compiled {
                     spec: Arc::new(spec.clone()),
                     condition,
                     exceptions,
                     fields,
+                    needs,
                 });
             }
         }
@@ -280,7 +323,10 @@ impl Engine {
         });
         let mut ctx = Context::with_env(self.env.clone());
         if needs_cel {
-            bind_event(&mut ctx, ev, &self.lists);
+            let needs = cands
+                .iter()
+                .fold(Needs::default(), |n, &i| n.union(self.rules[i].needs));
+            bind_event(&mut ctx, ev, &self.lists, needs);
         }
         for i in cands {
             let (matched, excepted, fields) = {
@@ -739,8 +785,9 @@ fn pod_spec(obj: &Value) -> Option<&Value> {
 /// `sourceIPs`, `userAgent`, `annotations`, `stage`, `requestURI`, `auditID`), each present
 /// (empty when the event lacks it), plus `podSpec`, `containers` (every container, init and
 /// ephemeral container of it), `volumes`, `query` (the request URI's query parameters, each a
-/// list) and `lists`.
-fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel) {
+/// list) and `lists`. The costly ones (`requestObject` and the pod's parts, `responseObject`,
+/// `query`) only when `needs` says a candidate rule uses them.
+fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel, needs: Needs) {
     ctx.add_variable_from_value("verb", s(&ev.verb));
     ctx.add_variable_from_value("auditID", s(&ev.audit_id));
     ctx.add_variable_from_value("stage", s(ev.stage.as_deref().unwrap_or("")));
@@ -779,40 +826,45 @@ fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel) {
         raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
             .unwrap_or(Value::Object(Default::default()))
     };
-    let req = parse(ev.request_object);
-    let resp = parse(ev.response_object);
-    let spec = pod_spec(&req)
-        .cloned()
-        .unwrap_or(Value::Object(Default::default()));
-    let mut containers = Vec::new();
-    for k in ["containers", "initContainers", "ephemeralContainers"] {
-        if let Some(Value::Array(a)) = spec.get(k) {
-            containers.extend(a.iter().map(json_to_cel));
+    if needs.request {
+        let req = parse(ev.request_object);
+        let spec = pod_spec(&req)
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()));
+        let mut containers = Vec::new();
+        for k in ["containers", "initContainers", "ephemeralContainers"] {
+            if let Some(Value::Array(a)) = spec.get(k) {
+                containers.extend(a.iter().map(json_to_cel));
+            }
         }
+        let volumes = match spec.get("volumes") {
+            Some(Value::Array(a)) => a.iter().map(json_to_cel).collect(),
+            _ => Vec::new(),
+        };
+        ctx.add_variable_from_value("containers", Cel::List(Arc::new(containers)));
+        ctx.add_variable_from_value("volumes", Cel::List(Arc::new(volumes)));
+        ctx.add_variable_from_value("podSpec", json_to_cel(&spec));
+        ctx.add_variable_from_value("requestObject", json_to_cel(&req));
     }
-    let volumes = match spec.get("volumes") {
-        Some(Value::Array(a)) => a.iter().map(json_to_cel).collect(),
-        _ => Vec::new(),
-    };
-    ctx.add_variable_from_value("containers", Cel::List(Arc::new(containers)));
-    ctx.add_variable_from_value("volumes", Cel::List(Arc::new(volumes)));
-    ctx.add_variable_from_value("podSpec", json_to_cel(&spec));
-    ctx.add_variable_from_value("requestObject", json_to_cel(&req));
-    ctx.add_variable_from_value("responseObject", json_to_cel(&resp));
-    let mut query: HashMap<Key, Vec<Cel>> = HashMap::new();
-    if let Some((_, q)) = ev.request_uri.split_once('?') {
-        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
-            query
-                .entry(Key::String(Arc::new(k.into_owned())))
-                .or_default()
-                .push(s(&v));
+    if needs.response {
+        ctx.add_variable_from_value("responseObject", json_to_cel(&parse(ev.response_object)));
+    }
+    if needs.query {
+        let mut query: HashMap<Key, Vec<Cel>> = HashMap::new();
+        if let Some((_, q)) = ev.request_uri.split_once('?') {
+            for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+                query
+                    .entry(Key::String(Arc::new(k.into_owned())))
+                    .or_default()
+                    .push(s(&v));
+            }
         }
+        let query: HashMap<Key, Cel> = query
+            .into_iter()
+            .map(|(k, v)| (k, Cel::List(Arc::new(v))))
+            .collect();
+        ctx.add_variable_from_value("query", Cel::from(query));
     }
-    let query: HashMap<Key, Cel> = query
-        .into_iter()
-        .map(|(k, v)| (k, Cel::List(Arc::new(v))))
-        .collect();
-    ctx.add_variable_from_value("query", Cel::from(query));
     ctx.add_variable_from_value("lists", lists.clone());
 }
 
