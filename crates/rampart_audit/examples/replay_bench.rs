@@ -2,7 +2,7 @@
 //! floor on the same file, on one thread.
 //!
 //! ```text
-//! cargo run --release -p rampart_audit --example replay_bench -- [FILE] [EVENTS]
+//! cargo run --release -p rampart_audit --example replay_bench -- [FILE|-] [EVENTS] [RULES_DIR]
 //! ```
 //! Without FILE, a realistic mix is generated into a temporary file first: mostly
 //! get/list/watch/update by nodes and controllers at Metadata level (leases, configmaps,
@@ -67,7 +67,10 @@ fn main() {
     let read_only = rate("rampart reader (decode only)", n, t);
 
     // Full pipeline.
-    let set = RuleSet::builtin();
+    let mut set = RuleSet::builtin();
+    if let Some(dir) = args.get(2) {
+        set.add_path(std::path::Path::new(dir));
+    }
     let engine = Engine::new(&set);
     let t = Instant::now();
     let result = rampart_audit::scan(std::slice::from_ref(&path), engine);
