@@ -72,6 +72,8 @@ enum Command {
     Node(commands::node::NodeArgs),
     /// Benchmarks: `benchmark cis [--node | --root DIR | PATH...]`.
     Benchmark(commands::node::BenchmarkArgs),
+    /// Threat detection over API-server audit events.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Snapshot(a) => commands::snapshot::run(a),
         Command::Node(a) => commands::node::run_node(a),
         Command::Benchmark(a) => commands::node::run_benchmark(a),
+        Command::Audit(a) => commands::audit::run(a),
     };
     match result {
         Ok(code) => code,

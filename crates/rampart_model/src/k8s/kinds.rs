@@ -139,6 +139,71 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// The kind of the built-in API resources (plural, lower-case), as the audit log names them in
+/// `objectRef.resource`. Unknown (custom) resources are not listed.
+pub const RESOURCE_KINDS: &[(&str, &str)] = &[
+    ("pods", "Pod"),
+    ("podtemplates", "PodTemplate"),
+    ("deployments", "Deployment"),
+    ("replicasets", "ReplicaSet"),
+    ("statefulsets", "StatefulSet"),
+    ("daemonsets", "DaemonSet"),
+    ("jobs", "Job"),
+    ("cronjobs", "CronJob"),
+    ("replicationcontrollers", "ReplicationController"),
+    ("services", "Service"),
+    ("endpoints", "Endpoints"),
+    ("endpointslices", "EndpointSlice"),
+    ("configmaps", "ConfigMap"),
+    ("secrets", "Secret"),
+    ("serviceaccounts", "ServiceAccount"),
+    ("namespaces", "Namespace"),
+    ("nodes", "Node"),
+    ("persistentvolumes", "PersistentVolume"),
+    ("persistentvolumeclaims", "PersistentVolumeClaim"),
+    ("events", "Event"),
+    ("leases", "Lease"),
+    ("roles", "Role"),
+    ("rolebindings", "RoleBinding"),
+    ("clusterroles", "ClusterRole"),
+    ("clusterrolebindings", "ClusterRoleBinding"),
+    ("networkpolicies", "NetworkPolicy"),
+    ("ingresses", "Ingress"),
+    ("certificatesigningrequests", "CertificateSigningRequest"),
+    ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration"),
+    ("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+    ("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
+    ("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding"),
+    ("customresourcedefinitions", "CustomResourceDefinition"),
+    ("tokenreviews", "TokenReview"),
+    ("subjectaccessreviews", "SubjectAccessReview"),
+    ("selfsubjectaccessreviews", "SelfSubjectAccessReview"),
+    ("priorityclasses", "PriorityClass"),
+    ("storageclasses", "StorageClass"),
+    ("runtimeclasses", "RuntimeClass"),
+    ("horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+    ("poddisruptionbudgets", "PodDisruptionBudget"),
+    ("resourcequotas", "ResourceQuota"),
+    ("limitranges", "LimitRange"),
+];
+
+/// The kind of a built-in resource (`pods` -> `Pod`), or `None` for resources not in
+/// [`RESOURCE_KINDS`].
+pub fn kind_of_resource(resource: &str) -> Option<&'static str> {
+    RESOURCE_KINDS
+        .iter()
+        .find(|(r, _)| *r == resource)
+        .map(|(_, k)| *k)
+}
+
+/// The pointer to the pod spec of a pod-bearing kind (`/spec` for a Pod).
+pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
+    POD_BEARING_KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, spec, _)| *spec)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +231,10 @@ mod tests {
         assert_eq!(resources, listed);
         assert!(is_pod_bearing("CronJob"));
         assert!(!is_pod_bearing("Service"));
+        assert_eq!(kind_of_resource("clusterrolebindings"), Some("ClusterRoleBinding"));
+        assert_eq!(pod_spec_pointer("CronJob"), Some("/spec/jobTemplate/spec/template/spec"));
+        for k in POD_KINDS {
+            assert!(pod_spec_pointer(k).is_some());
+        }
     }
 }

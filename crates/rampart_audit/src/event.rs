@@ -1,0 +1,294 @@
+//! The `audit.k8s.io/v1` (and `v1beta1`) `Event`, decoded borrowing from the input where cheap.
+//!
+//! Strings without escapes borrow from the line; `requestObject` and `responseObject` stay raw
+//! JSON (`&RawValue`) until a rule needs them, so the common case (a `get` by a controller that no
+//! rule looks at) costs one pass of the tokenizer and no allocation beyond the event itself.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The user a request was made as (`authentication.k8s.io/v1 UserInfo`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserInfo<'a> {
+    #[serde(borrow, default)]
+    pub username: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub uid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub groups: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub extra: Option<BTreeMap<Cow<'a, str>, Vec<Cow<'a, str>>>>,
+}
+
+/// What the request acted on.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectReference<'a> {
+    #[serde(borrow, default)]
+    pub resource: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub uid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub api_group: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub subresource: Option<Cow<'a, str>>,
+}
+
+/// The response status (a `metav1.Status`; only what rules read).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ResponseStatus<'a> {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(borrow, default)]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub message: Option<Cow<'a, str>>,
+}
+
+/// One audit event.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event<'a> {
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub level: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "auditID")]
+    pub audit_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub stage: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "requestURI")]
+    pub request_uri: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub verb: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub user: UserInfo<'a>,
+    #[serde(borrow, default)]
+    pub impersonated_user: Option<UserInfo<'a>>,
+    #[serde(borrow, default, rename = "sourceIPs")]
+    pub source_ips: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub user_agent: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub object_ref: Option<ObjectReference<'a>>,
+    #[serde(borrow, default)]
+    pub response_status: Option<ResponseStatus<'a>>,
+    #[serde(borrow, default)]
+    pub request_object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub response_object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub request_received_timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub stage_timestamp: Option<Cow<'a, str>>,
+    /// v1beta1 only.
+    #[serde(borrow, default)]
+    pub timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub annotations: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
+    /// Only set when the document is an `EventList` (its events).
+    #[serde(borrow, default)]
+    pub items: Option<Vec<Event<'a>>>,
+}
+
+/// An `EventList`, as the webhook backend posts it and as `kubectl get --raw` style dumps hold it.
+#[derive(Debug, Default, Deserialize)]
+pub struct EventList<'a> {
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub items: Vec<Event<'a>>,
+}
+
+impl Event<'_> {
+    /// True when the document is an `EventList` rather than one event.
+    pub fn is_list(&self) -> bool {
+        self.items.is_some() || self.kind.as_deref() == Some("EventList")
+    }
+
+    /// True when the document looks like an audit event at all (it names a verb or an audit id).
+    pub fn looks_like_event(&self) -> bool {
+        !self.verb.is_empty() || !self.audit_id.is_empty()
+    }
+
+    /// The resource acted on (`pods`), or "" for non-resource requests.
+    pub fn resource(&self) -> &str {
+        self.object_ref.as_ref().map_or("", |o| &o.resource)
+    }
+
+    /// The subresource (`exec`), or "".
+    pub fn subresource(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.subresource.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The API group ("" for the core group).
+    pub fn api_group(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.api_group.as_deref())
+            .unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.namespace.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The object's name: `objectRef.name`, else `metadata.name` (or `generateName`) of the
+    /// request or response object.
+    pub fn name(&self) -> Cow<'_, str> {
+        if let Some(n) = self.object_ref.as_ref().and_then(|o| o.name.as_deref()) {
+            if !n.is_empty() {
+                return Cow::Borrowed(n);
+            }
+        }
+        #[derive(Deserialize)]
+        struct Meta<'b> {
+            #[serde(borrow, default)]
+            metadata: Option<Names<'b>>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Names<'b> {
+            #[serde(borrow, default)]
+            name: Option<Cow<'b, str>>,
+            #[serde(borrow, default)]
+            generate_name: Option<Cow<'b, str>>,
+        }
+        for raw in [self.response_object, self.request_object]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(Meta {
+                metadata: Some(m), ..
+            }) = serde_json::from_str::<Meta<'_>>(raw.get())
+            {
+                if let Some(n) = m.name.filter(|n| !n.is_empty()) {
+                    return Cow::Owned(n.into_owned());
+                }
+                if let Some(g) = m.generate_name.filter(|n| !n.is_empty()) {
+                    return Cow::Owned(g.into_owned());
+                }
+            }
+        }
+        Cow::Borrowed("")
+    }
+
+    /// The HTTP status code, when the event has a response.
+    pub fn code(&self) -> Option<i64> {
+        self.response_status.as_ref().and_then(|s| s.code)
+    }
+
+    /// The first source IP, or "".
+    pub fn source_ip(&self) -> &str {
+        self.source_ips.first().map_or("", |s| s)
+    }
+
+    /// When the request was received (v1), else the v1beta1 `timestamp`.
+    pub fn time(&self) -> Option<&str> {
+        self.request_received_timestamp
+            .as_deref()
+            .or(self.timestamp.as_deref())
+            .or(self.stage_timestamp.as_deref())
+    }
+
+    /// The authorizer's decision annotation (`allow` / `forbid`), if the server recorded it.
+    pub fn decision(&self) -> Option<&str> {
+        self.annotations
+            .as_ref()
+            .and_then(|a| a.get("authorization.k8s.io/decision"))
+            .map(|v| v.as_ref())
+    }
+
+    /// Whether the request was allowed and served: a 2xx/1xx response (or, without a response
+    /// yet, an `allow` decision).
+    pub fn succeeded(&self) -> bool {
+        match self.code() {
+            Some(c) => (100..400).contains(&c),
+            None => self.decision() == Some("allow"),
+        }
+    }
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 timestamp (`2026-12-06T09:00:00.123456Z`, with
+/// an optional offset). `None` for anything else. Enough for windows; no time-zone database.
+pub fn epoch_seconds(ts: &str) -> Option<f64> {
+    let b = ts.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b't') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { ts.get(r)?.parse().ok() };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut frac = 0.0;
+    let mut rest = &ts[19..];
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        frac = format!("0.{}", &r[..digits]).parse().unwrap_or(0.0);
+        rest = &r[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        o if o.len() == 6 => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600
+                + o.get(4..6)?.parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + s - offset) as f64 + frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_a_v1_event_borrowing() {
+        let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods/p/exec","verb":"create","user":{"username":"alice","groups":["dev"]},"sourceIPs":["10.0.0.1"],"userAgent":"kubectl","objectRef":{"resource":"pods","namespace":"default","name":"p","apiVersion":"v1","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-12-06T09:00:00.5Z"}"#;
+        let e: Event<'_> = serde_json::from_str(line).expect("event");
+        assert!(matches!(e.verb, Cow::Borrowed("create")));
+        assert_eq!(e.resource(), "pods");
+        assert_eq!(e.subresource(), "exec");
+        assert_eq!(e.name(), "p");
+        assert_eq!(e.code(), Some(101));
+        assert!(e.succeeded());
+        assert!(!e.is_list());
+        assert_eq!(epoch_seconds("1970-01-02T00:00:01.5Z"), Some(86_401.5));
+        assert_eq!(epoch_seconds("1970-01-01T01:00:00+01:00"), Some(0.0));
+        assert_eq!(epoch_seconds("yesterday"), None);
+    }
+
+    #[test]
+    fn name_falls_back_to_the_request_object() {
+        let line = r#"{"verb":"create","objectRef":{"resource":"pods","namespace":"d"},"requestObject":{"metadata":{"generateName":"web-"}}}"#;
+        let e: Event<'_> = serde_json::from_str(line).expect("event");
+        assert_eq!(e.name(), "web-");
+    }
+}
