@@ -92,6 +92,45 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the order reports and docs list them.
+    pub const ALL: &'static [Category] = &[
+        Category::PodSecurity,
+        Category::Resources,
+        Category::Images,
+        Category::Secrets,
+        Category::Identity,
+        Category::Network,
+        Category::Hygiene,
+        Category::Rbac,
+        Category::NetworkPolicy,
+        Category::ControlPlane,
+        Category::Node,
+    ];
+
+    /// Position in [`Category::ALL`]; the exhaustive match makes a new variant a compile error
+    /// until it is placed (and a test checks that `ALL` agrees).
+    #[cfg(test)]
+    fn position(self) -> usize {
+        match self {
+            Category::PodSecurity => 0,
+            Category::Resources => 1,
+            Category::Images => 2,
+            Category::Secrets => 3,
+            Category::Identity => 4,
+            Category::Network => 5,
+            Category::Hygiene => 6,
+            Category::Rbac => 7,
+            Category::NetworkPolicy => 8,
+            Category::ControlPlane => 9,
+            Category::Node => 10,
+        }
+    }
+
+    /// The category named `s` (its [`Category::as_str`]).
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::PodSecurity => "pod-security",
@@ -320,5 +359,18 @@ macro_rules! meta {
 impl Meta {
     pub fn maps_to(&self, fw: Framework) -> bool {
         self.controls.iter().any(|c| c.framework() == fw)
+    }
+}
+
+#[cfg(test)]
+mod category_tests {
+    use super::Category;
+
+    #[test]
+    fn all_lists_every_category_once_in_order() {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            assert_eq!(c.position(), i, "{c:?}");
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+        }
     }
 }

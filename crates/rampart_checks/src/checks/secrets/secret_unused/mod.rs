@@ -96,6 +96,8 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
                 };
                 used.extend(names.into_iter().map(|n| (ns, n)));
             }
+            // A second definition of an object no analysis reads: refers to nothing.
+            crate::inventory::Kept::Stub(_) => {}
         }
     }
     for (i, secret) in references::whole_of(inv, "Secret") {
