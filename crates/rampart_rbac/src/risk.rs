@@ -99,6 +99,10 @@ pub struct Risk {
     /// Shared: every workload running as one powerful account carries the same chain.
     pub why: Option<std::sync::Arc<Justification>>,
     pub message: String,
+    /// A risk of a role's own rule that nothing in the input binds: what the role would grant
+    /// (no subject, no justification; `object`/`pointer` are the role's rule).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unbound: bool,
 }
 
 fn any_verb(rule: &Rule, verbs: &[&str], group: &str, resource: &str, sub: &str) -> bool {
@@ -309,10 +313,11 @@ impl Rbac {
                             resource: b.resource,
                             pointer: s.pointer.clone(),
                             why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
+                            unbound: false,
                             message: format!(
                                 "{} is granted {} {} through {}",
                                 s.subject,
-                                self.roles[role].id.display_name(),
+                                self.roles[role].display_name(),
                                 scope_text(&b.namespace),
                                 b.id.display_name()
                             ),
@@ -330,10 +335,11 @@ impl Rbac {
                                 resource: b.resource,
                                 pointer: s.pointer.clone(),
                                 why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
+                                unbound: false,
                                 message: format!(
                                     "default service account {} is bound to {} by {}; every pod of its namespace that names no service account gets these rights",
                                     s.subject,
-                                    self.roles[role].id.display_name(),
+                                    self.roles[role].display_name(),
                                     b.id.display_name()
                                 ),
                             });
@@ -364,10 +370,11 @@ impl Rbac {
                             describe(*kind, !cluster),
                             scope_text(&b.namespace),
                             b.id.display_name(),
-                            rule_role.id.display_name(),
+                            rule_role.display_name(),
                             why.rule_pointer
                         ),
                         why: Some(why),
+                        unbound: false,
                     });
                 }
             }
@@ -396,10 +403,71 @@ impl Rbac {
                         kind.id()
                     ),
                     why: Some(why.clone()),
+                    unbound: false,
                 });
             }
         }
+        out.extend(self.unbound_role_risks(include_system));
         out.sort_by_key(|a| a.kind);
+        out
+    }
+
+    /// The risks of the rules of input roles that no active binding reaches, directly or
+    /// through an aggregated ClusterRole: what the role would grant if bound (a ClusterRole as
+    /// through a ClusterRoleBinding, a Role in its namespace). A role any binding reaches is
+    /// judged on its grants instead, never twice. Roles of the system's own (named `system:*`,
+    /// or labelled `kubernetes.io/bootstrapping: rbac-defaults`, as in a cluster dump) are left
+    /// out unless `include_system`; built-in roles added from the bootstrap policy are bound
+    /// by definition.
+    fn unbound_role_risks(&self, include_system: bool) -> Vec<Risk> {
+        let mut reached = vec![false; self.roles.len()];
+        for b in self.bindings.iter().filter(|b| b.active) {
+            if let Some(role) = b.role {
+                reached[role] = true;
+                for rr in &self.roles[role].effective {
+                    reached[rr.role] = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (ri, role) in self.roles.iter().enumerate() {
+            if reached[ri] || role.builtin.is_some() {
+                continue;
+            }
+            let system = role.name.starts_with("system:")
+                || role.labels.get("kubernetes.io/bootstrapping").map(String::as_str)
+                    == Some("rbac-defaults");
+            if system && !include_system {
+                continue;
+            }
+            let cluster = role.kind == crate::model::RoleKind::ClusterRole;
+            let scope = match &role.namespace {
+                Some(ns) => format!("in namespace {ns}"),
+                None => "cluster-wide".to_owned(),
+            };
+            for (i, rule) in role.rules.iter().enumerate() {
+                let pointer = Pointer::root().join("rules").join(i);
+                for kind in rule_risks(rule, cluster) {
+                    out.push(Risk {
+                        kind,
+                        subject: None,
+                        namespace: role.namespace.clone(),
+                        object: role.id.clone(),
+                        resource: role.resource,
+                        message: format!(
+                            "{} is bound by nothing in the input; a subject bound to it {} {} ({})",
+                            role.display_name(),
+                            scope,
+                            describe(kind, !cluster),
+                            pointer
+                        ),
+                        pointer: pointer.clone(),
+                        why: None,
+                        unbound: true,
+                    });
+                }
+            }
+        }
         out
     }
 }
@@ -435,11 +503,16 @@ impl Rbac {
                 resource: b.resource,
                 pointer: s.pointer.clone(),
                 why: None,
+                unbound: false,
                 message: format!(
-                    "{} {what} {} ({} -> built-in ClusterRole {name})",
+                    "{} {what} {} ({} -> {})",
                     s.subject,
                     scope_text(&b.namespace),
-                    b.id.display_name()
+                    b.id.display_name(),
+                    match b.role.map(|r| &self.roles[r]) {
+                        Some(role) => role.display_name(),
+                        None => format!("built-in ClusterRole {name}"),
+                    }
                 ),
             })
             .collect()

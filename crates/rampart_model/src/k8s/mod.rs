@@ -12,7 +12,9 @@
 //! - [`volumes`]: volume source fields and the restricted policy's allowed ones.
 //! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
 //! - [`verbs`]: the API request verbs of resource requests.
+//! - [`bootstrap_rbac`]: Kubernetes' bootstrap RBAC policy (built-in roles), per minor version.
 
+pub mod bootstrap_rbac;
 pub mod capabilities;
 pub mod host_paths;
 pub mod image_ref;

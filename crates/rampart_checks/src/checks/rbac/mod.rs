@@ -39,11 +39,20 @@ impl InventoryRule for RbacRisk {
 }
 
 /// Emits every risk of `kind` in the inventory, once per place.
+///
+/// A grant through a built-in role the input does not define (Kubernetes' bootstrap policy) has
+/// no rule to point at: its finding points at the binding's subject, whatever the target. The
+/// rules of a role that nothing binds are reported on the role itself, one severity level
+/// below the check's own (see [`rampart_rbac::Risk::unbound`]); a role any binding reaches is
+/// reported only through its grants.
 pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut InventoryEmitter) {
     let mut seen = std::collections::HashSet::new();
     for r in inv.rbac_risks().iter().filter(|r| r.kind == kind) {
         let (idx, ptr) = match (&r.why, target) {
             (Some(why), Target::Grant) => (why.binding_resource, why.subject_pointer.clone()),
+            (Some(why), Target::Rule) if why.rule_resource == rampart_rbac::NO_RESOURCE => {
+                (why.binding_resource, why.subject_pointer.clone())
+            }
             (Some(why), Target::Rule) => (why.rule_resource, why.rule_pointer.clone()),
             (None, _) | (_, Target::Object) => (r.resource, r.pointer.clone()),
         };
@@ -63,6 +72,9 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
                     // another ClusterRole; the finding's own place is not repeated.
                     .filter(|(role, i, p)| {
                         let own_place = *i == idx && **p == ptr;
+                        if *i == rampart_rbac::NO_RESOURCE {
+                            return false;
+                        }
                         let named_by_rule =
                             *role == "role" && why.role_resource == why.rule_resource;
                         !own_place && !named_by_rule
@@ -75,7 +87,11 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
                     .collect()
                 })
                 .unwrap_or_default();
-            out.emit_related(idx, ptr, r.message.clone(), related);
+            let mut result = crate::Emitted::fail(ptr, r.message.clone());
+            if r.unbound {
+                result = result.with_severity_lowered(1);
+            }
+            out.result_related(idx, result, related);
         }
     }
 }
