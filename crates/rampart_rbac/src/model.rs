@@ -132,18 +132,19 @@ pub const NO_RESOURCE: usize = usize::MAX;
 
 impl Role {
     /// `ClusterRole/cluster-admin`, or for a built-in role taken from the bootstrap policy
-    /// `ClusterRole/cluster-admin (built-in role, Kubernetes 1.37 bootstrap policy)`.
+    /// `built-in ClusterRole cluster-admin` (`built-in Role kube-system/NAME`).
     pub fn display_name(&self) -> String {
-        match self.builtin {
-            Some(minor) => format!("{} ({})", self.id.display_name(), builtin_label(minor)),
-            None => self.id.display_name(),
+        match (self.builtin, &self.namespace) {
+            (Some(_), Some(ns)) => format!("built-in Role {ns}/{}", self.name),
+            (Some(_), None) => format!("built-in ClusterRole {}", self.name),
+            (None, _) => self.id.display_name(),
         }
     }
 }
 
-/// `built-in role, Kubernetes 1.37 bootstrap policy`.
+/// `Kubernetes 1.37 bootstrap policy`: where a built-in role comes from.
 pub fn builtin_label(minor: u32) -> String {
-    format!("built-in role, Kubernetes 1.{minor} bootstrap policy")
+    format!("Kubernetes 1.{minor} bootstrap policy")
 }
 
 /// A `metav1.LabelSelector` (the shared implementation of `rampart_model::k8s`): an empty

@@ -357,13 +357,23 @@ impl Rbac {
                         .entry(s.key.clone())
                         .or_insert_with(|| (*kind, !cluster, why.clone()));
                     let rule_role = &self.roles[rr.role];
+                    // A rule of a built-in role is in no input object: point at the grant.
+                    let (object, resource, pointer) = if rule_role.builtin.is_some() {
+                        (b.id.clone(), b.resource, s.pointer.clone())
+                    } else {
+                        (
+                            rule_role.id.clone(),
+                            rule_role.resource,
+                            why.rule_pointer.clone(),
+                        )
+                    };
                     out.push(Risk {
                         kind: *kind,
                         subject: Some(s.subject.clone()),
                         namespace: b.namespace.clone(),
-                        object: rule_role.id.clone(),
-                        resource: rule_role.resource,
-                        pointer: why.rule_pointer.clone(),
+                        object,
+                        resource,
+                        pointer,
                         message: format!(
                             "{} {} {} ({} -> {} {})",
                             s.subject,

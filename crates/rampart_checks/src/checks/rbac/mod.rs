@@ -41,17 +41,19 @@ impl InventoryRule for RbacRisk {
 /// Emits every risk of `kind` in the inventory, once per place.
 ///
 /// A grant through a built-in role the input does not define (Kubernetes' bootstrap policy) has
-/// no rule to point at: its finding points at the binding's subject, whatever the target. The
-/// rules of a role that nothing binds are reported on the role itself, one severity level
-/// below the check's own (see [`rampart_rbac::Risk::unbound`]); a role any binding reaches is
-/// reported only through its grants.
+/// no rule in the input: grant checks point at the binding's subject as always, rule checks
+/// (wildcards) report nothing for it. The rules of a role that nothing binds are reported on the
+/// role itself, one severity level below the check's own (see [`rampart_rbac::Risk::unbound`]);
+/// a role any binding reaches is reported only through its grants.
 pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut InventoryEmitter) {
     let mut seen = std::collections::HashSet::new();
     for r in inv.rbac_risks().iter().filter(|r| r.kind == kind) {
         let (idx, ptr) = match (&r.why, target) {
             (Some(why), Target::Grant) => (why.binding_resource, why.subject_pointer.clone()),
+            // A rule of a built-in role is in no input object and cannot be changed there;
+            // what it grants is reported on the binding by the grant checks.
             (Some(why), Target::Rule) if why.rule_resource == rampart_rbac::NO_RESOURCE => {
-                (why.binding_resource, why.subject_pointer.clone())
+                continue
             }
             (Some(why), Target::Rule) => (why.rule_resource, why.rule_pointer.clone()),
             (None, _) | (_, Target::Object) => (r.resource, r.pointer.clone()),
