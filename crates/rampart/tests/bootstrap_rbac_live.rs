@@ -212,7 +212,9 @@ fn resolved_rules(minor: u32, name: &str) -> BTreeSet<String> {
 #[ignore = "needs the testenv API server: testenv/run-with.sh (see the module doc)"]
 fn shipped_bootstrap_policy_matches_the_server() {
     let Some(cluster_roles) = live("clusterroles", &[]) else {
-        println!("skipping: TESTENV_KUBECTL/KUBECONFIG_ADMIN are not set; run under testenv/run-with.sh");
+        println!(
+            "skipping: TESTENV_KUBECTL/KUBECONFIG_ADMIN are not set; run under testenv/run-with.sh"
+        );
         return;
     };
     let minor = testenv_minor();
@@ -225,8 +227,9 @@ fn shipped_bootstrap_policy_matches_the_server() {
         Some(minor),
         "the server is not the version testenv/go.mod pins"
     );
-    let policy = bootstrap_rbac::policy(minor)
-        .unwrap_or_else(|| panic!("no bootstrap policy shipped for 1.{minor}: run scripts/gen_bootstrap_rbac.py"));
+    let policy = bootstrap_rbac::policy(minor).unwrap_or_else(|| {
+        panic!("no bootstrap policy shipped for 1.{minor}: run scripts/gen_bootstrap_rbac.py")
+    });
     let mut problems = Vec::new();
 
     // ClusterRoles: the same set, the same rules and aggregation rules.
@@ -237,9 +240,7 @@ fn shipped_bootstrap_policy_matches_the_server() {
         let Some(l) = cluster_roles.get(k) else {
             continue;
         };
-        let live_agg = l
-            .pointer("/aggregationRule/clusterRoleSelectors")
-            .cloned();
+        let live_agg = l.pointer("/aggregationRule/clusterRoleSelectors").cloned();
         let shipped_agg = s.pointer("/aggregationRule/clusterRoleSelectors").cloned();
         if live_agg != shipped_agg {
             problems.push(format!(
@@ -273,11 +274,15 @@ fn shipped_bootstrap_policy_matches_the_server() {
             .map(|r| r.to_string())
             .collect();
         for r in resolved.difference(&live_rules) {
-            problems.push(format!("ClusterRole {name}: rampart resolves {r}, not live"));
+            problems.push(format!(
+                "ClusterRole {name}: rampart resolves {r}, not live"
+            ));
         }
         for r in live_rules.difference(&resolved) {
             if !others.contains(r) {
-                problems.push(format!("ClusterRole {name}: live {r}, not resolved by rampart"));
+                problems.push(format!(
+                    "ClusterRole {name}: live {r}, not resolved by rampart"
+                ));
             }
         }
     }

@@ -879,7 +879,10 @@ impl Rbac {
                 }
                 Some("Role") if res.kind() == "RoleBinding" => {
                     let ns = res.id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-                    if !self.roles_by_key.contains_key(&(ns.to_owned(), name.to_owned())) {
+                    if !self
+                        .roles_by_key
+                        .contains_key(&(ns.to_owned(), name.to_owned()))
+                    {
                         if let Some(r) = policy.role(ns, name) {
                             roles_wanted.push(r);
                         }

@@ -445,7 +445,10 @@ impl Rbac {
                 continue;
             }
             let system = role.name.starts_with("system:")
-                || role.labels.get("kubernetes.io/bootstrapping").map(String::as_str)
+                || role
+                    .labels
+                    .get("kubernetes.io/bootstrapping")
+                    .map(String::as_str)
                     == Some("rbac-defaults");
             if system && !include_system {
                 continue;

@@ -77,8 +77,8 @@ impl Policy {
 }
 
 fn parse(minor: u32, text: &str) -> Result<Policy, String> {
-    let doc: Value = serde_json::from_str(text)
-        .map_err(|e| format!("bootstrap_rbac/1.{minor}.json: {e}"))?;
+    let doc: Value =
+        serde_json::from_str(text).map_err(|e| format!("bootstrap_rbac/1.{minor}.json: {e}"))?;
     let list = |key: &str| -> Result<Vec<Value>, String> {
         doc.get(key)
             .and_then(Value::as_array)
@@ -156,7 +156,11 @@ mod tests {
         assert_eq!(RELEASES.last().map(|r| r.0), Some(NEWEST_MINOR));
         for (minor, text) in RELEASES {
             let p = parse(*minor, text).unwrap();
-            assert!(p.version.starts_with(&format!("v1.{minor}.")), "{}", p.version);
+            assert!(
+                p.version.starts_with(&format!("v1.{minor}.")),
+                "{}",
+                p.version
+            );
             for name in ["cluster-admin", "admin", "edit", "view", "system:discovery"] {
                 assert!(p.cluster_role(name).is_some(), "1.{minor} lacks {name}");
             }
@@ -170,7 +174,10 @@ mod tests {
                     assert!(rule.get("verbs").and_then(Value::as_array).is_some());
                 }
             }
-            assert_eq!(policy(*minor).unwrap().cluster_roles.len(), p.cluster_roles.len());
+            assert_eq!(
+                policy(*minor).unwrap().cluster_roles.len(),
+                p.cluster_roles.len()
+            );
         }
     }
 

@@ -52,9 +52,7 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
             (Some(why), Target::Grant) => (why.binding_resource, why.subject_pointer.clone()),
             // A rule of a built-in role is in no input object and cannot be changed there;
             // what it grants is reported on the binding by the grant checks.
-            (Some(why), Target::Rule) if why.rule_resource == rampart_rbac::NO_RESOURCE => {
-                continue
-            }
+            (Some(why), Target::Rule) if why.rule_resource == rampart_rbac::NO_RESOURCE => continue,
             (Some(why), Target::Rule) => (why.rule_resource, why.rule_pointer.clone()),
             (None, _) | (_, Target::Object) => (r.resource, r.pointer.clone()),
         };
