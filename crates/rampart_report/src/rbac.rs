@@ -31,6 +31,8 @@ impl View<'_> {
     fn at(&self, resource: usize, pointer: &str) -> String {
         match self.resources.get(resource) {
             Some(res) => place(res, pointer),
+            // A built-in role of the bootstrap policy, in no input object.
+            None if resource == rampart_rbac::NO_RESOURCE => "built-in".into(),
             None => "?".into(),
         }
     }
@@ -55,8 +57,9 @@ impl View<'_> {
         } else {
             String::new()
         };
+        let builtin = if j.builtin.is_some() { "built-in " } else { "" };
         format!(
-            "{} -> {}{} rule {}",
+            "{} -> {builtin}{}{} rule {}",
             j.binding.display_name(),
             j.role.display_name(),
             via,
@@ -76,6 +79,7 @@ impl View<'_> {
             "rulePointer": j.rule_pointer,
             "ruleLine": self.line(j.rule_resource, j.rule_pointer.as_str()),
             "rule": j.rule,
+            "builtin": j.builtin,
         })
     }
 
@@ -336,6 +340,7 @@ impl View<'_> {
                 "line": self.line(r.resource, r.pointer.as_str()),
                 "pointer": r.pointer,
                 "message": r.message,
+                "unbound": r.unbound,
                 "why": r.why.as_ref().map(|j| self.justification_json(j)),
             })).collect::<Vec<_>>(),
             "issues": issues,

@@ -3,6 +3,26 @@
 //! Each check reports one kind of risk the model finds; the finding points at the exact rule or
 //! subject (a binding's `/subjects/N`, a role's `/rules/N`, or a workload's service account).
 
+/// The end of the rationale of every check of a grant: how bindings to built-in roles are judged.
+macro_rules! builtin_note {
+    () => {
+        " A binding to one of Kubernetes' built-in roles that the input does not define \
+        (`cluster-admin`, `admin`, `edit`, `view`, the `system:` roles) is judged with that role \
+        of the bootstrap RBAC policy (shipped per Kubernetes minor; file scans use the newest), \
+        and the finding names it as built-in (`built-in ClusterRole edit`)."
+    };
+}
+
+/// The end of the rationale of every check of a rule: how roles nothing binds are judged.
+macro_rules! unbound_note {
+    () => {
+        " A Role or ClusterRole that no binding of the input reaches (directly or through \
+        aggregation) is judged on its own rules, as what it would grant once bound (a ClusterRole \
+        cluster-wide), and reported on the rule one severity level below this check's; a role \
+        that some binding reaches is reported through its grants only, never twice."
+    };
+}
+
 // The checks: one folder per check, `rbac/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/rbac.rs"));
 
