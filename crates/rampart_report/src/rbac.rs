@@ -68,7 +68,7 @@ impl View<'_> {
     }
 
     fn justification_json(&self, j: &Justification) -> Value {
-        json!({
+        let mut v = json!({
             "binding": j.binding,
             "bindingFile": self.file(j.binding_resource),
             "subjectPointer": j.subject_pointer,
@@ -79,8 +79,12 @@ impl View<'_> {
             "rulePointer": j.rule_pointer,
             "ruleLine": self.line(j.rule_resource, j.rule_pointer.as_str()),
             "rule": j.rule,
-            "builtin": j.builtin,
-        })
+        });
+        // A built-in role of the bootstrap policy (no file, no line): where it comes from.
+        if let (Some(b), Some(m)) = (&j.builtin, v.as_object_mut()) {
+            m.insert("builtin".into(), Value::from(b.as_str()));
+        }
+        v
     }
 
     /// The `issues` and `errors` members of every JSON document.
