@@ -155,7 +155,7 @@ mod tests {
     fn every_release_parses() {
         assert_eq!(RELEASES.last().map(|r| r.0), Some(NEWEST_MINOR));
         for (minor, text) in RELEASES {
-            let p = parse(*minor, text).unwrap();
+            let p = parse(*minor, text).expect("shipped data parses");
             assert!(
                 p.version.starts_with(&format!("v1.{minor}.")),
                 "{}",
@@ -169,13 +169,13 @@ mod tests {
                 .is_some());
             assert!(!p.cluster_role_bindings.is_empty() && !p.role_bindings.is_empty());
             for r in p.cluster_roles.iter().chain(&p.roles) {
-                let rules = r.get("rules").and_then(Value::as_array).unwrap();
+                let rules = r.get("rules").and_then(Value::as_array).expect("rules");
                 for rule in rules {
                     assert!(rule.get("verbs").and_then(Value::as_array).is_some());
                 }
             }
             assert_eq!(
-                policy(*minor).unwrap().cluster_roles.len(),
+                policy(*minor).expect("shipped").cluster_roles.len(),
                 p.cluster_roles.len()
             );
         }
