@@ -4,6 +4,13 @@
 //! pointer are in [`Risk::object`]/[`Risk::pointer`], the binding and `/subjects/<i>` in
 //! [`Risk::why`]. Built-in grants (a binding named `system:*` to a `system:` subject, or to a
 //! service account of a `kube-*` namespace) are left out unless asked for.
+//!
+//! A grant through a built-in role of the bootstrap policy that the input does not define
+//! ([`crate::Role::builtin`]) has no rule in any input object: its risk points at the binding's
+//! subject, and its message names the role as `built-in ClusterRole NAME`. The rules of an input
+//! role that no active binding reaches (directly or through aggregation) are reported on the rule
+//! with [`Risk::unbound`] set (no subject): what the role would grant once bound; roles some
+//! binding reaches are judged through their grants only.
 
 use std::collections::HashMap;
 
