@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 testenv/build.sh
 echo "== cluster tests (anonymous auth off), RBAC agreement"
 testenv/run-with.sh --anonymous-auth=false -- bash -c \
-  'cargo test -p rampart --test cluster --test rbac_sar --test live_vs_file -- --ignored --test-threads=1 &&
+  'cargo test -p rampart --test cluster --test rbac_sar --test live_vs_file --test bootstrap_rbac_live -- --ignored --test-threads=1 &&
    cargo test -p rampart_cluster --test live -- --ignored --test-threads=1 &&
    cargo test -p rampart --test node_live -- --ignored --nocapture'
 echo "== cluster tests (anonymous auth on)"

@@ -27,6 +27,9 @@
 //!   generated; if it did, those objects (with ownerReferences) would not be among the created ones
 //!   and would be left out the same way as the built-in objects the live scan also reports on
 //!   (the bootstrap ClusterRoles, each namespace's `default` ServiceAccount).
+//! - Bindings to Kubernetes' built-in roles (`cluster-admin`, `admin`, `edit`, `view`), which no
+//!   file defines, get the same findings on both sides: the file scan uses the shipped bootstrap
+//!   RBAC policy of the server's minor (checked against the server by `bootstrap_rbac_live`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -233,16 +236,6 @@ const EXPECTED: &[Expected] = &[
         "/spec/replicas",
         "a live workload always has `spec.replicas` (the server defaults it, the autoscaler \
          writes it), so the check judges manifests only",
-    ),
-    exp(
-        Diff::OnlyLive,
-        "rbac-*",
-        "*",
-        "/subjects/",
-        "a binding to one of Kubernetes' built-in roles (cluster-admin, admin, edit; fixtures of \
-         rbac-cluster-admin): live, the bootstrap roles exist and every risk they grant is \
-         reported; a file scan does not know the built-in roles' rules yet (issue 11, gap 1) \
-         and names only cluster-admin and admin, by name",
     ),
 ];
 

@@ -221,3 +221,104 @@ fn input_errors_go_to_stderr_and_exit_2_after_results() {
         "{err}"
     );
 }
+
+/// The `Flagged:` example of a check's docs page (docs/checks/ID.md), as a file to scan.
+fn docs_example(id: &str, dir: &std::path::Path) -> PathBuf {
+    let page = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../docs/checks/{id}.md"));
+    let text = std::fs::read_to_string(&page).expect("docs page");
+    let flagged = text.split_once("Flagged:").expect("an example").1;
+    let yaml = flagged
+        .split_once("```yaml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a yaml block")
+        .0;
+    let f = dir.join(format!("{id}.yaml"));
+    std::fs::write(&f, yaml).expect("write example");
+    f
+}
+
+/// The docs' example of `rbac-cluster-admin` (a ClusterRoleBinding to the built-in cluster-admin,
+/// which the file does not define) is found by a file scan, named as the built-in role, and
+/// `rbac risks` no longer calls the binding one that grants nothing.
+#[test]
+fn docs_example_of_builtin_cluster_admin_is_found() {
+    let dir = rampart_testutil::TempDir::new("rbac-docs-example");
+    let f = docs_example("rbac-cluster-admin", dir.dir());
+    let path = f.to_str().expect("utf8");
+    let o = rampart(&["scan", path, "--select", "rbac-cluster-admin", "-f", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_of(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v}");
+    assert_eq!(findings[0]["check"], "rbac-cluster-admin");
+    assert_eq!(findings[0]["severity"], "critical");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("built-in ClusterRole cluster-admin"),
+        "{message}"
+    );
+
+    let o = rampart(&["rbac", "risks", path]);
+    let out = stdout(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !out.contains("grants nothing") && !err.contains("grants nothing"),
+        "{out}{err}"
+    );
+    assert!(
+        out.contains("sa:build/ci is cluster-admin")
+            && out.contains("built-in ClusterRole cluster-admin"),
+        "{out}"
+    );
+    let o = rampart(&["rbac", "risks", path, "-f", "json"]);
+    let v = json_of(&o);
+    let admin = v["risks"]
+        .as_array()
+        .expect("risks")
+        .iter()
+        .find(|r| r["check"] == "rbac-cluster-admin")
+        .expect("an rbac-cluster-admin risk");
+    assert_eq!(admin["line"], 6, "{admin}");
+    assert_eq!(
+        admin["why"]["builtin"], "Kubernetes 1.37 bootstrap policy",
+        "{admin}"
+    );
+    assert_eq!(admin["why"]["ruleFile"], "-", "{admin}");
+}
+
+/// A Role that nothing binds is judged on its own rules, one severity level lower.
+#[test]
+fn unbound_role_is_reported_one_level_lower() {
+    let dir = rampart_testutil::TempDir::new("rbac-unbound");
+    let f = dir.dir().join("role.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: shell, namespace: dev}\nrules:\n- {apiGroups: [''], resources: [pods/exec], verbs: [create]}\n",
+    )
+    .expect("write");
+    let path = f.to_str().expect("utf8");
+    let o = rampart(&["scan", path, "--select", "rbac-pods-exec", "-f", "json"]);
+    let v = json_of(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v}");
+    // rbac-pods-exec is high; unbound, medium (below the default --fail-on high).
+    assert_eq!(findings[0]["severity"], "medium", "{v}");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Role/dev/shell is bound by nothing in the input"),
+        "{v}"
+    );
+    let o = rampart(&["rbac", "risks", path, "-f", "json"]);
+    let v = json_of(&o);
+    assert_eq!(v["risks"][0]["unbound"], true, "{v}");
+    assert_eq!(v["risks"][0]["line"], 5, "{v}");
+}

@@ -118,6 +118,9 @@ pub struct More {
     /// What the result is about when it is not the object looked at: a node component read from
     /// a synthetic node object, a package of an image object.
     pub subject: Option<Subject>,
+    /// How many levels below the check's severity (after any config override) this result is:
+    /// a milder form of the risk (an RBAC role that nothing binds).
+    pub severity_steps_down: u8,
 }
 
 impl Emitted {
@@ -151,6 +154,12 @@ impl Emitted {
 
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.more().fix = Some(Box::new(fix));
+        self
+    }
+
+    /// Reports the result `steps` severity levels below the check's own.
+    pub fn with_severity_lowered(mut self, steps: u8) -> Self {
+        self.more().severity_steps_down = steps;
         self
     }
 }
@@ -196,6 +205,15 @@ impl InventoryEmitter {
         self.items.push(InventoryItem {
             object,
             result: Emitted::fail(ptr, message),
+            related,
+        });
+    }
+
+    /// Reports any result (status, evidence, severity) on the inventory's object `object`.
+    pub fn result_related(&mut self, object: usize, result: Emitted, related: Vec<RelatedIdx>) {
+        self.items.push(InventoryItem {
+            object,
+            result,
             related,
         });
     }

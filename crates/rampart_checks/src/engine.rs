@@ -321,6 +321,7 @@ fn finding(
 ) -> Finding {
     let more = e.more.map(|m| *m).unwrap_or_default();
     let subject = more.subject.unwrap_or(object);
+    let severity = severity.lowered(more.severity_steps_down);
     let mut f = Finding::new(check, severity, subject, e.pointer, e.message);
     f.status = more.status;
     f.evidence = more.evidence;

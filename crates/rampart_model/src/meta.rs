@@ -29,6 +29,12 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The severity `steps` levels below this one (never below `info`).
+    pub fn lowered(self, steps: u8) -> Severity {
+        let i = Severity::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Severity::ALL[i.saturating_sub(usize::from(steps))]
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

@@ -33,6 +33,11 @@
 //! - Users and service accounts are given `system:authenticated` (and service accounts their two
 //!   service-account groups) by [`Identity::of`], used by `can`, escalation and risks; `allowed`
 //!   takes groups literally, like a SubjectAccessReview.
+//! - A binding to a role the input does not define, named like one of Kubernetes' built-in
+//!   roles (`cluster-admin`, `admin`, `edit`, `view`, `system:*`), uses that role of the bootstrap
+//!   policy (`rampart_model::k8s::bootstrap_rbac`, per minor; [`Rbac::build_for`]): every API
+//!   server creates them. Such roles are marked [`Role::builtin`] and have no object.
+//! - Roles no binding reaches are judged on their own rules ([`Risk::unbound`]).
 //! - Escalation choices are listed in [`escalation`].
 
 pub mod authz;
@@ -45,7 +50,7 @@ pub use authz::{rule_allows, RequestAttributes};
 pub use escalation::{Edge, EdgeKind, Escalation, Node, Path, Pool, Route, Step};
 pub use model::{
     Binding, BindingSubject, Identity, Issue, LabelSelector, MatchKey, Rbac, Role, RoleKind, Rule,
-    RuleRef, Subject, SubjectKind, TokenSecret, WorkloadInfo,
+    RuleRef, Subject, SubjectKind, TokenSecret, WorkloadInfo, NO_RESOURCE,
 };
 pub use query::{EffectiveRule, Grant, Justification, Permissions};
 pub use risk::{Risk, RiskKind};

@@ -121,6 +121,30 @@ pub struct Role {
     /// The rules in force: the object's own, then (for aggregated ClusterRoles) those of every
     /// ClusterRole its selectors match, deduplicated.
     pub effective: Vec<RuleRef>,
+    /// For a role of Kubernetes' bootstrap policy that the input does not define, added because
+    /// a binding refers to it (or an added aggregated role selects it): the minor version of the
+    /// policy. Such a role has no object: its `resource` is [`NO_RESOURCE`].
+    pub builtin: Option<u32>,
+}
+
+/// The `resource` of a role that is no input object (a built-in role of the bootstrap policy).
+pub const NO_RESOURCE: usize = usize::MAX;
+
+impl Role {
+    /// `ClusterRole/cluster-admin`, or for a built-in role taken from the bootstrap policy
+    /// `built-in ClusterRole cluster-admin` (`built-in Role kube-system/NAME`).
+    pub fn display_name(&self) -> String {
+        match (self.builtin, &self.namespace) {
+            (Some(_), Some(ns)) => format!("built-in Role {ns}/{}", self.name),
+            (Some(_), None) => format!("built-in ClusterRole {}", self.name),
+            (None, _) => self.id.display_name(),
+        }
+    }
+}
+
+/// `Kubernetes 1.37 bootstrap policy`: where a built-in role comes from.
+pub fn builtin_label(minor: u32) -> String {
+    format!("Kubernetes 1.{minor} bootstrap policy")
 }
 
 /// A `metav1.LabelSelector` (the shared implementation of `rampart_model::k8s`): an empty
@@ -406,6 +430,9 @@ pub struct Rbac {
     pub issues: Vec<Issue>,
     /// Namespaces seen on any object.
     pub namespaces: BTreeSet<String>,
+    /// The minor of the bootstrap policy whose built-in roles stand in for roles the input does
+    /// not define (see [`Rbac::build_for`]).
+    pub bootstrap_minor: u32,
     pub(crate) cluster_roles_by_name: HashMap<String, usize>,
     pub(crate) roles_by_key: HashMap<(String, String), usize>,
     /// Active ClusterRoleBindings.
@@ -421,6 +448,18 @@ fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
     v.pointer(ptr).and_then(Value::as_str)
 }
 
+/// The labels of a role of the bootstrap policy.
+fn builtin_labels(r: &Value) -> BTreeMap<String, String> {
+    r.get("labels")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), scalar_string(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn is_rbac_api(api_version: &str) -> bool {
     api_version.starts_with("rbac.authorization.k8s.io/")
 }
@@ -432,7 +471,21 @@ impl Rbac {
     /// Takes whole [`Resource`]s or any other [`AnalysisObject`] (a scan's compact inventory):
     /// only pod facts are read of pod-bearing objects.
     pub fn build<O: AnalysisObject>(objects: &[O]) -> Rbac {
+        Rbac::build_for(objects, None)
+    }
+
+    /// [`Rbac::build`] for a target Kubernetes minor version: a binding to a role the input does
+    /// not define, whose name is one of Kubernetes' built-in roles (`cluster-admin`, `admin`,
+    /// `edit`, `view`, `system:*`; the Roles of `kube-system` and `kube-public`), is resolved to
+    /// that role of the bootstrap policy of `target_minor` (the nearest shipped minor; the newest
+    /// when `None`), as a cluster would (every API server creates them at start). A role of the
+    /// input with a built-in name is the one in force. Built-in aggregated roles (`admin`, `edit`,
+    /// `view`) are resolved with the built-in roles they select and any input ClusterRole that
+    /// carries their aggregation labels.
+    pub fn build_for<O: AnalysisObject>(objects: &[O], target_minor: Option<u32>) -> Rbac {
         let mut m = Rbac::default();
+        let policy = rampart_model::k8s::bootstrap_rbac::policy_for(target_minor);
+        m.bootstrap_minor = policy.minor;
         let mut seen: HashMap<(String, Option<String>, String), usize> = HashMap::new();
         let mut role_objs: Vec<(usize, &Resource)> = Vec::new();
         let mut binding_objs: Vec<(usize, &Resource)> = Vec::new();
@@ -609,8 +662,10 @@ impl Rbac {
                 rules,
                 aggregation,
                 effective,
+                builtin: None,
             });
         }
+        m.add_builtin_roles(policy, &binding_objs);
         m.aggregate();
         // Bindings.
         let mut last_binding: HashMap<(bool, Option<String>, String), usize> = HashMap::new();
@@ -803,6 +858,132 @@ impl Rbac {
             }
         }
         m
+    }
+
+    /// Adds the roles of the bootstrap policy that bindings refer to and the input does not
+    /// define, and (for built-in aggregated roles) the built-in ClusterRoles they select.
+    fn add_builtin_roles(
+        &mut self,
+        policy: &rampart_model::k8s::bootstrap_rbac::Policy,
+        binding_objs: &[(usize, &Resource)],
+    ) {
+        let mut cluster_wanted: Vec<&Value> = Vec::new();
+        let mut roles_wanted: Vec<&Value> = Vec::new();
+        for &(_, res) in binding_objs {
+            let name = str_at(&res.raw, "/roleRef/name").unwrap_or("");
+            match str_at(&res.raw, "/roleRef/kind") {
+                Some("ClusterRole") if !self.cluster_roles_by_name.contains_key(name) => {
+                    if let Some(r) = policy.cluster_role(name) {
+                        cluster_wanted.push(r);
+                    }
+                }
+                Some("Role") if res.kind() == "RoleBinding" => {
+                    let ns = res.id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+                    if !self
+                        .roles_by_key
+                        .contains_key(&(ns.to_owned(), name.to_owned()))
+                    {
+                        if let Some(r) = policy.role(ns, name) {
+                            roles_wanted.push(r);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if cluster_wanted.is_empty() && roles_wanted.is_empty() {
+            return;
+        }
+        // The closure over aggregation: a built-in aggregated role brings the built-in roles
+        // its selectors match (which the input does not shadow).
+        let mut added: BTreeSet<&str> = BTreeSet::new();
+        while let Some(r) = cluster_wanted.pop() {
+            let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+            if self.cluster_roles_by_name.contains_key(name) || !added.insert(name) {
+                continue;
+            }
+            let idx = self.push_builtin(policy.minor, r, RoleKind::ClusterRole);
+            if let Some(sels) = self.roles[idx].aggregation.clone() {
+                for other in &policy.cluster_roles {
+                    let labels = builtin_labels(other);
+                    if sels.iter().any(|s| s.matches(&labels)) {
+                        cluster_wanted.push(other);
+                    }
+                }
+            }
+        }
+        for r in roles_wanted {
+            let ns = r.get("namespace").and_then(Value::as_str).unwrap_or("");
+            let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+            if !self
+                .roles_by_key
+                .contains_key(&(ns.to_owned(), name.to_owned()))
+            {
+                self.push_builtin(policy.minor, r, RoleKind::Role);
+            }
+        }
+    }
+
+    /// Adds one role of the bootstrap policy; returns its index.
+    fn push_builtin(&mut self, minor: u32, r: &Value, kind: RoleKind) -> usize {
+        let name = r
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let namespace = (kind == RoleKind::Role).then(|| {
+            r.get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        });
+        let rules: Vec<Rule> = r
+            .get("rules")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(Rule::from_value).collect())
+            .unwrap_or_default();
+        let aggregation = r
+            .pointer("/aggregationRule/clusterRoleSelectors")
+            .and_then(Value::as_array)
+            .map(|items| {
+                let base = Pointer::from_raw("/aggregationRule/clusterRoleSelectors");
+                let mut problems = Vec::new();
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| LabelSelector::parse(v, &base.join(i), &mut problems))
+                    .collect()
+            });
+        let idx = self.roles.len();
+        let id = ObjectRef {
+            api_version: "rbac.authorization.k8s.io/v1".into(),
+            kind: match kind {
+                RoleKind::Role => "Role".into(),
+                RoleKind::ClusterRole => "ClusterRole".into(),
+            },
+            namespace: namespace.clone(),
+            name: name.clone(),
+            uid: None,
+        };
+        match &namespace {
+            Some(ns) => self.roles_by_key.insert((ns.clone(), name.clone()), idx),
+            None => self.cluster_roles_by_name.insert(name.clone(), idx),
+        };
+        self.roles.push(Role {
+            id,
+            resource: NO_RESOURCE,
+            kind,
+            namespace,
+            name,
+            labels: builtin_labels(r),
+            effective: (0..rules.len())
+                .map(|rule| RuleRef { role: idx, rule })
+                .collect(),
+            rules,
+            aggregation,
+            builtin: Some(minor),
+        });
+        idx
     }
 
     fn note_rule_problems(

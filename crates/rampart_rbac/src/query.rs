@@ -28,6 +28,11 @@ pub struct Justification {
     pub rule_pointer: Pointer,
     /// The rule, for display.
     pub rule: Rule,
+    /// Set when the bound role is not in the input but a built-in role of Kubernetes' bootstrap
+    /// policy (`built-in role, Kubernetes 1.37 bootstrap policy`); its `role_resource` (and
+    /// `rule_resource`, for its own rules) is [`crate::model::NO_RESOURCE`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
 }
 
 /// One subject allowed to make a request, and why.
@@ -83,6 +88,7 @@ impl Rbac {
             rule_resource: rule_role.resource,
             rule_pointer: Pointer::root().join("rules").join(rule.rule),
             rule: self.rule(rule).clone(),
+            builtin: role.builtin.map(crate::model::builtin_label),
         }
     }
 

@@ -4,6 +4,13 @@
 //! pointer are in [`Risk::object`]/[`Risk::pointer`], the binding and `/subjects/<i>` in
 //! [`Risk::why`]. Built-in grants (a binding named `system:*` to a `system:` subject, or to a
 //! service account of a `kube-*` namespace) are left out unless asked for.
+//!
+//! A grant through a built-in role of the bootstrap policy that the input does not define
+//! ([`crate::Role::builtin`]) has no rule in any input object: its risk points at the binding's
+//! subject, and its message names the role as `built-in ClusterRole NAME`. The rules of an input
+//! role that no active binding reaches (directly or through aggregation) are reported on the rule
+//! with [`Risk::unbound`] set (no subject): what the role would grant once bound; roles some
+//! binding reaches are judged through their grants only.
 
 use std::collections::HashMap;
 
@@ -99,6 +106,10 @@ pub struct Risk {
     /// Shared: every workload running as one powerful account carries the same chain.
     pub why: Option<std::sync::Arc<Justification>>,
     pub message: String,
+    /// A risk of a role's own rule that nothing in the input binds: what the role would grant
+    /// (no subject, no justification; `object`/`pointer` are the role's rule).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unbound: bool,
 }
 
 fn any_verb(rule: &Rule, verbs: &[&str], group: &str, resource: &str, sub: &str) -> bool {
@@ -309,10 +320,11 @@ impl Rbac {
                             resource: b.resource,
                             pointer: s.pointer.clone(),
                             why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
+                            unbound: false,
                             message: format!(
                                 "{} is granted {} {} through {}",
                                 s.subject,
-                                self.roles[role].id.display_name(),
+                                self.roles[role].display_name(),
                                 scope_text(&b.namespace),
                                 b.id.display_name()
                             ),
@@ -330,10 +342,11 @@ impl Rbac {
                                 resource: b.resource,
                                 pointer: s.pointer.clone(),
                                 why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
+                                unbound: false,
                                 message: format!(
                                     "default service account {} is bound to {} by {}; every pod of its namespace that names no service account gets these rights",
                                     s.subject,
-                                    self.roles[role].id.display_name(),
+                                    self.roles[role].display_name(),
                                     b.id.display_name()
                                 ),
                             });
@@ -351,23 +364,34 @@ impl Rbac {
                         .entry(s.key.clone())
                         .or_insert_with(|| (*kind, !cluster, why.clone()));
                     let rule_role = &self.roles[rr.role];
+                    // A rule of a built-in role is in no input object: point at the grant.
+                    let (object, resource, pointer) = if rule_role.builtin.is_some() {
+                        (b.id.clone(), b.resource, s.pointer.clone())
+                    } else {
+                        (
+                            rule_role.id.clone(),
+                            rule_role.resource,
+                            why.rule_pointer.clone(),
+                        )
+                    };
                     out.push(Risk {
                         kind: *kind,
                         subject: Some(s.subject.clone()),
                         namespace: b.namespace.clone(),
-                        object: rule_role.id.clone(),
-                        resource: rule_role.resource,
-                        pointer: why.rule_pointer.clone(),
+                        object,
+                        resource,
+                        pointer,
                         message: format!(
                             "{} {} {} ({} -> {} {})",
                             s.subject,
                             describe(*kind, !cluster),
                             scope_text(&b.namespace),
                             b.id.display_name(),
-                            rule_role.id.display_name(),
+                            rule_role.display_name(),
                             why.rule_pointer
                         ),
                         why: Some(why),
+                        unbound: false,
                     });
                 }
             }
@@ -396,10 +420,74 @@ impl Rbac {
                         kind.id()
                     ),
                     why: Some(why.clone()),
+                    unbound: false,
                 });
             }
         }
+        out.extend(self.unbound_role_risks(include_system));
         out.sort_by_key(|a| a.kind);
+        out
+    }
+
+    /// The risks of the rules of input roles that no active binding reaches, directly or
+    /// through an aggregated ClusterRole: what the role would grant if bound (a ClusterRole as
+    /// through a ClusterRoleBinding, a Role in its namespace). A role any binding reaches is
+    /// judged on its grants instead, never twice. Roles of the system's own (named `system:*`,
+    /// or labelled `kubernetes.io/bootstrapping: rbac-defaults`, as in a cluster dump) are left
+    /// out unless `include_system`; built-in roles added from the bootstrap policy are bound
+    /// by definition.
+    fn unbound_role_risks(&self, include_system: bool) -> Vec<Risk> {
+        let mut reached = vec![false; self.roles.len()];
+        for b in self.bindings.iter().filter(|b| b.active) {
+            if let Some(role) = b.role {
+                reached[role] = true;
+                for rr in &self.roles[role].effective {
+                    reached[rr.role] = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (ri, role) in self.roles.iter().enumerate() {
+            if reached[ri] || role.builtin.is_some() {
+                continue;
+            }
+            let system = role.name.starts_with("system:")
+                || role
+                    .labels
+                    .get("kubernetes.io/bootstrapping")
+                    .map(String::as_str)
+                    == Some("rbac-defaults");
+            if system && !include_system {
+                continue;
+            }
+            let cluster = role.kind == crate::model::RoleKind::ClusterRole;
+            let scope = match &role.namespace {
+                Some(ns) => format!("in namespace {ns}"),
+                None => "cluster-wide".to_owned(),
+            };
+            for (i, rule) in role.rules.iter().enumerate() {
+                let pointer = Pointer::root().join("rules").join(i);
+                for kind in rule_risks(rule, cluster) {
+                    out.push(Risk {
+                        kind,
+                        subject: None,
+                        namespace: role.namespace.clone(),
+                        object: role.id.clone(),
+                        resource: role.resource,
+                        message: format!(
+                            "{} is bound by nothing in the input; a subject bound to it {} {} ({})",
+                            role.display_name(),
+                            scope,
+                            describe(kind, !cluster),
+                            pointer
+                        ),
+                        pointer: pointer.clone(),
+                        why: None,
+                        unbound: true,
+                    });
+                }
+            }
+        }
         out
     }
 }
@@ -435,11 +523,16 @@ impl Rbac {
                 resource: b.resource,
                 pointer: s.pointer.clone(),
                 why: None,
+                unbound: false,
                 message: format!(
-                    "{} {what} {} ({} -> built-in ClusterRole {name})",
+                    "{} {what} {} ({} -> {})",
                     s.subject,
                     scope_text(&b.namespace),
-                    b.id.display_name()
+                    b.id.display_name(),
+                    match b.role.map(|r| &self.roles[r]) {
+                        Some(role) => role.display_name(),
+                        None => format!("built-in ClusterRole {name}"),
+                    }
                 ),
             })
             .collect()

@@ -31,6 +31,8 @@ impl View<'_> {
     fn at(&self, resource: usize, pointer: &str) -> String {
         match self.resources.get(resource) {
             Some(res) => place(res, pointer),
+            // A built-in role of the bootstrap policy, in no input object.
+            None if resource == rampart_rbac::NO_RESOURCE => "built-in".into(),
             None => "?".into(),
         }
     }
@@ -55,8 +57,9 @@ impl View<'_> {
         } else {
             String::new()
         };
+        let builtin = if j.builtin.is_some() { "built-in " } else { "" };
         format!(
-            "{} -> {}{} rule {}",
+            "{} -> {builtin}{}{} rule {}",
             j.binding.display_name(),
             j.role.display_name(),
             via,
@@ -65,7 +68,7 @@ impl View<'_> {
     }
 
     fn justification_json(&self, j: &Justification) -> Value {
-        json!({
+        let mut v = json!({
             "binding": j.binding,
             "bindingFile": self.file(j.binding_resource),
             "subjectPointer": j.subject_pointer,
@@ -76,7 +79,12 @@ impl View<'_> {
             "rulePointer": j.rule_pointer,
             "ruleLine": self.line(j.rule_resource, j.rule_pointer.as_str()),
             "rule": j.rule,
-        })
+        });
+        // A built-in role of the bootstrap policy (no file, no line): where it comes from.
+        if let (Some(b), Some(m)) = (&j.builtin, v.as_object_mut()) {
+            m.insert("builtin".into(), Value::from(b.as_str()));
+        }
+        v
     }
 
     /// The `issues` and `errors` members of every JSON document.
@@ -336,6 +344,7 @@ impl View<'_> {
                 "line": self.line(r.resource, r.pointer.as_str()),
                 "pointer": r.pointer,
                 "message": r.message,
+                "unbound": r.unbound,
                 "why": r.why.as_ref().map(|j| self.justification_json(j)),
             })).collect::<Vec<_>>(),
             "issues": issues,

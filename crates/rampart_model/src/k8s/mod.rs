@@ -13,8 +13,10 @@
 //! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
 //! - [`verbs`]: the API request verbs of resource requests.
 //! - [`api_versions`]: deprecated and removed API versions per kind, with removal releases.
+//! - [`bootstrap_rbac`]: Kubernetes' bootstrap RBAC policy (built-in roles), per minor version.
 
 pub mod api_versions;
+pub mod bootstrap_rbac;
 pub mod capabilities;
 pub mod host_paths;
 pub mod image_ref;

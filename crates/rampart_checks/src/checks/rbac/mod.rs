@@ -3,6 +3,26 @@
 //! Each check reports one kind of risk the model finds; the finding points at the exact rule or
 //! subject (a binding's `/subjects/N`, a role's `/rules/N`, or a workload's service account).
 
+/// The end of the rationale of every check of a grant: how bindings to built-in roles are judged.
+macro_rules! builtin_note {
+    () => {
+        " A binding to one of Kubernetes' built-in roles that the input does not define \
+        (`cluster-admin`, `admin`, `edit`, `view`, the `system:` roles) is judged with that role \
+        of the bootstrap RBAC policy (shipped per Kubernetes minor; file scans use the newest), \
+        and the finding names it as built-in (`built-in ClusterRole edit`)."
+    };
+}
+
+/// The end of the rationale of every check of a rule: how roles nothing binds are judged.
+macro_rules! unbound_note {
+    () => {
+        " A Role or ClusterRole that no binding of the input reaches (directly or through \
+        aggregation) is judged on its own rules, as what it would grant once bound (a ClusterRole \
+        cluster-wide), and reported on the rule one severity level below this check's; a role \
+        that some binding reaches is reported through its grants only, never twice."
+    };
+}
+
 // The checks: one folder per check, `rbac/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/rbac.rs"));
 
@@ -39,11 +59,20 @@ impl InventoryRule for RbacRisk {
 }
 
 /// Emits every risk of `kind` in the inventory, once per place.
+///
+/// A grant through a built-in role the input does not define (Kubernetes' bootstrap policy) has
+/// no rule in the input: grant checks point at the binding's subject as always, rule checks
+/// (wildcards) report nothing for it. The rules of a role that nothing binds are reported on the
+/// role itself, one severity level below the check's own (see [`rampart_rbac::Risk::unbound`]);
+/// a role any binding reaches is reported only through its grants.
 pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut InventoryEmitter) {
     let mut seen = std::collections::HashSet::new();
     for r in inv.rbac_risks().iter().filter(|r| r.kind == kind) {
         let (idx, ptr) = match (&r.why, target) {
             (Some(why), Target::Grant) => (why.binding_resource, why.subject_pointer.clone()),
+            // A rule of a built-in role is in no input object and cannot be changed there;
+            // what it grants is reported on the binding by the grant checks.
+            (Some(why), Target::Rule) if why.rule_resource == rampart_rbac::NO_RESOURCE => continue,
             (Some(why), Target::Rule) => (why.rule_resource, why.rule_pointer.clone()),
             (None, _) | (_, Target::Object) => (r.resource, r.pointer.clone()),
         };
@@ -63,6 +92,9 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
                     // another ClusterRole; the finding's own place is not repeated.
                     .filter(|(role, i, p)| {
                         let own_place = *i == idx && **p == ptr;
+                        if *i == rampart_rbac::NO_RESOURCE {
+                            return false;
+                        }
                         let named_by_rule =
                             *role == "role" && why.role_resource == why.rule_resource;
                         !own_place && !named_by_rule
@@ -75,7 +107,11 @@ pub fn emit(inv: &Inventory, kind: RiskKind, target: Target, out: &mut Inventory
                     .collect()
                 })
                 .unwrap_or_default();
-            out.emit_related(idx, ptr, r.message.clone(), related);
+            let mut result = crate::Emitted::fail(ptr, r.message.clone());
+            if r.unbound {
+                result = result.with_severity_lowered(1);
+            }
+            out.result_related(idx, result, related);
         }
     }
 }

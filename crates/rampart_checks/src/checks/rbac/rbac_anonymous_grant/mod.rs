@@ -17,10 +17,13 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
         ],
-        rationale: "A binding to `system:anonymous` or `system:unauthenticated` gives its rights \
+        rationale: concat!(
+            "A binding to `system:anonymous` or `system:unauthenticated` gives its rights \
             to anyone who can reach the API server; one to `system:authenticated` gives them to \
             every user and every service account of every namespace. Any compromised pod, or any \
             stranger, then holds these rights.",
+            builtin_note!()
+        ),
         remediation: "Bind the role to the specific users, groups or service accounts that need \
             it. Disable anonymous authentication where possible (`--anonymous-auth=false`).",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -17,9 +17,13 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1098", name: "Account Manipulation" },
         ],
-        rationale: "The `bind` verb on roles or clusterroles lets the subject create bindings to \
+        rationale: concat!(
+            "The `bind` verb on roles or clusterroles lets the subject create bindings to \
             roles whose permissions it does not hold. With write access to (cluster)rolebindings \
             it can bind itself or any account to `cluster-admin` or `admin`.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `bind`, or restrict it with `resourceNames` to the harmless roles a \
             delegated administrator may hand out.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

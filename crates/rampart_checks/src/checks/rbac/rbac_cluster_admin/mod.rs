@@ -24,7 +24,8 @@ pub static CHECK: Check = Check {
                 name: "Valid Accounts",
             },
         ],
-        rationale: "A subject bound to cluster-admin, or to any role allowing every verb on every \
+        rationale: concat!(
+            "A subject bound to cluster-admin, or to any role allowing every verb on every \
             resource cluster-wide, controls the whole cluster: every Secret, every node through \
             privileged pods, and RBAC itself. Outside the control plane's own bootstrap identities \
             such grants are rarely needed and turn one stolen credential into a cluster takeover. \
@@ -33,12 +34,15 @@ pub static CHECK: Check = Check {
             RoleBinding (to such a role, or to the built-in `admin` or `cluster-admin` \
             ClusterRole) makes the subject admin of that namespace, reported with the namespace: \
             every Secret and service account token in it, and its pods.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Bind the subject to a role with only the verbs and resources it needs, in the \
             namespaces it needs (a RoleBinding rather than a ClusterRoleBinding). Keep cluster-admin \
             for break-glass identities.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
-        example_fail: "kind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
-        example_pass: "kind: RoleBinding\nmetadata: {namespace: build}\nroleRef: {kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
+        example_fail: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
+        example_pass: "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ci-edit, namespace: build}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: ci, namespace: build}\n",
     },
     run: Run::InventoryRule(Rule::Static(&super::RbacRisk {
         kind: RiskKind::ClusterAdmin,

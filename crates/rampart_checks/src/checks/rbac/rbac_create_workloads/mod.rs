@@ -17,11 +17,15 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1610", name: "Deploy Container" },
         ],
-        rationale: "Whoever can create a pod, or create or patch a Deployment, DaemonSet, \
+        rationale: concat!(
+            "Whoever can create a pod, or create or patch a Deployment, DaemonSet, \
             StatefulSet, ReplicaSet, Job, CronJob or ReplicationController, can run any image as \
             any service account of the namespace, mount its Secrets and ConfigMaps, and (without \
             admission control) run privileged pods on a node. It is effectively the union of \
             every right in the namespace.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Limit workload creation to deployment pipelines and operators that need it, \
             scope it to their namespaces, and enforce Pod Security Admission `restricted` there.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1649", name: "Steal or Forge Authentication Certificates" },
         ],
-        rationale: "`update` or `patch` on `certificatesigningrequests/approval` approves CSRs; \
+        rationale: concat!(
+            "`update` or `patch` on `certificatesigningrequests/approval` approves CSRs; \
             together with `approve` on a signer the subject can have the cluster issue a client \
             certificate for any user or group name, a long-lived credential that cannot be \
             revoked.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Keep CSR approval for the control plane's approvers; remove \
             `certificatesigningrequests/approval` from every other role.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

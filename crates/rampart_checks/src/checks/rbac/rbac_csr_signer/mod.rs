@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1649", name: "Steal or Forge Authentication Certificates" },
         ],
-        rationale: "`approve` or `sign` on `certificates.k8s.io` signers decides which \
+        rationale: concat!(
+            "`approve` or `sign` on `certificates.k8s.io` signers decides which \
             certificates a signer issues. For `kubernetes.io/kube-apiserver-client` that means \
             client certificates for any identity the API server trusts, long-lived and not \
             revocable.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `approve` and `sign` on signers from every role outside the control \
             plane, or restrict them with `resourceNames` to a dedicated custom signer.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

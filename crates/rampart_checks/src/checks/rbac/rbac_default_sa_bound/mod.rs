@@ -18,9 +18,12 @@ pub static CHECK: Check = Check {
             common::NSA_SA_TOKENS,
             common::MITRE_STEAL_TOKEN,
         ],
-        rationale: "Every pod that names no service account runs as its namespace's `default` \
+        rationale: concat!(
+            "Every pod that names no service account runs as its namespace's `default` \
             account. Granting that account rights gives them to every such pod, present and \
             future, instead of to the one workload that needs them.",
+            builtin_note!()
+        ),
         remediation: "Create a dedicated service account for the workload that needs the rights, \
             bind the role to it, and set `serviceAccountName` in that workload. Leave `default` \
             without bindings.",

@@ -17,9 +17,13 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1098", name: "Account Manipulation" },
         ],
-        rationale: "The `escalate` verb on roles or clusterroles lifts RBAC's \
+        rationale: concat!(
+            "The `escalate` verb on roles or clusterroles lifts RBAC's \
             privilege-escalation guard: the subject can add to a role permissions it does not \
             hold itself. With update access to a role bound to itself, that is cluster-admin.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `escalate` from every role outside the control plane; let RBAC \
             administrators edit roles through reviewed manifests instead.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

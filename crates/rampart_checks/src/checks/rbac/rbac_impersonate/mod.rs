@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
         ],
-        rationale: "The `impersonate` verb lets the subject send requests as another user, group \
+        rationale: concat!(
+            "The `impersonate` verb lets the subject send requests as another user, group \
             or service account. Impersonating `system:masters` or any cluster administrator takes \
             over the cluster, and the audit log attributes the actions to the impersonated \
             identity.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `impersonate`, or restrict it with `resourceNames` to specific \
             low-privilege identities, for authenticating proxies only.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1609", name: "Container Administration Command" },
         ],
-        rationale: "`nodes/proxy` reaches the kubelet API through the API server. The kubelet \
+        rationale: concat!(
+            "`nodes/proxy` reaches the kubelet API through the API server. The kubelet \
             runs commands in any container of the node (`/exec`, `/run`) and these calls are not \
             seen by admission control or recorded as pod exec in the audit log, so the subject \
             controls every pod on every node.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `nodes/proxy`; monitoring agents need only `nodes/metrics` and \
             `nodes/stats`. Keep kubelet API access for the control plane.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

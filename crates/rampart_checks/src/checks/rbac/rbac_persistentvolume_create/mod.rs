@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             common::MITRE_ESCAPE,
         ],
-        rationale: "A PersistentVolume may be a `hostPath` volume, so whoever can create one and \
+        rationale: concat!(
+            "A PersistentVolume may be a `hostPath` volume, so whoever can create one and \
             claim it can mount any directory of a node into a pod, even where Pod Security \
             Admission forbids hostPath volumes in the pod itself: the node's filesystem, kubelet \
             credentials and container runtime socket.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Leave PersistentVolume creation to storage administrators and dynamic \
             provisioners; users should create PersistentVolumeClaims against a StorageClass.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -16,10 +16,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1609", name: "Container Administration Command" },
         ],
-        rationale: "`create` (or `get`) on `pods/attach` connects to the standard input and \
+        rationale: concat!(
+            "`create` (or `get`) on `pods/attach` connects to the standard input and \
             output of a container's main process; for containers running a shell or an \
             interpreter this is equivalent to exec, and it reads whatever the process prints, \
             secrets included.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `pods/attach` from everyday roles; grant it only to debugging roles \
             in the namespaces that need it, and audit its use.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

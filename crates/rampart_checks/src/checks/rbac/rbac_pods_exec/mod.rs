@@ -16,9 +16,13 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1609", name: "Container Administration Command" },
         ],
-        rationale: "`create` (or `get`, over websockets) on `pods/exec` runs arbitrary commands \
+        rationale: concat!(
+            "`create` (or `get`, over websockets) on `pods/exec` runs arbitrary commands \
             inside running containers: the subject reads the container's files, environment and \
             mounted service account token, and acts with the pod's identity and network position.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `pods/exec` from everyday roles; grant it only to break-glass or \
             debugging roles, in the namespaces that need it, and audit its use.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -16,10 +16,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1572", name: "Protocol Tunneling" },
         ],
-        rationale: "`create` (or `get`) on `pods/portforward` opens a tunnel through the API \
+        rationale: concat!(
+            "`create` (or `get`) on `pods/portforward` opens a tunnel through the API \
             server to any port of a pod, bypassing NetworkPolicies, Services and ingress \
             authentication: admin ports, databases and debug endpoints become reachable from the \
             subject's workstation.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Grant `pods/portforward` only to debugging roles in the namespaces that \
             need it; expose what users need through Services with authentication instead.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

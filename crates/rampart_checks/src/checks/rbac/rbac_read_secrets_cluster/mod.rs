@@ -18,10 +18,14 @@ pub static CHECK: Check = Check {
             common::NSA_SECRETS,
             Control::MitreAttack { id: "T1552.007", name: "Unsecured Credentials: Container API" },
         ],
-        rationale: "`get`, `list` or `watch` on Secrets through a ClusterRoleBinding exposes \
+        rationale: concat!(
+            "`get`, `list` or `watch` on Secrets through a ClusterRoleBinding exposes \
             every credential in the cluster: database passwords, TLS keys, registry credentials \
             and legacy service account tokens, some of which belong to highly privileged \
             controllers. Reading them is a direct path to other identities.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Grant Secret access with a RoleBinding in the namespaces that need it, and \
             narrow it with `resourceNames` to the specific Secrets. Prefer mounting Secrets into \
             pods over reading them through the API.",

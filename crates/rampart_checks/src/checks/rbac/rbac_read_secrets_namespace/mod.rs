@@ -18,10 +18,14 @@ pub static CHECK: Check = Check {
             common::NSA_SECRETS,
             Control::MitreAttack { id: "T1552.007", name: "Unsecured Credentials: Container API" },
         ],
-        rationale: "`get`, `list` or `watch` on Secrets in a namespace exposes every credential \
+        rationale: concat!(
+            "`get`, `list` or `watch` on Secrets in a namespace exposes every credential \
             stored there, including legacy service account tokens of that namespace, so the \
             subject can act as any of those accounts. `list` and `watch` return Secret values \
             just like `get`.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Narrow the rule with `resourceNames` to the Secrets the subject needs, or \
             mount the Secret into the pod instead of reading it through the API.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

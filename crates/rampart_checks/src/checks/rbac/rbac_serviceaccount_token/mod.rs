@@ -17,9 +17,13 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             common::MITRE_STEAL_TOKEN,
         ],
-        rationale: "`create` on `serviceaccounts/token` (the TokenRequest API) mints a bearer \
+        rationale: concat!(
+            "`create` on `serviceaccounts/token` (the TokenRequest API) mints a bearer \
             token for a service account, so the subject gains the rights of every service account \
             in scope, including controllers with wide permissions, without touching any pod.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Remove `serviceaccounts/token` from user and workload roles; let the \
             kubelet request tokens for pods. Where needed, restrict it with `resourceNames` to \
             specific low-privilege accounts.",

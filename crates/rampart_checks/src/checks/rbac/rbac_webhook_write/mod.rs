@@ -17,10 +17,14 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1557", name: "Adversary-in-the-Middle" },
         ],
-        rationale: "Creating or changing a MutatingWebhookConfiguration or \
+        rationale: concat!(
+            "Creating or changing a MutatingWebhookConfiguration or \
             ValidatingWebhookConfiguration sends chosen API requests, Secrets included, to a \
             server of the subject's choice, which can rewrite them (inject containers, change \
             service accounts) or block them. Deleting one switches off policy enforcement.",
+            builtin_note!(),
+            unbound_note!()
+        ),
         remediation: "Restrict write access to admission webhook configurations to the cluster \
             administrators and the controllers that own them, with `resourceNames` where \
             possible.",

@@ -18,10 +18,16 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
         ],
-        rationale: "A rule with `*` resources (or `*` nonResourceURLs) covers every resource of \
+        rationale: concat!(
+            "A rule with `*` resources (or `*` nonResourceURLs) covers every resource of \
             its API groups, including Secrets, subresources such as `pods/exec` and resources \
             that future API versions or CRDs add. The grant silently widens as the cluster \
             changes.",
+            " The rules of Kubernetes' built-in roles that the input does not define are not \
+            reported here: they are not in the input, and what a binding to one grants is \
+            reported on the binding by the other RBAC checks.",
+            unbound_note!()
+        ),
         remediation: "List the resources the subject needs explicitly instead of `*`, and keep \
             Secrets and subresources out unless they are required.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],

@@ -17,10 +17,16 @@ pub static CHECK: Check = Check {
             common::NSA_AUTHZ,
             Control::MitreAttack { id: "T1078", name: "Valid Accounts" },
         ],
-        rationale: "A rule with `*` verbs grants every verb the resources support today and any \
+        rationale: concat!(
+            "A rule with `*` verbs grants every verb the resources support today and any \
             verb added later, including the RBAC-specific `escalate`, `bind` and `impersonate` \
             and the `create` of subresources such as `pods/exec`. It is rarely what the subject \
             needs and hides the real scope of the grant from reviewers.",
+            " The rules of Kubernetes' built-in roles that the input does not define are not \
+            reported here: they are not in the input, and what a binding to one grants is \
+            reported on the binding by the other RBAC checks.",
+            unbound_note!()
+        ),
         remediation: "List the verbs the subject needs explicitly (for example `get`, `list`, \
             `watch`) instead of `*`.",
         kinds: &["ClusterRoleBinding", "RoleBinding", "ClusterRole", "Role"],
