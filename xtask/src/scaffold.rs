@@ -87,6 +87,12 @@ fn meta_category(folder: &str) -> &'static str {
         "network" => "Network",
         "rbac" => "Rbac",
         "network_policy" => "NetworkPolicy",
+        "istio" => "Istio",
+        "cert_manager" => "CertManager",
+        "argocd" => "Argocd",
+        "prometheus_operator" => "PrometheusOperator",
+        "gateway_api" => "GatewayApi",
+        "ingress_nginx" => "IngressNginx",
         _ => "Hygiene",
     }
 }

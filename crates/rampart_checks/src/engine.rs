@@ -95,17 +95,7 @@ impl Selection {
 }
 
 fn category(s: &str) -> Option<Category> {
-    [
-        Category::PodSecurity,
-        Category::Resources,
-        Category::Images,
-        Category::Secrets,
-        Category::Identity,
-        Category::Network,
-        Category::Hygiene,
-        Category::Rbac,
-        Category::NetworkPolicy,
-    ]
+    Category::ALL
     .into_iter()
     .find(|c| c.as_str() == s)
 }

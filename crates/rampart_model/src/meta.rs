@@ -84,9 +84,40 @@ pub enum Category {
     Rbac,
     /// NetworkPolicy isolation.
     NetworkPolicy,
+    /// Istio service mesh: mutual TLS, authorization policies, gateways, egress.
+    Istio,
+    /// cert-manager: certificate keys, lifetimes and issuers.
+    CertManager,
+    /// Argo CD: projects, applications, accounts and RBAC.
+    Argocd,
+    /// Prometheus Operator: scrape configuration and the servers it runs.
+    PrometheusOperator,
+    /// Gateway API: listeners, route attachment and cross-namespace grants.
+    GatewayApi,
+    /// ingress-nginx: annotations and controller settings that inject configuration.
+    IngressNginx,
 }
 
 impl Category {
+    /// Every category, in the order `rampart checks` and the docs list them.
+    pub const ALL: [Category; 15] = [
+        Category::PodSecurity,
+        Category::Resources,
+        Category::Images,
+        Category::Secrets,
+        Category::Identity,
+        Category::Network,
+        Category::Hygiene,
+        Category::Rbac,
+        Category::NetworkPolicy,
+        Category::Istio,
+        Category::CertManager,
+        Category::Argocd,
+        Category::PrometheusOperator,
+        Category::GatewayApi,
+        Category::IngressNginx,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::PodSecurity => "pod-security",
@@ -98,6 +129,12 @@ impl Category {
             Category::Hygiene => "hygiene",
             Category::Rbac => "rbac",
             Category::NetworkPolicy => "network-policy",
+            Category::Istio => "istio",
+            Category::CertManager => "cert-manager",
+            Category::Argocd => "argocd",
+            Category::PrometheusOperator => "prometheus-operator",
+            Category::GatewayApi => "gateway-api",
+            Category::IngressNginx => "ingress-nginx",
         }
     }
 }

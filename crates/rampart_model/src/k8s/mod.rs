@@ -1,6 +1,8 @@
 //! Kubernetes facts, written down once and read by the checks, the Pod Security Standards
 //! evaluator and the analyses alike. Pure data and small pure functions; no I/O.
 //!
+//! - [`addons`]: custom resources of popular add-ons (Istio, cert-manager, Argo CD, Prometheus
+//!   Operator, Gateway API, ingress-nginx, Cilium), matched by API group and kind.
 //! - [`sysctls`]: the safe sysctls of each Pod Security Standards policy version.
 //! - [`capabilities`]: Linux capability names and the PSS allowed sets.
 //! - [`kinds`]: the pod-bearing kinds, where each keeps its pod template, and their resources.
@@ -13,6 +15,7 @@
 //! - [`image_ref`]: the one container image reference parser (name, tag, digest validation).
 //! - [`verbs`]: the API request verbs of resource requests.
 
+pub mod addons;
 pub mod capabilities;
 pub mod host_paths;
 pub mod image_ref;
