@@ -87,12 +87,8 @@ fn meta_category(folder: &str) -> &'static str {
         "network" => "Network",
         "rbac" => "Rbac",
         "network_policy" => "NetworkPolicy",
-        "istio" => "Istio",
-        "cert_manager" => "CertManager",
-        "argocd" => "Argocd",
-        "prometheus_operator" => "PrometheusOperator",
-        "gateway_api" => "GatewayApi",
-        "ingress_nginx" => "IngressNginx",
+        "istio" | "cert_manager" | "argocd" | "prometheus_operator" | "gateway_api"
+        | "ingress_nginx" => "Addons",
         _ => "Hygiene",
     }
 }

@@ -95,7 +95,18 @@ impl Selection {
 }
 
 fn category(s: &str) -> Option<Category> {
-    Category::ALL
+    [
+        Category::PodSecurity,
+        Category::Resources,
+        Category::Images,
+        Category::Secrets,
+        Category::Identity,
+        Category::Network,
+        Category::Hygiene,
+        Category::Rbac,
+        Category::NetworkPolicy,
+        Category::Addons,
+    ]
     .into_iter()
     .find(|c| c.as_str() == s)
 }

@@ -84,40 +84,12 @@ pub enum Category {
     Rbac,
     /// NetworkPolicy isolation.
     NetworkPolicy,
-    /// Istio service mesh: mutual TLS, authorization policies, gateways, egress.
-    Istio,
-    /// cert-manager: certificate keys, lifetimes and issuers.
-    CertManager,
-    /// Argo CD: projects, applications, accounts and RBAC.
-    Argocd,
-    /// Prometheus Operator: scrape configuration and the servers it runs.
-    PrometheusOperator,
-    /// Gateway API: listeners, route attachment and cross-namespace grants.
-    GatewayApi,
-    /// ingress-nginx: annotations and controller settings that inject configuration.
-    IngressNginx,
+    /// Custom resources of popular add-ons (Istio, cert-manager, Argo CD, Prometheus Operator,
+    /// Gateway API, ingress-nginx): one check folder per add-on, ids prefixed by its name.
+    Addons,
 }
 
 impl Category {
-    /// Every category, in the order `rampart checks` and the docs list them.
-    pub const ALL: [Category; 15] = [
-        Category::PodSecurity,
-        Category::Resources,
-        Category::Images,
-        Category::Secrets,
-        Category::Identity,
-        Category::Network,
-        Category::Hygiene,
-        Category::Rbac,
-        Category::NetworkPolicy,
-        Category::Istio,
-        Category::CertManager,
-        Category::Argocd,
-        Category::PrometheusOperator,
-        Category::GatewayApi,
-        Category::IngressNginx,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Category::PodSecurity => "pod-security",
@@ -129,12 +101,7 @@ impl Category {
             Category::Hygiene => "hygiene",
             Category::Rbac => "rbac",
             Category::NetworkPolicy => "network-policy",
-            Category::Istio => "istio",
-            Category::CertManager => "cert-manager",
-            Category::Argocd => "argocd",
-            Category::PrometheusOperator => "prometheus-operator",
-            Category::GatewayApi => "gateway-api",
-            Category::IngressNginx => "ingress-nginx",
+            Category::Addons => "addons",
         }
     }
 }

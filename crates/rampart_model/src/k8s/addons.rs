@@ -200,6 +200,32 @@ pub mod ingress_nginx {
     pub const AUTH_TLS_SECRET: &str = "nginx.ingress.kubernetes.io/auth-tls-secret";
     /// `auth-tls-verify-client` values that let a client in without a verified certificate.
     pub const UNVERIFIED_CLIENT_MODES: &[&str] = &["off", "optional_no_ca"];
+    /// The controller ConfigMap key whose `Critical` value admits snippet annotations (1.12+).
+    pub const RISK_LEVEL_KEY: &str = "annotations-risk-level";
+    /// What ends an nginx directive or block, or quotes or escapes inside one: in an annotation
+    /// value it injects configuration (the controller's `annotation-value-word-blocklist`
+    /// default blocks the same characters).
+    pub const INJECTION_CHARS: &[char] = &['{', '}', ';', '\'', '"', '\\', '\n', '\r'];
+    /// Words of the controller's default `annotation-value-word-blocklist` that load code.
+    pub const INJECTION_WORDS: &[&str] = &["_by_lua", "load_module", "lua_package"];
+
+    /// Whether an annotation key is an ingress-nginx snippet (`...-snippet`).
+    pub fn is_snippet(key: &str) -> bool {
+        key.strip_prefix(ANNOTATION_PREFIX)
+            .is_some_and(|k| k.ends_with(SNIPPET_SUFFIX))
+    }
+
+    /// What in an annotation value would inject nginx configuration, if anything.
+    pub fn injection(value: &str) -> Option<String> {
+        if let Some(c) = value.chars().find(|c| INJECTION_CHARS.contains(c)) {
+            return Some(format!("{c:?}"));
+        }
+        let lower = value.to_ascii_lowercase();
+        INJECTION_WORDS
+            .iter()
+            .find(|w| lower.contains(*w))
+            .map(|w| format!("`{w}`"))
+    }
 }
 
 /// Cilium (cilium.io) network policies.
@@ -240,6 +266,19 @@ mod tests {
         assert_eq!(duration_hours("1.5h"), Some(1.5));
         assert_eq!(duration_hours("1y"), None);
         assert_eq!(duration_hours(""), None);
+    }
+
+    #[test]
+    fn nginx_injection() {
+        use ingress_nginx::{injection, is_snippet};
+        assert!(is_snippet("nginx.ingress.kubernetes.io/configuration-snippet"));
+        assert!(is_snippet("nginx.ingress.kubernetes.io/server-snippet"));
+        assert!(!is_snippet("nginx.ingress.kubernetes.io/rewrite-target"));
+        assert!(!is_snippet("example.com/configuration-snippet"));
+        assert_eq!(injection("/$2"), None);
+        assert_eq!(injection("https://$host/oauth2/start?rd=$escaped_request_uri"), None);
+        assert_eq!(injection("http://a;}\nlocation /x {"), Some("';'".into()));
+        assert_eq!(injection("content_by_lua_block"), Some("`_by_lua`".into()));
     }
 
     #[test]

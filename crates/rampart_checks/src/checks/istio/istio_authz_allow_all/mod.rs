@@ -16,7 +16,7 @@ pub static CHECK: Check = Check {
         id: "istio-authz-allow-all",
         title: "Istio AuthorizationPolicy allows every request",
         severity: Severity::High,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_AUTHZ, common::NIST_ORCH_UNAUTHORIZED, common::MITRE_PUBLIC_APP],
         rationale: "An ALLOW AuthorizationPolicy whose rule is empty (`rules: [{}]`) matches every \
             request from every source, authenticated or not. Because any matching ALLOW policy \

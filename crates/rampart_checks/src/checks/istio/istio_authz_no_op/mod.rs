@@ -12,7 +12,7 @@ pub static CHECK: Check = Check {
         id: "istio-authz-no-op",
         title: "Istio DENY or CUSTOM AuthorizationPolicy without rules has no effect",
         severity: Severity::Medium,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_AUTHZ, common::NIST_ORCH_UNAUTHORIZED],
         rationale: "A DENY (or CUSTOM) AuthorizationPolicy applies only to requests that match one \
             of its rules; with no rules it matches nothing, so it denies nothing. It reads like a \

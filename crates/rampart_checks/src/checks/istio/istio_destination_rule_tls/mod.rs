@@ -16,7 +16,7 @@ pub static CHECK: Check = Check {
         id: "istio-destination-rule-tls",
         title: "Istio DestinationRule disables mutual TLS toward an in-mesh service",
         severity: Severity::Medium,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_ENCRYPTION, common::NIST_ORCH_NETWORK, common::MITRE_AITM],
         rationale: "Toward services of the mesh, sidecars use Istio mutual TLS by default (automatic \
             mTLS, or `ISTIO_MUTUAL`). A DestinationRule whose `trafficPolicy.tls.mode` (or a \

@@ -11,7 +11,7 @@ pub static CHECK: Check = Check {
         id: "istio-envoy-filter",
         title: "Istio EnvoyFilter in use: review it (high blast radius)",
         severity: Severity::Low,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_AUTHZ, common::NIST_ORCH_ADMIN],
         rationale: "An EnvoyFilter patches the Envoy configuration Istio generates, below every \
             Istio API: it can add Lua or Wasm code to every request, remove authentication or \

@@ -13,7 +13,7 @@ pub static CHECK: Check = Check {
         id: "istio-gateway-without-tls",
         title: "Istio Gateway server accepts plain HTTP without redirecting to HTTPS",
         severity: Severity::Medium,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_ENCRYPTION, common::MITRE_SNIFFING],
         rationale: "A Gateway server with protocol HTTP, HTTP2 or GRPC and no \
             `tls.httpsRedirect: true` serves its hosts in clear text at the edge of the mesh: \

@@ -12,7 +12,7 @@ pub static CHECK: Check = Check {
         id: "istio-mtls-not-strict",
         title: "Istio PeerAuthentication accepts plain-text traffic (PERMISSIVE or DISABLE)",
         severity: Severity::Medium,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_ENCRYPTION, common::NIST_ORCH_NETWORK, common::MITRE_SNIFFING],
         rationale: "A PeerAuthentication in `PERMISSIVE` mode lets the selected workloads accept \
             plain-text connections beside mutual TLS, and `DISABLE` turns mutual TLS off: any pod \

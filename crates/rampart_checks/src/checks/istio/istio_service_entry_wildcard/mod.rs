@@ -13,7 +13,7 @@ pub static CHECK: Check = Check {
         id: "istio-service-entry-wildcard",
         title: "Istio ServiceEntry passes traffic to any address (wildcard host, resolution NONE)",
         severity: Severity::Medium,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[
             common::NSA_NETWORK,
             common::NIST_ORCH_NETWORK,

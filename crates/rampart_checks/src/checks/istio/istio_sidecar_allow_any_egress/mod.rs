@@ -12,7 +12,7 @@ pub static CHECK: Check = Check {
         id: "istio-sidecar-allow-any-egress",
         title: "Istio Sidecar allows egress to any host (outboundTrafficPolicy ALLOW_ANY)",
         severity: Severity::Low,
-        category: Category::Istio,
+        category: Category::Addons,
         controls: &[common::NSA_NETWORK, common::NIST_ORCH_NETWORK],
         rationale: "`outboundTrafficPolicy.mode: ALLOW_ANY` passes connections to hosts the mesh \
             does not know straight through the sidecar: a compromised workload can reach any \
