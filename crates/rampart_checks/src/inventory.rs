@@ -18,6 +18,8 @@ use serde_json::{Map, Value};
 pub const KEPT_KINDS: &[&str] = &[
     "Namespace",
     "NetworkPolicy",
+    // Read by the network policy analysis like NetworkPolicies.
+    "CiliumNetworkPolicy",
     "Role",
     "ClusterRole",
     "RoleBinding",

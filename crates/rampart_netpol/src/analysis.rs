@@ -8,6 +8,7 @@ use rampart_model::{AnalysisObject, ObjectRef, Pointer};
 use serde::Serialize;
 
 use crate::bitset::BitSet;
+use crate::cilium;
 use crate::ip::{self, IpRange};
 use crate::model::{self, Class, Direction, NamedPort, Namespace, PeerKind, Pod, Policy, Rule};
 use crate::ports::{FxBuild, PortId, PortSet, PortTable, Protocol, ALL_ID, NONE_ID};
@@ -153,6 +154,11 @@ impl Analysis {
                 let p = model::parse_policy(r, i, ns, &mut problems);
                 a.flush(&mut problems, i, id);
                 a.policies.push(p);
+            } else if let Some(r) = o.whole().filter(|r| cilium::is_policy(r)) {
+                let ns = ns_of(&mut a, ns_name);
+                let ps = cilium::parse_policy(r, i, ns, &mut problems);
+                a.flush(&mut problems, i, id);
+                a.policies.extend(ps);
             } else if let Some(w) = o.pod_facts() {
                 let ns = ns_of(&mut a, ns_name);
                 let (labels, labels_ptr) = model::pod_labels(&w, &mut problems);
@@ -251,7 +257,7 @@ impl Analysis {
         for peer in list {
             match &peer.kind {
                 PeerKind::Invalid => {}
-                PeerKind::Ip { cidr, except } => out.ips.push((*cidr, except.clone())),
+                PeerKind::Ip { cidr, except, .. } => out.ips.push((*cidr, except.clone())),
                 PeerKind::Pods { namespaces, pods } => {
                     let nss: Vec<usize> = match namespaces {
                         None => vec![p.ns],
@@ -572,7 +578,7 @@ impl Analysis {
         let p = &self.policies[pi];
         match (&peer.kind, t) {
             (PeerKind::Invalid, _) => false,
-            (PeerKind::Ip { cidr, except }, Target::Ip(a)) => {
+            (PeerKind::Ip { cidr, except, .. }, Target::Ip(a)) => {
                 cidr.contains(a) && !except.iter().any(|e| e.contains(a))
             }
             (PeerKind::Ip { .. }, Target::Workload(_)) => false,
@@ -691,7 +697,7 @@ impl Analysis {
                 policy: Subject {
                     resource: p.res,
                     object: p.id.clone(),
-                    pointer: Pointer::from_raw("/spec/podSelector"),
+                    pointer: p.selector_ptr.clone(),
                 },
                 isolates,
                 types_given: p.types_given,

@@ -118,7 +118,7 @@ impl Analysis {
             .map(|(p, _)| Subject {
                 resource: p.res,
                 object: p.id.clone(),
-                pointer: Pointer::from_raw("/spec/podSelector"),
+                pointer: p.selector_ptr.clone(),
             })
             .collect()
     }
@@ -172,10 +172,16 @@ impl Analysis {
                 let s = Subject {
                     resource: p.res,
                     object: p.id.clone(),
-                    pointer: Pointer::from_raw("/spec/podSelector"),
+                    pointer: p.selector_ptr.clone(),
                 };
                 if p.pod_selector.is_empty() {
-                    let denies_all = |d: usize| p.rules[d].is_empty() && !p.malformed[d];
+                    // No rule, or only rules that admit nothing (a Cilium `{}` rule).
+                    let denies_all = |d: usize| {
+                        !p.malformed[d]
+                            && p.rules[d]
+                                .iter()
+                                .all(|r| r.peers.as_ref().is_some_and(Vec::is_empty))
+                    };
                     if p.isolates[0] {
                         cov.isolating_ingress.push(s.clone());
                         if denies_all(0) {
@@ -241,10 +247,13 @@ impl Analysis {
                             } if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()) => {
                                 push(peer.ptr.clone(), AllowAllKind::AllPods);
                             }
-                            PeerKind::Ip { cidr, except }
-                                if cidr.prefix_len() == 0 && except.is_empty() =>
-                            {
-                                push(peer.ptr.join("ipBlock"), AllowAllKind::AllAddresses);
+                            PeerKind::Ip {
+                                cidr,
+                                except,
+                                block,
+                                ..
+                            } if cidr.prefix_len() == 0 && except.is_empty() => {
+                                push(block.clone(), AllowAllKind::AllAddresses);
                             }
                             _ => {}
                         }
@@ -252,6 +261,8 @@ impl Analysis {
                 }
             }
         }
+        // A Cilium `world` entity is one peer per address family: report it once.
+        out.dedup_by(|a, b| a.subject.pointer == b.subject.pointer && a.kind == b.kind);
         out
     }
 
@@ -261,13 +272,19 @@ impl Analysis {
         for p in self.policies.iter().filter(|p| p.isolates[0]) {
             for (ri, r) in p.rules[0].iter().enumerate() {
                 for peer in r.peers.iter().flatten() {
-                    if let PeerKind::Ip { cidr, except } = &peer.kind {
+                    if let PeerKind::Ip {
+                        cidr,
+                        except,
+                        cidr_at,
+                        ..
+                    } = &peer.kind
+                    {
                         if cidr.prefix_len() == 0 {
                             out.push(AnyAddressIngress {
                                 subject: Subject {
                                     resource: p.res,
                                     object: p.id.clone(),
-                                    pointer: peer.ptr.join("ipBlock").join("cidr"),
+                                    pointer: cidr_at.clone(),
                                 },
                                 cidr: cidr.to_string(),
                                 rule: ri,
@@ -278,6 +295,7 @@ impl Analysis {
                 }
             }
         }
+        out.dedup_by(|a, b| a.subject.pointer == b.subject.pointer);
         out
     }
 

@@ -242,6 +242,22 @@ pub mod cilium {
     pub const NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
     /// Label sources Kubernetes labels may carry in a selector key (`k8s:app`, `any:app`).
     pub const POD_LABEL_SOURCES: &[&str] = &["k8s", "any"];
+
+    /// Entities (`fromEntities`, `toEntities`) meaning every address outside the cluster.
+    pub const WORLD_ENTITIES: &[&str] = &["world", "world-ipv4", "world-ipv6"];
+    /// The entity meaning every endpoint of the cluster.
+    pub const CLUSTER_ENTITY: &str = "cluster";
+    /// The entity meaning everything: the cluster and the world.
+    pub const ALL_ENTITY: &str = "all";
+
+    /// A selector key without its label source (`k8s:app` -> `app`); keys of other sources
+    /// (`reserved:host`) are kept whole, as no pod label carries them.
+    pub fn strip_source(key: &str) -> &str {
+        match key.split_once(':') {
+            Some((src, rest)) if POD_LABEL_SOURCES.contains(&src) => rest,
+            _ => key,
+        }
+    }
 }
 
 #[cfg(test)]

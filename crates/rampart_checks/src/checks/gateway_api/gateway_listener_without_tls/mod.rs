@@ -34,6 +34,10 @@ pub static CHECK: Check = Check {
     run: Run::Object(run),
 };
 
+fn host(l: &Value) -> Option<&str> {
+    l.get("hostname").and_then(Value::as_str).map(str::trim)
+}
+
 fn run(ctx: &Ctx, out: &mut Emitter) {
     if !ctx.is(gateway_api::GATEWAY) {
         return;
@@ -48,7 +52,6 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             .and_then(Value::as_str)
             .map(str::to_ascii_uppercase)
     };
-    let host = |l: &Value| l.get("hostname").and_then(Value::as_str).map(str::trim);
     for (ptr, l) in &listeners {
         let Some(p) = proto(l) else { continue };
         if !gateway_api::PLAIN_PROTOCOLS.contains(&p.as_str()) {
