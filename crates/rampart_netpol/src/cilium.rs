@@ -39,7 +39,12 @@ pub(crate) fn is_policy(r: &Resource) -> bool {
 }
 
 /// Reads one CiliumNetworkPolicy: one policy per rule spec (`spec`, then each of `specs`).
-pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut Problems) -> Vec<Policy> {
+pub(crate) fn parse_policy(
+    r: &Resource,
+    res: usize,
+    ns: usize,
+    problems: &mut Problems,
+) -> Vec<Policy> {
     let mut out = Vec::new();
     let root = Pointer::root();
     if let Some(spec) = r.raw.get("spec").filter(|v| !v.is_null()) {
@@ -109,7 +114,10 @@ fn parse_spec(
             Some(_) => {
                 malformed[d] = true;
                 has_rules[d] = true;
-                problems.push((sp.join(dir.field()), format!("`{}` must be a list", dir.field())));
+                problems.push((
+                    sp.join(dir.field()),
+                    format!("`{}` must be a list", dir.field()),
+                ));
             }
         }
         let deny = format!("{}Deny", dir.field());
@@ -199,7 +207,10 @@ fn parse_rule(v: &Value, ptr: &Pointer, dir: Direction, problems: &mut Problems)
         let p = ptr.join(cidr_sets).join(i);
         let Some(net) = set.get("cidr").and_then(Value::as_str).and_then(cidr) else {
             if set.get("cidrGroupRef").is_none() && set.get("cidrGroupSelector").is_none() {
-                problems.push((p.join("cidr"), "cidr must be a CIDR such as 10.0.0.0/8".into()));
+                problems.push((
+                    p.join("cidr"),
+                    "cidr must be a CIDR such as 10.0.0.0/8".into(),
+                ));
             }
             continue;
         };
@@ -221,10 +232,20 @@ fn parse_rule(v: &Value, ptr: &Pointer, dir: Direction, problems: &mut Problems)
         let world = |p: &Pointer, v4: bool, v6: bool| {
             let mut out = Vec::new();
             if v4 {
-                out.push(ip_peer(p, IpNet::V4(Default::default()), Vec::new(), p.clone()));
+                out.push(ip_peer(
+                    p,
+                    IpNet::V4(Default::default()),
+                    Vec::new(),
+                    p.clone(),
+                ));
             }
             if v6 {
-                out.push(ip_peer(p, IpNet::V6(Default::default()), Vec::new(), p.clone()));
+                out.push(ip_peer(
+                    p,
+                    IpNet::V6(Default::default()),
+                    Vec::new(),
+                    p.clone(),
+                ));
             }
             out
         };
@@ -305,7 +326,11 @@ fn list<'a>(
 }
 
 /// `toPorts`: `None` when absent or when no entry names a port (every port).
-fn to_ports(map: &Map<String, Value>, ptr: &Pointer, problems: &mut Problems) -> Option<Vec<PortRule>> {
+fn to_ports(
+    map: &Map<String, Value>,
+    ptr: &Pointer,
+    problems: &mut Problems,
+) -> Option<Vec<PortRule>> {
     let mut out = Vec::new();
     let mut any_port = false;
     for (i, tp) in list(map, "toPorts", ptr, problems) {
@@ -340,7 +365,11 @@ fn parse_port(v: &Value, ptr: &Pointer, problems: &mut Problems) -> Vec<PortRule
         }]
     };
     if !v.is_object() {
-        return invalid(problems, ptr.clone(), "a port entry must be a mapping".into());
+        return invalid(
+            problems,
+            ptr.clone(),
+            "a port entry must be a mapping".into(),
+        );
     }
     let protos: Vec<Protocol> = match v.get("protocol").and_then(Value::as_str) {
         None => Protocol::ALL.to_vec(),
@@ -386,7 +415,11 @@ fn parse_port(v: &Value, ptr: &Pointer, problems: &mut Problems) -> Vec<PortRule
                     PortSpec::Range(lo, hi)
                 }
                 Err(_) => {
-                    return invalid(problems, ptr.join("port"), "port must be from 0 to 65535".into())
+                    return invalid(
+                        problems,
+                        ptr.join("port"),
+                        "port must be from 0 to 65535".into(),
+                    )
                 }
             },
             None => match p.as_str() {
@@ -515,7 +548,11 @@ mod tests {
     #[test]
     fn ports_any_protocol_and_strings() {
         let mut problems = Vec::new();
-        let r = parse_port(&serde_json::json!({"port": "80"}), &Pointer::root(), &mut problems);
+        let r = parse_port(
+            &serde_json::json!({"port": "80"}),
+            &Pointer::root(),
+            &mut problems,
+        );
         assert_eq!(r.len(), 3);
         assert!(r.iter().all(|p| matches!(p.spec, PortSpec::Range(80, 80))));
         let r = parse_port(
@@ -525,10 +562,18 @@ mod tests {
         );
         assert_eq!(r.len(), 1);
         assert!(matches!(r[0].spec, PortSpec::Range(8000, 8080)));
-        let r = parse_port(&serde_json::json!({"port": "http"}), &Pointer::root(), &mut problems);
+        let r = parse_port(
+            &serde_json::json!({"port": "http"}),
+            &Pointer::root(),
+            &mut problems,
+        );
         assert!(matches!(&r[0].spec, PortSpec::Named(n) if n == "http"));
         assert!(problems.is_empty(), "{problems:?}");
-        parse_port(&serde_json::json!({"port": "99999"}), &Pointer::root(), &mut problems);
+        parse_port(
+            &serde_json::json!({"port": "99999"}),
+            &Pointer::root(),
+            &mut problems,
+        );
         assert_eq!(problems.len(), 1);
     }
 }

@@ -155,7 +155,8 @@ pub mod prometheus_operator {
     pub const THANOS_RULER: GroupKind = gk(GROUP, "ThanosRuler");
 
     /// The kinds that run pods the operator builds from the resource's own fields.
-    pub const SERVER_KINDS: &[GroupKind] = &[PROMETHEUS, PROMETHEUS_AGENT, ALERTMANAGER, THANOS_RULER];
+    pub const SERVER_KINDS: &[GroupKind] =
+        &[PROMETHEUS, PROMETHEUS_AGENT, ALERTMANAGER, THANOS_RULER];
 
     /// Where each monitor kind keeps its scrape endpoints.
     pub const ENDPOINT_LISTS: &[(GroupKind, &str)] = &[
@@ -266,7 +267,9 @@ mod tests {
 
     #[test]
     fn group_kind_matches_any_version() {
-        assert!(istio::PEER_AUTHENTICATION.matches("security.istio.io/v1beta1", "PeerAuthentication"));
+        assert!(
+            istio::PEER_AUTHENTICATION.matches("security.istio.io/v1beta1", "PeerAuthentication")
+        );
         assert!(istio::PEER_AUTHENTICATION.matches("security.istio.io/v1", "PeerAuthentication"));
         assert!(!istio::PEER_AUTHENTICATION.matches("security.example.io/v1", "PeerAuthentication"));
         assert!(!istio::GATEWAY.matches("gateway.networking.k8s.io/v1", "Gateway"));
@@ -287,12 +290,17 @@ mod tests {
     #[test]
     fn nginx_injection() {
         use ingress_nginx::{injection, is_snippet};
-        assert!(is_snippet("nginx.ingress.kubernetes.io/configuration-snippet"));
+        assert!(is_snippet(
+            "nginx.ingress.kubernetes.io/configuration-snippet"
+        ));
         assert!(is_snippet("nginx.ingress.kubernetes.io/server-snippet"));
         assert!(!is_snippet("nginx.ingress.kubernetes.io/rewrite-target"));
         assert!(!is_snippet("example.com/configuration-snippet"));
         assert_eq!(injection("/$2"), None);
-        assert_eq!(injection("https://$host/oauth2/start?rd=$escaped_request_uri"), None);
+        assert_eq!(
+            injection("https://$host/oauth2/start?rd=$escaped_request_uri"),
+            None
+        );
         assert_eq!(injection("http://a;}\nlocation /x {"), Some("';'".into()));
         assert_eq!(injection("content_by_lua_block"), Some("`_by_lua`".into()));
     }
@@ -300,7 +308,12 @@ mod tests {
     #[test]
     fn in_mesh_hosts() {
         use istio::is_in_mesh_host;
-        for h in ["reviews", "reviews.prod.svc", "reviews.prod.svc.cluster.local", "*.prod.svc.cluster.local"] {
+        for h in [
+            "reviews",
+            "reviews.prod.svc",
+            "reviews.prod.svc.cluster.local",
+            "*.prod.svc.cluster.local",
+        ] {
             assert!(is_in_mesh_host(h), "{h}");
         }
         for h in ["api.example.com", "*.example.com", "*", "example.com"] {
