@@ -399,7 +399,7 @@ fn parse_port(v: &Value, ptr: &Pointer, problems: &mut Problems) -> Vec<PortRule
             Some(0) => PortSpec::Any,
             Some(n) => match u16::try_from(n) {
                 Ok(lo) => {
-                    let hi = match v.get("endPort").and_then(|e| number(e)) {
+                    let hi = match v.get("endPort").and_then(number) {
                         None | Some(0) => lo,
                         Some(e) => match u16::try_from(e) {
                             Ok(e) if e >= lo => e,
@@ -470,9 +470,11 @@ fn selector(v: &Value, ptr: &Pointer, problems: &mut Problems) -> (Selector, Opt
                         Some(nk) => (&mut nss, nk),
                         None => (&mut pods, cilium::strip_source(k).to_string()),
                     };
-                    entry(target, "matchLabels", Value::Object(Map::new()))
-                        .as_object_mut()
-                        .map(|m| m.insert(key, val.clone()));
+                    if let Some(m) =
+                        entry(target, "matchLabels", Value::Object(Map::new())).as_object_mut()
+                    {
+                        m.insert(key, val.clone());
+                    }
                 }
             }
             ("matchExpressions", Value::Array(exprs)) => {
@@ -492,9 +494,11 @@ fn selector(v: &Value, ptr: &Pointer, problems: &mut Problems) -> (Selector, Opt
                         }
                         None => (&mut pods, e.clone()),
                     };
-                    entry(target, "matchExpressions", Value::Array(Vec::new()))
-                        .as_array_mut()
-                        .map(|a| a.push(e));
+                    if let Some(a) =
+                        entry(target, "matchExpressions", Value::Array(Vec::new())).as_array_mut()
+                    {
+                        a.push(e);
+                    }
                 }
             }
             // Malformed fields: let the selector parser report them.

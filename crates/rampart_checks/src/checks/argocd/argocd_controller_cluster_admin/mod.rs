@@ -49,7 +49,11 @@ fn all_star(rule: &Value, field: &str) -> bool {
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let raw = ctx.raw();
-    let rbac = ctx.res.id.api_version.starts_with("rbac.authorization.k8s.io/");
+    let rbac = ctx
+        .res
+        .id
+        .api_version
+        .starts_with("rbac.authorization.k8s.io/");
     if !rbac {
         return;
     }
@@ -73,7 +77,9 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         }
         "ClusterRole" if is_controller(&ctx.res.id.name) => {
             for (ptr, rule) in common::items(raw, &Pointer::root(), "rules") {
-                if all_star(rule, "apiGroups") && all_star(rule, "resources") && all_star(rule, "verbs")
+                if all_star(rule, "apiGroups")
+                    && all_star(rule, "resources")
+                    && all_star(rule, "verbs")
                 {
                     out.emit(
                         ptr,

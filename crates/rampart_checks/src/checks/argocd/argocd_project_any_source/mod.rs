@@ -40,7 +40,10 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         if repo.as_str().map(str::trim) == Some("*") {
             out.emit(
                 ptr,
-                format!("project \"{}\" deploys from any repository", ctx.res.id.name),
+                format!(
+                    "project \"{}\" deploys from any repository",
+                    ctx.res.id.name
+                ),
             );
         }
     }

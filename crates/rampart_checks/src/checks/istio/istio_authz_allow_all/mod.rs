@@ -53,7 +53,10 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(spec) = ctx.raw().get("spec") else {
         return;
     };
-    let action = spec.get("action").and_then(Value::as_str).unwrap_or("ALLOW");
+    let action = spec
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or("ALLOW");
     if !action.eq_ignore_ascii_case("ALLOW") {
         return;
     }

@@ -59,7 +59,9 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         };
         out.emit(
             at,
-            format!("server {proto}{port} serves its hosts in plain text without redirecting to HTTPS"),
+            format!(
+                "server {proto}{port} serves its hosts in plain text without redirecting to HTTPS"
+            ),
         );
     }
 }

@@ -44,7 +44,10 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(spec) = ctx.raw().get("spec") else {
         return;
     };
-    let resolution = spec.get("resolution").and_then(Value::as_str).unwrap_or("NONE");
+    let resolution = spec
+        .get("resolution")
+        .and_then(Value::as_str)
+        .unwrap_or("NONE");
     if !resolution.eq_ignore_ascii_case("NONE") {
         return;
     }
