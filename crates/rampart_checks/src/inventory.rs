@@ -20,6 +20,7 @@ pub const KEPT_KINDS: &[&str] = &[
     "NetworkPolicy",
     // Read by the network policy analysis like NetworkPolicies.
     "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
     "Role",
     "ClusterRole",
     "RoleBinding",

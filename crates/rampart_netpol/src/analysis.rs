@@ -144,6 +144,8 @@ impl Analysis {
             });
             k
         };
+        // Cluster-wide policies, read once every namespace is known.
+        let mut clusterwide: Vec<usize> = Vec::new();
         let mut class_index: HashMap<(usize, Labels, usize), usize> = HashMap::new();
         let mut profile_index: HashMap<Vec<NamedPort>, usize> = HashMap::new();
         for (i, o) in objects.iter().enumerate() {
@@ -156,9 +158,11 @@ impl Analysis {
                 a.policies.push(p);
             } else if let Some(r) = o.whole().filter(|r| cilium::is_policy(r)) {
                 let ns = ns_of(&mut a, ns_name);
-                let ps = cilium::parse_policy(r, i, ns, &mut problems);
+                let ps = cilium::parse_policy(r, i, ns, None, &mut problems);
                 a.flush(&mut problems, i, id);
                 a.policies.extend(ps);
+            } else if o.whole().is_some_and(cilium::is_clusterwide_policy) {
+                clusterwide.push(i);
             } else if let Some(w) = o.pod_facts() {
                 let ns = ns_of(&mut a, ns_name);
                 let (labels, labels_ptr) = model::pod_labels(&w, &mut problems);
@@ -191,6 +195,28 @@ impl Analysis {
                     labels_ptr,
                 });
             }
+        }
+        // A cluster-wide policy applies in every namespace its endpointSelector admits: one part
+        // per namespace (its problems reported once).
+        for i in clusterwide {
+            let Some(r) = objects[i].whole() else {
+                continue;
+            };
+            // The rule specs (by selector pointer) that already have their first part.
+            let mut seen: Vec<Pointer> = Vec::new();
+            for k in 0..a.namespaces.len() {
+                let mut ignored = Vec::new();
+                let sink = if k == 0 { &mut problems } else { &mut ignored };
+                let ps = cilium::parse_policy(r, i, k, Some(&a.namespaces[k].labels), sink);
+                for mut p in ps {
+                    p.copy = seen.contains(&p.selector_ptr);
+                    if !p.copy {
+                        seen.push(p.selector_ptr.clone());
+                    }
+                    a.policies.push(p);
+                }
+            }
+            a.flush(&mut problems, i, &r.id);
         }
         a.index();
         a

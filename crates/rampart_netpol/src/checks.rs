@@ -109,13 +109,26 @@ impl Analysis {
             .collect()
     }
 
-    /// Policies whose podSelector selects no workload in their namespace.
+    /// Policies whose podSelector selects no workload in their namespace (a cluster-wide policy's
+    /// rule: in no namespace).
     pub fn policies_selecting_nothing(&self) -> Vec<Subject> {
+        let selects_something = |pi: usize| {
+            let p = &self.policies[pi];
+            self.policies
+                .iter()
+                .zip(&self.selects)
+                .enumerate()
+                .skip(pi)
+                .take_while(|(i, (q, _))| *i == pi || q.copy)
+                .any(|(_, (q, s))| {
+                    q.res == p.res && q.selector_ptr == p.selector_ptr && !s.is_empty()
+                })
+        };
         self.policies
             .iter()
-            .zip(&self.selects)
-            .filter(|(_, s)| s.is_empty())
-            .map(|(p, _)| Subject {
+            .enumerate()
+            .filter(|(pi, p)| !p.copy && !selects_something(*pi))
+            .map(|(_, p)| Subject {
                 resource: p.res,
                 object: p.id.clone(),
                 pointer: p.selector_ptr.clone(),
@@ -168,7 +181,11 @@ impl Analysis {
                 default_deny_ingress: Vec::new(),
                 default_deny_egress: Vec::new(),
             };
-            for p in policies_of[k].iter().map(|&i| &self.policies[i]) {
+            for (pi, p) in policies_of[k].iter().map(|&i| (i, &self.policies[i])) {
+                // A cluster-wide policy counts in the namespaces where it selects pods.
+                if p.is_clusterwide() && self.selects[pi].is_empty() {
+                    continue;
+                }
                 let s = Subject {
                     resource: p.res,
                     object: p.id.clone(),
@@ -215,7 +232,7 @@ impl Analysis {
     /// Rules of isolating directions that allow every source (ingress) or destination (egress).
     pub fn allow_all_rules(&self) -> Vec<AllowAllRule> {
         let mut out = Vec::new();
-        for p in &self.policies {
+        for p in self.policies.iter().filter(|p| !p.copy) {
             for dir in [Direction::Ingress, Direction::Egress] {
                 if !p.isolates[dir.index()] {
                     continue;
@@ -269,7 +286,7 @@ impl Analysis {
     /// Ingress ipBlocks of `0.0.0.0/0` or `::/0` in policies that isolate ingress.
     pub fn ingress_from_any_address(&self) -> Vec<AnyAddressIngress> {
         let mut out = Vec::new();
-        for p in self.policies.iter().filter(|p| p.isolates[0]) {
+        for p in self.policies.iter().filter(|p| p.isolates[0] && !p.copy) {
             for (ri, r) in p.rules[0].iter().enumerate() {
                 for peer in r.peers.iter().flatten() {
                     if let PeerKind::Ip {

@@ -1,5 +1,10 @@
-//! Reading CiliumNetworkPolicies (cilium.io/v2) into the same policies as NetworkPolicies: their
-//! layer 3 and 4 rules.
+//! Reading CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies (cilium.io/v2) into the
+//! same policies as NetworkPolicies: their layer 3 and 4 rules.
+//!
+//! A cluster-wide policy becomes one policy per namespace its `endpointSelector` admits (its
+//! namespace keys matched against the namespace's labels); there a `fromEndpoints` selector
+//! without namespace keys selects pods of every namespace. The check questions report each
+//! cluster-wide rule once (on its first part: the others are marked `copy`).
 //!
 //! What is read, following Cilium's policy language:
 //! - `spec` or each item of `specs` is one policy; `endpointSelector` selects pods of the
@@ -25,7 +30,7 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 use rampart_model::k8s::addons::cilium;
-use rampart_model::k8s::labels::{Problems, NAMESPACE_NAME_LABEL};
+use rampart_model::k8s::labels::{Labels, Problems, NAMESPACE_NAME_LABEL};
 use rampart_model::k8s::selector::Selector;
 use rampart_model::{Pointer, Resource};
 use serde_json::{Map, Value};
@@ -33,22 +38,37 @@ use serde_json::{Map, Value};
 use crate::model::{Direction, Peer, PeerKind, Policy, PortRule, PortSpec, Rule};
 use crate::ports::{Protocol, MAX_PORT};
 
-/// A CiliumNetworkPolicy (namespaced). Cluster-wide policies are not read yet.
+/// A CiliumNetworkPolicy (namespaced).
 pub(crate) fn is_policy(r: &Resource) -> bool {
     cilium::NETWORK_POLICY.matches(&r.id.api_version, r.kind())
 }
 
+/// A CiliumClusterwideNetworkPolicy.
+pub(crate) fn is_clusterwide_policy(r: &Resource) -> bool {
+    cilium::CLUSTERWIDE_NETWORK_POLICY.matches(&r.id.api_version, r.kind())
+}
+
 /// Reads one CiliumNetworkPolicy: one policy per rule spec (`spec`, then each of `specs`).
+/// For a cluster-wide policy, `clusterwide` holds the labels of namespace `ns`, whose part is
+/// read: the rule specs whose endpointSelector admits the namespace, with peers selected by
+/// endpoint labels alone found in every namespace.
 pub(crate) fn parse_policy(
     r: &Resource,
     res: usize,
     ns: usize,
+    clusterwide: Option<&Labels>,
     problems: &mut Problems,
 ) -> Vec<Policy> {
     let mut out = Vec::new();
     let root = Pointer::root();
     if let Some(spec) = r.raw.get("spec").filter(|v| !v.is_null()) {
-        if let Some(p) = parse_spec(r, spec, &root.join("spec"), res, ns, problems) {
+        if let Some(p) = parse_spec(
+            r,
+            spec,
+            &root.join("spec"),
+            (res, ns, clusterwide),
+            problems,
+        ) {
             out.push(p);
         }
     }
@@ -57,7 +77,7 @@ pub(crate) fn parse_policy(
         Some(Value::Array(items)) => {
             for (i, spec) in items.iter().enumerate() {
                 let ptr = root.join("specs").join(i);
-                if let Some(p) = parse_spec(r, spec, &ptr, res, ns, problems) {
+                if let Some(p) = parse_spec(r, spec, &ptr, (res, ns, clusterwide), problems) {
                     out.push(p);
                 }
             }
@@ -70,12 +90,14 @@ pub(crate) fn parse_policy(
     out
 }
 
+/// (the object's index, the namespace index, a cluster-wide policy's namespace labels)
+type Place<'a> = (usize, usize, Option<&'a Labels>);
+
 fn parse_spec(
     r: &Resource,
     spec: &Value,
     sp: &Pointer,
-    res: usize,
-    ns: usize,
+    (res, ns, clusterwide): Place,
     problems: &mut Problems,
 ) -> Option<Policy> {
     if !spec.is_object() {
@@ -88,7 +110,16 @@ fn parse_spec(
     }
     let selector_ptr = sp.join("endpointSelector");
     let pod_selector = match spec.get("endpointSelector") {
-        Some(v) => selector(v, &selector_ptr, problems).0,
+        Some(v) => {
+            let (pods, namespaces) = selector(v, &selector_ptr, problems);
+            // A cluster-wide rule applies in the namespaces its namespace keys admit.
+            if let (Some(labels), Some(nss)) = (clusterwide, &namespaces) {
+                if !nss.matches(labels) {
+                    return None;
+                }
+            }
+            pods
+        }
         None => {
             problems.push((
                 sp.clone(),
@@ -108,7 +139,13 @@ fn parse_spec(
                 has_rules[d] |= !items.is_empty();
                 let base = sp.join(dir.field());
                 for (i, item) in items.iter().enumerate() {
-                    rules[d].push(parse_rule(item, &base.join(i), dir, problems));
+                    rules[d].push(parse_rule(
+                        item,
+                        &base.join(i),
+                        dir,
+                        clusterwide.is_some(),
+                        problems,
+                    ));
                 }
             }
             Some(_) => {
@@ -145,6 +182,7 @@ fn parse_spec(
         ns,
         pod_selector,
         selector_ptr,
+        copy: false,
         isolates,
         types_given,
         rules,
@@ -168,7 +206,13 @@ fn unmodelled_fields(dir: Direction) -> &'static [&'static str] {
     }
 }
 
-fn parse_rule(v: &Value, ptr: &Pointer, dir: Direction, problems: &mut Problems) -> Rule {
+fn parse_rule(
+    v: &Value,
+    ptr: &Pointer,
+    dir: Direction,
+    clusterwide: bool,
+    problems: &mut Problems,
+) -> Rule {
     let Some(map) = v.as_object() else {
         problems.push((ptr.clone(), "a rule must be a mapping".into()));
         return Rule {
@@ -188,6 +232,8 @@ fn parse_rule(v: &Value, ptr: &Pointer, dir: Direction, problems: &mut Problems)
     for (i, sel) in list(map, endpoints, ptr, problems) {
         let p = ptr.join(endpoints).join(i);
         let (pods, namespaces) = selector(sel, &p, problems);
+        // Without namespace keys: the policy's namespace, or every namespace cluster-wide.
+        let namespaces = namespaces.or_else(|| clusterwide.then(Selector::default));
         peers.push(Peer {
             ptr: p,
             kind: PeerKind::Pods {
@@ -519,7 +565,6 @@ fn entry<'a>(m: &'a mut Map<String, Value>, key: &str, empty: Value) -> &'a mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rampart_model::k8s::labels::Labels;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
         pairs

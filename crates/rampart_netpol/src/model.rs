@@ -116,6 +116,9 @@ pub(crate) struct Policy {
     pub pod_selector: Selector,
     /// Where the pod selector is (`/spec/podSelector`, a Cilium policy's `endpointSelector`).
     pub selector_ptr: Pointer,
+    /// A cluster-wide policy's part for one namespace other than the first: the same rules,
+    /// reported once (on the first part) by the check questions.
+    pub copy: bool,
     /// Whether the policy isolates selected pods for ingress / egress (`policyTypes`, defaulted).
     pub isolates: [bool; 2],
     /// Whether `policyTypes` was given.
@@ -149,6 +152,13 @@ pub(crate) struct Class {
     pub profile: usize,
     /// Indices into the pods.
     pub members: Vec<usize>,
+}
+
+impl Policy {
+    /// A part of a cluster-wide policy (it has no namespace of its own).
+    pub fn is_clusterwide(&self) -> bool {
+        self.id.kind == rampart_model::k8s::addons::cilium::CLUSTERWIDE_NETWORK_POLICY.kind
+    }
 }
 
 pub(crate) fn is_network_policy(r: &Resource) -> bool {
@@ -252,6 +262,7 @@ pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut P
         ns,
         pod_selector,
         selector_ptr: sp.join("podSelector"),
+        copy: false,
         isolates,
         types_given,
         rules,

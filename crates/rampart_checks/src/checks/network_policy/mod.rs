@@ -11,7 +11,7 @@
 //! - Policy checks point at the exact field: `/spec/podSelector`, the rule, the peer or the
 //!   `ipBlock.cidr`.
 //!
-//! CiliumNetworkPolicies count as policies too (their L3/L4 rules, read by `rampart_netpol`):
+//! CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies count as policies too (their L3/L4 rules, read by `rampart_netpol`):
 //! findings point at their `endpointSelector`, rule, `fromEndpoints`/`fromEntities` item or
 //! CIDR.
 
@@ -26,8 +26,13 @@ use crate::checks::common;
 use crate::{Inventory, InventoryEmitter};
 
 /// The kinds these checks read: policies, namespaces and every pod-bearing kind.
-pub const KINDS: &[&str] = &kinds::concat::<11>(
-    &["NetworkPolicy", "CiliumNetworkPolicy", "Namespace"],
+pub const KINDS: &[&str] = &kinds::concat::<12>(
+    &[
+        "NetworkPolicy",
+        "CiliumNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy",
+        "Namespace",
+    ],
     kinds::RUNNING_POD_KINDS,
 );
 
