@@ -32,6 +32,10 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
+    // Most objects are of none of these kinds: leave before any lookup.
+    if !CHECK.meta.kinds.contains(&ctx.kind()) {
+        return;
+    }
     let Some(spec) = ctx.raw().get("spec") else {
         return;
     };

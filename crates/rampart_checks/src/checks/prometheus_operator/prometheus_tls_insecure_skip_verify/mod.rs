@@ -43,6 +43,10 @@ fn check_tls(holder: &Value, ptr: &Pointer, what: &str, out: &mut Emitter) {
 }
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
+    // Most objects are of none of these kinds: leave before any lookup.
+    if !CHECK.meta.kinds.contains(&ctx.kind()) {
+        return;
+    }
     let Some(spec) = ctx.raw().get("spec") else {
         return;
     };
