@@ -87,6 +87,12 @@ fn meta_category(folder: &str) -> &'static str {
         "network" => "Network",
         "rbac" => "Rbac",
         "network_policy" => "NetworkPolicy",
+        "istio"
+        | "cert_manager"
+        | "argocd"
+        | "prometheus_operator"
+        | "gateway_api"
+        | "ingress_nginx" => "Addons",
         _ => "Hygiene",
     }
 }

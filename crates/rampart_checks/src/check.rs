@@ -251,6 +251,11 @@ impl<'a> Ctx<'a> {
     pub fn raw(&self) -> &'a serde_json::Value {
         &self.res.raw
     }
+
+    /// Whether the object is of this API group and kind (any version).
+    pub fn is(&self, gk: rampart_model::k8s::addons::GroupKind) -> bool {
+        gk.matches(&self.res.id.api_version, self.kind())
+    }
 }
 
 /// Collects what one check reports about one object.

@@ -22,6 +22,9 @@ use serde_json::{Map, Value};
 pub const KEPT_KINDS: &[&str] = &[
     "Namespace",
     "NetworkPolicy",
+    // Read by the network policy analysis like NetworkPolicies.
+    "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
     "Role",
     "ClusterRole",
     "RoleBinding",

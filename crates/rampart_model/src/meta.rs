@@ -95,6 +95,9 @@ pub enum Category {
     ControlPlane,
     /// Node components: kubelet and kube-proxy, their flags, configuration and files.
     Node,
+    /// Custom resources of popular add-ons (Istio, cert-manager, Argo CD, Prometheus Operator,
+    /// Gateway API, ingress-nginx): one check folder per add-on, ids prefixed by its name.
+    Addons,
 }
 
 impl Category {
@@ -111,6 +114,7 @@ impl Category {
         Category::NetworkPolicy,
         Category::ControlPlane,
         Category::Node,
+        Category::Addons,
     ];
 
     /// Position in [`Category::ALL`]; the exhaustive match makes a new variant a compile error
@@ -129,6 +133,7 @@ impl Category {
             Category::NetworkPolicy => 8,
             Category::ControlPlane => 9,
             Category::Node => 10,
+            Category::Addons => 11,
         }
     }
 
@@ -150,6 +155,7 @@ impl Category {
             Category::NetworkPolicy => "network-policy",
             Category::ControlPlane => "control-plane",
             Category::Node => "node",
+            Category::Addons => "addons",
         }
     }
 }

@@ -8,6 +8,7 @@ use rampart_model::{AnalysisObject, ObjectRef, Pointer};
 use serde::Serialize;
 
 use crate::bitset::BitSet;
+use crate::cilium;
 use crate::ip::{self, IpRange};
 use crate::model::{self, Class, Direction, NamedPort, Namespace, PeerKind, Pod, Policy, Rule};
 use crate::ports::{FxBuild, PortId, PortSet, PortTable, Protocol, ALL_ID, NONE_ID};
@@ -143,6 +144,8 @@ impl Analysis {
             });
             k
         };
+        // Cluster-wide policies, read once every namespace is known.
+        let mut clusterwide: Vec<usize> = Vec::new();
         let mut class_index: HashMap<(usize, Labels, usize), usize> = HashMap::new();
         let mut profile_index: HashMap<Vec<NamedPort>, usize> = HashMap::new();
         for (i, o) in objects.iter().enumerate() {
@@ -153,6 +156,13 @@ impl Analysis {
                 let p = model::parse_policy(r, i, ns, &mut problems);
                 a.flush(&mut problems, i, id);
                 a.policies.push(p);
+            } else if let Some(r) = o.whole().filter(|r| cilium::is_policy(r)) {
+                let ns = ns_of(&mut a, ns_name);
+                let ps = cilium::parse_policy(r, i, ns, None, &mut problems);
+                a.flush(&mut problems, i, id);
+                a.policies.extend(ps);
+            } else if o.whole().is_some_and(cilium::is_clusterwide_policy) {
+                clusterwide.push(i);
             } else if let Some(w) = o.pod_facts() {
                 let ns = ns_of(&mut a, ns_name);
                 let (labels, labels_ptr) = model::pod_labels(&w, &mut problems);
@@ -185,6 +195,28 @@ impl Analysis {
                     labels_ptr,
                 });
             }
+        }
+        // A cluster-wide policy applies in every namespace its endpointSelector admits: one part
+        // per namespace (its problems reported once).
+        for i in clusterwide {
+            let Some(r) = objects[i].whole() else {
+                continue;
+            };
+            // The rule specs (by selector pointer) that already have their first part.
+            let mut seen: Vec<Pointer> = Vec::new();
+            for k in 0..a.namespaces.len() {
+                let mut ignored = Vec::new();
+                let sink = if k == 0 { &mut problems } else { &mut ignored };
+                let ps = cilium::parse_policy(r, i, k, Some(&a.namespaces[k].labels), sink);
+                for mut p in ps {
+                    p.copy = seen.contains(&p.selector_ptr);
+                    if !p.copy {
+                        seen.push(p.selector_ptr.clone());
+                    }
+                    a.policies.push(p);
+                }
+            }
+            a.flush(&mut problems, i, &r.id);
         }
         a.index();
         a
@@ -251,7 +283,7 @@ impl Analysis {
         for peer in list {
             match &peer.kind {
                 PeerKind::Invalid => {}
-                PeerKind::Ip { cidr, except } => out.ips.push((*cidr, except.clone())),
+                PeerKind::Ip { cidr, except, .. } => out.ips.push((*cidr, except.clone())),
                 PeerKind::Pods { namespaces, pods } => {
                     let nss: Vec<usize> = match namespaces {
                         None => vec![p.ns],
@@ -572,7 +604,7 @@ impl Analysis {
         let p = &self.policies[pi];
         match (&peer.kind, t) {
             (PeerKind::Invalid, _) => false,
-            (PeerKind::Ip { cidr, except }, Target::Ip(a)) => {
+            (PeerKind::Ip { cidr, except, .. }, Target::Ip(a)) => {
                 cidr.contains(a) && !except.iter().any(|e| e.contains(a))
             }
             (PeerKind::Ip { .. }, Target::Workload(_)) => false,
@@ -691,7 +723,7 @@ impl Analysis {
                 policy: Subject {
                     resource: p.res,
                     object: p.id.clone(),
-                    pointer: Pointer::from_raw("/spec/podSelector"),
+                    pointer: p.selector_ptr.clone(),
                 },
                 isolates,
                 types_given: p.types_given,

@@ -109,16 +109,29 @@ impl Analysis {
             .collect()
     }
 
-    /// Policies whose podSelector selects no workload in their namespace.
+    /// Policies whose podSelector selects no workload in their namespace (a cluster-wide policy's
+    /// rule: in no namespace).
     pub fn policies_selecting_nothing(&self) -> Vec<Subject> {
+        let selects_something = |pi: usize| {
+            let p = &self.policies[pi];
+            self.policies
+                .iter()
+                .zip(&self.selects)
+                .enumerate()
+                .skip(pi)
+                .take_while(|(i, (q, _))| *i == pi || q.copy)
+                .any(|(_, (q, s))| {
+                    q.res == p.res && q.selector_ptr == p.selector_ptr && !s.is_empty()
+                })
+        };
         self.policies
             .iter()
-            .zip(&self.selects)
-            .filter(|(_, s)| s.is_empty())
-            .map(|(p, _)| Subject {
+            .enumerate()
+            .filter(|(pi, p)| !p.copy && !selects_something(*pi))
+            .map(|(_, p)| Subject {
                 resource: p.res,
                 object: p.id.clone(),
-                pointer: Pointer::from_raw("/spec/podSelector"),
+                pointer: p.selector_ptr.clone(),
             })
             .collect()
     }
@@ -168,14 +181,24 @@ impl Analysis {
                 default_deny_ingress: Vec::new(),
                 default_deny_egress: Vec::new(),
             };
-            for p in policies_of[k].iter().map(|&i| &self.policies[i]) {
+            for (pi, p) in policies_of[k].iter().map(|&i| (i, &self.policies[i])) {
+                // A cluster-wide policy counts in the namespaces where it selects pods.
+                if p.is_clusterwide() && self.selects[pi].is_empty() {
+                    continue;
+                }
                 let s = Subject {
                     resource: p.res,
                     object: p.id.clone(),
-                    pointer: Pointer::from_raw("/spec/podSelector"),
+                    pointer: p.selector_ptr.clone(),
                 };
                 if p.pod_selector.is_empty() {
-                    let denies_all = |d: usize| p.rules[d].is_empty() && !p.malformed[d];
+                    // No rule, or only rules that admit nothing (a Cilium `{}` rule).
+                    let denies_all = |d: usize| {
+                        !p.malformed[d]
+                            && p.rules[d]
+                                .iter()
+                                .all(|r| r.peers.as_ref().is_some_and(Vec::is_empty))
+                    };
                     if p.isolates[0] {
                         cov.isolating_ingress.push(s.clone());
                         if denies_all(0) {
@@ -209,7 +232,7 @@ impl Analysis {
     /// Rules of isolating directions that allow every source (ingress) or destination (egress).
     pub fn allow_all_rules(&self) -> Vec<AllowAllRule> {
         let mut out = Vec::new();
-        for p in &self.policies {
+        for p in self.policies.iter().filter(|p| !p.copy) {
             for dir in [Direction::Ingress, Direction::Egress] {
                 if !p.isolates[dir.index()] {
                     continue;
@@ -241,10 +264,13 @@ impl Analysis {
                             } if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()) => {
                                 push(peer.ptr.clone(), AllowAllKind::AllPods);
                             }
-                            PeerKind::Ip { cidr, except }
-                                if cidr.prefix_len() == 0 && except.is_empty() =>
-                            {
-                                push(peer.ptr.join("ipBlock"), AllowAllKind::AllAddresses);
+                            PeerKind::Ip {
+                                cidr,
+                                except,
+                                block,
+                                ..
+                            } if cidr.prefix_len() == 0 && except.is_empty() => {
+                                push(block.clone(), AllowAllKind::AllAddresses);
                             }
                             _ => {}
                         }
@@ -252,22 +278,30 @@ impl Analysis {
                 }
             }
         }
+        // A Cilium `world` entity is one peer per address family: report it once.
+        out.dedup_by(|a, b| a.subject.pointer == b.subject.pointer && a.kind == b.kind);
         out
     }
 
     /// Ingress ipBlocks of `0.0.0.0/0` or `::/0` in policies that isolate ingress.
     pub fn ingress_from_any_address(&self) -> Vec<AnyAddressIngress> {
         let mut out = Vec::new();
-        for p in self.policies.iter().filter(|p| p.isolates[0]) {
+        for p in self.policies.iter().filter(|p| p.isolates[0] && !p.copy) {
             for (ri, r) in p.rules[0].iter().enumerate() {
                 for peer in r.peers.iter().flatten() {
-                    if let PeerKind::Ip { cidr, except } = &peer.kind {
+                    if let PeerKind::Ip {
+                        cidr,
+                        except,
+                        cidr_at,
+                        ..
+                    } = &peer.kind
+                    {
                         if cidr.prefix_len() == 0 {
                             out.push(AnyAddressIngress {
                                 subject: Subject {
                                     resource: p.res,
                                     object: p.id.clone(),
-                                    pointer: peer.ptr.join("ipBlock").join("cidr"),
+                                    pointer: cidr_at.clone(),
                                 },
                                 cidr: cidr.to_string(),
                                 rule: ri,
@@ -278,6 +312,7 @@ impl Analysis {
                 }
             }
         }
+        out.dedup_by(|a, b| a.subject.pointer == b.subject.pointer);
         out
     }
 

@@ -18,10 +18,15 @@
 //! when the policy has an `egress` section); allowed traffic is the union of the rules of all
 //! selecting policies; a connection needs the source's egress and the destination's ingress.
 //! ipBlocks apply to addresses outside the cluster only (pod addresses are not modelled).
+//!
+//! CiliumNetworkPolicies (cilium.io/v2) are read into the same model: their layer 3 and 4
+//! allow rules, and the default deny their rules and deny rules bring (see `cilium.rs` for what
+//! is and is not modelled).
 
 mod analysis;
 mod bitset;
 mod checks;
+mod cilium;
 mod ip;
 mod model;
 mod ports;

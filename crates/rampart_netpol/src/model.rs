@@ -63,8 +63,14 @@ pub(crate) enum PeerKind {
         namespaces: Option<Selector>,
         pods: Option<Selector>,
     },
-    /// Addresses in `cidr` but in no `except`.
-    Ip { cidr: IpNet, except: Vec<IpNet> },
+    /// Addresses in `cidr` but in no `except`. `block` points at the whole address peer
+    /// (a NetworkPolicy's `ipBlock`), `cidr_at` at its CIDR.
+    Ip {
+        cidr: IpNet,
+        except: Vec<IpNet>,
+        block: Pointer,
+        cidr_at: Pointer,
+    },
     /// Rejected by the API server: matches nothing.
     Invalid,
 }
@@ -108,6 +114,11 @@ pub(crate) struct Policy {
     pub id: ObjectRef,
     pub ns: usize,
     pub pod_selector: Selector,
+    /// Where the pod selector is (`/spec/podSelector`, a Cilium policy's `endpointSelector`).
+    pub selector_ptr: Pointer,
+    /// A cluster-wide policy's part for one namespace other than the first: the same rules,
+    /// reported once (on the first part) by the check questions.
+    pub copy: bool,
     /// Whether the policy isolates selected pods for ingress / egress (`policyTypes`, defaulted).
     pub isolates: [bool; 2],
     /// Whether `policyTypes` was given.
@@ -141,6 +152,13 @@ pub(crate) struct Class {
     pub profile: usize,
     /// Indices into the pods.
     pub members: Vec<usize>,
+}
+
+impl Policy {
+    /// A part of a cluster-wide policy (it has no namespace of its own).
+    pub fn is_clusterwide(&self) -> bool {
+        self.id.kind == rampart_model::k8s::addons::cilium::CLUSTERWIDE_NETWORK_POLICY.kind
+    }
 }
 
 pub(crate) fn is_network_policy(r: &Resource) -> bool {
@@ -243,6 +261,8 @@ pub(crate) fn parse_policy(r: &Resource, res: usize, ns: usize, problems: &mut P
         id: r.id.clone(),
         ns,
         pod_selector,
+        selector_ptr: sp.join("podSelector"),
+        copy: false,
         isolates,
         types_given,
         rules,
@@ -361,7 +381,12 @@ fn parse_peer(v: &Value, ptr: &Pointer, problems: &mut Problems) -> Peer {
         }
         return Peer {
             ptr: ptr.clone(),
-            kind: PeerKind::Ip { cidr, except },
+            kind: PeerKind::Ip {
+                cidr,
+                except,
+                block: bp.clone(),
+                cidr_at: bp.join("cidr"),
+            },
         };
     }
     if ns.is_none() && pods.is_none() {

@@ -163,15 +163,20 @@ fn side_text(out: &mut String, side: &Side, resources: &[Resource]) {
     }
     for pv in &side.policies {
         let p = &pv.policy;
-        let how = match (pv.isolates, pv.types_given) {
-            (true, true) => format!("isolates {dir}"),
-            (true, false) => format!("isolates {dir} (policyTypes defaulted)"),
-            (false, true) => format!("does not isolate {dir} (policyTypes)"),
-            (false, false) => format!("does not isolate {dir} (policyTypes defaulted)"),
+        let cilium = p.object.kind != "NetworkPolicy";
+        let how = match (pv.isolates, pv.types_given, cilium) {
+            (true, true, _) => format!("isolates {dir}"),
+            (true, false, false) => format!("isolates {dir} (policyTypes defaulted)"),
+            (true, false, true) => format!("isolates {dir} (it has {dir} rules)"),
+            (false, true, false) => format!("does not isolate {dir} (policyTypes)"),
+            (false, true, true) => format!("does not isolate {dir} (enableDefaultDeny)"),
+            (false, false, false) => format!("does not isolate {dir} (policyTypes defaulted)"),
+            (false, false, true) => format!("does not isolate {dir} (no {dir} rules)"),
         };
         let _ = writeln!(
             out,
-            "  NetworkPolicy {}/{}  {how}  [{}]",
+            "  {} {}/{}  {how}  [{}]",
+            p.object.kind,
             p.object.namespace.as_deref().unwrap_or("-"),
             p.object.name,
             at(resources, p, p.pointer.as_str())

@@ -232,10 +232,36 @@ pub const MITRE_IMPLANT_IMAGE: Control = Control::MitreAttack {
     id: "T1525",
     name: "Implant Internal Image",
 };
+
+pub const NIST_ORCH_ADMIN: Control = Control::Nist80190 {
+    section: "4.3.1 Unbounded administrative access",
+};
+pub const NIST_ORCH_UNAUTHORIZED: Control = Control::Nist80190 {
+    section: "4.3.2 Unauthorized access",
+};
+pub const NIST_ORCH_NETWORK: Control = Control::Nist80190 {
+    section: "4.3.3 Poorly separated inter-container network traffic",
+};
+pub const MITRE_SNIFFING: Control = Control::MitreAttack {
+    id: "T1040",
+    name: "Network Sniffing",
+};
+pub const MITRE_AITM: Control = Control::MitreAttack {
+    id: "T1557",
+    name: "Adversary-in-the-Middle",
+};
 pub const MITRE_VALID_ACCOUNTS: Control = Control::MitreAttack {
     id: "T1078",
     name: "Valid Accounts",
 };
 pub const NSA_UPGRADES: Control = Control::Nsa {
     section: "Upgrading and application security practices",
+};
+pub const MITRE_DEPLOY_CONTAINER: Control = Control::MitreAttack {
+    id: "T1610",
+    name: "Deploy Container",
+};
+pub const MITRE_EXEC: Control = Control::MitreAttack {
+    id: "T1609",
+    name: "Container Administration Command",
 };

@@ -24,14 +24,20 @@
 //! run `cargo xtask docs` again.
 
 pub mod admission;
+pub mod argocd;
+pub mod cert_manager;
 pub mod cluster;
 pub mod common;
+pub mod gateway_api;
 pub mod hygiene;
 pub mod identity;
 pub mod images;
+pub mod ingress_nginx;
+pub mod istio;
 pub mod network;
 pub mod network_policy;
 pub mod pod_security;
+pub mod prometheus_operator;
 pub mod rbac;
 pub mod references;
 pub mod resources;

@@ -1,6 +1,8 @@
 //! Kubernetes facts, written down once and read by the checks, the Pod Security Standards
 //! evaluator and the analyses alike. Pure data and small pure functions; no I/O.
 //!
+//! - [`addons`]: custom resources of popular add-ons (Istio, cert-manager, Argo CD, Prometheus
+//!   Operator, Gateway API, ingress-nginx, Cilium), matched by API group and kind.
 //! - [`sysctls`]: the safe sysctls of each Pod Security Standards policy version.
 //! - [`capabilities`]: Linux capability names and the PSS allowed sets.
 //! - [`kinds`]: the pod-bearing kinds, where each keeps its pod template, and their resources.
@@ -15,6 +17,7 @@
 //! - [`api_versions`]: deprecated and removed API versions per kind, with removal releases.
 //! - [`bootstrap_rbac`]: Kubernetes' bootstrap RBAC policy (built-in roles), per minor version.
 
+pub mod addons;
 pub mod api_versions;
 pub mod bootstrap_rbac;
 pub mod capabilities;

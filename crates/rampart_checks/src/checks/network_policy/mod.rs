@@ -10,6 +10,10 @@
 //! - Workload checks point at the workload's pod labels (what policies select on).
 //! - Policy checks point at the exact field: `/spec/podSelector`, the rule, the peer or the
 //!   `ipBlock.cidr`.
+//!
+//! CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies count as policies too (their L3/L4 rules, read by `rampart_netpol`):
+//! findings point at their `endpointSelector`, rule, `fromEndpoints`/`fromEntities` item or
+//! CIDR.
 
 // The checks: one folder per check, `network_policy/<id>/mod.rs` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/checks/network_policy.rs"));
@@ -22,8 +26,15 @@ use crate::checks::common;
 use crate::{Inventory, InventoryEmitter};
 
 /// The kinds these checks read: policies, namespaces and every pod-bearing kind.
-pub const KINDS: &[&str] =
-    &kinds::concat::<10>(&["NetworkPolicy", "Namespace"], kinds::RUNNING_POD_KINDS);
+pub const KINDS: &[&str] = &kinds::concat::<12>(
+    &[
+        "NetworkPolicy",
+        "CiliumNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy",
+        "Namespace",
+    ],
+    kinds::RUNNING_POD_KINDS,
+);
 
 pub const CIS_NETPOL: Control = common::cis("5.3.2");
 pub const NIST_NETWORK: Control = Control::Nist80190 {

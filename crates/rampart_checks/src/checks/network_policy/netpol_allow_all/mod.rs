@@ -32,7 +32,11 @@ pub static CHECK: Check = Check {
             a `namespaceSelector` naming specific namespaces (e.g. by \
             `kubernetes.io/metadata.name`), or an `ipBlock` for the external ranges. Restrict \
             `ports` as well.",
-        kinds: &["NetworkPolicy"],
+        kinds: &[
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+        ],
         example_fail: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from:\n    - namespaceSelector: {}\n",
         example_pass: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from:\n    - podSelector: {matchLabels: {app: web}}\n    ports:\n    - {port: 5432}\n",
     },

@@ -26,7 +26,11 @@ pub static CHECK: Check = Check {
         remediation: "Allow the ingress controller's pods (`namespaceSelector` plus `podSelector`) or \
             the specific external ranges (office, VPN, load balancer health-check ranges) instead \
             of the whole address space.",
-        kinds: &["NetworkPolicy"],
+        kinds: &[
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+        ],
         example_fail: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 0.0.0.0/0}\n",
         example_pass: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 203.0.113.0/24}\n",
     },

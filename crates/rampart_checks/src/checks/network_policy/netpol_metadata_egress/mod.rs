@@ -35,7 +35,11 @@ pub static CHECK: Check = Check {
         remediation: "Add `except: [169.254.169.254/32]` (or `169.254.0.0/16`) to the ipBlock, or \
             narrow the `cidr` to the destinations the workload needs. Block the metadata endpoint \
             at the node as well (IMDSv2 hop limit, GKE metadata concealment).",
-        kinds: &["NetworkPolicy"],
+        kinds: &[
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+        ],
         example_fail: "kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock: {cidr: 0.0.0.0/0}\n",
         example_pass: "kind: NetworkPolicy\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 0.0.0.0/0\n        except: [169.254.169.254/32]\n",
     },

@@ -22,7 +22,11 @@ pub static CHECK: Check = Check {
             run without the isolation their owners believe they have.",
         remediation: "Fix the policy's `podSelector` (or the workloads' pod labels) so that it \
             selects the intended pods, or delete the policy if those workloads are gone.",
-        kinds: &["NetworkPolicy"],
+        kinds: &[
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+        ],
         example_fail: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: wbe}}\n---\nkind: Deployment\nspec:\n  template:\n    metadata:\n      labels: {app: web}\n",
         example_pass: "kind: NetworkPolicy\nspec:\n  podSelector: {matchLabels: {app: web}}\n---\nkind: Deployment\nspec:\n  template:\n    metadata:\n      labels: {app: web}\n",
     },
