@@ -105,6 +105,7 @@ fn category(s: &str) -> Option<Category> {
         Category::Hygiene,
         Category::Rbac,
         Category::NetworkPolicy,
+        Category::Policies,
     ]
     .into_iter()
     .find(|c| c.as_str() == s)
@@ -175,6 +176,15 @@ impl Engine {
     /// True when a selected check needs the inventory (so the scan should keep one).
     pub fn needs_inventory(&self) -> bool {
         self.selection.checks.iter().any(|c| c.run.is_inventory())
+    }
+
+    /// True when a selected check needs every object of the inventory whole (a user policy that
+    /// reads other objects), so the scan keeps each object whole rather than its digest.
+    pub fn needs_whole_objects(&self) -> bool {
+        self.selection
+            .checks
+            .iter()
+            .any(|c| c.run.keeps_whole_objects())
     }
 
     /// The severity of `check`'s findings: the config's override, else the check's own.

@@ -180,6 +180,9 @@ pub struct Inventory {
     rbac: OnceLock<rampart_rbac::Rbac>,
     rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
     netpol: OnceLock<rampart_netpol::Analysis>,
+    /// Data derived once from the objects by checks added at run time (user policies' view of
+    /// the cluster), shared by every such check.
+    derived: OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Inventory {
@@ -209,11 +212,29 @@ impl Inventory {
         })
     }
 
+    /// Data derived from the objects by `make`, made once and shared by the checks that ask
+    /// for the same type (user policies' view of the cluster). `None` when another type was
+    /// derived first.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce(&Inventory) -> T,
+    ) -> Option<&T> {
+        self.derived
+            .get_or_init(|| Box::new(make(self)))
+            .downcast_ref::<T>()
+    }
+
     /// Keeps what inventory checks need of `res`, if anything.
     pub fn keep(&mut self, res: &Resource) {
         if let Some(kept) = for_inventory(res) {
             self.objects.push(kept);
         }
+    }
+
+    /// Keeps `res` whole, whatever its kind (Secrets as their metadata and type): for user
+    /// policies that read other objects (Gatekeeper's `data.inventory`, namespace selectors).
+    pub fn keep_whole(&mut self, res: &Resource) {
+        self.objects.push(whole_for_inventory(res));
     }
 
     pub fn extend(&mut self, other: Inventory) {
@@ -269,6 +290,15 @@ pub fn for_inventory(res: &Resource) -> Option<Kept> {
         has_namespace: res.raw.pointer("/metadata/namespace").is_some(),
         positions,
     })))
+}
+
+/// The whole object for the inventory (Secrets without their values, as [`for_inventory`]
+/// keeps them).
+pub fn whole_for_inventory(res: &Resource) -> Kept {
+    match for_inventory(res) {
+        Some(k @ Kept::Whole(_)) => k,
+        _ => Kept::Whole(Box::new(res.clone())),
+    }
 }
 
 /// Where the ignore annotation is (`/` in its key escaped as `~1`).

@@ -84,6 +84,8 @@ pub enum Category {
     Rbac,
     /// NetworkPolicy isolation.
     NetworkPolicy,
+    /// User policies loaded at run time (Gatekeeper constraints, Rego modules).
+    Policies,
 }
 
 impl Category {
@@ -98,6 +100,7 @@ impl Category {
             Category::Hygiene => "hygiene",
             Category::Rbac => "rbac",
             Category::NetworkPolicy => "network-policy",
+            Category::Policies => "policies",
         }
     }
 }
