@@ -67,6 +67,8 @@ enum Command {
     Inventory(commands::inventory::InventoryArgs),
     /// Save everything a cluster scan reads to a file, to scan it later offline.
     Snapshot(commands::snapshot::SnapshotArgs),
+    /// User policies: run their unit tests (`policy test`).
+    Policy(commands::policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Netpol(a) => commands::netpol::run(a),
         Command::Inventory(a) => commands::inventory::run(a),
         Command::Snapshot(a) => commands::snapshot::run(a),
+        Command::Policy(a) => commands::policy::run(a),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,6 @@
 //! Rego driver does, and reads `data.<package>.violation`: a set of `{"msg": .., "details": ..}`.
 //! Templates that read `data.inventory` get it from a [`ClusterData`].
 
-use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -42,44 +41,6 @@ impl std::fmt::Debug for Template {
             .field("kind", &self.kind)
             .finish()
     }
-}
-
-thread_local! {
-    /// `external_data` calls made by the evaluation running on this thread.
-    static EXTERNAL_CALLS: Cell<usize> = const { Cell::new(0) };
-    /// The first provider named by such a call.
-    static EXTERNAL_PROVIDER: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// What `external_data` answers offline: Gatekeeper's response shape with a system error, so
-/// templates that handle a failing provider report it; the constraint also reports an error
-/// result saying that external data is not supported.
-fn external_data(args: Vec<regorus::Value>) -> anyhow::Result<regorus::Value> {
-    let req: Value = args
-        .first()
-        .and_then(|a| serde_json::to_value(a).ok())
-        .unwrap_or(Value::Null);
-    let provider = req
-        .get("provider")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    EXTERNAL_CALLS.with(|c| c.set(c.get() + 1));
-    EXTERNAL_PROVIDER.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.is_none() {
-            *p = Some(provider.clone());
-        }
-    });
-    let msg = format!(
-        "external data provider `{provider}` is not reachable: rampart evaluates policies offline and does not support external_data"
-    );
-    Ok(regorus::Value::from(json!({
-        "responses": [],
-        "errors": [],
-        "status_code": 500,
-        "system_error": msg,
-    })))
 }
 
 /// A problem loading a template, with the pointer of the field at fault.
@@ -165,10 +126,7 @@ impl Template {
                 },
             ));
         };
-        let mut engine = regorus::Engine::new();
-        engine.set_rego_v0(!v1);
-        engine.set_strict_builtin_errors(false);
-        let _ = engine.add_extension("external_data".into(), 1, Box::new(external_data));
+        let mut engine = crate::engine::new_engine(!v1);
         let package = engine
             .add_policy(format!("{name}.rego"), rego.clone())
             .map_err(|e| err(&format!("{tp}/rego"), format!("Rego does not compile: {e}")))?;
@@ -251,17 +209,13 @@ impl Template {
         engine: &mut regorus::Engine,
         input: regorus::Value,
     ) -> Result<(Vec<(String, Option<Value>)>, Option<String>), String> {
-        EXTERNAL_CALLS.with(|c| c.set(0));
-        EXTERNAL_PROVIDER.with(|p| *p.borrow_mut() = None);
+        crate::engine::reset_external_calls();
         engine.set_input(input);
         let out = engine
             .eval_rule(format!("data.{}.violation", self.package))
-            .map_err(|e| format!("policy evaluation failed: {e}"))?;
-        let external = if EXTERNAL_CALLS.with(Cell::get) > 0 {
-            Some(EXTERNAL_PROVIDER.with(|p| p.borrow().clone().unwrap_or_default()))
-        } else {
-            None
-        };
+            .map_err(|e| format!("policy evaluation failed: {e}"));
+        let external = crate::engine::take_external_calls().into_iter().next();
+        let out = out?;
         let json = serde_json::to_value(&out).unwrap_or(Value::Null);
         let mut violations = Vec::new();
         if let Value::Array(items) = json {

@@ -12,6 +12,7 @@
 //! - [`suite`] runs policy unit tests in `gator verify`'s Suite format.
 
 mod checks;
+mod engine;
 mod gatekeeper;
 mod load;
 pub mod matching;

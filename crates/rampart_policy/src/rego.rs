@@ -44,13 +44,11 @@ impl std::fmt::Debug for RegoModule {
 impl RegoModule {
     /// Compiles a module read from `path`.
     pub fn compile(path: &str, text: &str) -> Result<RegoModule, String> {
-        let mut engine = regorus::Engine::new();
         let v0 = text
             .lines()
             .next()
             .is_some_and(|l| l.contains("rampart: rego.v0"));
-        engine.set_rego_v0(v0);
-        engine.set_strict_builtin_errors(false);
+        let mut engine = crate::engine::new_engine(v0);
         let package = engine
             .add_policy(path.to_string(), text.to_string())
             .map_err(|e| format!("Rego does not compile: {e}"))?;
@@ -167,6 +165,7 @@ impl RegoModule {
             message,
             details,
         };
+        crate::engine::reset_external_calls();
         for (rule, present) in [("violation", self.has_violation), ("deny", self.has_deny)] {
             if !present {
                 continue;
@@ -196,6 +195,13 @@ impl RegoModule {
                     }
                 }
             }
+        }
+        if let Some(provider) = crate::engine::take_external_calls().into_iter().next() {
+            out.push(verdict(
+                VerdictKind::Error,
+                format!("the module calls external_data (provider `{provider}`): rampart evaluates policies offline and does not support external data, so this result is incomplete"),
+                None,
+            ));
         }
         if !self.uses_inventory || data.is_none() {
             if let Ok(mut p) = self.pool.lock() {

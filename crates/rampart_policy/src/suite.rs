@@ -67,6 +67,41 @@ impl Report {
         self.count(|o| matches!(o, Outcome::Skip))
     }
 
+    /// Adds the results of another run.
+    pub fn extend(&mut self, other: Report) {
+        self.suites += other.suites;
+        self.results.extend(other.results);
+    }
+
+    /// The report as JSON: every case with its outcome, and the counts.
+    pub fn to_json(&self) -> Value {
+        let cases: Vec<Value> = self
+            .results
+            .iter()
+            .map(|r| {
+                let (outcome, message) = match &r.outcome {
+                    Outcome::Pass => ("pass", None),
+                    Outcome::Skip => ("skip", None),
+                    Outcome::Fail(m) => ("fail", Some(m.as_str())),
+                };
+                serde_json::json!({
+                    "suite": r.suite.display().to_string(),
+                    "test": r.test,
+                    "case": r.case,
+                    "outcome": outcome,
+                    "message": message,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "suites": self.suites,
+            "passed": self.passed(),
+            "failed": self.failed(),
+            "skipped": self.skipped(),
+            "cases": cases,
+        })
+    }
+
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|r| f(&r.outcome)).count()
     }

@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod load;
 pub mod netpol;
 pub mod output;
+pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scan;

@@ -49,6 +49,12 @@ pub struct ScanArgs {
     /// Skip these checks (ids, categories, `framework:NAME`; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "TERMS")]
     pub ignore: Vec<String>,
+
+    /// User policies (repeatable; files or directories): Gatekeeper ConstraintTemplates with
+    /// their constraints, and Rego modules. Each constraint runs as a check of the `policies`
+    /// category (`--select policies` runs them alone).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +82,7 @@ impl ScanArgs {
             baseline: self.baseline.clone(),
             snippets: self.format == Format::Table,
             checks: Vec::new(),
+            policies: self.policies.clone(),
         }
     }
 }
