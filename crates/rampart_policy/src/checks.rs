@@ -5,8 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use rampart_checks::{
-    Check, Ctx, Emitted, Emitter, Inventory, InventoryEmitter, InventoryRule, ObjectRule, Rule,
-    Run,
+    Check, Ctx, Emitted, Emitter, Inventory, InventoryEmitter, InventoryRule, ObjectRule, Rule, Run,
 };
 use rampart_model::{Category, Evidence, Meta, Pointer, Severity, Status};
 
@@ -111,7 +110,9 @@ impl InventoryRule for PolicyRule {
             }
         };
         let mut engine = match &self.0 {
-            Policy::Constraint(c) if c.template.uses_inventory => Some(c.template.engine_with(data)),
+            Policy::Constraint(c) if c.template.uses_inventory => {
+                Some(c.template.engine_with(data))
+            }
             _ => None,
         };
         for (i, kept) in inv.objects.iter().enumerate() {

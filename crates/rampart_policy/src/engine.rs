@@ -25,8 +25,16 @@ pub(crate) fn new_engine(v0: bool) -> regorus::Engine {
     // Registering can only fail for a name already defined, and these are not.
     let _ = engine.add_extension("external_data".into(), 1, Box::new(external_data));
     let _ = engine.add_extension("re_match".into(), 2, Box::new(re_match));
-    let _ = engine.add_extension("any".into(), 1, Box::new(|a: Vec<regorus::Value>| any_all(a, true)));
-    let _ = engine.add_extension("all".into(), 1, Box::new(|a: Vec<regorus::Value>| any_all(a, false)));
+    let _ = engine.add_extension(
+        "any".into(),
+        1,
+        Box::new(|a: Vec<regorus::Value>| any_all(a, true)),
+    );
+    let _ = engine.add_extension(
+        "all".into(),
+        1,
+        Box::new(|a: Vec<regorus::Value>| any_all(a, false)),
+    );
     let _ = engine.add_extension("set_diff".into(), 2, Box::new(set_diff));
     engine
 }
@@ -103,6 +111,11 @@ fn set_diff(args: Vec<regorus::Value>) -> anyhow::Result<regorus::Value> {
         anyhow::bail!("set_diff needs two sets");
     };
     let b = b.as_set()?;
-    let out: BTreeSet<regorus::Value> = a.as_set()?.iter().filter(|x| !b.contains(x)).cloned().collect();
+    let out: BTreeSet<regorus::Value> = a
+        .as_set()?
+        .iter()
+        .filter(|x| !b.contains(x))
+        .cloned()
+        .collect();
     Ok(regorus::Value::from(out))
 }

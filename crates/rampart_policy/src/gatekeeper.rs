@@ -76,11 +76,9 @@ impl Template {
             .pointer("/spec/targets")
             .and_then(Value::as_array)
             .ok_or_else(|| err("/spec", "a ConstraintTemplate needs spec.targets".into()))?;
-        let Some((ti, target)) = targets
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.get("target").and_then(Value::as_str) == Some("admission.k8s.gatekeeper.sh"))
-        else {
+        let Some((ti, target)) = targets.iter().enumerate().find(|(_, t)| {
+            t.get("target").and_then(Value::as_str) == Some("admission.k8s.gatekeeper.sh")
+        }) else {
             return Err(err(
                 "/spec/targets",
                 "no target `admission.k8s.gatekeeper.sh`: rampart runs Gatekeeper's admission target only".into(),
@@ -88,11 +86,19 @@ impl Template {
         };
         let tp = format!("/spec/targets/{ti}");
         // The Rego: `rego` + `libs`, or `code: [{engine: Rego, source: {rego, libs, version}}]`.
-        let mut rego = target.get("rego").and_then(Value::as_str).map(str::to_owned);
+        let mut rego = target
+            .get("rego")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let mut libs: Vec<String> = target
             .get("libs")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut v1 = false;
         let mut other_engines = Vec::new();
@@ -105,7 +111,11 @@ impl Template {
                         rego = Some(r.to_string());
                     }
                     if let Some(l) = src.and_then(|s| s.get("libs")).and_then(Value::as_array) {
-                        libs = l.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+                        libs = l
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect();
                     }
                     v1 = src.and_then(|s| s.get("version")).and_then(Value::as_str) == Some("v1");
                 } else {
@@ -130,11 +140,19 @@ impl Template {
         let package = engine
             .add_policy(format!("{name}.rego"), rego.clone())
             .map_err(|e| err(&format!("{tp}/rego"), format!("Rego does not compile: {e}")))?;
-        let package = package.strip_prefix("data.").unwrap_or(&package).to_string();
+        let package = package
+            .strip_prefix("data.")
+            .unwrap_or(&package)
+            .to_string();
         for (i, lib) in libs.iter().enumerate() {
             let lib_pkg = engine
                 .add_policy(format!("{name}.lib{i}.rego"), lib.clone())
-                .map_err(|e| err(&format!("{tp}/libs/{i}"), format!("Rego does not compile: {e}")))?;
+                .map_err(|e| {
+                    err(
+                        &format!("{tp}/libs/{i}"),
+                        format!("Rego does not compile: {e}"),
+                    )
+                })?;
             if !lib_pkg.starts_with("data.lib.") && lib_pkg != "data.lib" {
                 return Err(err(
                     &format!("{tp}/libs/{i}"),
@@ -148,7 +166,9 @@ impl Template {
         let uses_inventory = all.contains("data.inventory");
         let uses_external_data = all.contains("external_data");
         // Compile now, so errors in rules (not only syntax) are reported at load time.
-        engine.set_input(regorus::Value::from(json!({"review": {}, "parameters": {}})));
+        engine.set_input(regorus::Value::from(
+            json!({"review": {}, "parameters": {}}),
+        ));
         if let Err(e) = engine.eval_rule(format!("data.{package}.violation")) {
             let msg = e.to_string();
             if msg.contains("not a valid rule path") || msg.contains("not found") {
@@ -196,7 +216,10 @@ impl Template {
         let _ = e.add_data(regorus::Value::from(json!({})));
         let mut doc = regorus::Value::new_object();
         if let Ok(m) = doc.as_object_mut() {
-            m.insert(regorus::Value::from("inventory"), data.rego_inventory().clone());
+            m.insert(
+                regorus::Value::from("inventory"),
+                data.rego_inventory().clone(),
+            );
         }
         let _ = e.add_data(doc);
         e

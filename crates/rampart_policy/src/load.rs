@@ -114,7 +114,9 @@ fn check_id(id: &str, set: &PolicySet) -> Result<(), String> {
         ));
     }
     if set.get(id).is_some() {
-        return Err(format!("policy id `{id}` is already taken by another policy"));
+        return Err(format!(
+            "policy id `{id}` is already taken by another policy"
+        ));
     }
     if rampart_checks::by_id(id).is_some() {
         return Err(format!(
@@ -158,7 +160,10 @@ pub fn load_objects(resources: &[Resource]) -> Loaded {
                     out.errors.push(error_at(
                         res,
                         "/spec/crd/spec/names/kind",
-                        format!("another ConstraintTemplate already defines kind `{}`", t.kind),
+                        format!(
+                            "another ConstraintTemplate already defines kind `{}`",
+                            t.kind
+                        ),
                     ));
                     continue;
                 }
@@ -227,7 +232,10 @@ pub fn load_objects(resources: &[Resource]) -> Loaded {
 fn constraint(res: &Resource, template: Arc<Template>) -> Result<Constraint, (String, String)> {
     let name = res.id.name.clone();
     if name.is_empty() {
-        return Err(("/metadata".into(), "a constraint needs metadata.name".into()));
+        return Err((
+            "/metadata".into(),
+            "a constraint needs metadata.name".into(),
+        ));
     }
     let id = name.replace('.', "-");
     let spec = res.raw.get("spec");
@@ -236,7 +244,10 @@ fn constraint(res: &Resource, template: Arc<Template>) -> Result<Constraint, (St
         &rampart_model::Pointer::from_raw("/spec/match"),
     );
     if let Some((ptr, msg)) = problems.into_iter().next() {
-        return Err((ptr.as_str().to_string(), format!("constraint `{name}`: {msg}")));
+        return Err((
+            ptr.as_str().to_string(),
+            format!("constraint `{name}`: {msg}"),
+        ));
     }
     let action = match spec
         .and_then(|s| s.get("enforcementAction"))

@@ -238,29 +238,37 @@ mod tests {
     fn every_field_is_anded() {
         let pod = json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "web-1", "namespace": "kube-system", "labels": {"app": "web"}}});
-        assert!(m(json!({})).matches(&pod, None).unwrap());
+        assert!(m(json!({})).matches(&pod, None).expect("judged"));
         assert!(m(json!({"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}))
             .matches(&pod, None)
-            .unwrap());
-        assert!(!m(json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Pod"]}]}))
+            .expect("judged"));
+        assert!(
+            !m(json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Pod"]}]}))
+                .matches(&pod, None)
+                .expect("judged")
+        );
+        assert!(m(json!({"namespaces": ["kube-*"]}))
             .matches(&pod, None)
-            .unwrap());
-        assert!(m(json!({"namespaces": ["kube-*"]})).matches(&pod, None).unwrap());
+            .expect("judged"));
         assert!(!m(json!({"excludedNamespaces": ["*-system"]}))
             .matches(&pod, None)
-            .unwrap());
-        assert!(!m(json!({"scope": "Cluster"})).matches(&pod, None).unwrap());
-        assert!(m(json!({"name": "web-*"})).matches(&pod, None).unwrap());
+            .expect("judged"));
+        assert!(!m(json!({"scope": "Cluster"}))
+            .matches(&pod, None)
+            .expect("judged"));
+        assert!(m(json!({"name": "web-*"}))
+            .matches(&pod, None)
+            .expect("judged"));
         assert!(!m(json!({"labelSelector": {"matchLabels": {"app": "db"}}}))
             .matches(&pod, None)
-            .unwrap());
+            .expect("judged"));
         let sel = m(json!({"namespaceSelector": {"matchLabels": {"env": "prod"}}}));
         assert!(sel.matches(&pod, None).is_err());
         let ns = json!({"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": "kube-system", "labels": {"env": "prod"}}});
-        assert!(sel.matches(&pod, Some(&ns)).unwrap());
-        assert!(sel.matches(&ns, None).unwrap());
+        assert!(sel.matches(&pod, Some(&ns)).expect("judged"));
+        assert!(sel.matches(&ns, None).expect("judged"));
         let cr = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "x"}});
-        assert!(sel.matches(&cr, None).unwrap());
+        assert!(sel.matches(&cr, None).expect("judged"));
     }
 }

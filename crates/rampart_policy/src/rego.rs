@@ -68,7 +68,9 @@ impl RegoModule {
                 "package `{package}` defines neither `violation` nor `deny`: rampart reads one of them"
             ));
         }
-        engine.set_input(regorus::Value::from(json!({"review": {}, "parameters": {}})));
+        engine.set_input(regorus::Value::from(
+            json!({"review": {}, "parameters": {}}),
+        ));
         let meta = if has(&engine, "metadata") {
             engine
                 .eval_rule(format!("data.{package}.metadata"))

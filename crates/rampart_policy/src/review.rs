@@ -88,10 +88,7 @@ impl<'a> Review<'a> {
             "userInfo".into(),
             self.user_info.cloned().unwrap_or_else(|| json!({})),
         );
-        m.insert(
-            "object".into(),
-            self.object.cloned().unwrap_or(Value::Null),
-        );
+        m.insert("object".into(), self.object.cloned().unwrap_or(Value::Null));
         m.insert(
             "oldObject".into(),
             self.old_object.cloned().unwrap_or(Value::Null),
@@ -197,7 +194,10 @@ mod tests {
         let pod = json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "p", "namespace": "shop"}});
         let r = Review::of(&pod).to_gatekeeper();
-        assert_eq!(r["kind"], json!({"group": "", "version": "v1", "kind": "Pod"}));
+        assert_eq!(
+            r["kind"],
+            json!({"group": "", "version": "v1", "kind": "Pod"})
+        );
         assert_eq!(r["name"], "p");
         assert_eq!(r["namespace"], "shop");
         assert_eq!(r["operation"], "");

@@ -44,6 +44,8 @@ pub struct CaseResult {
     pub test: String,
     pub case: String,
     pub outcome: Outcome,
+    /// The messages of the violations found (empty when the case could not run).
+    pub messages: Vec<String>,
 }
 
 /// Every case result of the suites run.
@@ -194,6 +196,7 @@ pub fn run_suite(path: &Path, report: &mut Report) {
             test: test.to_string(),
             case: case.to_string(),
             outcome: Outcome::Fail(msg),
+            messages: Vec::new(),
         })
     };
     let suite = match read_objects(path) {
@@ -220,6 +223,7 @@ pub fn run_suite(path: &Path, report: &mut Report) {
                     test: tname.to_string(),
                     case: s(c, "name").to_string(),
                     outcome: Outcome::Skip,
+                    messages: Vec::new(),
                 });
             }
             continue;
@@ -248,6 +252,7 @@ pub fn run_suite(path: &Path, report: &mut Report) {
                     test: tname.to_string(),
                     case: String::new(),
                     outcome: Outcome::Pass,
+                    messages: Vec::new(),
                 });
             } else {
                 fail(report, tname, "", msg);
@@ -269,12 +274,13 @@ pub fn run_suite(path: &Path, report: &mut Report) {
         };
         for c in &cases {
             let cname = s(c, "name");
-            let outcome = if flag(c, "skip") {
-                Outcome::Skip
+            let (outcome, messages) = if flag(c, "skip") {
+                (Outcome::Skip, Vec::new())
             } else {
-                match run_case(dir, policy, c) {
-                    Ok(()) => Outcome::Pass,
-                    Err(e) => Outcome::Fail(e),
+                let mut messages = Vec::new();
+                match run_case(dir, policy, c, &mut messages) {
+                    Ok(()) => (Outcome::Pass, messages),
+                    Err(e) => (Outcome::Fail(e), messages),
                 }
             };
             report.results.push(CaseResult {
@@ -282,13 +288,19 @@ pub fn run_suite(path: &Path, report: &mut Report) {
                 test: tname.to_string(),
                 case: cname.to_string(),
                 outcome,
+                messages,
             });
         }
     }
 }
 
 /// Runs one case: reviews its object and checks every assertion.
-fn run_case(dir: &Path, policy: &crate::Policy, case: &Value) -> Result<(), String> {
+fn run_case(
+    dir: &Path,
+    policy: &crate::Policy,
+    case: &Value,
+    found: &mut Vec<String>,
+) -> Result<(), String> {
     let object = s(case, "object");
     if object.is_empty() {
         return Err("the case names no object".into());
@@ -323,8 +335,7 @@ fn run_case(dir: &Path, policy: &crate::Policy, case: &Value) -> Result<(), Stri
             .cloned()
             .ok_or("the AdmissionReview has no request")?;
         // As the API server: a DELETE's object is its old object.
-        if s(&request, "operation") == "DELETE"
-            && request.get("object").is_none_or(Value::is_null)
+        if s(&request, "operation") == "DELETE" && request.get("object").is_none_or(Value::is_null)
         {
             if let Some(old) = request.get("oldObject").cloned() {
                 request["object"] = old;
@@ -338,6 +349,7 @@ fn run_case(dir: &Path, policy: &crate::Policy, case: &Value) -> Result<(), Stri
     if let Some(e) = verdicts.iter().find(|v| v.kind == VerdictKind::Error) {
         return Err(format!("policy error: {}", e.message));
     }
+    found.extend(verdicts.iter().map(|v| v.message.clone()));
     let messages: Vec<&str> = verdicts.iter().map(|v| v.message.as_str()).collect();
     for a in assertions {
         let matching = match a.get("message").and_then(Value::as_str) {
@@ -357,9 +369,7 @@ fn run_case(dir: &Path, policy: &crate::Policy, case: &Value) -> Result<(), Stri
         let ok = match &want {
             Value::String(w) if w == "yes" => matching > 0,
             Value::String(w) if w == "no" => matching == 0,
-            Value::Number(n) if n.as_u64().is_some() => {
-                Some(matching as u64) == n.as_u64()
-            }
+            Value::Number(n) if n.as_u64().is_some() => Some(matching as u64) == n.as_u64(),
             other => {
                 return Err(format!(
                     "assertion violations must be yes, no or a count, not {other}"

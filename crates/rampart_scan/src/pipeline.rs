@@ -86,8 +86,7 @@ impl Scanner {
         for check in &options.checks {
             registry.add(check.clone()).map_err(ScanError::Selection)?;
         }
-        let (config, mut config_errors) =
-            config::load(&options.config, &options.paths, &registry)?;
+        let (config, mut config_errors) = config::load(&options.config, &options.paths, &registry)?;
         config_errors.extend(policy_errors);
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
