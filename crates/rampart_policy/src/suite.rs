@@ -131,8 +131,9 @@ impl Report {
             }
         }
         s.push_str(&format!(
-            "{} suites: {} passed, {} failed, {} skipped\n",
+            "{} suites, {} cases\n{} passed, {} failed, {} skipped\n",
             self.suites,
+            self.results.len(),
             self.passed(),
             self.failed(),
             self.skipped()
@@ -366,10 +367,15 @@ fn run_case(
             .and_then(Value::as_str)
             .map(|m| format!(" matching {m:?}"))
             .unwrap_or_default();
-        let ok = match &want {
-            Value::String(w) if w == "yes" => matching > 0,
-            Value::String(w) if w == "no" => matching == 0,
-            Value::Number(n) if n.as_u64().is_some() => Some(matching as u64) == n.as_u64(),
+        // Unquoted yes/no are booleans under Kubernetes' YAML 1.1 rules.
+        let (ok, wanted) = match &want {
+            Value::Bool(true) => (matching > 0, "at least one".to_string()),
+            Value::String(w) if w == "yes" => (matching > 0, "at least one".to_string()),
+            Value::Bool(false) => (matching == 0, "none".to_string()),
+            Value::String(w) if w == "no" => (matching == 0, "none".to_string()),
+            Value::Number(n) if n.as_u64().is_some() => {
+                (Some(matching as u64) == n.as_u64(), format!("exactly {n}"))
+            }
             other => {
                 return Err(format!(
                     "assertion violations must be yes, no or a count, not {other}"
@@ -378,7 +384,7 @@ fn run_case(
         };
         if !ok {
             return Err(format!(
-                "got {matching} violations{about}, want {want}; messages: {messages:?}"
+                "got {matching} violations{about}, want {wanted}; messages: {messages:?}"
             ));
         }
     }
