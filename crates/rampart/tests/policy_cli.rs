@@ -52,7 +52,11 @@ fn findings(report: &Value) -> Vec<(String, String, String, String, String)> {
         .map(|f| {
             (
                 s(&f["check"]),
-                format!("{}/{}", s(&f["subject"]["namespace"]), s(&f["subject"]["name"])),
+                format!(
+                    "{}/{}",
+                    s(&f["subject"]["namespace"]),
+                    s(&f["subject"]["name"])
+                ),
                 s(&f["status"]),
                 s(&f["severity"]),
                 s(&f["message"]),
@@ -219,7 +223,10 @@ fn policy_test_runs_gator_suites() {
     let out = rampart(&["policy", "test", &policies]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("28 suites, 123 cases\n123 passed, 0 failed, 0 skipped\n"), "{stdout}");
+    assert!(
+        stdout.contains("28 suites, 123 cases\n123 passed, 0 failed, 0 skipped\n"),
+        "{stdout}"
+    );
 
     let out = rampart(&["policy", "test", "--format", "json", &policies]);
     let report = json_of(&out);
@@ -229,7 +236,11 @@ fn policy_test_runs_gator_suites() {
     // A case whose expectation is wrong fails, with what was found.
     let dir = TempDir::new("policy-test");
     let src = root().join("crates/rampart_policy/tests/gatekeeper/k8sblocknodeport");
-    for f in ["template.yaml", "samples/block-node-port/constraint.yaml", "samples/block-node-port/example_disallowed_node-port.yaml"] {
+    for f in [
+        "template.yaml",
+        "samples/block-node-port/constraint.yaml",
+        "samples/block-node-port/example_disallowed_node-port.yaml",
+    ] {
         let text = std::fs::read_to_string(src.join(f)).expect("sample");
         dir.write(f.rsplit('/').next().expect("name"), text);
     }
@@ -241,7 +252,9 @@ fn policy_test_runs_gator_suites() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("FAIL") && stdout.contains("nodeport/wrong") && stdout.contains("got 1 violations, want none"),
+        stdout.contains("FAIL")
+            && stdout.contains("nodeport/wrong")
+            && stdout.contains("got 1 violations, want none"),
         "{stdout}"
     );
 

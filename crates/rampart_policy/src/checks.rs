@@ -76,7 +76,8 @@ fn emitted(v: Verdict) -> Emitted {
     if v.kind == VerdictKind::Error {
         e = e.with_status(Status::Error);
     }
-    if let Some(d) = v.details {
+    let empty = |d: &serde_json::Value| d.is_null() || d.as_object().is_some_and(|m| m.is_empty());
+    if let Some(d) = v.details.filter(|d| !empty(d)) {
         e = e.with_evidence(Evidence::new("details", Some(d.to_string())));
     }
     e
