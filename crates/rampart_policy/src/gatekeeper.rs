@@ -231,7 +231,7 @@ impl Template {
         &self,
         engine: &mut regorus::Engine,
         input: regorus::Value,
-    ) -> Result<(Vec<(String, Option<Value>)>, Option<String>), String> {
+    ) -> Result<(Vec<Violation>, Option<String>), String> {
         crate::engine::reset_external_calls();
         engine.set_input(input);
         let out = engine
@@ -254,6 +254,9 @@ impl Template {
         Ok((violations, external))
     }
 }
+
+/// One violation of a template: its message and `details`.
+type Violation = (String, Option<Value>);
 
 /// A Gatekeeper constraint bound to its compiled template.
 #[derive(Debug)]
