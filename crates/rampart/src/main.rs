@@ -74,6 +74,8 @@ enum Command {
     Benchmark(commands::node::BenchmarkArgs),
     /// Threat detection over API-server audit events.
     Audit(commands::audit::AuditArgs),
+    /// User policies: run their unit tests (`policy test`).
+    Policy(commands::policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Node(a) => commands::node::run_node(a),
         Command::Benchmark(a) => commands::node::run_benchmark(a),
         Command::Audit(a) => commands::audit::run(a),
+        Command::Policy(a) => commands::policy::run(a),
     };
     match result {
         Ok(code) => code,

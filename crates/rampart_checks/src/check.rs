@@ -32,6 +32,15 @@ impl Run {
         matches!(self, Run::Inventory(_) | Run::InventoryRule(_))
     }
 
+    /// True for inventory checks that read every object whole (user policies that look at other
+    /// objects): the scan then keeps whole objects instead of their digests.
+    pub fn keeps_whole_objects(&self) -> bool {
+        match self {
+            Run::InventoryRule(r) => r.needs_whole_objects(),
+            _ => false,
+        }
+    }
+
     /// Runs an object check on one object; does nothing for inventory checks.
     pub fn object(&self, ctx: &Ctx, out: &mut Emitter) {
         match self {
@@ -85,6 +94,12 @@ pub trait ObjectRule: Send + Sync {
 /// The logic of an inventory check that carries parameters or state.
 pub trait InventoryRule: Send + Sync {
     fn check(&self, inv: &Inventory, out: &mut InventoryEmitter);
+
+    /// True when the rule reads every object of the inventory whole (see
+    /// [`Inventory::keep_whole`]); most rules read the shared analyses only.
+    fn needs_whole_objects(&self) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(&Ctx, &mut Emitter) + Send + Sync> ObjectRule for F {
@@ -192,6 +207,16 @@ impl InventoryEmitter {
     /// Reports a finding on the field at `ptr` of the inventory's object number `object`.
     pub fn emit(&mut self, object: usize, ptr: Pointer, message: impl Into<String>) {
         self.emit_related(object, ptr, message, Vec::new());
+    }
+
+    /// Reports a result (with its status, evidence or fix) about the inventory's object number
+    /// `object`.
+    pub fn emit_result(&mut self, object: usize, result: Emitted) {
+        self.items.push(InventoryItem {
+            object,
+            result,
+            related: Vec::new(),
+        });
     }
 
     /// Like [`InventoryEmitter::emit`], naming the other objects that explain the finding.

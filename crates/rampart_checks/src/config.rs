@@ -115,8 +115,14 @@ pub struct ConfigError {
 
 impl Config {
     /// Reads a config from its parsed YAML value. Unknown fields, wrong types, unknown check ids,
-    /// bad globs and missing reasons are errors.
+    /// bad globs and missing reasons are errors. Check ids are those of the built-in checks.
     pub fn from_value(v: Value) -> Result<Config, ConfigError> {
+        Self::from_value_in(v, &crate::Registry::builtin())
+    }
+
+    /// Like [`Config::from_value`], with the check ids of `registry` (built-in checks and the
+    /// user policies loaded for this scan).
+    pub fn from_value_in(v: Value, registry: &crate::Registry) -> Result<Config, ConfigError> {
         let cfg: Config = serde_path_to_error::deserialize(v).map_err(|e| {
             let pointer = path_to_pointer(e.path());
             ConfigError {
@@ -126,7 +132,7 @@ impl Config {
         })?;
         for (i, w) in cfg.waivers.iter().enumerate() {
             let at = |f: &str| format!("/waivers/{i}/{f}");
-            if w.check != "all" && crate::by_id(&w.check).is_none() {
+            if w.check != "all" && registry.by_id(&w.check).is_none() {
                 return Err(ConfigError {
                     pointer: at("check"),
                     message: format!("unknown check `{}`", w.check),
@@ -151,7 +157,7 @@ impl Config {
                 }
             }
         }
-        crate::Selection::from_config(&cfg).map_err(|message| ConfigError {
+        crate::Selection::from_config_in(registry, &cfg).map_err(|message| ConfigError {
             pointer: "/checks".into(),
             message,
         })?;

@@ -165,6 +165,15 @@ impl Engine {
         self.selection.checks.iter().any(|c| c.run.is_inventory())
     }
 
+    /// True when a selected check needs every object of the inventory whole (a user policy that
+    /// reads other objects), so the scan keeps each object whole rather than its digest.
+    pub fn needs_whole_objects(&self) -> bool {
+        self.selection
+            .checks
+            .iter()
+            .any(|c| c.run.keeps_whole_objects())
+    }
+
     /// The severity of `check`'s findings: the config's override, else the check's own.
     fn severity(&self, check: &Check) -> Severity {
         self.selection

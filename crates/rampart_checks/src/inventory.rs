@@ -223,6 +223,9 @@ pub struct Inventory {
     rbac: OnceLock<rampart_rbac::Rbac>,
     rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
     netpol: OnceLock<rampart_netpol::Analysis>,
+    /// Data derived once from the objects by checks added at run time (user policies' view of
+    /// the cluster), shared by every such check.
+    derived: OnceLock<Box<dyn std::any::Any + Send + Sync>>,
     /// Identity of every named file object seen, to find objects defined twice.
     seen: HashMap<u64, Seen>,
     duplicates: Vec<Duplicate>,
@@ -300,6 +303,18 @@ impl Inventory {
         })
     }
 
+    /// Data derived from the objects by `make`, made once and shared by the checks that ask
+    /// for the same type (user policies' view of the cluster). `None` when another type was
+    /// derived first.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce(&Inventory) -> T,
+    ) -> Option<&T> {
+        self.derived
+            .get_or_init(|| Box::new(make(self)))
+            .downcast_ref::<T>()
+    }
+
     /// Keeps what inventory checks need of `res`, if anything, and notes its identity (objects
     /// read from files) to find objects defined twice.
     pub fn keep(&mut self, res: &Resource) {
@@ -307,6 +322,12 @@ impl Inventory {
             self.objects.push(kept);
             self.objects.len() - 1
         });
+        self.note_identity(res, index);
+    }
+
+    /// Notes the identity of `res` (objects read from files), kept at `index` if it is, to
+    /// find objects defined twice.
+    fn note_identity(&mut self, res: &Resource, index: Option<usize>) {
         let Origin::File { path, .. } = &res.origin else {
             return;
         };
@@ -354,6 +375,13 @@ impl Inventory {
                 });
             }
         }
+    }
+
+    /// Keeps `res` whole, whatever its kind (Secrets as their metadata and type): for user
+    /// policies that read other objects (Gatekeeper's `data.inventory`, namespace selectors).
+    pub fn keep_whole(&mut self, res: &Resource) {
+        self.objects.push(whole_for_inventory(res));
+        self.note_identity(res, Some(self.objects.len() - 1));
     }
 
     /// Adds the objects of `other` (read after this inventory's), finding the objects the two
@@ -508,6 +536,15 @@ pub fn for_inventory(res: &Resource) -> Option<Kept> {
             .flatten(),
         positions,
     })))
+}
+
+/// The whole object for the inventory (Secrets without their values, as [`for_inventory`]
+/// keeps them).
+pub fn whole_for_inventory(res: &Resource) -> Kept {
+    match for_inventory(res) {
+        Some(k @ Kept::Whole(_)) => k,
+        _ => Kept::Whole(Box::new(res.clone())),
+    }
 }
 
 /// Where the ignore annotation is (`/` in its key escaped as `~1`).

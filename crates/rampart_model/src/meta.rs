@@ -98,6 +98,8 @@ pub enum Category {
     /// Custom resources of popular add-ons (Istio, cert-manager, Argo CD, Prometheus Operator,
     /// Gateway API, ingress-nginx): one check folder per add-on, ids prefixed by its name.
     Addons,
+    /// User policies loaded at run time (Gatekeeper constraints, Rego modules).
+    Policies,
 }
 
 impl Category {
@@ -115,6 +117,7 @@ impl Category {
         Category::ControlPlane,
         Category::Node,
         Category::Addons,
+        Category::Policies,
     ];
 
     /// Position in [`Category::ALL`]; the exhaustive match makes a new variant a compile error
@@ -134,6 +137,7 @@ impl Category {
             Category::ControlPlane => 9,
             Category::Node => 10,
             Category::Addons => 11,
+            Category::Policies => 12,
         }
     }
 
@@ -156,6 +160,7 @@ impl Category {
             Category::ControlPlane => "control-plane",
             Category::Node => "node",
             Category::Addons => "addons",
+            Category::Policies => "policies",
         }
     }
 }

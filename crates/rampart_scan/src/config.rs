@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_checks::Config;
+use rampart_checks::{Config, Registry};
 use rampart_model::InputError;
 use rampart_source::Input;
 
@@ -11,9 +11,11 @@ use crate::{ConfigSource, ScanError};
 /// Reads the config the options name. Problems inside it are input errors with file:line (the
 /// scan reports them and exits 2, still running with the defaults); an unreadable named file is
 /// an error.
+/// Check ids (waivers, selections, severities) are those of `registry`.
 pub(crate) fn load(
     source: &ConfigSource,
     paths: &[PathBuf],
+    registry: &Registry,
 ) -> Result<(Config, Vec<InputError>), ScanError> {
     let path = match source {
         ConfigSource::None => None,
@@ -34,7 +36,7 @@ pub(crate) fn load(
     let Some(doc) = stream.docs.into_iter().next() else {
         return Ok((Config::default(), errors));
     };
-    match Config::from_value(doc.value.clone()) {
+    match Config::from_value_in(doc.value.clone(), registry) {
         Ok(cfg) => Ok((cfg, errors)),
         Err(e) => {
             let pos = doc.positions.locate(&doc.value, &e.pointer);

@@ -54,6 +54,10 @@ pub struct ScanOptions {
     /// Checks added to the built-in ones for this scan (user policies, template instances made
     /// at run time). Their ids must be new; they are selected like built-in checks.
     pub checks: Vec<rampart_checks::Check>,
+    /// User policies to load (files or directories: Gatekeeper ConstraintTemplates and
+    /// constraints, Rego modules); each becomes a check of the `policies` category. Problems in
+    /// them are input errors (exit 2); the rest still runs.
+    pub policies: Vec<PathBuf>,
 }
 
 /// Where the config comes from.

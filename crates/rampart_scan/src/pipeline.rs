@@ -74,13 +74,22 @@ struct Part {
 impl Scanner {
     /// Reads the config, selects the checks and loads the baseline.
     pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
-        let (config, config_errors) = config::load(&options.config, &options.paths)?;
         let mut registry = Registry::builtin();
-        if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
-            registry.set_kubernetes_version(minor);
+        let mut policy_errors = Vec::new();
+        if !options.policies.is_empty() {
+            let loaded = rampart_policy::load(&options.policies);
+            policy_errors = loaded.errors;
+            for check in loaded.policies.checks() {
+                registry.add(check).map_err(ScanError::Selection)?;
+            }
         }
         for check in &options.checks {
             registry.add(check.clone()).map_err(ScanError::Selection)?;
+        }
+        let (config, mut config_errors) = config::load(&options.config, &options.paths, &registry)?;
+        config_errors.extend(policy_errors);
+        if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
+            registry.set_kubernetes_version(minor);
         }
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
@@ -153,7 +162,7 @@ impl Scanner {
             errors: mut input_errors,
         } = sources;
         input_errors.extend(self.config_errors.iter().cloned());
-        let keep_inventory = self.engine.needs_inventory();
+        let keep_inventory = Keep::of(&self.engine);
         let mut gather = Gather {
             waivers: &self.waivers,
             today: today(),
@@ -316,7 +325,7 @@ fn scan_files(
     engine: &Engine,
     inputs: &[Input],
     snippets: bool,
-    keep_inventory: bool,
+    keep_inventory: Keep,
     mut each: impl FnMut(Part),
 ) {
     // Files in flight: up to three batches (being read, queued, being handed over); their
@@ -343,15 +352,15 @@ fn scan_files(
 
 /// Checks objects read from a cluster or a snapshot (no file positions: results name the object
 /// and the field pointer).
-fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: bool) -> Part {
+fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: Keep) -> Part {
     let parts: Vec<(Vec<Finding>, Option<rampart_checks::inventory::Kept>)> = resources
         .par_iter()
         .map(|res| {
             let (f, _type_errors) = engine.run_checked(res);
-            let kept = if keep_inventory {
-                rampart_checks::inventory::for_inventory(res)
-            } else {
-                None
+            let kept = match keep_inventory {
+                Keep::Nothing => None,
+                Keep::Digests => rampart_checks::inventory::for_inventory(res),
+                Keep::Whole => Some(rampart_checks::inventory::whole_for_inventory(res)),
             };
             (f, kept)
         })
@@ -369,8 +378,31 @@ fn scan_objects(engine: &Engine, resources: &[Resource], keep_inventory: bool) -
     out
 }
 
+/// What the scan keeps of each object for the inventory checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// No inventory check is selected.
+    Nothing,
+    /// What the analyses need (see [`rampart_checks::inventory::for_inventory`]).
+    Digests,
+    /// Every object whole: a selected user policy reads other objects.
+    Whole,
+}
+
+impl Keep {
+    fn of(engine: &Engine) -> Keep {
+        if engine.needs_whole_objects() {
+            Keep::Whole
+        } else if engine.needs_inventory() {
+            Keep::Digests
+        } else {
+            Keep::Nothing
+        }
+    }
+}
+
 /// Reads, parses and checks one file.
-fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bool) -> Part {
+fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: Keep) -> Part {
     let parsed = rampart_source::read_and_parse(input);
     let mut out = Part {
         errors: parsed.errors,
@@ -391,8 +423,10 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: bo
         }
         rampart_source::locate_findings(res, &mut f, lines.as_ref(), &path);
         out.findings.extend(f);
-        if keep_inventory {
-            out.inventory.keep(res);
+        match keep_inventory {
+            Keep::Nothing => {}
+            Keep::Digests => out.inventory.keep(res),
+            Keep::Whole => out.inventory.keep_whole(res),
         }
     }
     out.findings.sort_unstable_by(rampart_report::finding_order);

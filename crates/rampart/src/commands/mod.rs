@@ -8,6 +8,7 @@ pub mod load;
 pub mod netpol;
 pub mod node;
 pub mod output;
+pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scan;

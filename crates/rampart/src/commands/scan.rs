@@ -54,6 +54,12 @@ pub struct ScanArgs {
     /// against [default: the config's `kubernetes-version`, else the newest rampart knows].
     #[arg(long, value_name = "VERSION", value_parser = parse_kubernetes_version)]
     pub kubernetes_version: Option<u32>,
+
+    /// User policies (repeatable; files or directories): Gatekeeper ConstraintTemplates with
+    /// their constraints, and Rego modules. Each constraint runs as a check of the `policies`
+    /// category (`--select policies` runs them alone).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
 }
 
 /// `1.N`, `v1.N` or `v1.N.P` as N.
@@ -88,6 +94,7 @@ impl ScanArgs {
             snippets: self.format == Format::Table,
             kubernetes_version: self.kubernetes_version,
             checks: Vec::new(),
+            policies: self.policies.clone(),
         }
     }
 }

@@ -1,0 +1,226 @@
+//! What a policy judges: one object (and, at admission, the old object, the operation and the
+//! requesting user), and what it may read of the rest of the cluster.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+/// One request to judge. A scan judges each object as Gatekeeper's audit and `gator` do: no old
+/// object, no operation, no user. An admission webhook fills every field from the
+/// AdmissionRequest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Review<'a> {
+    /// The object (absent for a DELETE).
+    pub object: Option<&'a Value>,
+    /// The object before the change (UPDATE, DELETE).
+    pub old_object: Option<&'a Value>,
+    /// `CREATE`, `UPDATE`, `DELETE`, `CONNECT`; empty for a scan.
+    pub operation: &'a str,
+    /// The requesting user (`username`, `uid`, `groups`, `extra`); absent for a scan.
+    pub user_info: Option<&'a Value>,
+    /// The whole AdmissionRequest, when there is one: its fields are used as given.
+    pub request: Option<&'a Value>,
+}
+
+impl<'a> Review<'a> {
+    /// A review of one object, as a scan (and `gator test`) makes it.
+    pub fn of(object: &'a Value) -> Self {
+        Review {
+            object: Some(object),
+            ..Review::default()
+        }
+    }
+
+    /// A review of an AdmissionRequest (the `request` of an AdmissionReview).
+    pub fn of_request(request: &'a Value) -> Self {
+        let obj = |k: &str| request.get(k).filter(|v| v.is_object());
+        Review {
+            object: obj("object"),
+            old_object: obj("oldObject"),
+            operation: request
+                .get("operation")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+            user_info: request.get("userInfo"),
+            request: Some(request),
+        }
+    }
+
+    /// The object the request is about: the object, else the old object (DELETE).
+    pub fn subject(&self) -> Option<&'a Value> {
+        self.object.or(self.old_object)
+    }
+
+    /// `input.review` as Gatekeeper builds it: the AdmissionRequest's JSON (kind as group,
+    /// version and kind; name; namespace; operation; userInfo; object; oldObject).
+    pub fn to_gatekeeper(&self) -> Value {
+        if let Some(req) = self.request {
+            let mut r = req.clone();
+            if let Some(m) = r.as_object_mut() {
+                m.entry("oldObject").or_insert(Value::Null);
+                m.entry("userInfo").or_insert_with(|| json!({}));
+                m.entry("operation").or_insert_with(|| json!(""));
+            }
+            return r;
+        }
+        let subject = self.subject().unwrap_or(&Value::Null);
+        let (group, version) = group_version(subject);
+        let mut m = Map::new();
+        m.insert("uid".into(), json!(""));
+        m.insert(
+            "kind".into(),
+            json!({"group": group, "version": version, "kind": str_at(subject, "/kind")}),
+        );
+        m.insert(
+            "resource".into(),
+            json!({"group": "", "version": "", "resource": ""}),
+        );
+        let name = str_at(subject, "/metadata/name");
+        if !name.is_empty() {
+            m.insert("name".into(), json!(name));
+        }
+        let ns = str_at(subject, "/metadata/namespace");
+        if !ns.is_empty() {
+            m.insert("namespace".into(), json!(ns));
+        }
+        m.insert("operation".into(), json!(self.operation));
+        m.insert(
+            "userInfo".into(),
+            self.user_info.cloned().unwrap_or_else(|| json!({})),
+        );
+        m.insert("object".into(), self.object.cloned().unwrap_or(Value::Null));
+        m.insert(
+            "oldObject".into(),
+            self.old_object.cloned().unwrap_or(Value::Null),
+        );
+        Value::Object(m)
+    }
+}
+
+/// The string at `ptr`, or "".
+pub(crate) fn str_at<'v>(v: &'v Value, ptr: &str) -> &'v str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The group and version of an object's `apiVersion` (`v1` is the core group).
+pub(crate) fn group_version(obj: &Value) -> (&str, &str) {
+    let av = str_at(obj, "/apiVersion");
+    match av.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", av),
+    }
+}
+
+/// What policies may read of the cluster besides the object judged: every object, for
+/// Gatekeeper's `data.inventory` (laid out as Gatekeeper's sync lays it out:
+/// `cluster[groupVersion][kind][name]` and `namespace[ns][groupVersion][kind][name]`), and the
+/// namespaces' labels, for namespace selectors.
+#[derive(Debug, Default)]
+pub struct ClusterData {
+    pub(crate) inventory: Value,
+    pub(crate) namespaces: HashMap<String, Value>,
+    /// The inventory as a Rego value, made once.
+    pub(crate) rego_inventory: std::sync::OnceLock<regorus::Value>,
+}
+
+impl ClusterData {
+    /// Builds the cluster data from objects (as a scan reads them, or a webhook's cache holds
+    /// them).
+    pub fn from_objects<'v>(objects: impl IntoIterator<Item = &'v Value>) -> Self {
+        let mut cluster = Map::new();
+        let mut namespaced = Map::new();
+        let mut namespaces = HashMap::new();
+        for o in objects {
+            let kind = str_at(o, "/kind");
+            let name = str_at(o, "/metadata/name");
+            let gv = str_at(o, "/apiVersion");
+            if kind.is_empty() || gv.is_empty() {
+                continue;
+            }
+            if kind == "Namespace" && group_version(o).0.is_empty() {
+                namespaces.insert(name.to_string(), o.clone());
+            }
+            let ns = str_at(o, "/metadata/namespace");
+            let root = if ns.is_empty() {
+                &mut cluster
+            } else {
+                namespaced
+                    .entry(ns.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+                    .expect("inserted as an object")
+            };
+            let by_gv = root
+                .entry(gv.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(by_kind) = by_gv.as_object_mut().map(|m| {
+                m.entry(kind.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()))
+            }) {
+                if let Some(names) = by_kind.as_object_mut() {
+                    names.insert(name.to_string(), o.clone());
+                }
+            }
+        }
+        ClusterData {
+            inventory: json!({"cluster": cluster, "namespace": namespaced}),
+            namespaces,
+            rego_inventory: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The Namespace object named `name`, if known.
+    pub fn namespace(&self, name: &str) -> Option<&Value> {
+        self.namespaces.get(name)
+    }
+
+    /// `data.inventory` as JSON.
+    pub fn inventory(&self) -> &Value {
+        &self.inventory
+    }
+
+    pub(crate) fn rego_inventory(&self) -> &regorus::Value {
+        self.rego_inventory
+            .get_or_init(|| regorus::Value::from(self.inventory.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_of_an_object_is_gatekeepers_admission_request() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "shop"}});
+        let r = Review::of(&pod).to_gatekeeper();
+        assert_eq!(
+            r["kind"],
+            json!({"group": "", "version": "v1", "kind": "Pod"})
+        );
+        assert_eq!(r["name"], "p");
+        assert_eq!(r["namespace"], "shop");
+        assert_eq!(r["operation"], "");
+        assert_eq!(r["oldObject"], Value::Null);
+        assert_eq!(r["object"], pod);
+        let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}});
+        let r = Review::of(&dep).to_gatekeeper();
+        assert_eq!(r["kind"]["group"], "apps");
+        assert!(r.get("namespace").is_none());
+    }
+
+    #[test]
+    fn inventory_is_laid_out_as_gatekeeper_syncs_it() {
+        let objs = [
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"a": "b"}}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "shop"}}),
+        ];
+        let d = ClusterData::from_objects(objs.iter());
+        assert_eq!(d.inventory["cluster"]["v1"]["Namespace"]["shop"], objs[0]);
+        assert_eq!(
+            d.inventory["namespace"]["shop"]["apps/v1"]["Deployment"]["d"],
+            objs[1]
+        );
+        assert!(d.namespace("shop").is_some());
+    }
+}
