@@ -265,6 +265,7 @@ fn an_object_defined_in_two_files_is_a_duplicate() {
             .any(|d| d.1 == 12 && d.2.contains("a.yaml:11") && d.2.contains("Role shop/reader")),
         "{dups:#?}"
     );
+}
 
 #[test]
 fn the_kubernetes_version_setting_decides_removed_and_deprecated_api_versions() {

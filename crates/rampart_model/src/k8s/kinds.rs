@@ -170,10 +170,19 @@ pub const RESOURCE_KINDS: &[(&str, &str)] = &[
     ("networkpolicies", "NetworkPolicy"),
     ("ingresses", "Ingress"),
     ("certificatesigningrequests", "CertificateSigningRequest"),
-    ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration"),
-    ("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+    (
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+    ),
     ("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
-    ("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding"),
+    (
+        "validatingadmissionpolicybindings",
+        "ValidatingAdmissionPolicyBinding",
+    ),
     ("customresourcedefinitions", "CustomResourceDefinition"),
     ("tokenreviews", "TokenReview"),
     ("subjectaccessreviews", "SubjectAccessReview"),
@@ -231,8 +240,14 @@ mod tests {
         assert_eq!(resources, listed);
         assert!(is_pod_bearing("CronJob"));
         assert!(!is_pod_bearing("Service"));
-        assert_eq!(kind_of_resource("clusterrolebindings"), Some("ClusterRoleBinding"));
-        assert_eq!(pod_spec_pointer("CronJob"), Some("/spec/jobTemplate/spec/template/spec"));
+        assert_eq!(
+            kind_of_resource("clusterrolebindings"),
+            Some("ClusterRoleBinding")
+        );
+        assert_eq!(
+            pod_spec_pointer("CronJob"),
+            Some("/spec/jobTemplate/spec/template/spec")
+        );
         for k in POD_KINDS {
             assert!(pod_spec_pointer(k).is_some());
         }
