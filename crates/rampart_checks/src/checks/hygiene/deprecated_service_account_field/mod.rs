@@ -1,4 +1,7 @@
 //! `deprecated-service-account-field`: the pod spec uses the deprecated `serviceAccount` field.
+//!
+//! Reported when `serviceAccount` is set without `serviceAccountName`, or differs from it. Both set
+//! to the same name is silent: the API server writes exactly that into every object it stores.
 
 use rampart_model::{meta, Category, Severity};
 
@@ -34,7 +37,9 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         Some(new) if new != old => format!(
             "serviceAccount {old:?} differs from serviceAccountName {new:?}, which wins"
         ),
-        Some(_) => "serviceAccount is deprecated (serviceAccountName says the same)".into(),
+        // What the API server itself writes: it copies serviceAccountName into the deprecated
+        // field of every pod and template it stores, so a live object always has both.
+        Some(_) => return,
         None => format!("serviceAccount {old:?} is deprecated: use serviceAccountName"),
     };
     out.emit(w.ptr("serviceAccount"), message);
