@@ -1,6 +1,6 @@
 //! `rbac-escalation-path`: a subject or workload that can make itself cluster-admin in steps.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use rampart_model::{meta, Category, Control, Severity};
@@ -42,9 +42,29 @@ pub static CHECK: Check = Check {
     run: Run::Inventory(run),
 };
 
+/// Footholds reported in the message of one grant's finding beyond the one shown in full.
+const MORE_SHOWN: usize = 3;
+
+struct Group {
+    binding: usize,
+    pointer: rampart_model::Pointer,
+    /// The shortest route through this grant (fewest steps, then the first in the analysis'
+    /// order), written out.
+    shown: String,
+    shown_from: String,
+    steps: usize,
+    others: Vec<String>,
+}
+
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     let escalation = inv.rbac().escalation();
-    let mut seen = HashSet::new();
+    // One finding per first grant on a path: when a grant to a broad group
+    // (`system:authenticated`, `system:serviceaccounts`) opens a route, every workload and
+    // service account in the cluster reaches cluster-admin through it, and one finding with
+    // the count says what thousands would.
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(usize, rampart_model::Pointer), usize> = HashMap::new();
+    let mut seen: HashSet<(usize, String)> = HashSet::new();
     for route in escalation.routes() {
         // A single step is a direct grant, reported by `rbac-cluster-admin`.
         if route.to.len() < 2 {
@@ -54,24 +74,55 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
         let Some(why) = route.first_why else {
             continue;
         };
-        let key = (
-            why.binding_resource,
-            why.subject_pointer.clone(),
-            route.from.to_string(),
-        );
-        if seen.contains(&key) {
+        let from = route.from.to_string();
+        if !seen.insert((why.binding_resource, from.clone())) {
             continue;
         }
-        let mut message = format!(
-            "{} reaches cluster-admin in {} steps: {}",
-            route.from,
-            route.to.len(),
-            route.from
-        );
+        let mut text = format!("{from} reaches cluster-admin in {} steps: {from}", route.to.len());
         for node in &route.to {
-            let _ = write!(message, " -> {node}");
+            let _ = write!(text, " -> {node}");
         }
-        out.emit(why.binding_resource, why.subject_pointer.clone(), message);
-        seen.insert(key);
+        let key = (why.binding_resource, why.subject_pointer.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let g = &mut groups[i];
+                if route.to.len() < g.steps {
+                    g.shown = text;
+                    g.steps = route.to.len();
+                    let old = std::mem::replace(&mut g.shown_from, from);
+                    g.others.push(old);
+                } else {
+                    g.others.push(from);
+                }
+            }
+            None => {
+                index.insert(key, groups.len());
+                groups.push(Group {
+                    binding: why.binding_resource,
+                    pointer: why.subject_pointer.clone(),
+                    shown: text,
+                    shown_from: from,
+                    steps: route.to.len(),
+                    others: Vec::new(),
+                });
+            }
+        }
+    }
+    for g in groups {
+        let mut message = g.shown;
+        if !g.others.is_empty() {
+            let _ = write!(
+                message,
+                "; {} more reach it through the same grant",
+                g.others.len()
+            );
+            let shown: Vec<&str> = g.others.iter().take(MORE_SHOWN).map(String::as_str).collect();
+            let _ = write!(message, " ({}", shown.join(", "));
+            if g.others.len() > MORE_SHOWN {
+                message.push_str(", ...");
+            }
+            message.push(')');
+        }
+        out.emit(g.binding, g.pointer, message);
     }
 }
