@@ -160,3 +160,25 @@ fn explain_knows_the_benchmark_items() {
     assert_eq!(code, 0);
     assert!(out.contains("identity"), "{out}");
 }
+
+/// A kubeadm ClusterConfiguration given alone: its extraArgs over kubeadm's flags are judged.
+#[test]
+fn a_kubeadm_cluster_configuration() {
+    let cc = fixture("kubeadm-config/cluster-v1beta4.yaml");
+    let (code, out, err) = rampart(&[
+        "benchmark",
+        "cis",
+        cc.to_str().expect("utf-8"),
+        "--root",
+        fixture("kubeadm-config/root").to_str().expect("utf-8"),
+        "-f",
+        "json",
+    ]);
+    let doc = json(&out);
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(0), "{err}");
+    assert_eq!(result(&doc, "1.2.15")["status"], "PASS");
+    assert_eq!(result(&doc, "1.2.9")["status"], "PASS");
+    assert_eq!(result(&doc, "1.4.2")["status"], "FAIL");
+    assert_eq!(result(&doc, "4.2.1")["status"], "N/A");
+    assert_eq!(code, 1);
+}

@@ -493,7 +493,8 @@ static ITEMS: &[Item] = &[
         fix: "Set `metricsBindAddress: 127.0.0.1:10249` in the KubeProxyConfiguration (or `--metrics-bind-address`)."),
     // ---- beyond the benchmark: kubelet ----------------------------------------------------------
     // Earlier versions of the benchmark had this as 4.2.6; 1.12 dropped it (its 4.2.6 is
-    // --make-iptables-util-chains). Kept as rampart's own check: no CIS 1.12 control.
+    // --make-iptables-util-chains). Kept as rampart's own check, mapped to the section it
+    // extends (1.12's 4.2, Kubelet), as the audit and encryption analyses map to 3.2.2 and 1.2.28.
     Item {
         id: "kubelet-protect-kernel-defaults",
         title: "The kubelet does not protect kernel defaults (--protect-kernel-defaults)",
@@ -503,7 +504,10 @@ static ITEMS: &[Item] = &[
         test: FlagIs { flag: "protect-kernel-defaults", value: "true", default: Some("false") },
         why: "With it the kubelet refuses to start when kernel tunables differ from its defaults, instead of silently running a node tuned differently. (Earlier versions of the CIS benchmark asked for it; 1.12 no longer does.)",
         fix: "Set `protectKernelDefaults: true` in the kubelet config, after setting the sysctls the kubelet expects.",
-        controls: &[],
+        controls: &[Control::Cis {
+            version: "1.12",
+            id: "4.2",
+        }],
     },
     // ---- beyond the benchmark: audit policy ---------------------------------------------------
     extra!("audit-policy-no-catch-all", KubeApiserver, Medium, "The audit policy has no catch-all rule",
