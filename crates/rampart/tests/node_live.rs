@@ -91,7 +91,11 @@ fn node_benchmark_of_the_testenv_control_plane() {
             "1.2.1",
             "kube-apiserver",
             // The benchmark labels 1.2.1 Manual: a failed test is MANUAL, never FAIL.
-            if anonymous == "true" { "MANUAL" } else { "PASS" },
+            if anonymous == "true" {
+                "MANUAL"
+            } else {
+                "PASS"
+            },
         ),
         ("1.2.2", "kube-apiserver", "PASS"),
         ("1.2.4", "kube-apiserver", "FAIL"),

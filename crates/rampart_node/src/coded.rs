@@ -118,9 +118,10 @@ pub fn event_rate_limit(node: &Node, c: &Component) -> Outcome {
     let Some(doc) = &node.configs.admission else {
         return match cfg {
             None => Outcome {
-                message: "EventRateLimit is enabled but --admission-control-config-file is not set: \
+                message:
+                    "EventRateLimit is enabled but --admission-control-config-file is not set: \
                           its limits are not configured"
-                    .into(),
+                        .into(),
                 ..o
             },
             Some(p) => Outcome {
@@ -153,7 +154,10 @@ pub fn event_rate_limit(node: &Node, c: &Component) -> Outcome {
         .pointer("/configuration/limits")
         .and_then(Value::as_array)
         .filter(|l| !l.is_empty());
-    let file = plugin.get("path").and_then(Value::as_str).filter(|p| !p.is_empty());
+    let file = plugin
+        .get("path")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty());
     match (limits, file) {
         (Some(l), _) => {
             let types: Vec<&str> = l

@@ -252,14 +252,21 @@ fn extra_args(errors: &mut Vec<InputError>, doc: &Doc, ptr: &str) -> Vec<(String
                 let at = format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1"));
                 match scalar_text(v) {
                     Some(t) => out.push((k.clone(), t, at)),
-                    None => bad(errors, &at, "extraArgs value is not a string; expected `name: value`"),
+                    None => bad(
+                        errors,
+                        &at,
+                        "extraArgs value is not a string; expected `name: value`",
+                    ),
                 }
             }
         }
         Some(Value::Array(items)) => {
             for (i, e) in items.iter().enumerate() {
                 let at = format!("{ptr}/{i}");
-                let name = e.get("name").and_then(Value::as_str).filter(|n| !n.is_empty());
+                let name = e
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.is_empty());
                 let value = e.get("value").map_or(Some(String::new()), scalar_text);
                 match (name, value) {
                     (Some(n), Some(v)) => out.push((n.to_owned(), v, format!("{at}/value"))),

@@ -307,6 +307,9 @@ fn a_kubelet_config_given_alone() {
     assert_eq!(status("4.2.4"), Some(Status::Pass));
     // `streamingConnectionIdleTimeout: 0s` in a config file means the 4h default.
     assert_eq!(status("4.2.5"), Some(Status::Pass));
-    assert_eq!(status("kubelet-protect-kernel-defaults"), Some(Status::Fail));
+    assert_eq!(
+        status("kubelet-protect-kernel-defaults"),
+        Some(Status::Fail)
+    );
     assert_eq!(status("1.2.1"), Some(Status::NotApplicable));
 }

@@ -87,8 +87,16 @@ fn both_forms_of_extra_args_are_the_components_flags() {
         // No manifest to examine.
         assert_eq!(status(r, "1.1.1"), Status::NotApplicable);
         // etcd.local.dataDir is the data directory (absent under the root: N/A).
-        let dd = r.results.iter().find(|x| x.item.id == "1.1.11").expect("1.1.11");
-        assert!(dd.finding.message.contains("/data/etcd"), "{}", dd.finding.message);
+        let dd = r
+            .results
+            .iter()
+            .find(|x| x.item.id == "1.1.11")
+            .expect("1.1.11");
+        assert!(
+            dd.finding.message.contains("/data/etcd"),
+            "{}",
+            dd.finding.message
+        );
     }
     // v1beta4's repeated `enable-admission-plugins` accumulates as on a command line.
     assert_eq!(statuses(&v3), statuses(&v4));
@@ -147,8 +155,14 @@ fn malformed_extra_args_are_reported_with_file_and_line() {
     let node = read_files(std::slice::from_ref(&p), Path::new("/nonexistent"));
     let errs: Vec<String> = node.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(errs.len(), 2, "{errs:?}");
-    assert!(errs[0].contains("cc.yaml") && errs[0].contains(":5"), "{errs:?}");
-    assert!(errs[1].contains(":7") && errs[1].contains("v1beta4"), "{errs:?}");
+    assert!(
+        errs[0].contains("cc.yaml") && errs[0].contains(":5"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].contains(":7") && errs[1].contains("v1beta4"),
+        "{errs:?}"
+    );
 }
 
 /// 1.2.9 (Manual): EventRateLimit enabled without its configuration is reported for a person,
