@@ -90,7 +90,12 @@ fn node_benchmark_of_the_testenv_control_plane() {
         (
             "1.2.1",
             "kube-apiserver",
-            if anonymous == "true" { "FAIL" } else { "PASS" },
+            // The benchmark labels 1.2.1 Manual: a failed test is MANUAL, never FAIL.
+            if anonymous == "true" {
+                "MANUAL"
+            } else {
+                "PASS"
+            },
         ),
         ("1.2.2", "kube-apiserver", "PASS"),
         ("1.2.4", "kube-apiserver", "FAIL"),
@@ -108,7 +113,8 @@ fn node_benchmark_of_the_testenv_control_plane() {
         ("1.2.24", "kube-apiserver", "PASS"),
         ("1.2.25", "kube-apiserver", "PASS"),
         ("1.2.26", "kube-apiserver", "FAIL"),
-        ("1.2.27", "kube-apiserver", "FAIL"),
+        // No encryption at rest: 1.2.27 is Manual in the benchmark.
+        ("1.2.27", "kube-apiserver", "MANUAL"),
         ("3.2.1", "kube-apiserver", "PASS"),
         // The testenv policy: Secrets at Metadata, exec logged, RBAC at RequestResponse.
         ("audit-policy-logs-secret-content", "kube-apiserver", "PASS"),

@@ -2,6 +2,7 @@
 //! returns an [`Outcome`] with its evidence.
 
 use rampart_model::{Evidence, Status};
+use serde_json::Value;
 
 use crate::eval::{flag_value, Outcome};
 use crate::input::{Component, ComponentKind, Node};
@@ -9,18 +10,19 @@ use crate::input::{Component, ComponentKind, Node};
 /// What each coded item examines, in words (docs, JSON `audit`): the audit it implements.
 pub fn audit(id: &str) -> &'static str {
     match id {
+        "1.2.9" => "Reads `--enable-admission-plugins` of kube-apiserver and the AdmissionConfiguration `--admission-control-config-file` names: passes when EventRateLimit is enabled and the AdmissionConfiguration configures it (inline `configuration` with `limits`, or a `path`); fails when the plugin is not enabled or has no configuration there; ERROR when the named file could not be read.",
         "1.2.20" => "Reads `--request-timeout` of kube-apiserver (default 1m0s) and reports it for a person to judge (MANUAL): the benchmark sets no bound.",
         "1.2.28" => "Reads the EncryptionConfiguration `--encryption-provider-config` names; finds the first `resources` entry covering `secrets` (or `*.*`, `*.`) and its first provider: `identity` or no entry fails, `aescbc`, `aesgcm`, `secretbox` or `kms` passes (see the `encryption-*` checks for the finer points). Unset flag: FAIL; unreadable file: ERROR.",
-        "1.2.29" | "4.2.13" => "Reads `--tls-cipher-suites` (the kubelet: `tlsCipherSuites`); fails when it lists RC4, 3DES, RSA key exchange (`TLS_RSA_*`) or CBC-SHA256 suites; MANUAL when unset (Go's defaults apply).",
+        "1.2.29" | "4.2.12" => "Reads `--tls-cipher-suites` (the kubelet: `tlsCipherSuites`); fails when it lists RC4, 3DES, RSA key exchange (`TLS_RSA_*`) or CBC-SHA256 suites; MANUAL when unset (Go's defaults apply).",
         "1.3.6" => "Reads `--feature-gates` of kube-controller-manager; fails only when `RotateKubeletServerCertificate=false` (the gate is on by default).",
         "2.7" => "Reads etcd's `--trusted-ca-file` and the API server's `--client-ca-file`: FAIL when etcd trusts no CA or the very file the API server trusts for its clients; otherwise MANUAL (whether two files hold different CAs needs a person or the certificates).",
         "3.2.1" => "Reads `--audit-policy-file` of kube-apiserver and parses the Policy: FAIL when unset or without rules, ERROR when unreadable, PASS otherwise.",
         "3.2.2" => "Runs the audit-policy analyses (catch-all rule, Secret/ConfigMap/token content, exec/attach/port-forward, RBAC writes) on the policy: FAIL listing each gap, MANUAL when none is found (the cluster's own concerns still need a review).",
         "4.2.5" => "Reads `--streaming-connection-idle-timeout` (config `streamingConnectionIdleTimeout`; a zero in the config file means the 4h default, a zero flag means no timeout); fails when it is zero.",
-        "4.2.9" => "Reads `--event-qps` (config `eventRecordQPS`, default 50); passes for any number >= 0 (0 means unlimited), fails otherwise.",
-        "4.2.10" => "Passes when the kubelet has `--tls-cert-file` and `--tls-private-key-file` (config `tlsCertFile`, `tlsPrivateKeyFile`) or `serverTLSBootstrap: true`; fails when it serves a self-signed certificate.",
-        "4.2.12" => "Passes when `serverTLSBootstrap` (`--rotate-server-certificates`) is true and the `RotateKubeletServerCertificate` feature gate is not off.",
-        "4.2.14" => "Reads `--pod-max-pids` (config `podPidsLimit`); passes when it is a positive number.",
+        "4.2.8" => "Reads `--event-qps` (config `eventRecordQPS`, default 50); passes for any number >= 0 (0 means unlimited), fails otherwise.",
+        "4.2.9" => "Passes when the kubelet has `--tls-cert-file` and `--tls-private-key-file` (config `tlsCertFile`, `tlsPrivateKeyFile`) or `serverTLSBootstrap: true`; fails when it serves a self-signed certificate.",
+        "4.2.11" => "Passes when `serverTLSBootstrap` (`--rotate-server-certificates`) is true and the `RotateKubeletServerCertificate` feature gate is not off.",
+        "4.2.13" => "Reads `--pod-max-pids` (config `podPidsLimit`); passes when it is a positive number.",
         "4.3.1" => "Reads kube-proxy's `--metrics-bind-address` (config `metricsBindAddress`, default 127.0.0.1:10249); passes for 127.0.0.1, ::1, localhost or an empty host.",
         "audit-policy-no-catch-all" => "Looks for a rule without users, groups, verbs, namespaces, resources or URLs: FAIL when there is none, or when it has level None.",
         "audit-policy-logs-secret-content" => "Matches requests of an ordinary user against the rules in order (the first match decides, as the API server does): get/list/watch/create/update/patch of secrets and configmaps, TokenReview creation and serviceaccounts/token; FAIL when one is logged at Request or RequestResponse.",
@@ -45,7 +47,7 @@ pub fn weak_cipher(suite: &str) -> bool {
         || suite.ends_with("_CBC_SHA256")
 }
 
-/// 1.2.29 / 4.2.13: only strong cipher suites.
+/// 1.2.29 / 4.2.12: only strong cipher suites.
 pub fn strong_ciphers(_: &Node, c: &Component) -> Outcome {
     let (found, ev) = flag_value(c, "tls-cipher-suites", None, "strong suites only");
     let Some(v) = found else {
@@ -72,6 +74,120 @@ pub fn strong_ciphers(_: &Node, c: &Component) -> Outcome {
         )
         .with(ev)
     }
+}
+
+/// The entry of an admission plugin in an AdmissionConfiguration (`plugins[].name`), and its
+/// index.
+pub fn admission_plugin<'a>(doc: &'a crate::input::Doc, name: &str) -> Option<(usize, &'a Value)> {
+    doc.value
+        .get("plugins")?
+        .as_array()?
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.get("name").and_then(Value::as_str) == Some(name))
+}
+
+/// 1.2.9: EventRateLimit is enabled and its limits are configured in the AdmissionConfiguration.
+pub fn event_rate_limit(node: &Node, c: &Component) -> Outcome {
+    let (found, ev) = flag_value(
+        c,
+        "enable-admission-plugins",
+        None,
+        "contains EventRateLimit",
+    );
+    let enabled = found
+        .as_deref()
+        .is_some_and(|v| crate::flags::split_list(v).contains(&"EventRateLimit"));
+    if !enabled {
+        return Outcome::new(
+            Status::Fail,
+            format!(
+                "--enable-admission-plugins does not include EventRateLimit (`{}`)",
+                found.unwrap_or_default()
+            ),
+        )
+        .with(ev);
+    }
+    let (cfg, cfg_ev) = flag_value(
+        c,
+        "admission-control-config-file",
+        None,
+        "an AdmissionConfiguration configuring EventRateLimit",
+    );
+    let o = Outcome::new(Status::Fail, "").with(ev).with(cfg_ev);
+    let Some(doc) = &node.configs.admission else {
+        return match cfg {
+            None => Outcome {
+                message:
+                    "EventRateLimit is enabled but --admission-control-config-file is not set: \
+                          its limits are not configured"
+                        .into(),
+                ..o
+            },
+            Some(p) => Outcome {
+                status: Status::Error,
+                message: format!(
+                    "--admission-control-config-file names {p}, which could not be read"
+                ),
+                ..o
+            },
+        };
+    };
+    let path = doc.path.display().to_string();
+    let Some((i, plugin)) = admission_plugin(doc, "EventRateLimit") else {
+        return Outcome {
+            message: format!("EventRateLimit is enabled but the AdmissionConfiguration {path} does not configure it"),
+            ..o
+        };
+    };
+    let at = format!("/plugins/{i}");
+    let mut pe = Evidence::new(format!("plugins[{i}] (EventRateLimit) in {path}"), None)
+        .expected("limits, inline or in a file");
+    pe.location = Some(rampart_model::Location {
+        path: std::sync::Arc::from(doc.path.as_path()),
+        line: doc.pos(&at).line,
+        column: doc.pos(&at).col,
+        snippet: None,
+    });
+    let mut o = o.with(pe);
+    let limits = plugin
+        .pointer("/configuration/limits")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty());
+    let file = plugin
+        .get("path")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty());
+    match (limits, file) {
+        (Some(l), _) => {
+            let types: Vec<&str> = l
+                .iter()
+                .filter_map(|x| x.get("type").and_then(Value::as_str))
+                .collect();
+            o.status = Status::Pass;
+            o.message = format!(
+                "EventRateLimit is enabled with {} limit(s) ({})",
+                l.len(),
+                types.join(", ")
+            );
+            if let Some(e) = o.evidence.last_mut() {
+                e.found = Some(format!("{} inline limit(s)", l.len()));
+            }
+        }
+        (None, Some(f)) => {
+            o.status = Status::Pass;
+            o.message = format!("EventRateLimit is enabled, configured in {f}");
+            if let Some(e) = o.evidence.last_mut() {
+                e.found = Some(format!("path: {f}"));
+            }
+        }
+        (None, None) => {
+            o.message = format!(
+                "EventRateLimit is enabled but its entry in {path} has neither `configuration.limits` nor `path`"
+            );
+        }
+    }
+    o
 }
 
 /// 1.2.20: the request timeout, for a person to judge.
@@ -298,7 +414,7 @@ pub fn streaming_timeout(_: &Node, c: &Component) -> Outcome {
     }
 }
 
-/// 4.2.9: eventRecordQPS is a number of at least 0 (0 means no limit).
+/// 4.2.8: eventRecordQPS is a number of at least 0 (0 means no limit).
 pub fn event_qps(_: &Node, c: &Component) -> Outcome {
     let (found, ev) = flag_value(c, "event-qps", Some("50"), ">= 0");
     let v = found.unwrap_or_default();
@@ -312,7 +428,7 @@ pub fn event_qps(_: &Node, c: &Component) -> Outcome {
     }
 }
 
-/// 4.2.10: the kubelet has a serving certificate (files, or serverTLSBootstrap).
+/// 4.2.9: the kubelet has a serving certificate (files, or serverTLSBootstrap).
 pub fn kubelet_serving_cert(_: &Node, c: &Component) -> Outcome {
     let (cert, e1) = flag_value(c, "tls-cert-file", None, "set");
     let (key, e2) = flag_value(c, "tls-private-key-file", None, "set");
@@ -337,7 +453,7 @@ pub fn kubelet_serving_cert(_: &Node, c: &Component) -> Outcome {
     }
 }
 
-/// 4.2.12: the kubelet's serving certificate rotates (serverTLSBootstrap, gate not off).
+/// 4.2.11: the kubelet's serving certificate rotates (serverTLSBootstrap, gate not off).
 pub fn kubelet_server_rotation(_: &Node, c: &Component) -> Outcome {
     let gate = gate_not_off(c, "RotateKubeletServerCertificate");
     if gate.status == Status::Fail {
@@ -360,7 +476,7 @@ pub fn kubelet_server_rotation(_: &Node, c: &Component) -> Outcome {
     o
 }
 
-/// 4.2.14: a pod PID limit is set.
+/// 4.2.13: a pod PID limit is set.
 pub fn pod_pids(_: &Node, c: &Component) -> Outcome {
     let (found, ev) = flag_value(c, "pod-max-pids", None, "> 0");
     match found.as_deref().map(str::parse::<i64>) {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::eval::{metas, Benchmark, Item};
+use crate::eval::{metas, Benchmark, Item, Test};
 
 /// The directory of the pages, relative to the repository root.
 pub fn dir(b: &Benchmark) -> String {
@@ -69,7 +69,32 @@ pub fn index(b: &'static Benchmark) -> String {
         s,
         "<!-- Generated from the benchmark table (crates/rampart_node/src/cis.rs) by `cargo xtask docs`. Do not edit. -->\n"
     );
-    let _ = writeln!(s, "{} checks.\n", b.items.len());
+    let benchmark_items = b.items.iter().filter(|i| i.is_benchmark_item()).count();
+    let _ = writeln!(
+        s,
+        "{} checks: the benchmark's {benchmark_items} items of sections 1-4 and {} of rampart's own.\n",
+        b.items.len(),
+        b.items.len() - benchmark_items
+    );
+    let _ = writeln!(
+        s,
+        "Every item is tested where a node's processes and files can say. Items the benchmark \
+         labels Automated report PASS or FAIL. Items it labels Manual are tested too: a failed \
+         test reports MANUAL (for a person to judge, with the evidence), never FAIL; a passing \
+         one PASS. Any item reports N/A when its component is not on the node (a managed control \
+         plane) and ERROR when a file it needs cannot be read.\n"
+    );
+    let _ = writeln!(s, "Items with no automated test, and why:\n");
+    for i in b.items.iter().filter(|i| matches!(i.test, Test::Manual(_))) {
+        let _ = writeln!(
+            s,
+            "- {} {}: nothing on a node records it. {}",
+            i.id,
+            i.title,
+            i.audit().trim_start_matches("Manual: ")
+        );
+    }
+    let _ = writeln!(s);
     let _ = writeln!(
         s,
         "| ID | CIS | Title | Assessment | Component | Severity |\n|---|---|---|---|---|---|"

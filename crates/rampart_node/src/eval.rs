@@ -170,8 +170,18 @@ impl Item {
         }
     }
 
-    /// What rampart examines, in words generated from the test.
+    /// What rampart examines, in words generated from the test, and, for items the benchmark
+    /// labels Manual, how the result is reported.
     pub fn audit(&self) -> String {
+        let test = self.test_words();
+        if self.is_benchmark_item() && !self.automated && !matches!(self.test, Test::Manual(_)) {
+            format!("{test} {MANUAL_NOTE}")
+        } else {
+            test
+        }
+    }
+
+    fn test_words(&self) -> String {
         let c = self.component;
         match self.test {
             Test::FlagIs { flag, value, default } => format!(
@@ -215,6 +225,22 @@ impl Item {
             Test::Coded(_) => crate::coded::audit(self.id).to_owned(),
         }
     }
+}
+
+/// How the result of an item the benchmark labels Manual is reported.
+pub const MANUAL_NOTE: &str = "The benchmark labels this item Manual: when the test fails the \
+    result is MANUAL (for a person to judge, with the evidence above as information), never FAIL; \
+    when it passes the result is PASS.";
+
+/// The status an item reports: the benchmark labels some items Manual, and their tests inform a
+/// person rather than decide, so a failed test of a Manual item is MANUAL, its message and
+/// evidence kept. Passing, not-applicable and error results stay as they are.
+pub fn assessed(item: &Item, mut o: Outcome) -> Outcome {
+    if item.is_benchmark_item() && !item.automated && o.status == Status::Fail {
+        o.status = Status::Manual;
+        o.message = format!("for a person to judge (Manual item): {}", o.message);
+    }
+    o
 }
 
 /// The note on structured authorization for the rows reading `--authorization-mode`.
@@ -307,7 +333,7 @@ pub fn run(b: &'static Benchmark, node: &Node) -> Vec<ItemResult> {
         let instances: Vec<&Component> = node.components_of(item.component).collect();
         let several = instances.len() > 1;
         if instances.is_empty() {
-            let outcome = absent(item, node);
+            let outcome = assessed(item, absent(item, node));
             out.push(result(
                 item,
                 meta,
@@ -322,7 +348,7 @@ pub fn run(b: &'static Benchmark, node: &Node) -> Vec<ItemResult> {
                 (crate::input::Source::Process { pid }, true) => format!("{} (pid {pid})", c.kind),
                 _ => c.kind.name().to_owned(),
             };
-            let outcome = evaluate(item, node, c);
+            let outcome = assessed(item, evaluate(item, node, c));
             out.push(result(item, meta, node, name, outcome));
         }
     }

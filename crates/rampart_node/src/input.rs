@@ -176,8 +176,9 @@ pub struct Configs {
     pub encryption: Option<Arc<Doc>>,
     /// `--admission-control-config-file` (AdmissionConfiguration).
     pub admission: Option<Arc<Doc>>,
-    /// A kubeadm ClusterConfiguration given among the files (informational: its extraArgs are
-    /// applied to components only when no manifest or process defines them).
+    /// A kubeadm ClusterConfiguration given among the files: it stands for the control-plane
+    /// components no static pod manifest or process defines (kubeadm's flags with its
+    /// `extraArgs` over them; see `read::read_files`).
     pub cluster_configuration: Option<Arc<Doc>>,
 }
 

@@ -3,12 +3,16 @@
 //!
 //! - [`read`] reads a node (`/proc/*/cmdline` under a root, static pod manifests, the kubelet's
 //!   unit and config file, the files their flags name, owners and permission bits) or the files
-//!   given, into an [`input::Node`]. Only this module does I/O.
+//!   given (a kubeadm ClusterConfiguration standing for the components no manifest defines), into
+//!   an [`input::Node`]. Only this module does I/O.
 //! - [`flags`] resolves command lines as the components do (see its docs for the rules).
 //! - [`cis`] is the benchmark as a table of [`eval::Item`]s; [`eval`] runs the table on a node;
 //!   [`coded`], [`audit`] and [`encryption`] hold the tests a row cannot express.
 //! - [`BenchmarkRun`] is the result: one [`rampart_model::Finding`] per item and component, with
-//!   status, evidence and remediation, grouped by section with counts and a score.
+//!   status, evidence and remediation, grouped by section with counts and a score. Items the
+//!   benchmark labels Manual report MANUAL when their test fails, never FAIL ([`eval::assessed`]).
+//!
+//! Counts on the fixtures and on the testenv control plane: BENCHMARKS.md, "Node benchmark".
 
 pub mod audit;
 pub mod cis;

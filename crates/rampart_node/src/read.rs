@@ -136,8 +136,224 @@ pub fn read_files(paths: &[PathBuf], root: &Path) -> Node {
             classify(&mut node, doc);
         }
     }
+    apply_cluster_configuration(&mut node);
     finish(&mut node);
     node
+}
+
+/// The control-plane components of a kubeadm ClusterConfiguration, where its extra arguments
+/// are, and the flags kubeadm writes into their static pod manifests before them.
+///
+/// The flags are those of kubeadm 1.32-1.34's manifests that do not depend on the node (its
+/// addresses, name and networks are left out); `/etc/kubernetes/pki` stands for the
+/// ClusterConfiguration's `certificatesDir`, `/var/lib/etcd` for its `etcd.local.dataDir`.
+const KUBEADM_COMPONENTS: &[(ComponentKind, &str, &[&str])] = &[
+    (
+        ComponentKind::KubeApiserver,
+        "/apiServer/extraArgs",
+        &[
+            "allow-privileged=true",
+            "authorization-mode=Node,RBAC",
+            "client-ca-file=/etc/kubernetes/pki/ca.crt",
+            "enable-admission-plugins=NodeRestriction",
+            "enable-bootstrap-token-auth=true",
+            "etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+            "etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+            "etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key",
+            "etcd-servers=https://127.0.0.1:2379",
+            "kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key",
+            "kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+            "proxy-client-cert-file=/etc/kubernetes/pki/front-proxy-client.crt",
+            "proxy-client-key-file=/etc/kubernetes/pki/front-proxy-client.key",
+            "requestheader-allowed-names=front-proxy-client",
+            "requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt",
+            "requestheader-extra-headers-prefix=X-Remote-Extra-",
+            "requestheader-group-headers=X-Remote-Group",
+            "requestheader-username-headers=X-Remote-User",
+            "secure-port=6443",
+            "service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "service-account-key-file=/etc/kubernetes/pki/sa.pub",
+            "service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+            "tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+        ],
+    ),
+    (
+        ComponentKind::KubeControllerManager,
+        "/controllerManager/extraArgs",
+        &[
+            "authentication-kubeconfig=/etc/kubernetes/controller-manager.conf",
+            "authorization-kubeconfig=/etc/kubernetes/controller-manager.conf",
+            "bind-address=127.0.0.1",
+            "client-ca-file=/etc/kubernetes/pki/ca.crt",
+            "cluster-name=kubernetes",
+            "cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt",
+            "cluster-signing-key-file=/etc/kubernetes/pki/ca.key",
+            "controllers=*,bootstrapsigner,tokencleaner",
+            "kubeconfig=/etc/kubernetes/controller-manager.conf",
+            "leader-elect=true",
+            "requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt",
+            "root-ca-file=/etc/kubernetes/pki/ca.crt",
+            "service-account-private-key-file=/etc/kubernetes/pki/sa.key",
+            "use-service-account-credentials=true",
+        ],
+    ),
+    (
+        ComponentKind::KubeScheduler,
+        "/scheduler/extraArgs",
+        &[
+            "authentication-kubeconfig=/etc/kubernetes/scheduler.conf",
+            "authorization-kubeconfig=/etc/kubernetes/scheduler.conf",
+            "bind-address=127.0.0.1",
+            "kubeconfig=/etc/kubernetes/scheduler.conf",
+            "leader-elect=true",
+        ],
+    ),
+    (
+        ComponentKind::Etcd,
+        "/etcd/local/extraArgs",
+        &[
+            "cert-file=/etc/kubernetes/pki/etcd/server.crt",
+            "client-cert-auth=true",
+            "data-dir=/var/lib/etcd",
+            "key-file=/etc/kubernetes/pki/etcd/server.key",
+            "peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt",
+            "peer-client-cert-auth=true",
+            "peer-key-file=/etc/kubernetes/pki/etcd/peer.key",
+            "peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
+            "snapshot-count=10000",
+            "trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
+        ],
+    ),
+];
+
+/// A scalar of a configuration document as a flag value; `None` for maps, lists and null.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The `extraArgs` at `ptr`: kubeadm v1beta3's map (`{name: value}`) or v1beta4's list
+/// (`[{name, value}]`, a name may repeat), in order, with the pointer of each value.
+fn extra_args(errors: &mut Vec<InputError>, doc: &Doc, ptr: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let bad = |errors: &mut Vec<InputError>, at: &str, what: &str| {
+        errors.push(InputError::at(&doc.path, doc.pos(at), what.to_owned()));
+    };
+    match doc.value.pointer(ptr) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let at = format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match scalar_text(v) {
+                    Some(t) => out.push((k.clone(), t, at)),
+                    None => bad(
+                        errors,
+                        &at,
+                        "extraArgs value is not a string; expected `name: value`",
+                    ),
+                }
+            }
+        }
+        Some(Value::Array(items)) => {
+            for (i, e) in items.iter().enumerate() {
+                let at = format!("{ptr}/{i}");
+                let name = e
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.is_empty());
+                let value = e.get("value").map_or(Some(String::new()), scalar_text);
+                match (name, value) {
+                    (Some(n), Some(v)) => out.push((n.to_owned(), v, format!("{at}/value"))),
+                    _ => bad(
+                        errors,
+                        &at,
+                        "extraArgs entry is not `{name: ..., value: ...}` with a string name and value",
+                    ),
+                }
+            }
+        }
+        Some(_) => bad(
+            errors,
+            ptr,
+            "extraArgs is neither a map (kubeadm v1beta3) nor a list of {name, value} (v1beta4)",
+        ),
+    }
+    out
+}
+
+/// A kubeadm ClusterConfiguration given among the files stands for the static pod manifests
+/// kubeadm generates from it: for each control-plane component, kubeadm's own flags
+/// ([`KUBEADM_COMPONENTS`]) with the component's `extraArgs` replacing those of the same name
+/// (then resolved as the component resolves its command line). Precedence: a component that a
+/// static pod manifest (or a process) given alongside defines is judged by that manifest alone,
+/// the configuration running rather than the one it may once have been generated from. An
+/// external etcd (`etcd.external`) is no component of this node.
+fn apply_cluster_configuration(node: &mut Node) {
+    let Some(doc) = node.configs.cluster_configuration.clone() else {
+        return;
+    };
+    let path: Arc<Path> = Arc::from(doc.path.as_path());
+    let pki = doc
+        .value
+        .pointer("/certificatesDir")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("/etc/kubernetes/pki")
+        .trim_end_matches('/')
+        .to_owned();
+    let data_dir = doc
+        .value
+        .pointer("/etcd/local/dataDir")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    for (kind, ptr, defaults) in KUBEADM_COMPONENTS {
+        if node.component(*kind).is_some() {
+            continue;
+        }
+        if *kind == ComponentKind::Etcd && doc.value.pointer("/etcd/external").is_some() {
+            continue;
+        }
+        let extra = extra_args(&mut node.errors, &doc, ptr);
+        let mut args = Vec::new();
+        let mut locs = Vec::new();
+        for d in defaults.iter() {
+            let (name, _) = d.split_once('=').unwrap_or((d, ""));
+            if extra.iter().any(|(n, _, _)| n == name) {
+                continue;
+            }
+            let mut d = d.replace("/etc/kubernetes/pki", &pki);
+            let mut loc = None;
+            if name == "data-dir" {
+                if let Some(dir) = data_dir {
+                    d = format!("data-dir={dir}");
+                    loc = Some(location(&path, doc.pos("/etcd/local/dataDir")));
+                }
+            }
+            args.push(format!("--{d}"));
+            locs.push(loc);
+        }
+        for (name, value, at) in extra {
+            args.push(format!("--{name}={value}"));
+            locs.push(Some(location(&path, doc.pos(&at))));
+        }
+        let flags = Flags::parse(&args, &locs);
+        node.components.push(Component {
+            kind: *kind,
+            source: Source::Config {
+                path: doc.path.clone(),
+            },
+            args,
+            flags,
+            manifest: None,
+            config_file: None,
+        });
+    }
 }
 
 fn collect_yaml(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<InputError>, depth: usize) {

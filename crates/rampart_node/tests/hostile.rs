@@ -190,7 +190,8 @@ fn garbage_command_lines_never_panic() {
     assert_eq!(etcd.flags.value("key-file"), Some("/k"));
     // `--cert-file` followed by a flag has no value.
     let r = run(&node, String::new());
-    assert_eq!(status_of(&r, "1.2.1"), Status::Fail);
+    // 1.2.1 is Manual in the benchmark: anonymous auth on is for a person to judge.
+    assert_eq!(status_of(&r, "1.2.1"), Status::Manual);
     assert_eq!(status_of(&r, "1.2.15"), Status::Fail);
     // The kubelet's --config names nothing readable: an error, and its items still run.
     assert!(node.component(ComponentKind::Kubelet).is_some());

@@ -65,7 +65,10 @@ pub enum BenchmarkCommand {
     /// With --node, the node rampart runs on (as `rampart node`); with --root DIR, a prepared
     /// tree; with PATH..., configuration files and directories: static pod manifests,
     /// KubeletConfiguration, KubeProxyConfiguration, EncryptionConfiguration, audit Policy,
-    /// AdmissionConfiguration (told apart by their kind). Components that are not found are N/A.
+    /// AdmissionConfiguration, kubeadm ClusterConfiguration (told apart by their kind). A
+    /// ClusterConfiguration stands for the control-plane components no static pod manifest given
+    /// defines: kubeadm's flags with its extraArgs (v1beta3 map or v1beta4 list) over them; a
+    /// manifest given alongside wins for its component. Components that are not found are N/A.
     Cis(CisArgs),
 }
 
