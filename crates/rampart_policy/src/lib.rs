@@ -19,6 +19,7 @@ pub mod matching;
 mod rego;
 mod review;
 pub mod suite;
+pub mod vap;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub use gatekeeper::{Constraint, Template};
 pub use load::{load, load_objects, Loaded};
 pub use rego::RegoModule;
 pub use review::{ClusterData, Review};
+pub use vap::Vap;
 
 /// What a policy asks for when it finds a violation (Gatekeeper's `enforcementAction`, a
 /// ValidatingAdmissionPolicyBinding's `validationActions`).
@@ -87,6 +89,8 @@ pub enum VerdictKind {
 pub enum Policy {
     Constraint(Arc<Constraint>),
     Rego(Arc<RegoModule>),
+    /// A ValidatingAdmissionPolicy with one of its bindings.
+    Vap(Arc<Vap>),
 }
 
 impl Policy {
@@ -94,6 +98,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => &c.id,
             Policy::Rego(m) => &m.id,
+            Policy::Vap(v) => &v.id,
         }
     }
 
@@ -102,6 +107,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => c.needs_cluster(),
             Policy::Rego(m) => m.uses_inventory,
+            Policy::Vap(v) => v.needs_cluster(),
         }
     }
 
@@ -110,6 +116,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => c.evaluate(review, data),
             Policy::Rego(m) => m.evaluate(review, data),
+            Policy::Vap(v) => v.evaluate(review, data),
         }
     }
 }
