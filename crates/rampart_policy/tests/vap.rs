@@ -213,3 +213,49 @@ fn load_errors_name_the_object_and_the_field() {
         "{msgs:?}"
     );
 }
+
+#[test]
+fn the_authorizer_answers_from_the_rbac_analysis_at_admission() {
+    let set = vap_set(
+        json!({"matchConstraints": pods(), "validations": [
+            {"expression": "authorizer.group('').resource('pods').namespace(object.metadata.namespace).check('delete').allowed()",
+             "message": "only those who may delete pods may create them"},
+            {"expression": "!authorizer.serviceAccount('shop', 'deployer').group('').resource('secrets').namespace('shop').check('get').allowed()",
+             "message": "the deployer must not read secrets"},
+        ]}),
+        json!({"validationActions": ["Deny"]}),
+    );
+    let rbac = [
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "pod-admin", "namespace": "shop"},
+            "rules": [{"apiGroups": [""], "resources": ["pods", "secrets"], "verbs": ["delete", "get"]}]}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "alice-pods", "namespace": "shop"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-admin"},
+            "subjects": [{"kind": "User", "name": "alice"},
+                         {"kind": "ServiceAccount", "name": "deployer", "namespace": "shop"}]}),
+    ];
+    let data = ClusterData::from_objects(rbac.iter());
+    let p = pod();
+    let request = |user: &str| {
+        json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "name": "web", "namespace": "shop", "operation": "CREATE",
+            "userInfo": {"username": user, "groups": ["system:authenticated"]}, "object": p})
+    };
+    let alice = request("alice");
+    let v = set.evaluate(&Review::of_request(&alice), Some(&data));
+    let msgs: Vec<&str> = v.iter().map(|v| v.message.as_str()).collect();
+    assert_eq!(msgs, vec!["the deployer must not read secrets"], "{v:?}");
+    let bob = request("bob");
+    let v = set.evaluate(&Review::of_request(&bob), Some(&data));
+    let msgs: Vec<&str> = v.iter().map(|v| v.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "only those who may delete pods may create them",
+            "the deployer must not read secrets"
+        ],
+        "{v:?}"
+    );
+}

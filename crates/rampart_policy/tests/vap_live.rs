@@ -78,7 +78,7 @@ fn offline_decision(policies: &rampart_policy::PolicySet, verdicts: &[Verdict]) 
     let denied = verdicts
         .iter()
         .find(|v| v.action == Action::Deny)
-        .map(|v| vap(v).server_message(&v.message));
+        .map(|v| vap(v).server_message(v.action, &v.message));
     let mut warnings: Vec<String> = verdicts
         .iter()
         .filter(|v| {
@@ -87,7 +87,7 @@ fn offline_decision(policies: &rampart_policy::PolicySet, verdicts: &[Verdict]) 
                     .actions
                     .contains(&rampart_policy::vap::ValidationAction::Warn)
         })
-        .map(|v| vap(v).server_message(&v.message))
+        .map(|v| vap(v).server_message(v.action, &v.message))
         .collect();
     warnings.sort();
     Decision { denied, warnings }

@@ -5,14 +5,17 @@
 //!   `asApproximateFloat`, `add`, `sub`, `isLessThan`, `isGreaterThan`, `compareTo`;
 //! - lists: `isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`;
 //! - regex: `find`, `findAll` (the standard `matches` is built in);
+//! - `cel.bind(name, init, expr)`;
 //! - URLs: `url()`, `isURL()`, `getScheme`, `getHost`, `getHostname`, `getPort`,
 //!   `getEscapedPath`, `getQuery`;
 //! - IP and CIDR: `ip()`, `isIP()`, `ip.isCanonical()`, `family`, `isUnspecified`,
 //!   `isLoopback`, `isLinkLocalMulticast`, `isLinkLocalUnicast`, `isGlobalUnicast`, `cidr()`,
 //!   `isCIDR()`, `containsIP`, `containsCIDR`, `ip()`, `masked`, `prefixLength`, `string()`;
-//! - authorizer: the builder calls (`group`, `resource`, `namespace`, `name`, `subresource`,
-//!   `path`, `serviceAccount`) work; `check()` is an error naming what rampart cannot answer
-//!   offline (never a guess).
+//! - authorizer: `group`, `resource`, `namespace`, `name`, `subresource`, `path`,
+//!   `serviceAccount`, `check`, and the decision's `allowed`, `reason`, `errored`, `error`,
+//!   answered by the RBAC analysis (rampart_rbac) of the objects read for the requesting user
+//!   of an admission request; in a scan (no user) `check()` is an error naming what rampart
+//!   cannot answer (never a guess).
 //!
 //! Errors raised for what rampart does not support carry [`UNSUPPORTED`] in their message, so
 //! the evaluator reports them whatever the policy's failurePolicy.
@@ -75,6 +78,7 @@ const URL: &str = "kubernetes.URL";
 const IP: &str = "net.IP";
 const CIDR: &str = "net.CIDR";
 const AUTHORIZER: &str = "kubernetes.authorization.Authorizer";
+const DECISION: &str = "kubernetes.authorization.Decision";
 
 fn ty(name: &'static str) -> Type {
     Type::new_opaque_type(name)
@@ -82,7 +86,7 @@ fn ty(name: &'static str) -> Type {
 
 /// Registers every library above on `env`.
 pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
-    for name in [QUANTITY, URL, IP, CIDR, AUTHORIZER] {
+    for name in [QUANTITY, URL, IP, CIDR, AUTHORIZER, DECISION] {
         env.add_type(ty(name))?;
     }
     // quantity
@@ -270,19 +274,14 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         out(Value::Bool(Url::parse(&s).is_ok()))
     })?;
     let u = ty(URL);
-    type UrlGetter = fn(&Url) -> Value;
-    let getters: [(&str, &str, UrlGetter); 5] = [
-        ("getScheme", "url_get_scheme", |u| Value::from(u.scheme.clone())),
-        ("getHost", "url_get_host", |u| Value::from(u.host.clone())),
-        ("getHostname", "url_get_hostname", |u| {
-            Value::from(u.hostname().to_string())
-        }),
-        ("getPort", "url_get_port", |u| Value::from(u.port().to_string())),
-        ("getEscapedPath", "url_get_escaped_path", |u| {
-            Value::from(u.path.clone())
-        }),
+    let getters = [
+        ("getScheme", "url_get_scheme"),
+        ("getHost", "url_get_host"),
+        ("getHostname", "url_get_hostname"),
+        ("getPort", "url_get_port"),
+        ("getEscapedPath", "url_get_escaped_path"),
     ];
-    for (name, id, _) in getters {
+    for (name, id) in getters {
         let f: cel::common::functions::Function = match name {
             "getScheme" => |a| url_get(&a, 0),
             "getHost" => |a| url_get(&a, 1),
@@ -329,15 +328,14 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         },
     )?;
     let i = ty(IP);
-    type IpTest = fn(&IpAddr) -> bool;
-    let tests: [(&str, &str, IpTest); 5] = [
-        ("isUnspecified", "ip_is_unspecified", |ip| ip.is_unspecified()),
-        ("isLoopback", "ip_is_loopback", |ip| ip.is_loopback()),
-        ("isLinkLocalMulticast", "ip_is_llm", link_local_multicast),
-        ("isLinkLocalUnicast", "ip_is_llu", link_local_unicast),
-        ("isGlobalUnicast", "ip_is_global_unicast", global_unicast),
+    let tests = [
+        ("isUnspecified", "ip_is_unspecified"),
+        ("isLoopback", "ip_is_loopback"),
+        ("isLinkLocalMulticast", "ip_is_llm"),
+        ("isLinkLocalUnicast", "ip_is_llu"),
+        ("isGlobalUnicast", "ip_is_global_unicast"),
     ];
-    for (name, id, _) in tests {
+    for (name, id) in tests {
         let f: cel::common::functions::Function = match name {
             "isUnspecified" => |a| ip_test(&a, 0),
             "isLoopback" => |a| ip_test(&a, 1),
@@ -442,35 +440,186 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             out(Value::Opaque(Arc::new(z)))
         },
     )?;
-    env.add_member_overload("check", "authz_check", z, vec![STRING_TYPE], |a| {
-        let z: Authorizer = opaque_arg(&a, 0, "check", "authorizer")?;
-        let verb = string_arg(&a, 1, "check")?;
-        let what: Vec<String> = z.parts.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        Err(err(
-            "check",
-            format!(
-                "authorizer checks are {UNSUPPORTED} offline (verb={verb} {}): the requesting user's permissions are not known",
-                what.join(" ")
-            ),
-        ))
+    env.add_member_overload("check", "authz_check", z, vec![STRING_TYPE], authz_check)?;
+    let d = ty(DECISION);
+    env.add_member_overload("allowed", "decision_allowed", d.clone(), vec![], |a| {
+        let d: Decision = opaque_arg(&a, 0, "allowed", "authorizer decision")?;
+        out(Value::Bool(d.allowed))
     })?;
+    env.add_member_overload("reason", "decision_reason", d.clone(), vec![], |a| {
+        let d: Decision = opaque_arg(&a, 0, "reason", "authorizer decision")?;
+        out(Value::from(d.reason))
+    })?;
+    env.add_member_overload("errored", "decision_errored", d.clone(), vec![], |_| {
+        out(Value::Bool(false))
+    })?;
+    env.add_member_overload("error", "decision_error", d, vec![], |_| {
+        out(Value::from(String::new()))
+    })?;
+    env.add_macro(cel::parser::Macro::receiver("bind", 3, bind_macro))?;
     Ok(())
 }
 
-/// The authorizer bound to `authorizer` (and `authorizer.requestResource` is not offered).
-pub fn authorizer() -> Value {
-    Value::Opaque(Arc::new(Authorizer { parts: Vec::new() }))
+/// `cel.bind(name, init, expr)`: `expr` with `name` bound to `init`, expanded as cel-go does,
+/// into a comprehension over an empty list whose accumulator is `name`.
+fn bind_macro(
+    helper: &mut cel::parser::MacroExprHelper<'_>,
+    target: &mut Option<cel::IdedExpr>,
+    args: &mut Vec<cel::IdedExpr>,
+) -> Result<Option<cel::IdedExpr>, cel::ParseError> {
+    use cel::common::ast::{ComprehensionExpr, Expr, ListExpr, LiteralValue};
+    let is_cel = matches!(target.as_ref().map(|t| &t.expr), Some(Expr::Ident(n)) if n == "cel");
+    if !is_cel || args.len() != 3 {
+        return Ok(None);
+    }
+    let result = args.remove(2);
+    let init = args.remove(1);
+    let var = args.remove(0);
+    target.take();
+    let name = match &var.expr {
+        Expr::Ident(n) => n.clone(),
+        _ => {
+            return Err(helper.new_error(
+                var.id,
+                "cel.bind() variable names must be simple identifiers",
+            ))
+        }
+    };
+    let bind = ComprehensionExpr {
+        iter_range: helper.next_expr(Expr::List(ListExpr::new(Vec::new()))),
+        iter_var: "#unused".to_owned(),
+        iter_var2: None,
+        accu_var: name.clone(),
+        accu_init: init,
+        loop_cond: helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into()))),
+        loop_step: helper.next_expr(Expr::Ident(name)),
+        result,
+    };
+    Ok(Some(helper.next_expr(Expr::Comprehension(Box::new(bind)))))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who the authorizer answers for: the requesting user of an admission request, and the RBAC
+/// model of the objects read.
+#[derive(Clone)]
+pub struct Who {
+    pub user: String,
+    pub groups: Vec<String>,
+    pub rbac: Option<Arc<rampart_rbac::Rbac>>,
+}
+
+impl std::fmt::Debug for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Who({}, {:?})", self.user, self.groups)
+    }
+}
+
+/// The value bound to `authorizer`: it answers from the RBAC analysis when the requesting user
+/// and the RBAC objects are known (admission), and is an error otherwise (a scan has no user).
+pub fn authorizer(who: Option<Arc<Who>>) -> Value {
+    Value::Opaque(Arc::new(Authorizer {
+        parts: Vec::new(),
+        who,
+    }))
+}
+
+#[derive(Debug, Clone)]
 struct Authorizer {
     parts: Vec<(String, String)>,
+    who: Option<Arc<Who>>,
 }
+
+impl PartialEq for Authorizer {
+    fn eq(&self, o: &Self) -> bool {
+        self.parts == o.parts
+            && match (&self.who, &o.who) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl Eq for Authorizer {}
 
 impl Opaque for Authorizer {
     fn runtime_type_name(&self) -> &str {
         AUTHORIZER
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Decision {
+    allowed: bool,
+    reason: String,
+}
+
+impl Opaque for Decision {
+    fn runtime_type_name(&self) -> &str {
+        DECISION
+    }
+}
+
+fn authz_check<'b, 'v>(a: Vec<CowVal<'b, 'v>>) -> Out<'b, 'v> {
+    let z: Authorizer = opaque_arg(&a, 0, "check", "authorizer")?;
+    let verb = string_arg(&a, 1, "check")?;
+    let get = |k: &str| {
+        z.parts
+            .iter()
+            .rev()
+            .find(|(kk, _)| kk == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let what: Vec<String> = z.parts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let Some(who) = z.who.as_ref() else {
+        return Err(err(
+            "check",
+            format!(
+                "authorizer checks are {UNSUPPORTED} in a scan (verb={verb} {}): the requesting user is known only at admission",
+                what.join(" ")
+            ),
+        ));
+    };
+    let Some(rbac) = who.rbac.as_ref() else {
+        return Err(err(
+            "check",
+            format!(
+                "authorizer checks are {UNSUPPORTED} without the cluster's RBAC objects (verb={verb} {})",
+                what.join(" ")
+            ),
+        ));
+    };
+    let (user, groups): (String, Vec<String>) = match get("user") {
+        "" => (who.user.clone(), who.groups.clone()),
+        sa => {
+            let ns = sa.split(':').nth(2).unwrap_or("").to_string();
+            (
+                sa.to_string(),
+                vec![
+                    "system:serviceaccounts".into(),
+                    format!("system:serviceaccounts:{ns}"),
+                    "system:authenticated".into(),
+                ],
+            )
+        }
+    };
+    let attrs = match get("path") {
+        "" => rampart_rbac::RequestAttributes::resource(&verb, get("group"), get("resource"))
+            .in_namespace(get("namespace"))
+            .named(get("name"))
+            .subresource(get("subresource")),
+        path => rampart_rbac::RequestAttributes::non_resource(&verb, path),
+    };
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let allowed = rbac.allowed(&user, &groups, &attrs);
+    out(Value::Opaque(Arc::new(Decision {
+        allowed,
+        reason: if allowed {
+            format!("RBAC: allowed to {user} (rampart's analysis of the RBAC objects read)")
+        } else {
+            String::new()
+        },
+    })))
 }
 
 fn authz_set<'b, 'v>(a: &[CowVal<'b, 'v>], what: &str) -> Out<'b, 'v> {
@@ -779,9 +928,9 @@ fn global_unicast(ip: &IpAddr) -> bool {
 
 fn ip_test<'b, 'v>(a: &[CowVal<'b, 'v>], which: usize) -> Out<'b, 'v> {
     let ip: Ip = opaque_arg(a, 0, "ip", "IP")?;
-    let f = [
-        |ip: &IpAddr| ip.is_unspecified(),
-        |ip: &IpAddr| ip.is_loopback(),
+    let f: [fn(&IpAddr) -> bool; 5] = [
+        |ip| ip.is_unspecified(),
+        |ip| ip.is_loopback(),
         link_local_multicast,
         link_local_unicast,
         global_unicast,

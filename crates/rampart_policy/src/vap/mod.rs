@@ -99,7 +99,6 @@ pub struct Vap {
     variables: Vec<(String, Expr)>,
     validations: Vec<Validation>,
     audit_annotations: Vec<(String, Expr)>,
-    env: Arc<Env>,
     uses_namespace_object: bool,
     /// Expression errors ignored under `failurePolicy: Ignore`.
     ignored_errors: AtomicU64,
@@ -354,7 +353,6 @@ impl Vap {
             variables,
             validations,
             audit_annotations,
-            env,
             uses_namespace_object,
             ignored_errors: AtomicU64::new(0),
         })
@@ -376,10 +374,10 @@ impl Vap {
         self.ignored_errors.load(AtomicOrdering::Relaxed)
     }
 
-    /// The message the API server gives for a verdict of this binding (`denied request` for
-    /// Deny; the warning text for Warn and Audit).
-    pub fn server_message(&self, message: &str) -> String {
-        if self.action == Action::Deny {
+    /// The message the API server gives for a verdict of this binding with `action` (the
+    /// verdict's): `denied request` for Deny; the warning text for Warn and Audit.
+    pub fn server_message(&self, action: Action, message: &str) -> String {
+        if action == Action::Deny {
             format!(
                 "ValidatingAdmissionPolicy '{}' with binding '{}' denied request: {message}",
                 self.policy_name, self.binding_name
@@ -457,12 +455,20 @@ impl Vap {
             (Some(kind), Some(pref)) => {
                 let found = find_params(kind, pref, &req, data);
                 if found.is_empty() {
+                    // A configuration error to the API server: it follows failurePolicy and,
+                    // under Fail, denies whatever the validationActions.
                     if pref.deny_if_missing {
-                        out.push(self.verdict(
-                            VerdictKind::Violation,
-                            "failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction".into(),
-                            None,
-                        ));
+                        if self.failure_policy == FailurePolicy::Fail {
+                            let mut v = self.verdict(
+                                VerdictKind::Violation,
+                                "failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction".into(),
+                                None,
+                            );
+                            v.action = Action::Deny;
+                            out.push(v);
+                        } else {
+                            self.ignored_errors.fetch_add(1, AtomicOrdering::Relaxed);
+                        }
                     }
                     return out;
                 }
@@ -476,20 +482,46 @@ impl Vap {
             request: to_cel(&req.value),
             namespace_object: namespace_object.as_ref().map(to_cel).unwrap_or(Cel::Null),
         };
+        let who = review.user_info.map(|u| {
+            Arc::new(lib::Who {
+                user: u
+                    .get("username")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                groups: u
+                    .get("groups")
+                    .and_then(Value::as_array)
+                    .map(|g| {
+                        g.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                rbac: data.map(|d| d.rbac()),
+            })
+        });
         for p in &params {
-            self.evaluate_with(&base, to_cel(p), &mut out);
+            self.evaluate_with(&base, to_cel(p), who.clone(), &mut out);
         }
         out
     }
 
-    fn evaluate_with(&self, base: &Base, params: Cel, out: &mut Vec<Verdict>) {
-        let mut ctx = Context::with_env(self.env.clone());
+    fn evaluate_with(
+        &self,
+        base: &Base,
+        params: Cel,
+        who: Option<Arc<lib::Who>>,
+        out: &mut Vec<Verdict>,
+    ) {
+        let mut ctx = Context::with_env(env());
         ctx.add_variable_from_value("object", base.object.clone());
         ctx.add_variable_from_value("oldObject", base.old_object.clone());
         ctx.add_variable_from_value("request", base.request.clone());
         ctx.add_variable_from_value("params", params);
         ctx.add_variable_from_value("namespaceObject", base.namespace_object.clone());
-        ctx.add_variable_from_value("authorizer", lib::authorizer());
+        ctx.add_variable_from_value("authorizer", lib::authorizer(who));
         // Variables, in order; each sees the ones before it. An erring variable is an error
         // only for the expressions that read it (the API server evaluates them lazily).
         let mut vars: HashMap<Key, Cel> = HashMap::new();
@@ -524,8 +556,7 @@ impl Vap {
                 let unsupported = matches!(err, ExecutionError::UndeclaredReference(_));
                 let mut msg = go_error(&err);
                 if unsupported {
-                    msg = format!("{msg} ({} )", lib::UNSUPPORTED)
-                        .replace(" )", ": an unknown function or variable");
+                    msg = format!("{msg} ({}: an unknown function or variable)", lib::UNSUPPORTED);
                 }
                 let unsupported = unsupported || msg.contains(lib::UNSUPPORTED);
                 (msg, unsupported)
@@ -745,8 +776,8 @@ impl Request {
             .unwrap_or_else(|| json!({"username": "", "groups": []}));
         let mut value = json!({
             "uid": "",
-            "kind": gvk,
-            "resource": gvr,
+            "kind": gvk.clone(),
+            "resource": gvr.clone(),
             "requestKind": gvk,
             "requestResource": gvr,
             "name": name,

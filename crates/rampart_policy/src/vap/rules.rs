@@ -94,7 +94,7 @@ impl Rule {
             let (res, sub) = r.split_once('/').unwrap_or((r.as_str(), ""));
             let res_ok = res == "*" || res == req.resource;
             let sub_ok = if req.subresource.is_empty() {
-                sub.is_empty() || sub == "*" && res == "*"
+                sub.is_empty() || (sub == "*" && res == "*")
             } else {
                 sub == "*" || sub == req.subresource
             };
