@@ -292,7 +292,12 @@ pub fn run_suite(path: &Path, report: &mut Report) {
             continue;
         }
         if loaded.policies.is_empty() {
-            fail(report, tname, "", "no constraint or policy binding loaded".into());
+            fail(
+                report,
+                tname,
+                "",
+                "no constraint or policy binding loaded".into(),
+            );
             continue;
         }
         let policy = &loaded.policies;

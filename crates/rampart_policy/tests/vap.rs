@@ -171,7 +171,11 @@ fn a_namespace_selector_without_the_namespace_is_an_error_never_a_pass() {
     let v = set.evaluate(&Review::of(&p), None);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].kind, VerdictKind::Error);
-    assert!(v[0].message.contains("Namespace `shop`"), "{}", v[0].message);
+    assert!(
+        v[0].message.contains("Namespace `shop`"),
+        "{}",
+        v[0].message
+    );
     let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"env": "prod"}}});
     let data = ClusterData::from_objects([&ns]);
     let v = set.evaluate(&Review::of(&p), Some(&data));

@@ -154,8 +154,9 @@ fn offline_verdicts_equal_the_api_servers() {
                 let data = ClusterData::from_objects(inv.iter());
                 let verdicts = loaded.policies.evaluate(&Review::of(&obj), Some(&data));
                 assert!(
-                    !verdicts.iter().any(|v| v.kind == VerdictKind::Error
-                        && v.message.contains("not supported")),
+                    !verdicts.iter().any(
+                        |v| v.kind == VerdictKind::Error && v.message.contains("not supported")
+                    ),
                     "{verdicts:?}"
                 );
                 expected.push((

@@ -100,28 +100,41 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         let s = string_arg(&a, 0, "isQuantity")?;
         out(Value::Bool(Quantity::parse(&s).is_ok()))
     })?;
-    let q = ty(QUANTITY);
-    env.add_member_overload("sign", "quantity_sign", q.clone(), vec![], |a| {
+    env.add_member_overload("sign", "quantity_sign", ty(QUANTITY), vec![], |a| {
         let q: Quantity = opaque_arg(&a, 0, "sign", "quantity")?;
         out(Value::Int(q.0.signum() as i64))
     })?;
-    env.add_member_overload("isInteger", "quantity_is_integer", q.clone(), vec![], |a| {
-        let q: Quantity = opaque_arg(&a, 0, "isInteger", "quantity")?;
-        out(Value::Bool(q.0 % NANO == 0 && i64::try_from(q.0 / NANO).is_ok()))
-    })?;
-    env.add_member_overload("asInteger", "quantity_as_integer", q.clone(), vec![], |a| {
-        let q: Quantity = opaque_arg(&a, 0, "asInteger", "quantity")?;
-        if q.0 % NANO != 0 {
-            return Err(err("asInteger", "cannot convert value to integer"));
-        }
-        let i = i64::try_from(q.0 / NANO)
-            .map_err(|_| err("asInteger", "cannot convert value to integer"))?;
-        out(Value::Int(i))
-    })?;
+    env.add_member_overload(
+        "isInteger",
+        "quantity_is_integer",
+        ty(QUANTITY),
+        vec![],
+        |a| {
+            let q: Quantity = opaque_arg(&a, 0, "isInteger", "quantity")?;
+            out(Value::Bool(
+                q.0 % NANO == 0 && i64::try_from(q.0 / NANO).is_ok(),
+            ))
+        },
+    )?;
+    env.add_member_overload(
+        "asInteger",
+        "quantity_as_integer",
+        ty(QUANTITY),
+        vec![],
+        |a| {
+            let q: Quantity = opaque_arg(&a, 0, "asInteger", "quantity")?;
+            if q.0 % NANO != 0 {
+                return Err(err("asInteger", "cannot convert value to integer"));
+            }
+            let i = i64::try_from(q.0 / NANO)
+                .map_err(|_| err("asInteger", "cannot convert value to integer"))?;
+            out(Value::Int(i))
+        },
+    )?;
     env.add_member_overload(
         "asApproximateFloat",
         "quantity_as_float",
-        q.clone(),
+        ty(QUANTITY),
         vec![],
         |a| {
             let q: Quantity = opaque_arg(&a, 0, "asApproximateFloat", "quantity")?;
@@ -134,27 +147,31 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         } else {
             |a| arith(&a, "sub", -1)
         };
-        env.add_member_overload(name, id, q.clone(), vec![DYN_TYPE], f)?;
+        env.add_member_overload(name, id, ty(QUANTITY), vec![DYN_TYPE], f)?;
     }
     env.add_member_overload(
         "isLessThan",
         "quantity_less",
-        q.clone(),
-        vec![q.clone()],
+        ty(QUANTITY),
+        vec![ty(QUANTITY)],
         |a| out(Value::Bool(compare(&a, "isLessThan")? == Ordering::Less)),
     )?;
     env.add_member_overload(
         "isGreaterThan",
         "quantity_greater",
-        q.clone(),
-        vec![q.clone()],
-        |a| out(Value::Bool(compare(&a, "isGreaterThan")? == Ordering::Greater)),
+        ty(QUANTITY),
+        vec![ty(QUANTITY)],
+        |a| {
+            out(Value::Bool(
+                compare(&a, "isGreaterThan")? == Ordering::Greater,
+            ))
+        },
     )?;
     env.add_member_overload(
         "compareTo",
         "quantity_compare",
-        q.clone(),
-        vec![q.clone()],
+        ty(QUANTITY),
+        vec![ty(QUANTITY)],
         |a| {
             out(Value::Int(match compare(&a, "compareTo")? {
                 Ordering::Less => -1,
@@ -225,7 +242,9 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
     env.add_member_overload("find", "string_find", STRING_TYPE, vec![STRING_TYPE], |a| {
         let (s, re) = regex_args(&a, "find")?;
         out(Value::from(
-            re.find(&s).map(|m| m.as_str().to_string()).unwrap_or_default(),
+            re.find(&s)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
         ))
     })?;
     env.add_member_overload(
@@ -253,7 +272,9 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
                 Value::Int(n) => n,
                 _ => return Err(err("findAll", "expected an int limit")),
             };
-            let it = re.find_iter(&s).map(|m| Value::from(m.as_str().to_string()));
+            let it = re
+                .find_iter(&s)
+                .map(|m| Value::from(m.as_str().to_string()));
             let all: Vec<Value> = if n < 0 {
                 it.collect()
             } else {
@@ -273,7 +294,6 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         let s = string_arg(&a, 0, "isURL")?;
         out(Value::Bool(Url::parse(&s).is_ok()))
     })?;
-    let u = ty(URL);
     let getters = [
         ("getScheme", "url_get_scheme"),
         ("getHost", "url_get_host"),
@@ -289,18 +309,15 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             "getPort" => |a| url_get(&a, 3),
             _ => |a| url_get(&a, 4),
         };
-        env.add_member_overload(name, id, u.clone(), vec![], f)?;
+        env.add_member_overload(name, id, ty(URL), vec![], f)?;
     }
-    env.add_member_overload("getQuery", "url_get_query", u.clone(), vec![], |a| {
+    env.add_member_overload("getQuery", "url_get_query", ty(URL), vec![], |a| {
         let u: Url = opaque_arg(&a, 0, "getQuery", "URL")?;
         let mut m: std::collections::HashMap<Key, Vec<Value>> = Default::default();
-        let mut order: Vec<Key> = Vec::new();
         for (k, v) in form_urlencoded::parse(u.query.as_bytes()) {
-            let key = Key::from(k.into_owned());
-            if !m.contains_key(&key) {
-                order.push(key.clone());
-            }
-            m.entry(key).or_default().push(Value::from(v.into_owned()));
+            m.entry(Key::from(k.into_owned()))
+                .or_default()
+                .push(Value::from(v.into_owned()));
         }
         let map: std::collections::HashMap<Key, Value> = m
             .into_iter()
@@ -311,7 +328,9 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
     // IP and CIDR
     env.add_overload("ip", "string_to_ip", vec![STRING_TYPE], |a| {
         let s = string_arg(&a, 0, "ip")?;
-        out(Value::Opaque(Arc::new(parse_ip(&s).map_err(|e| err("ip", e))?)))
+        out(Value::Opaque(Arc::new(
+            parse_ip(&s).map_err(|e| err("ip", e))?,
+        )))
     })?;
     env.add_overload("isIP", "is_ip_string", vec![STRING_TYPE], |a| {
         let s = string_arg(&a, 0, "isIP")?;
@@ -327,7 +346,6 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             out(Value::Bool(ip.0.to_string() == *s))
         },
     )?;
-    let i = ty(IP);
     let tests = [
         ("isUnspecified", "ip_is_unspecified"),
         ("isLoopback", "ip_is_loopback"),
@@ -343,13 +361,13 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             "isLinkLocalUnicast" => |a| ip_test(&a, 3),
             _ => |a| ip_test(&a, 4),
         };
-        env.add_member_overload(name, id, i.clone(), vec![], f)?;
+        env.add_member_overload(name, id, ty(IP), vec![], f)?;
     }
-    env.add_member_overload("family", "ip_family", i.clone(), vec![], |a| {
+    env.add_member_overload("family", "ip_family", ty(IP), vec![], |a| {
         let ip: Ip = opaque_arg(&a, 0, "family", "IP")?;
         out(Value::Int(if ip.0.is_ipv4() { 4 } else { 6 }))
     })?;
-    env.add_overload("string", "ip_to_string", vec![i.clone()], |a| {
+    env.add_overload("string", "ip_to_string", vec![ty(IP)], |a| {
         let ip: Ip = opaque_arg(&a, 0, "string", "IP")?;
         out(Value::from(ip.0.to_string()))
     })?;
@@ -363,23 +381,29 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
         let s = string_arg(&a, 0, "isCIDR")?;
         out(Value::Bool(Cidr::parse(&s).is_ok()))
     })?;
-    let c = ty(CIDR);
-    env.add_overload("string", "cidr_to_string", vec![c.clone()], |a| {
+    env.add_overload("string", "cidr_to_string", vec![ty(CIDR)], |a| {
         let c: Cidr = opaque_arg(&a, 0, "string", "CIDR")?;
         out(Value::from(c.to_string()))
     })?;
-    env.add_member_overload("containsIP", "cidr_contains_ip", c.clone(), vec![DYN_TYPE], |a| {
-        let c: Cidr = opaque_arg(&a, 0, "containsIP", "CIDR")?;
-        let ip = match arg(&a, 1)? {
-            Value::String(s) => parse_ip(&s).map_err(|e| err("containsIP", e))?,
-            v => opaque::<Ip>(&v).ok_or_else(|| err("containsIP", "expected an IP or a string"))?,
-        };
-        out(Value::Bool(c.contains(&ip.0)))
-    })?;
+    env.add_member_overload(
+        "containsIP",
+        "cidr_contains_ip",
+        ty(CIDR),
+        vec![DYN_TYPE],
+        |a| {
+            let c: Cidr = opaque_arg(&a, 0, "containsIP", "CIDR")?;
+            let ip = match arg(&a, 1)? {
+                Value::String(s) => parse_ip(&s).map_err(|e| err("containsIP", e))?,
+                v => opaque::<Ip>(&v)
+                    .ok_or_else(|| err("containsIP", "expected an IP or a string"))?,
+            };
+            out(Value::Bool(c.contains(&ip.0)))
+        },
+    )?;
     env.add_member_overload(
         "containsCIDR",
         "cidr_contains_cidr",
-        c.clone(),
+        ty(CIDR),
         vec![DYN_TYPE],
         |a| {
             let c: Cidr = opaque_arg(&a, 0, "containsCIDR", "CIDR")?;
@@ -391,23 +415,28 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             out(Value::Bool(o.prefix >= c.prefix && c.contains(&o.addr)))
         },
     )?;
-    env.add_member_overload("ip", "cidr_ip", c.clone(), vec![], |a| {
+    env.add_member_overload("ip", "cidr_ip", ty(CIDR), vec![], |a| {
         let c: Cidr = opaque_arg(&a, 0, "ip", "CIDR")?;
         out(Value::Opaque(Arc::new(Ip(c.addr))))
     })?;
-    env.add_member_overload("masked", "cidr_masked", c.clone(), vec![], |a| {
+    env.add_member_overload("masked", "cidr_masked", ty(CIDR), vec![], |a| {
         let c: Cidr = opaque_arg(&a, 0, "masked", "CIDR")?;
         out(Value::Opaque(Arc::new(Cidr {
             addr: c.network(),
             prefix: c.prefix,
         })))
     })?;
-    env.add_member_overload("prefixLength", "cidr_prefix_length", c, vec![], |a| {
-        let c: Cidr = opaque_arg(&a, 0, "prefixLength", "CIDR")?;
-        out(Value::Int(c.prefix as i64))
-    })?;
+    env.add_member_overload(
+        "prefixLength",
+        "cidr_prefix_length",
+        ty(CIDR),
+        vec![],
+        |a| {
+            let c: Cidr = opaque_arg(&a, 0, "prefixLength", "CIDR")?;
+            out(Value::Int(c.prefix as i64))
+        },
+    )?;
     // authorizer
-    let z = ty(AUTHORIZER);
     for (name, id) in [
         ("group", "authz_group"),
         ("resource", "authz_resource"),
@@ -424,12 +453,12 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             "subresource" => |a| authz_set(&a, "subresource"),
             _ => |a| authz_set(&a, "path"),
         };
-        env.add_member_overload(name, id, z.clone(), vec![STRING_TYPE], f)?;
+        env.add_member_overload(name, id, ty(AUTHORIZER), vec![STRING_TYPE], f)?;
     }
     env.add_member_overload(
         "serviceAccount",
         "authz_service_account",
-        z.clone(),
+        ty(AUTHORIZER),
         vec![STRING_TYPE, STRING_TYPE],
         |a| {
             let mut z: Authorizer = opaque_arg(&a, 0, "serviceAccount", "authorizer")?;
@@ -440,20 +469,25 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
             out(Value::Opaque(Arc::new(z)))
         },
     )?;
-    env.add_member_overload("check", "authz_check", z, vec![STRING_TYPE], authz_check)?;
-    let d = ty(DECISION);
-    env.add_member_overload("allowed", "decision_allowed", d.clone(), vec![], |a| {
+    env.add_member_overload(
+        "check",
+        "authz_check",
+        ty(AUTHORIZER),
+        vec![STRING_TYPE],
+        authz_check,
+    )?;
+    env.add_member_overload("allowed", "decision_allowed", ty(DECISION), vec![], |a| {
         let d: Decision = opaque_arg(&a, 0, "allowed", "authorizer decision")?;
         out(Value::Bool(d.allowed))
     })?;
-    env.add_member_overload("reason", "decision_reason", d.clone(), vec![], |a| {
+    env.add_member_overload("reason", "decision_reason", ty(DECISION), vec![], |a| {
         let d: Decision = opaque_arg(&a, 0, "reason", "authorizer decision")?;
         out(Value::from(d.reason))
     })?;
-    env.add_member_overload("errored", "decision_errored", d.clone(), vec![], |_| {
+    env.add_member_overload("errored", "decision_errored", ty(DECISION), vec![], |_| {
         out(Value::Bool(false))
     })?;
-    env.add_member_overload("error", "decision_error", d, vec![], |_| {
+    env.add_member_overload("error", "decision_error", ty(DECISION), vec![], |_| {
         out(Value::from(String::new()))
     })?;
     env.add_macro(cel::parser::Macro::receiver("bind", 3, bind_macro))?;
@@ -685,7 +719,9 @@ impl Quantity {
     /// `u`, `m`, ``, `k`, `M`, `G`, `T`, `P`, `E`), a binary one (`Ki` .. `Ei`) or an exponent
     /// (`e3`, `E-2`).
     pub fn parse(s: &str) -> Result<Quantity, String> {
-        let bad = || format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {s:?}");
+        let bad = || {
+            format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {s:?}")
+        };
         let (neg, rest) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
             Some(b'+') => (false, &s[1..]),
@@ -740,7 +776,11 @@ impl Quantity {
         let shift = 9 + exp10 - frac_len;
         if shift >= 0 {
             v = v
-                .checked_mul(10i128.checked_pow(shift as u32).ok_or("quantity is too large")?)
+                .checked_mul(
+                    10i128
+                        .checked_pow(shift as u32)
+                        .ok_or("quantity is too large")?,
+                )
                 .ok_or("quantity is too large")?;
         } else {
             let d = 10i128
@@ -763,14 +803,15 @@ fn arith<'b, 'v>(a: &[CowVal<'b, 'v>], f: &str, sign: i128) -> Out<'b, 'v> {
     let x: Quantity = opaque_arg(a, 0, f, "quantity")?;
     let y = match arg(a, 1)? {
         Value::Int(i) => (i as i128) * NANO,
-        v => opaque::<Quantity>(&v)
-            .ok_or_else(|| err(f, "expected a quantity or an int"))?
-            .0,
+        v => {
+            opaque::<Quantity>(&v)
+                .ok_or_else(|| err(f, "expected a quantity or an int"))?
+                .0
+        }
     };
-    let r = x
-        .0
-        .checked_add(sign * y)
-        .ok_or_else(|| err(f, "quantity overflow"))?;
+    let r =
+        x.0.checked_add(sign * y)
+            .ok_or_else(|| err(f, "quantity overflow"))?;
     out(Value::Opaque(Arc::new(Quantity(r))))
 }
 
@@ -793,7 +834,9 @@ impl Opaque for Url {
 
 impl Url {
     pub fn parse(s: &str) -> Result<Url, String> {
-        let bad = |why: &str| format!("URL parse error during conversion from string: parse {s:?}: {why}");
+        let bad = |why: &str| {
+            format!("URL parse error during conversion from string: parse {s:?}: {why}")
+        };
         if s.is_empty() {
             return Err(bad("empty url"));
         }
@@ -894,9 +937,7 @@ fn parse_ip(s: &str) -> Result<Ip, String> {
         .map_err(|_| format!("IP Address {s:?} parse error during conversion from string"))?;
     if let IpAddr::V6(v6) = ip {
         if v6.to_ipv4_mapped().is_some() && s.contains('.') {
-            return Err(format!(
-                "IPv4-mapped IPv6 address {s:?} is not allowed"
-            ));
+            return Err(format!("IPv4-mapped IPv6 address {s:?} is not allowed"));
         }
     }
     Ok(Ip(ip))
@@ -961,7 +1002,10 @@ impl Cidr {
         let bad = || format!("network address parse error during conversion from string: {s:?}");
         let (a, p) = s.split_once('/').ok_or_else(bad)?;
         let addr = parse_ip(a).map_err(|_| bad())?.0;
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+        if p.is_empty()
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || (p.len() > 1 && p.starts_with('0'))
+        {
             return Err(bad());
         }
         let prefix: u8 = p.parse().map_err(|_| bad())?;
@@ -983,7 +1027,11 @@ impl Cidr {
         if self.prefix == 0 {
             0
         } else {
-            let all = if width == 128 { u128::MAX } else { (1u128 << width) - 1 };
+            let all = if width == 128 {
+                u128::MAX
+            } else {
+                (1u128 << width) - 1
+            };
             all & !((1u128 << (width - self.prefix as u32)) - 1)
         }
     }

@@ -165,7 +165,12 @@ fn named_exprs(
             return Err((ptr, format!("{field}[{i}] needs a {name_key}")));
         }
         let text = s(item, expr_key).unwrap_or("");
-        let e = compile(env, text, &format!("{ptr}/{expr_key}"), &format!("{field} `{name}`"))?;
+        let e = compile(
+            env,
+            text,
+            &format!("{ptr}/{expr_key}"),
+            &format!("{field} `{name}`"),
+        )?;
         out.push((name, e));
     }
     Ok(out)
@@ -198,8 +203,9 @@ impl Vap {
                 )))
             }
         };
-        let constraints = MatchResources::parse(spec.get("matchConstraints"), "/spec/matchConstraints")
-            .map_err(pol)?;
+        let constraints =
+            MatchResources::parse(spec.get("matchConstraints"), "/spec/matchConstraints")
+                .map_err(pol)?;
         let binding_match = match bspec.get("matchResources").filter(|v| !v.is_null()) {
             Some(m) => Some(MatchResources::parse(Some(m), "/spec/matchResources").map_err(bind)?),
             None => None,
@@ -224,16 +230,17 @@ impl Vap {
                         Some(sel)
                     }
                 };
-                let deny_if_missing = match s(pr, "parameterNotFoundAction") {
-                    None | Some("Deny") => true,
-                    Some("Allow") => false,
-                    Some(o) => {
-                        return Err(bind((
+                let deny_if_missing =
+                    match s(pr, "parameterNotFoundAction") {
+                        None | Some("Deny") => true,
+                        Some("Allow") => false,
+                        Some(o) => return Err(bind((
                             "/spec/paramRef/parameterNotFoundAction".into(),
-                            format!("unknown parameterNotFoundAction `{o}` (expected Allow or Deny)"),
-                        )))
-                    }
-                };
+                            format!(
+                                "unknown parameterNotFoundAction `{o}` (expected Allow or Deny)"
+                            ),
+                        ))),
+                    };
                 Some(ParamRef {
                     name: s(pr, "name").map(str::to_owned),
                     namespace: s(pr, "namespace").map(str::to_owned),
@@ -321,17 +328,18 @@ impl Vap {
                 "a ValidatingAdmissionPolicy needs validations or auditAnnotations".into(),
             )));
         }
-        let uses = |name: &str| {
-            match_conditions
-                .iter()
-                .chain(variables.iter())
-                .chain(audit_annotations.iter())
-                .map(|(_, e)| e)
-                .chain(validations.iter().flat_map(|v| {
-                    std::iter::once(&v.expr).chain(v.message_expression.as_ref())
-                }))
-                .any(|e| e.program.references().has_variable(name))
-        };
+        let uses =
+            |name: &str| {
+                match_conditions
+                    .iter()
+                    .chain(variables.iter())
+                    .chain(audit_annotations.iter())
+                    .map(|(_, e)| e)
+                    .chain(validations.iter().flat_map(|v| {
+                        std::iter::once(&v.expr).chain(v.message_expression.as_ref())
+                    }))
+                    .any(|e| e.program.references().has_variable(name))
+            };
         let uses_namespace_object = uses("namespaceObject");
         Ok(Vap {
             id: binding_name.replace('.', "-"),
@@ -526,7 +534,12 @@ impl Vap {
         // only for the expressions that read it (the API server evaluates them lazily).
         let mut vars: HashMap<Key, Cel> = HashMap::new();
         let mut var_errors: Vec<(String, String)> = Vec::new();
-        ctx.add_variable_from_value("variables", Cel::Map(Map { map: Arc::new(vars.clone()) }));
+        ctx.add_variable_from_value(
+            "variables",
+            Cel::Map(Map {
+                map: Arc::new(vars.clone()),
+            }),
+        );
         for (name, e) in &self.variables {
             match e.program.execute(&ctx) {
                 Ok(v) => {
@@ -556,7 +569,10 @@ impl Vap {
                 let unsupported = matches!(err, ExecutionError::UndeclaredReference(_));
                 let mut msg = go_error(&err);
                 if unsupported {
-                    msg = format!("{msg} ({}: an unknown function or variable)", lib::UNSUPPORTED);
+                    msg = format!(
+                        "{msg} ({}: an unknown function or variable)",
+                        lib::UNSUPPORTED
+                    );
                 }
                 let unsupported = unsupported || msg.contains(lib::UNSUPPORTED);
                 (msg, unsupported)
@@ -595,9 +611,7 @@ impl Vap {
                         _ => format!("failed expression: {}", v.expr.text.trim()),
                     };
                     let message = match v.message_expression.as_ref().map(&run) {
-                        Some(Ok(Cel::String(m)))
-                            if !m.trim().is_empty() && !m.contains('\n') =>
-                        {
+                        Some(Ok(Cel::String(m))) if !m.trim().is_empty() && !m.contains('\n') => {
                             m.trim().to_string()
                         }
                         _ => fallback,
@@ -661,7 +675,11 @@ fn go_error(e: &ExecutionError) -> String {
 /// The labels of a Namespace as the API server has them (with `kubernetes.io/metadata.name`).
 fn namespace_labels(ns: &Value) -> Labels {
     let mut ignored = Problems::new();
-    let mut l = read_labels(ns.pointer("/metadata/labels"), &Pointer::root(), &mut ignored);
+    let mut l = read_labels(
+        ns.pointer("/metadata/labels"),
+        &Pointer::root(),
+        &mut ignored,
+    );
     l.insert(
         NAMESPACE_NAME_LABEL.to_string(),
         str_at(ns, "/metadata/name").to_string(),
@@ -689,17 +707,20 @@ fn find_params(
         }
     });
     let mut candidates: Vec<&Value> = Vec::new();
-    let of_kind = |root: Option<&Value>| -> Vec<&Value> {
+    fn of_kind<'v>(root: Option<&'v Value>, kind: &(String, String)) -> Vec<&'v Value> {
         root.and_then(|r| r.get(&kind.0))
             .and_then(|g| g.get(&kind.1))
             .and_then(Value::as_object)
             .map(|m| m.values().collect())
             .unwrap_or_default()
-    };
-    if let Some(ns) = &ns {
-        candidates.extend(of_kind(inv.pointer("/namespace").and_then(|n| n.get(ns))));
     }
-    candidates.extend(of_kind(inv.get("cluster")));
+    if let Some(ns) = &ns {
+        candidates.extend(of_kind(
+            inv.pointer("/namespace").and_then(|n| n.get(ns)),
+            kind,
+        ));
+    }
+    candidates.extend(of_kind(inv.get("cluster"), kind));
     let mut out: Vec<Value> = candidates
         .into_iter()
         .filter(|o| match &pref.name {

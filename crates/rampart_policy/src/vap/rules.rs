@@ -40,13 +40,23 @@ pub struct MatchResources {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn rules(v: Option<&Value>, ptr: &str) -> Result<Vec<Rule>, LoadError> {
     let mut out = Vec::new();
-    for (i, r) in v.and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, r) in v
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let scope = match r.get("scope").and_then(Value::as_str) {
             None | Some("*") => Scope::Any,
             Some("Cluster") => Scope::Cluster,
@@ -117,7 +127,11 @@ impl Rule {
 
 fn labels(obj: &Value) -> Labels {
     let mut ignored = Problems::new();
-    read_labels(obj.pointer("/metadata/labels"), &Pointer::root(), &mut ignored)
+    read_labels(
+        obj.pointer("/metadata/labels"),
+        &Pointer::root(),
+        &mut ignored,
+    )
 }
 
 impl MatchResources {

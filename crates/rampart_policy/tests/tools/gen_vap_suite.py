@@ -383,24 +383,21 @@ fixture("external-ips-cidr", {
 ], "ip(), isIP, cidr(), containsIP, family, isGlobalUnicast, isLoopback")
 
 # 19. failurePolicy Fail: an expression error denies.
+def sc_deploy(name, sc):
+    return deploy(name, containers=[{"name": "app", "image": "registry.example.com/app:1", "securityContext": sc}])
+
+
 fixture("run-as-non-root-fail", {
     "failurePolicy": "Fail",
     "matchConstraints": {"resourceRules": [DEPLOYMENTS]},
-    "validations": [{"expression": "object.spec.template.spec.securityContext.runAsNonRoot == true",
-                     "message": "pods must run as non-root"}],
+    "validations": [{"expression": "object.spec.template.spec.containers[0].securityContext.runAsNonRoot == true",
+                     "message": "containers must run as non-root"}],
 }, {"validationActions": ["Deny"]}, [
-    c("non-root", deploy("nonroot-ok") | {"spec": deploy("nonroot-ok")["spec"] | {"template": {
-        "metadata": {"labels": {"app": "nonroot-ok"}},
-        "spec": {"securityContext": {"runAsNonRoot": True},
-                 "containers": [{"name": "app", "image": "registry.example.com/app:1"}]}}}},
-      "allow", inventory=NS),
-    c("root", deploy("nonroot-false") | {"spec": deploy("nonroot-false")["spec"] | {"template": {
-        "metadata": {"labels": {"app": "nonroot-false"}},
-        "spec": {"securityContext": {"runAsNonRoot": False},
-                 "containers": [{"name": "app", "image": "registry.example.com/app:1"}]}}}},
-      "deny", "pods must run as non-root", inventory=NS),
+    c("non-root", sc_deploy("nonroot-ok", {"runAsNonRoot": True}), "allow", inventory=NS),
+    c("root", sc_deploy("nonroot-false", {"runAsNonRoot": False}), "deny", "containers must run as non-root",
+      inventory=NS),
     c("no-security-context", deploy("nonroot-missing"), "error",
-      "expression 'object.spec.template.spec.securityContext.runAsNonRoot == true' resulted in error: no such key: runAsNonRoot",
+      "expression 'object.spec.template.spec.containers[0].securityContext.runAsNonRoot == true' resulted in error: no such key: securityContext",
       inventory=NS),
 ], "failurePolicy Fail: an expression error is a denial")
 
