@@ -5,7 +5,6 @@
 //!   `asApproximateFloat`, `add`, `sub`, `isLessThan`, `isGreaterThan`, `compareTo`;
 //! - lists: `isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`;
 //! - regex: `find`, `findAll` (the standard `matches` is built in);
-//! - `cel.bind(name, init, expr)`;
 //! - URLs: `url()`, `isURL()`, `getScheme`, `getHost`, `getHostname`, `getPort`,
 //!   `getEscapedPath`, `getQuery`;
 //! - IP and CIDR: `ip()`, `isIP()`, `ip.isCanonical()`, `family`, `isUnspecified`,
@@ -490,46 +489,7 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
     env.add_member_overload("error", "decision_error", ty(DECISION), vec![], |_| {
         out(Value::from(String::new()))
     })?;
-    env.add_macro(cel::parser::Macro::receiver("bind", 3, bind_macro))?;
     Ok(())
-}
-
-/// `cel.bind(name, init, expr)`: `expr` with `name` bound to `init`, expanded as cel-go does,
-/// into a comprehension over an empty list whose accumulator is `name`.
-fn bind_macro(
-    helper: &mut cel::parser::MacroExprHelper<'_>,
-    target: &mut Option<cel::IdedExpr>,
-    args: &mut Vec<cel::IdedExpr>,
-) -> Result<Option<cel::IdedExpr>, cel::ParseError> {
-    use cel::common::ast::{ComprehensionExpr, Expr, ListExpr, LiteralValue};
-    let is_cel = matches!(target.as_ref().map(|t| &t.expr), Some(Expr::Ident(n)) if n == "cel");
-    if !is_cel || args.len() != 3 {
-        return Ok(None);
-    }
-    let result = args.remove(2);
-    let init = args.remove(1);
-    let var = args.remove(0);
-    target.take();
-    let name = match &var.expr {
-        Expr::Ident(n) => n.clone(),
-        _ => {
-            return Err(helper.new_error(
-                var.id,
-                "cel.bind() variable names must be simple identifiers",
-            ))
-        }
-    };
-    let bind = ComprehensionExpr {
-        iter_range: helper.next_expr(Expr::List(ListExpr::new(Vec::new()))),
-        iter_var: "#unused".to_owned(),
-        iter_var2: None,
-        accu_var: name.clone(),
-        accu_init: init,
-        loop_cond: helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into()))),
-        loop_step: helper.next_expr(Expr::Ident(name)),
-        result,
-    };
-    Ok(Some(helper.next_expr(Expr::Comprehension(Box::new(bind)))))
 }
 
 /// Who the authorizer answers for: the requesting user of an admission request, and the RBAC
