@@ -293,17 +293,17 @@ fn is_vap_kind(res: &Resource, kind: &str) -> bool {
 fn load_vaps(resources: &[Resource], out: &mut Loaded) {
     let mut policies: HashMap<&str, &Resource> = HashMap::new();
     for res in resources {
-        if is_vap_kind(res, "ValidatingAdmissionPolicy") {
-            if policies.insert(res.id.name.as_str(), res).is_some() {
-                out.errors.push(error_at(
-                    res,
-                    "/metadata/name",
-                    format!(
-                        "another ValidatingAdmissionPolicy is already named `{}`",
-                        res.id.name
-                    ),
-                ));
-            }
+        if is_vap_kind(res, "ValidatingAdmissionPolicy")
+            && policies.insert(res.id.name.as_str(), res).is_some()
+        {
+            out.errors.push(error_at(
+                res,
+                "/metadata/name",
+                format!(
+                    "another ValidatingAdmissionPolicy is already named `{}`",
+                    res.id.name
+                ),
+            ));
         }
     }
     for b in resources {

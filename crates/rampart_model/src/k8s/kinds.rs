@@ -213,47 +213,6 @@ pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
         .map(|(_, spec, _)| *spec)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    #[test]
-    fn lists_agree() {
-        let table: BTreeSet<_> = POD_BEARING_KINDS.iter().map(|(k, _, _)| *k).collect();
-        let names: BTreeSet<_> = POD_KINDS.iter().copied().collect();
-        assert_eq!(table, names);
-        assert_eq!(names.len(), POD_KINDS.len());
-        assert!(!RUNNING_POD_KINDS.contains(&"PodTemplate"));
-        assert!(!LONG_RUNNING_POD_KINDS.contains(&"Job"));
-        assert!(LONG_RUNNING_POD_KINDS.contains(&"PodTemplate"));
-        // Every running kind but Pod has a controller resource, and only those.
-        let resources: BTreeSet<String> = RUNNING_POD_KINDS
-            .iter()
-            .filter(|k| **k != "Pod")
-            .map(|k| format!("{}s", k.to_ascii_lowercase()))
-            .collect();
-        let listed: BTreeSet<String> = POD_CONTROLLER_RESOURCES
-            .iter()
-            .map(|(_, r)| r.to_string())
-            .collect();
-        assert_eq!(resources, listed);
-        assert!(is_pod_bearing("CronJob"));
-        assert!(!is_pod_bearing("Service"));
-        assert_eq!(
-            kind_of_resource("clusterrolebindings"),
-            Some("ClusterRoleBinding")
-        );
-        assert_eq!(
-            pod_spec_pointer("CronJob"),
-            Some("/spec/jobTemplate/spec/template/spec")
-        );
-        for k in POD_KINDS {
-            assert!(pod_spec_pointer(k).is_some());
-        }
-    }
-}
-
 /// Built-in kinds that are cluster-scoped (every other built-in kind is namespaced).
 pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "Namespace",
@@ -305,4 +264,45 @@ pub fn resource_of_kind(kind: &str) -> String {
         return format!("{stem}ies");
     }
     format!("{lower}s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn lists_agree() {
+        let table: BTreeSet<_> = POD_BEARING_KINDS.iter().map(|(k, _, _)| *k).collect();
+        let names: BTreeSet<_> = POD_KINDS.iter().copied().collect();
+        assert_eq!(table, names);
+        assert_eq!(names.len(), POD_KINDS.len());
+        assert!(!RUNNING_POD_KINDS.contains(&"PodTemplate"));
+        assert!(!LONG_RUNNING_POD_KINDS.contains(&"Job"));
+        assert!(LONG_RUNNING_POD_KINDS.contains(&"PodTemplate"));
+        // Every running kind but Pod has a controller resource, and only those.
+        let resources: BTreeSet<String> = RUNNING_POD_KINDS
+            .iter()
+            .filter(|k| **k != "Pod")
+            .map(|k| format!("{}s", k.to_ascii_lowercase()))
+            .collect();
+        let listed: BTreeSet<String> = POD_CONTROLLER_RESOURCES
+            .iter()
+            .map(|(_, r)| r.to_string())
+            .collect();
+        assert_eq!(resources, listed);
+        assert!(is_pod_bearing("CronJob"));
+        assert!(!is_pod_bearing("Service"));
+        assert_eq!(
+            kind_of_resource("clusterrolebindings"),
+            Some("ClusterRoleBinding")
+        );
+        assert_eq!(
+            pod_spec_pointer("CronJob"),
+            Some("/spec/jobTemplate/spec/template/spec")
+        );
+        for k in POD_KINDS {
+            assert!(pod_spec_pointer(k).is_some());
+        }
+    }
 }

@@ -230,17 +230,18 @@ impl Vap {
                         Some(sel)
                     }
                 };
-                let deny_if_missing =
-                    match s(pr, "parameterNotFoundAction") {
-                        None | Some("Deny") => true,
-                        Some("Allow") => false,
-                        Some(o) => return Err(bind((
+                let deny_if_missing = match s(pr, "parameterNotFoundAction") {
+                    None | Some("Deny") => true,
+                    Some("Allow") => false,
+                    Some(o) => {
+                        return Err(bind((
                             "/spec/paramRef/parameterNotFoundAction".into(),
                             format!(
                                 "unknown parameterNotFoundAction `{o}` (expected Allow or Deny)"
                             ),
-                        ))),
-                    };
+                        )))
+                    }
+                };
                 Some(ParamRef {
                     name: s(pr, "name").map(str::to_owned),
                     namespace: s(pr, "namespace").map(str::to_owned),
