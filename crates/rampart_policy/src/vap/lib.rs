@@ -1,7 +1,7 @@
 //! The Kubernetes CEL libraries on top of the `cel` crate's standard library and its strings and
 //! lists extensions, as the API server offers them to ValidatingAdmissionPolicy expressions:
 //!
-//! - quantity: `quantity()`, `isQuantity()`, `sign`, `isInteger`, `asInteger`,
+//! - quantity: `quantity()`, `isQuantity()`, `isInteger`, `asInteger`,
 //!   `asApproximateFloat`, `add`, `sub`, `isLessThan`, `isGreaterThan`, `compareTo`;
 //! - lists: `isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`;
 //! - regex: `find`, `findAll` (the standard `matches` is built in);
@@ -98,10 +98,6 @@ pub fn register(env: &mut Env) -> Result<(), cel::DeclarationError> {
     env.add_overload("isQuantity", "is_quantity_string", vec![STRING_TYPE], |a| {
         let s = string_arg(&a, 0, "isQuantity")?;
         out(Value::Bool(Quantity::parse(&s).is_ok()))
-    })?;
-    env.add_member_overload("sign", "quantity_sign", ty(QUANTITY), vec![], |a| {
-        let q: Quantity = opaque_arg(&a, 0, "sign", "quantity")?;
-        out(Value::Int(q.0.signum() as i64))
     })?;
     env.add_member_overload(
         "isInteger",

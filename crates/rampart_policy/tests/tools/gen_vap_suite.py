@@ -180,6 +180,7 @@ fixture("no-latest-variables", {
     "matchConstraints": {"resourceRules": [DEPLOYMENTS]},
     "variables": [
         {"name": "containers", "expression": "object.spec.template.spec.containers"},
+        {"name": "unused", "expression": "object.spec.doesNotExist.at.all"},
         {"name": "latest", "expression": "variables.containers.filter(c, c.image.endsWith(':latest') || !c.image.contains(':')).map(c, c.name)"},
     ],
     "validations": [{"expression": "size(variables.latest) == 0",
@@ -191,7 +192,7 @@ fixture("no-latest-variables", {
         {"name": "side", "image": "registry.example.com/side"},
         {"name": "ok", "image": "registry.example.com/ok:2"}]),
       "deny", "containers without a pinned tag: web, side", inventory=NS),
-], "variables (each reading the one before), filter/map/join")
+], "variables (each reading the one before; an erring one nobody reads), filter/map/join")
 
 # 7. Warn.
 fixture("warn-missing-owner", {
@@ -208,11 +209,13 @@ fixture("warn-audit-data-size", {
     "matchConstraints": {"resourceRules": [CONFIGMAPS]},
     "validations": [{"expression": "!has(object.data) || size(object.data) <= 3",
                      "messageExpression": "'ConfigMap has ' + string(size(object.data)) + ' keys; keep it to 3'"}],
+    "auditAnnotations": [{"key": "data-keys",
+                          "valueExpression": "string(has(object.data) ? size(object.data) : 0)"}],
 }, {"validationActions": ["Warn", "Audit"]}, [
     c("small", cm("small-cm", data={"a": "1"}), "allow", inventory=NS),
     c("large", cm("large-cm", data={"a": "1", "b": "2", "c": "3", "d": "4"}), "warn",
       "ConfigMap has 4 keys; keep it to 3", inventory=NS),
-], "validationActions Warn and Audit")
+], "validationActions Warn and Audit, auditAnnotations")
 
 # 9. namespaceSelector.
 fixture("prod-min-replicas", {
@@ -258,7 +261,9 @@ fixture("owner-annotation-exclude", {
 # 12. scope Cluster.
 fixture("no-wildcard-clusterroles", {
     "matchConstraints": {"resourceRules": [rule(["rbac.authorization.k8s.io"], ["*"], ["clusterroles", "roles"],
-                                                 scope="Cluster")]},
+                                                 scope="Cluster")],
+                         "excludeResourceRules": [rule(["rbac.authorization.k8s.io"], ["v1"], ["clusterroles"])
+                                                  | {"resourceNames": ["vap-break-glass"]}]},
     "validations": [{"expression": "!has(object.rules) || object.rules.all(r, !has(r.verbs) || !('*' in r.verbs))",
                      "message": "cluster roles must not grant every verb"}],
 }, {"validationActions": ["Deny"]}, [
@@ -266,6 +271,9 @@ fixture("no-wildcard-clusterroles", {
                            "metadata": {"name": "vap-wildcard"},
                            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]},
       "deny", "cluster roles must not grant every verb"),
+    c("excluded-by-name", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                           "metadata": {"name": "vap-break-glass"},
+                           "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]}, "allow"),
     c("cluster-narrow", {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                          "metadata": {"name": "vap-narrow"},
                          "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}, "allow"),
@@ -273,7 +281,7 @@ fixture("no-wildcard-clusterroles", {
                               "metadata": {"name": "vap-wildcard", "namespace": "vap-prod"},
                               "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]},
       "allow", inventory=NS),
-], "resourceRules scope Cluster, apiVersions *")
+], "resourceRules scope Cluster, apiVersions *, excludeResourceRules with resourceNames")
 
 # 13. message fallbacks and reason.
 fixture("message-fallbacks", {
@@ -282,13 +290,16 @@ fixture("message-fallbacks", {
         {"expression": "object.metadata.name.size() <= 20",
          "messageExpression": "''", "message": "name too long", "reason": "Forbidden"},
         {"expression": "!object.metadata.name.startsWith('tmp-')"},
+        {"expression": "!object.metadata.name.endsWith('-old')",
+         "messageExpression": "object.metadata.missing + ' is old'", "message": "old names are not allowed"},
     ],
 }, {"validationActions": ["Deny"]}, [
     c("short", cm("short-name"), "allow", inventory=NS),
     c("long", cm("a-very-long-configmap-name"), "deny", "name too long", inventory=NS),
+    c("old", cm("cm-old"), "deny", "old names are not allowed", inventory=NS),
     c("tmp", cm("tmp-thing"), "deny", "failed expression: !object.metadata.name.startsWith('tmp-')",
       inventory=NS),
-], "empty messageExpression falls back to message; no message: failed expression; reason")
+], "empty or erring messageExpression falls back to message; no message: failed expression; reason")
 
 # 14. quantity library.
 fixture("memory-limit-quantity", {
@@ -297,7 +308,10 @@ fixture("memory-limit-quantity", {
         "expression": "object.spec.template.spec.containers.all(c, !has(c.resources) || !has(c.resources.limits) || !('memory' in c.resources.limits) || quantity(c.resources.limits.memory).compareTo(quantity('1Gi')) <= 0)",
         "message": "memory limits must not exceed 1Gi"}, {
         "expression": "object.spec.template.spec.containers.all(c, !has(c.resources) || !has(c.resources.limits) || !('cpu' in c.resources.limits) || !quantity(c.resources.limits.cpu).isGreaterThan(quantity('2')))",
-        "message": "CPU limits must not exceed 2"}],
+        "message": "CPU limits must not exceed 2"}, {
+        # The first container only: over every container this exceeds the API server's cost budget.
+        "expression": "!has(object.spec.template.spec.containers[0].resources) || !has(object.spec.template.spec.containers[0].resources.limits) || !('memory' in object.spec.template.spec.containers[0].resources.limits) || (isQuantity(object.spec.template.spec.containers[0].resources.limits.memory) && quantity(object.spec.template.spec.containers[0].resources.limits.memory).isInteger() && quantity(object.spec.template.spec.containers[0].resources.limits.memory).asInteger() % 1048576 == 0)",
+        "message": "memory limits must be whole MiB"}],
 }, {"validationActions": ["Deny"]}, [
     c("small", deploy("mem-small", containers=[{"name": "app", "image": "registry.example.com/a:1",
                                                  "resources": {"limits": {"memory": "512Mi", "cpu": "1500m"}}}]),
@@ -305,10 +319,13 @@ fixture("memory-limit-quantity", {
     c("big-memory", deploy("mem-big", containers=[{"name": "app", "image": "registry.example.com/a:1",
                                                     "resources": {"limits": {"memory": "2G"}}}]),
       "deny", "memory limits must not exceed 1Gi", inventory=NS),
+    c("odd-memory", deploy("mem-odd", containers=[{"name": "app", "image": "registry.example.com/a:1",
+                                                    "resources": {"limits": {"memory": "1000M"}}}]),
+      "deny", "memory limits must be whole MiB", inventory=NS),
     c("big-cpu", deploy("cpu-big", containers=[{"name": "app", "image": "registry.example.com/a:1",
                                                  "resources": {"limits": {"cpu": "2500m"}}}]),
       "deny", "CPU limits must not exceed 2", inventory=NS),
-], "quantity(), compareTo, isGreaterThan")
+], "quantity(), isQuantity, compareTo, isGreaterThan, isInteger, asInteger")
 
 # 15. lists library.
 fixture("service-ports-lists", {
