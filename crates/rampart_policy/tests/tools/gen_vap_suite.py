@@ -372,6 +372,8 @@ fixture("docs-url", {
          "messageExpression": "'docs must be https on *.example.com, not ' + url(variables.docs).getScheme() + '://' + url(variables.docs).getHost()"},
         {"expression": "variables.docs == '' || !isURL(variables.docs) || !('debug' in url(variables.docs).getQuery())",
          "message": "docs URLs must not turn on debug"},
+        {"expression": "variables.docs == '' || !isURL(variables.docs) || !url(variables.docs).getEscapedPath().contains('..')",
+         "messageExpression": "'docs paths must not climb: ' + url(variables.docs).getEscapedPath()"},
     ],
 }, {"validationActions": ["Deny"]}, [
     c("good", cm("docs-good", annotations={"docs": "https://wiki.example.com/shop?page=1"}), "allow", inventory=NS),
@@ -379,9 +381,11 @@ fixture("docs-url", {
     c("http", cm("docs-http", annotations={"docs": "http://wiki.example.com:8080/shop"}), "deny",
       "docs must be https on *.example.com, not http://wiki.example.com:8080", inventory=NS),
     c("not-url", cm("docs-bad", annotations={"docs": "wiki page"}), "deny", "docs must be a URL", inventory=NS),
+    c("climbing", cm("docs-climb", annotations={"docs": "https://wiki.example.com/a/../b%20c"}), "deny",
+      "docs paths must not climb: /a/../b%20c", inventory=NS),
     c("debug", cm("docs-debug", annotations={"docs": "https://wiki.example.com/x?debug=1"}), "deny",
       "docs URLs must not turn on debug", inventory=NS),
-], "url(), isURL, getScheme, getHost, getHostname, getPort, getQuery")
+], "url(), isURL, getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery")
 
 # 18. IP / CIDR library.
 fixture("external-ips-cidr", {
@@ -391,13 +395,17 @@ fixture("external-ips-cidr", {
          "message": "external IPs must be in 192.0.2.0/24"},
         {"expression": "!has(object.spec.externalIPs) || object.spec.externalIPs.all(i, !isIP(i) || (ip(i).family() == 4 && ip(i).isGlobalUnicast() && !ip(i).isLoopback()))",
          "message": "external IPs must be global IPv4 unicast"},
+        {"expression": "!has(object.spec.externalIPs) || object.spec.externalIPs.all(i, !isIP(i) || ip.isCanonical(i))",
+         "message": "external IPs must be written canonically"},
+        {"expression": "cidr('192.0.2.0/24').containsCIDR('192.0.2.0/25') && cidr('192.0.2.7/24').masked() == cidr('192.0.2.0/24') && cidr('192.0.2.0/24').prefixLength() == 24 && string(cidr('192.0.2.7/24').ip()) == '192.0.2.7' && !ip('127.0.0.1').isGlobalUnicast() && ip('::1').family() == 6 && ip('169.254.1.1').isLinkLocalUnicast() && ip('224.0.0.1').isLinkLocalMulticast() && ip('0.0.0.0').isUnspecified()",
+         "message": "the IP library disagrees"},
     ],
 }, {"validationActions": ["Deny"]}, [
     c("none", svc("ips-none"), "allow", inventory=NS),
     c("inside", svc("ips-inside", external_ips=["192.0.2.10"]), "allow", inventory=NS),
     c("outside", svc("ips-outside", external_ips=["198.51.100.7"]), "deny", "external IPs must be in 192.0.2.0/24",
       inventory=NS),
-], "ip(), isIP, cidr(), containsIP, family, isGlobalUnicast, isLoopback")
+], "ip(), isIP, ip.isCanonical, cidr(), containsIP, containsCIDR, masked, prefixLength, ip() of a CIDR, string(), family, isGlobalUnicast, isLoopback, isLinkLocalUnicast, isLinkLocalMulticast, isUnspecified")
 
 # 19. failurePolicy Fail: an expression error denies.
 def sc_deploy(name, sc):
