@@ -1,10 +1,12 @@
-//! User policies: Gatekeeper ConstraintTemplates with their constraints, and plain Rego modules,
-//! loaded from files and evaluated offline.
+//! User policies: Gatekeeper ConstraintTemplates with their constraints, plain Rego modules, and
+//! Kubernetes ValidatingAdmissionPolicies with their bindings ([`vap`]), loaded from files and
+//! evaluated offline.
 //!
 //! - [`load`] reads files and directories (`--policy PATH`) into a [`PolicySet`]; every problem
 //!   is an [`InputError`] with file and line, and the other policies still load.
 //! - [`PolicySet::evaluate`] is the pure evaluation: one [`Review`] (object, old object,
-//!   operation, user) and, for policies that read other objects, the [`ClusterData`] ->
+//!   operation, user: [`Review::of`] for a scan, [`Review::of_request`] or [`Review::admission`]
+//!   at admission) and, for policies that read other objects, the [`ClusterData`] ->
 //!   [`Verdict`]s. A scan, `rampart policy test` and an admission webhook call the same function.
 //! - [`PolicySet::checks`] turns each policy into an ordinary rampart check (category
 //!   `policies`), so selection, waivers, annotations, baselines and every report format treat
@@ -147,6 +149,18 @@ impl PolicySet {
             .iter()
             .flat_map(|p| p.evaluate(review, data))
             .collect()
+    }
+
+    /// Expression errors dropped so far under `failurePolicy: Ignore` by the
+    /// ValidatingAdmissionPolicies of the set (for a server's metrics).
+    pub fn ignored_errors(&self) -> u64 {
+        self.policies
+            .iter()
+            .map(|p| match p {
+                Policy::Vap(v) => v.ignored_errors(),
+                _ => 0,
+            })
+            .sum()
     }
 
     /// The policy with this id.

@@ -134,6 +134,7 @@ fn failure_policy_decides_what_an_expression_error_does() {
         Some(Policy::Vap(v)) => assert_eq!(v.ignored_errors(), 1),
         other => panic!("{other:?}"),
     }
+    assert_eq!(ignore.ignored_errors(), 1);
 }
 
 #[test]
