@@ -263,3 +263,66 @@ fn policy_test_runs_gator_suites() {
     let out = rampart(&["policy", "test", empty.dir().to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn validating_admission_policies_run_in_a_scan_and_in_policy_test() {
+    let vap = root().join("crates/rampart_policy/tests/vap");
+    let vap_s = vap.display().to_string();
+    let out = rampart(&["policy", "test", &vap_s]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("20 suites"), "{text}");
+    // A scan: the binding's name is the check, the validation's message the finding's.
+    let s = |rel: &str| vap.join(rel).display().to_string();
+    let out = rampart(&[
+        "scan",
+        "--no-config",
+        "--format",
+        "json",
+        "--policy",
+        &vap_s,
+        "--select",
+        "policies",
+        &s("require-team-label/samples/unlabelled.yaml"),
+        &s("warn-missing-owner/samples/unowned.yaml"),
+        &s("run-as-non-root-fail/samples/no-security-context.yaml"),
+        &s("common/ns-prod.yaml"),
+        &s("common/ns-dev.yaml"),
+    ]);
+    let f = findings(&json_of(&out));
+    let has = |check: &str, obj: &str, status: &str, sev: &str, msg: &str| {
+        f.iter()
+            .any(|x| x.0 == check && x.1 == obj && x.2 == status && x.3 == sev && x.4 == msg)
+    };
+    assert!(
+        has(
+            "require-team-label-binding",
+            "vap-prod/team-missing",
+            "fail",
+            "high",
+            "every Deployment needs a team label"
+        ),
+        "{f:?}"
+    );
+    assert!(
+        has(
+            "warn-missing-owner-binding",
+            "vap-prod/unowned-cm",
+            "fail",
+            "medium",
+            "ConfigMaps should name an owner"
+        ),
+        "{f:?}"
+    );
+    assert!(
+        has(
+            "run-as-non-root-fail-binding",
+            "vap-prod/nonroot-missing",
+            "error",
+            "high",
+            "expression 'object.spec.template.spec.containers[0].securityContext.runAsNonRoot == true' resulted in error: no such key: securityContext"
+        ),
+        "{f:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

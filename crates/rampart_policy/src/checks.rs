@@ -47,6 +47,22 @@ fn meta_of(policy: &Policy) -> Meta {
                 .clone()
                 .unwrap_or_else(|| format!("User policy: Rego module `{}`.", m.title)),
         ),
+        Policy::Vap(v) => (
+            v.id.clone(),
+            format!(
+                "ValidatingAdmissionPolicy {} with binding {}",
+                v.policy_name, v.binding_name
+            ),
+            v.severity,
+            v.description.clone().unwrap_or_else(|| {
+                format!(
+                    "User policy: ValidatingAdmissionPolicy `{}` with binding `{}` (validationActions {}).",
+                    v.policy_name,
+                    v.binding_name,
+                    v.actions.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            }),
+        ),
     };
     Meta {
         id: Cow::Owned(id),

@@ -1,10 +1,12 @@
-//! User policies: Gatekeeper ConstraintTemplates with their constraints, and plain Rego modules,
-//! loaded from files and evaluated offline.
+//! User policies: Gatekeeper ConstraintTemplates with their constraints, plain Rego modules, and
+//! Kubernetes ValidatingAdmissionPolicies with their bindings ([`vap`]), loaded from files and
+//! evaluated offline.
 //!
 //! - [`load`] reads files and directories (`--policy PATH`) into a [`PolicySet`]; every problem
 //!   is an [`InputError`] with file and line, and the other policies still load.
 //! - [`PolicySet::evaluate`] is the pure evaluation: one [`Review`] (object, old object,
-//!   operation, user) and, for policies that read other objects, the [`ClusterData`] ->
+//!   operation, user: [`Review::of`] for a scan, [`Review::of_request`] or [`Review::admission`]
+//!   at admission) and, for policies that read other objects, the [`ClusterData`] ->
 //!   [`Verdict`]s. A scan, `rampart policy test` and an admission webhook call the same function.
 //! - [`PolicySet::checks`] turns each policy into an ordinary rampart check (category
 //!   `policies`), so selection, waivers, annotations, baselines and every report format treat
@@ -19,6 +21,7 @@ pub mod matching;
 mod rego;
 mod review;
 pub mod suite;
+pub mod vap;
 
 use std::sync::Arc;
 
@@ -29,6 +32,7 @@ pub use gatekeeper::{Constraint, Template};
 pub use load::{load, load_objects, Loaded};
 pub use rego::RegoModule;
 pub use review::{ClusterData, Review};
+pub use vap::Vap;
 
 /// What a policy asks for when it finds a violation (Gatekeeper's `enforcementAction`, a
 /// ValidatingAdmissionPolicyBinding's `validationActions`).
@@ -87,6 +91,8 @@ pub enum VerdictKind {
 pub enum Policy {
     Constraint(Arc<Constraint>),
     Rego(Arc<RegoModule>),
+    /// A ValidatingAdmissionPolicy with one of its bindings.
+    Vap(Arc<Vap>),
 }
 
 impl Policy {
@@ -94,6 +100,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => &c.id,
             Policy::Rego(m) => &m.id,
+            Policy::Vap(v) => &v.id,
         }
     }
 
@@ -102,6 +109,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => c.needs_cluster(),
             Policy::Rego(m) => m.uses_inventory,
+            Policy::Vap(v) => v.needs_cluster(),
         }
     }
 
@@ -110,6 +118,7 @@ impl Policy {
         match self {
             Policy::Constraint(c) => c.evaluate(review, data),
             Policy::Rego(m) => m.evaluate(review, data),
+            Policy::Vap(v) => v.evaluate(review, data),
         }
     }
 }
@@ -140,6 +149,18 @@ impl PolicySet {
             .iter()
             .flat_map(|p| p.evaluate(review, data))
             .collect()
+    }
+
+    /// Expression errors dropped so far under `failurePolicy: Ignore` by the
+    /// ValidatingAdmissionPolicies of the set (for a server's metrics).
+    pub fn ignored_errors(&self) -> u64 {
+        self.policies
+            .iter()
+            .map(|p| match p {
+                Policy::Vap(v) => v.ignored_errors(),
+                _ => 0,
+            })
+            .sum()
     }
 
     /// The policy with this id.

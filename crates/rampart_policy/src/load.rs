@@ -1,6 +1,6 @@
 //! Loading policies from files and directories.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -178,28 +178,9 @@ pub fn load_objects(resources: &[Resource]) -> Loaded {
             )),
         }
     }
-    let mut seen_vap = HashSet::new();
+    load_vaps(resources, &mut out);
     for res in resources {
         let av = api_version(res);
-        if av.starts_with("admissionregistration.k8s.io/")
-            && matches!(
-                res.kind(),
-                "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding"
-            )
-        {
-            if seen_vap.insert(res.id.name.clone()) {
-                out.errors.push(error_at(
-                    res,
-                    "",
-                    format!(
-                        "{} `{}`: ValidatingAdmissionPolicy evaluation is not supported yet; the policy is not run",
-                        res.kind(),
-                        res.id.name
-                    ),
-                ));
-            }
-            continue;
-        }
         if !av.starts_with(CONSTRAINT_GROUP) {
             continue;
         }
@@ -300,5 +281,88 @@ fn scoped_action(spec: Option<&Value>) -> Action {
         Action::Warn
     } else {
         Action::DryRun
+    }
+}
+
+fn is_vap_kind(res: &Resource, kind: &str) -> bool {
+    res.kind() == kind && api_version(res).starts_with("admissionregistration.k8s.io/")
+}
+
+/// ValidatingAdmissionPolicies and their bindings: one policy per binding (a policy without a
+/// binding does nothing, as in the API server).
+fn load_vaps(resources: &[Resource], out: &mut Loaded) {
+    let mut policies: HashMap<&str, &Resource> = HashMap::new();
+    for res in resources {
+        if is_vap_kind(res, "ValidatingAdmissionPolicy")
+            && policies.insert(res.id.name.as_str(), res).is_some()
+        {
+            out.errors.push(error_at(
+                res,
+                "/metadata/name",
+                format!(
+                    "another ValidatingAdmissionPolicy is already named `{}`",
+                    res.id.name
+                ),
+            ));
+        }
+    }
+    for b in resources {
+        if !is_vap_kind(b, "ValidatingAdmissionPolicyBinding") {
+            continue;
+        }
+        let policy_name = b
+            .raw
+            .pointer("/spec/policyName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let Some(p) = policies.get(policy_name) else {
+            out.errors.push(error_at(
+                b,
+                "/spec/policyName",
+                format!(
+                    "ValidatingAdmissionPolicyBinding `{}`: no ValidatingAdmissionPolicy `{policy_name}` was loaded (give it with --policy)",
+                    b.id.name
+                ),
+            ));
+            continue;
+        };
+        let severity = match b
+            .annotation("rampart.dev/severity")
+            .or_else(|| p.annotation("rampart.dev/severity"))
+        {
+            Some(s) => match s.parse::<Severity>() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    out.errors.push(error_at(
+                        b,
+                        "/metadata/annotations",
+                        format!("rampart.dev/severity: {e}"),
+                    ));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        match crate::vap::Vap::new(&p.raw, &b.raw, severity) {
+            Ok(v) => {
+                if let Err(e) = check_id(&v.id, &out.policies) {
+                    out.errors.push(error_at(b, "/metadata/name", e));
+                    continue;
+                }
+                out.policies.policies.push(Policy::Vap(Arc::new(v)));
+            }
+            Err((in_binding, (ptr, msg))) => {
+                let (res, what) = if in_binding {
+                    (b, "ValidatingAdmissionPolicyBinding")
+                } else {
+                    (*p, "ValidatingAdmissionPolicy")
+                };
+                out.errors.push(error_at(
+                    res,
+                    &ptr,
+                    format!("{what} `{}`: {msg}", res.id.name),
+                ));
+            }
+        }
     }
 }

@@ -31,6 +31,22 @@ impl<'a> Review<'a> {
         }
     }
 
+    /// A review of an admission request given by its parts: the object (absent for a DELETE),
+    /// the old object (UPDATE, DELETE) and the operation (`CREATE`, `UPDATE`, `DELETE`,
+    /// `CONNECT`). Prefer [`Review::of_request`] when the whole AdmissionRequest is at hand.
+    pub fn admission(
+        object: Option<&'a Value>,
+        old_object: Option<&'a Value>,
+        operation: &'a str,
+    ) -> Self {
+        Review {
+            object,
+            old_object,
+            operation,
+            ..Review::default()
+        }
+    }
+
     /// A review of an AdmissionRequest (the `request` of an AdmissionReview).
     pub fn of_request(request: &'a Value) -> Self {
         let obj = |k: &str| request.get(k).filter(|v| v.is_object());
@@ -121,6 +137,9 @@ pub struct ClusterData {
     pub(crate) namespaces: HashMap<String, Value>,
     /// The inventory as a Rego value, made once.
     pub(crate) rego_inventory: std::sync::OnceLock<regorus::Value>,
+    /// The RBAC objects (and ServiceAccounts), for the authorizer of ValidatingAdmissionPolicies.
+    rbac_objects: Vec<Value>,
+    rbac: std::sync::OnceLock<std::sync::Arc<rampart_rbac::Rbac>>,
 }
 
 impl ClusterData {
@@ -130,6 +149,7 @@ impl ClusterData {
         let mut cluster = Map::new();
         let mut namespaced = Map::new();
         let mut namespaces = HashMap::new();
+        let mut rbac_objects = Vec::new();
         for o in objects {
             let kind = str_at(o, "/kind");
             let name = str_at(o, "/metadata/name");
@@ -139,6 +159,12 @@ impl ClusterData {
             }
             if kind == "Namespace" && group_version(o).0.is_empty() {
                 namespaces.insert(name.to_string(), o.clone());
+            }
+            if matches!(
+                kind,
+                "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" | "ServiceAccount"
+            ) {
+                rbac_objects.push(o.clone());
             }
             let ns = str_at(o, "/metadata/namespace");
             let root = if ns.is_empty() {
@@ -166,6 +192,8 @@ impl ClusterData {
             inventory: json!({"cluster": cluster, "namespace": namespaced}),
             namespaces,
             rego_inventory: std::sync::OnceLock::new(),
+            rbac_objects,
+            rbac: std::sync::OnceLock::new(),
         }
     }
 
@@ -177,6 +205,27 @@ impl ClusterData {
     /// `data.inventory` as JSON.
     pub fn inventory(&self) -> &Value {
         &self.inventory
+    }
+
+    /// The RBAC model of the objects (with Kubernetes' built-in roles), made once.
+    pub fn rbac(&self) -> std::sync::Arc<rampart_rbac::Rbac> {
+        self.rbac
+            .get_or_init(|| {
+                let res: Vec<rampart_model::Resource> = self
+                    .rbac_objects
+                    .iter()
+                    .map(|v| {
+                        rampart_model::Resource::new(
+                            v.clone(),
+                            rampart_model::Origin::Cluster {
+                                context: "policy data".into(),
+                            },
+                        )
+                    })
+                    .collect();
+                std::sync::Arc::new(rampart_rbac::Rbac::build(&res))
+            })
+            .clone()
     }
 
     pub(crate) fn rego_inventory(&self) -> &regorus::Value {

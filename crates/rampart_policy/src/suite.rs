@@ -15,6 +15,9 @@
 //!     - violations: no               # yes | no | a count; `message` is a regex on messages
 //! ```
 //!
+//! A ValidatingAdmissionPolicy test names `policy: FILE` (or a list of files) holding the policy,
+//! its binding(s) and nothing else; its cases give params and Namespaces as `inventory`.
+//!
 //! As gator: a case needs an object and at least one assertion; an assertion without
 //! `violations` expects at least one matching violation; `skip: true` skips a suite, test or
 //! case. An error evaluating the policy fails the case (rampart never passes a policy it could
@@ -230,18 +233,37 @@ pub fn run_suite(path: &Path, report: &mut Report) {
             continue;
         }
         let mut objs = Vec::new();
-        for key in ["template", "constraint"] {
-            let rel = s(t, key);
+        // A ValidatingAdmissionPolicy test names `policy` (files holding the policy, its
+        // binding and any params); a Gatekeeper test names `template` and `constraint`.
+        let policy_files: Vec<&str> = match t.get("policy") {
+            Some(Value::String(p)) => vec![p.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let keys: Vec<(&str, &str)> = if t.get("policy").is_some() {
+            policy_files.iter().map(|f| ("policy", *f)).collect()
+        } else {
+            ["template", "constraint"]
+                .into_iter()
+                .map(|k| (k, s(t, k)))
+                .collect()
+        };
+        let wanted = keys.len().max(1);
+        let mut read = 0;
+        for (key, rel) in keys {
             if rel.is_empty() {
                 fail(report, tname, "", format!("the test names no {key}"));
                 break;
             }
             match read_objects(&dir.join(rel)) {
-                Ok(o) => objs.extend(o),
+                Ok(o) => {
+                    read += 1;
+                    objs.extend(o)
+                }
                 Err(e) => fail(report, tname, "", e),
             }
         }
-        if objs.len() < 2 {
+        if read < wanted {
             continue;
         }
         let loaded = load_objects(&objs);
@@ -269,10 +291,16 @@ pub fn run_suite(path: &Path, report: &mut Report) {
             );
             continue;
         }
-        let Some(policy) = loaded.policies.policies.first() else {
-            fail(report, tname, "", "no constraint loaded".into());
+        if loaded.policies.is_empty() {
+            fail(
+                report,
+                tname,
+                "",
+                "no constraint or policy binding loaded".into(),
+            );
             continue;
-        };
+        }
+        let policy = &loaded.policies;
         for c in &cases {
             let cname = s(c, "name");
             let (outcome, messages) = if flag(c, "skip") {
@@ -298,7 +326,7 @@ pub fn run_suite(path: &Path, report: &mut Report) {
 /// Runs one case: reviews its object and checks every assertion.
 fn run_case(
     dir: &Path,
-    policy: &crate::Policy,
+    policy: &crate::PolicySet,
     case: &Value,
     found: &mut Vec<String>,
 ) -> Result<(), String> {
@@ -347,12 +375,36 @@ fn run_case(
         Review::of(reviewed)
     };
     let verdicts = policy.evaluate(&review, Some(&data));
-    if let Some(e) = verdicts.iter().find(|v| v.kind == VerdictKind::Error) {
-        return Err(format!("policy error: {}", e.message));
+    // `error: REGEX` asserts an error verdict (a ValidatingAdmissionPolicy whose expression
+    // fails under failurePolicy Fail); any other error fails the case.
+    let errors: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| v.kind == VerdictKind::Error)
+        .map(|v| v.message.as_str())
+        .collect();
+    let mut error_asserted = false;
+    for a in assertions {
+        if let Some(re) = a.get("error").and_then(Value::as_str) {
+            error_asserted = true;
+            let re = regex::Regex::new(re)
+                .map_err(|e| format!("assertion error `{re}` is not a regex: {e}"))?;
+            if !errors.iter().any(|m| re.is_match(m)) {
+                return Err(format!("no error matching {re:?}; errors: {errors:?}"));
+            }
+        }
     }
+    if !error_asserted {
+        if let Some(e) = errors.first() {
+            return Err(format!("policy error: {e}"));
+        }
+    }
+    let verdicts: Vec<&crate::Verdict> = verdicts
+        .iter()
+        .filter(|v| v.kind != VerdictKind::Error)
+        .collect();
     found.extend(verdicts.iter().map(|v| v.message.clone()));
     let messages: Vec<&str> = verdicts.iter().map(|v| v.message.as_str()).collect();
-    for a in assertions {
+    for a in assertions.iter().filter(|a| a.get("error").is_none()) {
         let matching = match a.get("message").and_then(Value::as_str) {
             Some(re) => {
                 let re = regex::Regex::new(re)

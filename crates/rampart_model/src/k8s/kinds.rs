@@ -213,6 +213,59 @@ pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
         .map(|(_, spec, _)| *spec)
 }
 
+/// Built-in kinds that are cluster-scoped (every other built-in kind is namespaced).
+pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CertificateSigningRequest",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "CustomResourceDefinition",
+    "APIService",
+    "TokenReview",
+    "SubjectAccessReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "PriorityClass",
+    "StorageClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "RuntimeClass",
+    "IngressClass",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "DeviceClass",
+    "ComponentStatus",
+];
+
+/// The API resource of a kind (`Deployment` -> `deployments`): the built-in resource of
+/// [`RESOURCE_KINDS`], else the API machinery's guess (lower case, plural as
+/// `UnsafeGuessKindToResource` makes it).
+pub fn resource_of_kind(kind: &str) -> String {
+    if let Some((r, _)) = RESOURCE_KINDS.iter().find(|(_, k)| *k == kind) {
+        return (*r).to_string();
+    }
+    let lower = kind.to_ascii_lowercase();
+    if lower.is_empty() {
+        return lower;
+    }
+    if lower.ends_with('s') {
+        return format!("{lower}es");
+    }
+    if let Some(stem) = lower.strip_suffix('y') {
+        return format!("{stem}ies");
+    }
+    format!("{lower}s")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
