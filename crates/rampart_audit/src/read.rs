@@ -128,6 +128,19 @@ pub struct At<'p> {
 impl Reader {
     /// Reads one input to the end.
     pub fn read(&mut self, input: &Input, on_event: &mut dyn FnMut(&Event<'_>, At<'_>)) {
+        self.read_lines(input, &mut |_, _| false, on_event);
+    }
+
+    /// Reads one input to the end, offering each JSON line to `on_line` first: when it takes the
+    /// line (returns `true`), the line counts as one event and is not decoded here; otherwise it
+    /// is decoded and handed to `on_event` (or reported) as [`Reader::read`] does. This is the
+    /// replay's fast path ([`crate::Engine::process_json`]).
+    pub fn read_lines(
+        &mut self,
+        input: &Input,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
         let path: Arc<Path> = Arc::from(input.display_path());
         self.stats.files += 1;
         let raw: Box<dyn Read> = match input {
@@ -152,9 +165,9 @@ impl Reader {
         };
         if gz {
             let dec = BufReader::with_capacity(1 << 20, MultiGzDecoder::new(buffered));
-            self.read_stream(dec, &path, on_event);
+            self.read_stream_lines(dec, &path, on_line, on_event);
         } else {
-            self.read_stream(buffered, &path, on_event);
+            self.read_stream_lines(buffered, &path, on_line, on_event);
         }
     }
 
@@ -162,8 +175,18 @@ impl Reader {
     /// when the first line is not a complete JSON value.
     pub fn read_stream<R: BufRead>(
         &mut self,
+        r: R,
+        path: &Arc<Path>,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
+        self.read_stream_lines(r, path, &mut |_, _| false, on_event);
+    }
+
+    fn read_stream_lines<R: BufRead>(
+        &mut self,
         mut r: R,
         path: &Arc<Path>,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
         on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
     ) {
         let mut line = Vec::with_capacity(64 * 1024);
@@ -219,6 +242,17 @@ impl Reader {
                 first = false;
                 continue;
             };
+            if on_line(
+                text,
+                At {
+                    path,
+                    line: line_no,
+                },
+            ) {
+                self.stats.events += 1;
+                first = false;
+                continue;
+            }
             match serde_json::from_str::<Event<'_>>(text) {
                 Ok(ev) => {
                     first = false;
