@@ -104,6 +104,7 @@ fn run(mode: &str, path: &Path, rules: Option<&Path>) {
                 result.engine.cel_errors,
                 result.read.malformed,
             );
+            eprintln!("  alerts by rule: {:?}", result.engine.alerts_by_rule);
             result.read.events
         }
         other => {

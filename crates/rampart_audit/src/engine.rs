@@ -136,12 +136,22 @@ const MAX_KEYS: usize = 100_000;
 const MAX_VALUES_PER_KEY: usize = 256;
 const DEDUP_CAPACITY: usize = 65_536;
 
+/// A table sorted by key.
+type Index<T> = Vec<(String, T)>;
+
+fn lookup<'t, T>(table: &'t Index<T>, key: &str) -> Option<&'t T> {
+    table
+        .binary_search_by(|(k, _)| k.as_str().cmp(key))
+        .ok()
+        .map(|i| &table[i].1)
+}
+
 /// The detection engine.
 pub struct Engine {
     env: Arc<Env>,
     rules: Vec<Compiled>,
     /// verb -> resource (`pods/exec`) -> rules; `*` for either.
-    index: HashMap<String, HashMap<String, Vec<usize>>>,
+    index: Index<Index<Vec<usize>>>,
     /// `lists`, prepared once (bound through a resolver, not copied per event).
     lists: Arc<Val<'static>>,
     windows: HashMap<usize, WindowState>,
@@ -250,6 +260,17 @@ impl Engine {
                 }
             }
         }
+        // Sorted tables searched by binary search: a few string comparisons per event, no
+        // hashing.
+        let mut index: Index<Index<Vec<usize>>> = index
+            .into_iter()
+            .map(|(verb, by_res)| {
+                let mut by_res: Index<Vec<usize>> = by_res.into_iter().collect();
+                by_res.sort_by(|a, b| a.0.cmp(&b.0));
+                (verb, by_res)
+            })
+            .collect();
+        index.sort_by(|a, b| a.0.cmp(&b.0));
         let mut all_lists = set.library.lists.clone();
         all_lists
             .entry("sensitive_host_paths".to_owned())
@@ -309,9 +330,9 @@ impl Engine {
             self.scratch.push_str(ev.subresource());
         }
         for verb in [ev.verb(), "*"] {
-            if let Some(by_res) = self.index.get(verb) {
+            if let Some(by_res) = lookup(&self.index, verb) {
                 for res in [self.scratch.as_str(), "*"] {
-                    if let Some(list) = by_res.get(res) {
+                    if let Some(list) = lookup(by_res, res) {
                         out.extend_from_slice(list);
                     }
                 }
@@ -566,28 +587,36 @@ impl Engine {
             return false;
         }
         if let Some(fs) = &spec.first_seen {
-            let key = field(ev, fs.by);
-            let value = field(ev, fs.value);
+            // Borrowed: the common case (a known key with a known value) allocates nothing.
+            let key = field_ref(ev, fs.by);
+            let value = field_ref(ev, fs.value);
             if value.is_empty() {
                 return false;
             }
             let state = self.first_seen.entry(i).or_default();
-            if state.by_key.len() >= MAX_KEYS && !state.by_key.contains_key(&key) {
-                return false;
+            if !state.by_key.contains_key(key.as_ref()) {
+                if state.by_key.len() >= MAX_KEYS {
+                    return false;
+                }
+                state.by_key.insert(key.to_string(), Default::default());
             }
-            let (count, seen) = state.by_key.entry(key.clone()).or_default();
+            let Some((count, seen)) = state.by_key.get_mut(key.as_ref()) else {
+                return false;
+            };
             *count = count.saturating_add(1);
             let learned = *count > fs.learn;
-            if seen.contains(&value) {
+            if seen.contains(value.as_ref()) {
                 return false;
             }
-            let known: Vec<String> = seen.iter().take(5).cloned().collect();
+            let value = value.into_owned();
+            // The first five in order (not in the set's random order: alerts are reproducible).
+            let mut known: Vec<&String> = seen.iter().collect();
+            known.sort_unstable();
+            let known: Vec<String> = known.into_iter().take(5).cloned().collect();
             if seen.len() < MAX_VALUES_PER_KEY {
                 seen.insert(value.clone());
             }
             if learned && !known.is_empty() {
-                let mut known = known;
-                known.sort();
                 extra.push(
                     Evidence::new(field_name(fs.value), Some(value))
                         .expected(format!("one seen before for {key}: {}", known.join(", "))),
@@ -698,6 +727,18 @@ fn field_name(f: Field) -> &'static str {
         Field::Resource => "resource",
         Field::Verb => "verb",
         Field::Name => "name",
+    }
+}
+
+fn field_ref(ev: &impl View, f: Field) -> Cow<'_, str> {
+    match f {
+        Field::Actor => Cow::Borrowed(ev.username()),
+        Field::SourceIp => Cow::Borrowed(ev.source_ip()),
+        Field::UserAgent => Cow::Borrowed(ev.user_agent().unwrap_or("")),
+        Field::Namespace => Cow::Borrowed(ev.namespace()),
+        Field::Resource => Cow::Borrowed(ev.resource()),
+        Field::Verb => Cow::Borrowed(ev.verb()),
+        Field::Name => ev.name(),
     }
 }
 
@@ -988,6 +1029,30 @@ fn pod_spec<'b, 'v>(
     at.downcast_ref::<CelMap<'v>>().is_some().then_some(at)
 }
 
+/// [`pod_spec`], moved out of the request object.
+fn take_pod_spec(obj: Val<'_>) -> Option<Val<'_>> {
+    let kind = val_get(obj.as_ref(), "kind")
+        .and_then(|k| k.downcast_ref::<CelString>())
+        .map_or("", |k| k.inner());
+    let ptr = rampart_model::k8s::kinds::pod_spec_pointer(kind)?;
+    let mut at = obj;
+    for token in ptr.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        at = if let Some(l) = at.downcast_ref::<CelList>() {
+            if token.starts_with('+') || (token.starts_with('0') && token.len() > 1) {
+                return None;
+            }
+            l.inner().get(token.parse::<usize>().ok()?)?.clone()
+        } else {
+            at.downcast_ref::<CelMap>()?;
+            at.into_indexer()?
+                .steal(&CelString::from(token.as_str()))
+                .ok()?
+        };
+    }
+    at.downcast_ref::<CelMap>().is_some().then_some(at)
+}
+
 fn user_val<'v>(u: Option<&'v crate::event::UserInfo<'_>>) -> Val<'v> {
     let Some(u) = u else {
         return val_record(vec![
@@ -1093,6 +1158,31 @@ fn bind_event<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
     );
     if pod_spec_needed || containers || volumes || request {
         let req = raw_to_val(ev.request_object);
+        if !request {
+            // The request object itself is not bound: move the pod spec out of it rather than
+            // copy it.
+            let spec = take_pod_spec(req);
+            let spec_ref = spec.as_deref();
+            if containers {
+                let mut all = Vec::new();
+                for k in ["containers", "initContainers", "ephemeralContainers"] {
+                    all.extend(
+                        val_items(spec_ref.and_then(|s| val_get(s, k)))
+                            .iter()
+                            .cloned(),
+                    );
+                }
+                ctx.add_variable_as_val("containers", val_list(all));
+            }
+            if volumes {
+                let all = val_items(spec_ref.and_then(|s| val_get(s, "volumes"))).to_vec();
+                ctx.add_variable_as_val("volumes", val_list(all));
+            }
+            if pod_spec_needed {
+                ctx.add_variable_as_val("podSpec", spec.unwrap_or_else(|| val_map(HashMap::new())));
+            }
+            return bind_query(ctx, ev, needs);
+        }
         let spec = pod_spec(req.as_ref());
         if containers {
             let mut all = Vec::new();
@@ -1113,6 +1203,11 @@ fn bind_event<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
             ctx.add_variable_as_val("requestObject", req);
         }
     }
+    bind_query(ctx, ev, needs);
+}
+
+/// Binds `responseObject` and `query`, when needed (the last of [`bind_event`]).
+fn bind_query<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
     if needs.has("responseObject") {
         ctx.add_variable_as_val("responseObject", raw_to_val(ev.response_object));
     }

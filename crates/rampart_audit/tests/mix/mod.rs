@@ -41,15 +41,15 @@ impl Rng {
 /// timestamps, authorization annotations). Per 1000 events:
 ///
 /// - 280 lease renewals (`update leases`) by kubelets and leader-electing controllers;
-/// - 378 get/list/watch by controllers (their own service accounts), the scheduler and kubelets;
+/// - 388 get/list/watch by controllers (their own service accounts), the scheduler and kubelets;
 /// - 60 list/watch by in-cluster agents (bound service-account tokens: monitoring, DNS, CNI);
 /// - 140 pod status patches by kubelets, with the patch body;
 /// - 50 core Event creates by controllers and kubelets, with the event body;
 /// - 30 pod creates by the ReplicaSet controller with the full pod (1 in 200 privileged, as
 ///   many with a runtime socket mounted or in kube-system);
 /// - 20 workload and ConfigMap updates by people and CI, with bodies;
-/// - 25 Secret reads (kubelets, controllers, apps; 1 in 50 by a person);
-/// - 15 refused requests (403) by namespaces' default service accounts;
+/// - 25 Secret reads (kubelets, controllers; 1 in 50 by an app, 1 in 100 by a person);
+/// - 5 refused requests (403) by namespaces' default service accounts;
 /// - 1 exec or port-forward session event (ResponseStarted, then ResponseComplete);
 /// - 1 RBAC write (RoleBindings, ClusterRoles; some to cluster-admin or with wildcards).
 pub fn generate(path: &Path, events: usize) {
@@ -157,7 +157,7 @@ pub fn generate(path: &Path, events: usize) {
                 }
             }
             // Reads by controllers (own service accounts), the scheduler and kubelets.
-            280..=649 | 991..=998 => {
+            280..=649 | 980..=989 | 991..=998 => {
                 let (res, group, verb) = [
                     ("configmaps", "", "get"),
                     ("endpoints", "", "list"),
@@ -293,7 +293,13 @@ pub fn generate(path: &Path, events: usize) {
                 } else {
                     r#"{"name":"data","emptyDir":{}}"#
                 };
-                let pns = if special == 2 { "kube-system" } else { ns };
+                let pns = if special == 2 {
+                    "kube-system"
+                } else if ns == "kube-system" {
+                    "default"
+                } else {
+                    ns
+                };
                 let pod = format!("web-7d9f8b6c5-{:05x}", rng.next() % 0xfffff);
                 let c = "replicaset-controller";
                 format!(
@@ -325,28 +331,41 @@ pub fn generate(path: &Path, events: usize) {
             // Secret reads: mostly kubelets (Secret volumes) and controllers, some apps, rarely
             // people.
             950..=974 => {
-                let user = match rng.next() % 100 {
-                    0..=69 => format!(
-                        r#"{{"username":"system:node:{node}","groups":["system:nodes","system:authenticated"]{}}}"#,
-                        node_extra(ni)
+                let (user, ip, ua) = match rng.next() % 100 {
+                    0..=74 => (
+                        format!(
+                            r#"{{"username":"system:node:{node}","groups":["system:nodes","system:authenticated"]{}}}"#,
+                            node_extra(ni)
+                        ),
+                        node_ip.clone(),
+                        kubelet_ua.to_owned(),
                     ),
-                    70..=89 => {
-                        sa_user("kube-system", "generic-garbage-collector", None, "0001ab2c")
-                    }
-                    90..=97 => sa_user(ns, "web", None, "00077f1d"),
-                    _ => format!(
-                        r#"{{"username":"{}","groups":["developers","system:authenticated"]}}"#,
-                        rng.pick(&people)
+                    75..=96 => (
+                        sa_user("kube-system", "generic-garbage-collector", None, "0001ab2c"),
+                        "10.0.0.10".to_owned(),
+                        kcm_ua("generic-garbage-collector"),
+                    ),
+                    97..=98 => (
+                        sa_user(ns, "web", None, "00077f1d"),
+                        format!("10.244.{ni}.{}", 10 + ns.len()),
+                        "web/1.4.2".to_owned(),
+                    ),
+                    _ => (
+                        format!(
+                            r#"{{"username":"{}","groups":["developers","system:authenticated"]}}"#,
+                            rng.pick(&people)
+                        ),
+                        "192.0.2.10".to_owned(),
+                        "kubectl/v1.37.2 (linux/amd64) kubernetes/5c1d2c4".to_owned(),
                     ),
                 };
                 format!(
-                    r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/secrets/db-credentials","verb":"get","user":{user},"sourceIPs":["10.244.{ni}.{}"],"userAgent":"web/1.4.2","objectRef":{{"resource":"secrets","namespace":"{ns}","name":"db-credentials","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"{t0}","stageTimestamp":"{t1}"{}}}"#,
-                    10 + ns.len(),
+                    r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/secrets/db-credentials","verb":"get","user":{user},"sourceIPs":["{ip}"],"userAgent":"{ua}","objectRef":{{"resource":"secrets","namespace":"{ns}","name":"db-credentials","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"{t0}","stageTimestamp":"{t1}"{}}}"#,
                     allow("")
                 )
             }
             // Refused requests.
-            975..=989 => format!(
+            975..=979 => format!(
                 r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/secrets","verb":"list","user":{},"sourceIPs":["10.244.{}.{}"],"userAgent":"curl/8.5.0","objectRef":{{"resource":"secrets","namespace":"{ns}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"status":"Failure","message":"secrets is forbidden: User \"system:serviceaccount:{ns}:default\" cannot list resource \"secrets\" in API group \"\" in the namespace \"{ns}\"","reason":"Forbidden","details":{{"kind":"secrets"}},"code":403}},"requestReceivedTimestamp":"{t0}","stageTimestamp":"{t1}","annotations":{{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}}}"#,
                 sa_user(ns, "default", None, "000dead0"),
                 ni,
@@ -376,7 +395,7 @@ pub fn generate(path: &Path, events: usize) {
             // RBAC writes.
             _ => {
                 let who = rng.pick(&people);
-                if roll % 2 == 0 {
+                if i % 2 == 0 {
                     let role = if rng.next() % 4 == 0 {
                         "cluster-admin"
                     } else {
