@@ -194,6 +194,33 @@ impl Reader {
         let mut kept_errors = 0usize;
         let mut first = true;
         loop {
+            if !first {
+                // A whole line in the reader's buffer: judged where it lies, without a copy.
+                let taken = match r.fill_buf() {
+                    Ok(buf) => match memchr::memchr(b'\n', buf) {
+                        Some(end) if end <= self.max_event_bytes => {
+                            line_no += 1;
+                            self.stats.bytes += end as u64;
+                            self.judge_line(
+                                &buf[..end],
+                                path,
+                                line_no,
+                                &mut kept_errors,
+                                on_line,
+                                on_event,
+                            );
+                            Some(end + 1)
+                        }
+                        _ => None,
+                    },
+                    // Reported (or retried) by `read_line` below.
+                    Err(_) => None,
+                };
+                if let Some(n) = taken {
+                    r.consume(n);
+                    continue;
+                }
+            }
             line.clear();
             let oversized = match read_line(&mut r, &mut line, self.max_event_bytes) {
                 Ok(None) => break,
@@ -231,6 +258,10 @@ impl Reader {
                     },
                 );
                 first = false;
+                continue;
+            }
+            if !first {
+                self.judge_line(&line, path, line_no, &mut kept_errors, on_line, on_event);
                 continue;
             }
             let text = trim_ascii(&line);
@@ -280,6 +311,41 @@ impl Reader {
                     self.malformed(&mut kept_errors, path, line_no, format!("{e}"));
                 }
             }
+        }
+    }
+
+    /// One line after the first one (which may open a pretty-printed document): an event, an
+    /// `EventList`, blank, or malformed.
+    fn judge_line(
+        &mut self,
+        raw: &[u8],
+        path: &Arc<Path>,
+        line_no: u32,
+        kept: &mut usize,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
+        let text = trim_ascii(raw);
+        if text.is_empty() {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            self.malformed(kept, path, line_no, "not valid UTF-8".into());
+            return;
+        };
+        if on_line(
+            text,
+            At {
+                path,
+                line: line_no,
+            },
+        ) {
+            self.stats.events += 1;
+            return;
+        }
+        match serde_json::from_str::<Event<'_>>(text) {
+            Ok(ev) => self.deliver(ev, path, line_no, kept, on_event),
+            Err(e) => self.malformed(kept, path, line_no, format!("{e}")),
         }
     }
 
