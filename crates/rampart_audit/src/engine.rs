@@ -1,8 +1,14 @@
 //! The detection engine: rules compiled once, indexed by verb and resource so an event touches
 //! only the few rules that can match it; cheap pre-filters (users, codes, outcome) before any CEL;
-//! the event turned into CEL values at most once, only when some rule needs it; state for windows
+//! the event turned into CEL values at most once, only when some rule needs it, and then only the
+//! variables the candidate rules reference (strings borrowed from the event); state for windows
 //! and first-seen rules; at most one alert per rule and audit ID (an exec is logged at
 //! ResponseStarted and again at ResponseComplete).
+//!
+//! A replay feeds lines to [`Engine::process_json`]: the index, pre-filters and stateful rules run
+//! on an allocation-free head of the event (`head.rs`), and the event is decoded in full only for
+//! a rule with CEL or for an alert; [`Engine::process`] judges an already decoded event (the
+//! webhook's `EventList` items) with the same results.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
