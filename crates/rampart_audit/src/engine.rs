@@ -1,13 +1,24 @@
 //! The detection engine: rules compiled once, indexed by verb and resource so an event touches
 //! only the few rules that can match it; cheap pre-filters (users, codes, outcome) before any CEL;
-//! the event turned into CEL values at most once, only when some rule needs it; state for windows
+//! the event turned into CEL values at most once, only when some rule needs it, and then only the
+//! variables the candidate rules reference (strings borrowed from the event); state for windows
 //! and first-seen rules; at most one alert per rule and audit ID (an exec is logged at
 //! ResponseStarted and again at ResponseComplete).
+//!
+//! A replay feeds lines to [`Engine::process_json`]: the index, pre-filters and stateful rules run
+//! on an allocation-free head of the event (`head.rs`), and the event is decoded in full only for
+//! a rule with CEL or for an alert; [`Engine::process`] judges an already decoded event (the
+//! webhook's `EventList` items) with the same results.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
 use cel::objects::Key;
 use cel::{Context, Env, Program, Value as Cel};
 use rampart_model::{
@@ -16,7 +27,8 @@ use rampart_model::{
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::event::{epoch_seconds, Event};
+use crate::event::{epoch_seconds, Event, ObjectReference as ObjectReferenceOf};
+use crate::head::{Head, View};
 use crate::posture::Posture;
 use crate::rules::{expand_macros, user_matches, Field, Outcome, RuleSet, RuleSpec};
 
@@ -30,35 +42,61 @@ struct Compiled {
     needs: Needs,
 }
 
-/// Costly variables, bound only when a candidate rule uses them.
-#[derive(Clone, Copy, Debug, Default)]
-struct Needs {
-    /// `requestObject`, `podSpec`, `containers`, `volumes`.
-    request: bool,
-    response: bool,
-    query: bool,
+impl Compiled {
+    /// Whether judging the rule evaluates CEL (a condition, exceptions or output fields).
+    fn uses_cel(&self) -> bool {
+        self.condition.is_some() || !self.exceptions.is_empty() || !self.fields.is_empty()
+    }
 }
+
+/// The event's CEL variables, in the order of [`Needs`]' bits.
+const VARIABLES: &[&str] = &[
+    "verb",
+    "auditID",
+    "stage",
+    "requestURI",
+    "userAgent",
+    "user",
+    "impersonatedUser",
+    "sourceIPs",
+    "objectRef",
+    "responseStatus",
+    "annotations",
+    "requestObject",
+    "podSpec",
+    "containers",
+    "volumes",
+    "responseObject",
+    "query",
+    "lists",
+];
+
+/// The variables some rule's CEL references (one bit per entry of [`VARIABLES`]): only those
+/// are built for an event, the costly ones (request and response objects, the pod's parts,
+/// query parameters) included.
+#[derive(Clone, Copy, Debug, Default)]
+struct Needs(u32);
 
 impl Needs {
     fn of(programs: &[&Program]) -> Needs {
-        let uses = |names: &[&str]| {
-            programs
-                .iter()
-                .any(|p| names.iter().any(|n| p.references().has_variable(n)))
-        };
-        Needs {
-            request: uses(&["requestObject", "podSpec", "containers", "volumes"]),
-            response: uses(&["responseObject"]),
-            query: uses(&["query"]),
+        let mut bits = 0;
+        for (i, name) in VARIABLES.iter().enumerate() {
+            if programs.iter().any(|p| p.references().has_variable(name)) {
+                bits |= 1 << i;
+            }
         }
+        Needs(bits)
     }
 
     fn union(self, o: Needs) -> Needs {
-        Needs {
-            request: self.request || o.request,
-            response: self.response || o.response,
-            query: self.query || o.query,
-        }
+        Needs(self.0 | o.0)
+    }
+
+    fn has(self, name: &str) -> bool {
+        VARIABLES
+            .iter()
+            .position(|v| *v == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
     }
 }
 
@@ -104,13 +142,24 @@ const MAX_KEYS: usize = 100_000;
 const MAX_VALUES_PER_KEY: usize = 256;
 const DEDUP_CAPACITY: usize = 65_536;
 
+/// A table sorted by key.
+type Index<T> = Vec<(String, T)>;
+
+fn lookup<'t, T>(table: &'t Index<T>, key: &str) -> Option<&'t T> {
+    table
+        .binary_search_by(|(k, _)| k.as_str().cmp(key))
+        .ok()
+        .map(|i| &table[i].1)
+}
+
 /// The detection engine.
 pub struct Engine {
     env: Arc<Env>,
     rules: Vec<Compiled>,
     /// verb -> resource (`pods/exec`) -> rules; `*` for either.
-    index: HashMap<String, HashMap<String, Vec<usize>>>,
-    lists: Cel,
+    index: Index<Index<Vec<usize>>>,
+    /// `lists`, prepared once (bound through a resolver, not copied per event).
+    lists: Arc<Val<'static>>,
     windows: HashMap<usize, WindowState>,
     first_seen: HashMap<usize, FirstSeenState>,
     dedup: HashSet<(usize, String)>,
@@ -120,6 +169,8 @@ pub struct Engine {
     /// Problems compiling rules (a rule that does not compile is left out).
     pub errors: Vec<InputError>,
     scratch: String,
+    /// Reused candidate list of the fast path.
+    cands: Vec<usize>,
 }
 
 impl Engine {
@@ -215,6 +266,17 @@ impl Engine {
                 }
             }
         }
+        // Sorted tables searched by binary search: a few string comparisons per event, no
+        // hashing.
+        let mut index: Index<Index<Vec<usize>>> = index
+            .into_iter()
+            .map(|(verb, by_res)| {
+                let mut by_res: Index<Vec<usize>> = by_res.into_iter().collect();
+                by_res.sort_by(|a, b| a.0.cmp(&b.0));
+                (verb, by_res)
+            })
+            .collect();
+        index.sort_by(|a, b| a.0.cmp(&b.0));
         let mut all_lists = set.library.lists.clone();
         all_lists
             .entry("sensitive_host_paths".to_owned())
@@ -226,20 +288,22 @@ impl Engine {
                     .map(|s| (*s).to_owned())
                     .collect()
             });
-        let lists: HashMap<Key, Cel> = all_lists
-            .iter()
-            .map(|(k, v)| {
-                (
-                    Key::String(Arc::new(k.clone())),
-                    Cel::List(Arc::new(v.iter().map(|s| Cel::from(s.as_str())).collect())),
-                )
-            })
-            .collect();
+        let lists = val_map(
+            all_lists
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        CelMapKey::from(k.clone()),
+                        val_list(v.iter().map(|s| val_str(s.clone())).collect()),
+                    )
+                })
+                .collect(),
+        );
         Engine {
             env,
             rules,
             index,
-            lists: Cel::from(lists),
+            lists: Arc::new(lists),
             windows: HashMap::new(),
             first_seen: HashMap::new(),
             dedup: HashSet::new(),
@@ -248,6 +312,7 @@ impl Engine {
             stats: EngineStats::default(),
             errors,
             scratch: String::new(),
+            cands: Vec::new(),
         }
     }
 
@@ -262,7 +327,7 @@ impl Engine {
         self.rules.iter().map(|r| r.spec.as_ref())
     }
 
-    fn candidates(&mut self, ev: &Event<'_>, out: &mut Vec<usize>) {
+    fn candidates(&mut self, ev: &impl View, out: &mut Vec<usize>) {
         out.clear();
         self.scratch.clear();
         self.scratch.push_str(ev.resource());
@@ -270,10 +335,10 @@ impl Engine {
             self.scratch.push('/');
             self.scratch.push_str(ev.subresource());
         }
-        for verb in [ev.verb.as_ref(), "*"] {
-            if let Some(by_res) = self.index.get(verb) {
+        for verb in [ev.verb(), "*"] {
+            if let Some(by_res) = lookup(&self.index, verb) {
                 for res in [self.scratch.as_str(), "*"] {
-                    if let Some(list) = by_res.get(res) {
+                    if let Some(list) = lookup(by_res, res) {
                         out.extend_from_slice(list);
                     }
                 }
@@ -285,48 +350,118 @@ impl Engine {
         }
     }
 
-    /// Judges one event; alerts go to `emit`.
-    pub fn process(&mut self, ev: &Event<'_>, origin: Origin<'_>, emit: &mut dyn FnMut(Finding)) {
-        self.stats.events += 1;
+    /// The candidate rules of an event that pass their cheap pre-filters (index, users, codes,
+    /// impersonation, outcome), in rule order; empty for a request not yet answered.
+    fn prefiltered(&mut self, ev: &impl View, cands: &mut Vec<usize>) {
         // A request is judged once its response is known.
-        if ev.stage.as_deref() == Some("RequestReceived") {
+        if ev.stage() == Some("RequestReceived") {
+            cands.clear();
             return;
         }
-        let mut cands = Vec::new();
-        self.candidates(ev, &mut cands);
+        self.candidates(ev, cands);
         if cands.is_empty() {
             return;
         }
-        let user = ev.user.username.as_ref();
+        let user = ev.username();
         cands.retain(|&i| {
             let m = &self.rules[i].spec.matches;
             (m.users.is_empty() || m.users.iter().any(|p| user_matches(p, user)))
                 && (m.codes.is_empty() || ev.code().is_some_and(|c| m.codes.contains(&c)))
-                && (!m.impersonated
-                    || ev
-                        .impersonated_user
-                        .as_ref()
-                        .is_some_and(|u| !u.username.is_empty()))
+                && (!m.impersonated || ev.impersonated_username().is_some_and(|u| !u.is_empty()))
                 && match m.outcome {
                     Outcome::Any => true,
                     Outcome::Allowed => ev.succeeded(),
                     Outcome::Denied => is_denied(ev),
                 }
         });
+    }
+
+    /// Judges one audit event given as one line of JSON, as [`Engine::process`] judges the
+    /// decoded [`Event`], with the same alerts and counters; alerts go to `emit`.
+    ///
+    /// The fast path of a replay: the event is first decoded without allocating into what the
+    /// rule index, the pre-filters and the stateful rules read, and decoded in full only when a
+    /// rule's CEL or an alert needs it. Returns `false`, having changed nothing, when `line` is
+    /// not one audit event (not JSON, not an event, an `EventList`): the caller then decodes it
+    /// as an [`Event`] (or reports it) as usual.
+    pub fn process_json(
+        &mut self,
+        line: &str,
+        origin: Origin<'_>,
+        emit: &mut dyn FnMut(Finding),
+    ) -> bool {
+        let Ok(head) = serde_json::from_str::<Head<'_>>(line) else {
+            return false;
+        };
+        if !head.is_single_event() {
+            return false;
+        }
+        let mut cands = std::mem::take(&mut self.cands);
+        self.prefiltered(&head, &mut cands);
+        let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
+        if needs_cel {
+            // Some rule evaluates CEL over the event: the full path, on the full event.
+            self.cands = cands;
+            let Ok(ev) = serde_json::from_str::<Event<'_>>(line) else {
+                return false;
+            };
+            self.process(&ev, origin, emit);
+            return true;
+        }
+        self.stats.events += 1;
+        if cands.is_empty() {
+            self.cands = cands;
+            return true;
+        }
+        self.stats.evaluated += 1;
+        // Only rules without CEL: each matches; stateful ones decide on the head alone, and the
+        // event is decoded in full only for an alert.
+        let mut full: Option<Event<'_>> = None;
+        for &i in &cands {
+            let mut extra = Vec::new();
+            if !self.stateful(i, &head, &mut extra) {
+                continue;
+            }
+            if !self.first_alert(i, &head) {
+                continue;
+            }
+            if full.is_none() {
+                // Cannot fail: a line that decodes as a Head decodes as an Event.
+                full = serde_json::from_str::<Event<'_>>(line).ok();
+            }
+            let Some(ev) = &full else { continue };
+            let finding = self.alert(i, ev, &origin, Vec::new(), extra);
+            *self
+                .stats
+                .alerts_by_rule
+                .entry(finding.check.to_string())
+                .or_default() += 1;
+            emit(finding);
+        }
+        self.cands = cands;
+        true
+    }
+
+    /// Judges one event; alerts go to `emit`.
+    pub fn process(&mut self, ev: &Event<'_>, origin: Origin<'_>, emit: &mut dyn FnMut(Finding)) {
+        self.stats.events += 1;
+        let mut cands = Vec::new();
+        self.prefiltered(ev, &mut cands);
         if cands.is_empty() {
             return;
         }
         self.stats.evaluated += 1;
-        let needs_cel = cands.iter().any(|&i| {
-            let r = &self.rules[i];
-            r.condition.is_some() || !r.exceptions.is_empty() || !r.fields.is_empty()
-        });
+        let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
+        let lists = ListsResolver(self.lists.clone());
         let mut ctx = Context::with_env(self.env.clone());
         if needs_cel {
             let needs = cands
                 .iter()
                 .fold(Needs::default(), |n, &i| n.union(self.rules[i].needs));
-            bind_event(&mut ctx, ev, &self.lists, needs);
+            if needs.has("lists") {
+                ctx.set_variable_resolver(&lists);
+            }
+            bind_event(&mut ctx, ev, needs);
         }
         for i in cands {
             let (matched, excepted, fields) = {
@@ -393,11 +528,11 @@ impl Engine {
     }
 
     /// True once per rule and audit ID (bounded memory: the oldest IDs are forgotten first).
-    fn first_alert(&mut self, rule: usize, ev: &Event<'_>) -> bool {
-        if ev.audit_id.is_empty() || self.rules[rule].spec.window.is_some() {
+    fn first_alert(&mut self, rule: usize, ev: &impl View) -> bool {
+        if ev.audit_id().is_empty() || self.rules[rule].spec.window.is_some() {
             return true;
         }
-        let key = (rule, ev.audit_id.to_string());
+        let key = (rule, ev.audit_id().to_owned());
         if !self.dedup.insert(key.clone()) {
             return false;
         }
@@ -411,7 +546,7 @@ impl Engine {
     }
 
     /// Windows and first-seen: whether the rule fires now (stateless rules always do).
-    fn stateful(&mut self, i: usize, ev: &Event<'_>, extra: &mut Vec<Evidence>) -> bool {
+    fn stateful(&mut self, i: usize, ev: &impl View, extra: &mut Vec<Evidence>) -> bool {
         let spec = self.rules[i].spec.clone();
         if let Some(w) = &spec.window {
             let now = ev.time().and_then(epoch_seconds).unwrap_or(0.0);
@@ -458,28 +593,36 @@ impl Engine {
             return false;
         }
         if let Some(fs) = &spec.first_seen {
-            let key = field(ev, fs.by);
-            let value = field(ev, fs.value);
+            // Borrowed: the common case (a known key with a known value) allocates nothing.
+            let key = field_ref(ev, fs.by);
+            let value = field_ref(ev, fs.value);
             if value.is_empty() {
                 return false;
             }
             let state = self.first_seen.entry(i).or_default();
-            if state.by_key.len() >= MAX_KEYS && !state.by_key.contains_key(&key) {
-                return false;
+            if !state.by_key.contains_key(key.as_ref()) {
+                if state.by_key.len() >= MAX_KEYS {
+                    return false;
+                }
+                state.by_key.insert(key.to_string(), Default::default());
             }
-            let (count, seen) = state.by_key.entry(key.clone()).or_default();
+            let Some((count, seen)) = state.by_key.get_mut(key.as_ref()) else {
+                return false;
+            };
             *count = count.saturating_add(1);
             let learned = *count > fs.learn;
-            if seen.contains(&value) {
+            if seen.contains(value.as_ref()) {
                 return false;
             }
-            let known: Vec<String> = seen.iter().take(5).cloned().collect();
+            let value = value.into_owned();
+            // The first five in order (not in the set's random order: alerts are reproducible).
+            let mut known: Vec<&String> = seen.iter().collect();
+            known.sort_unstable();
+            let known: Vec<String> = known.into_iter().take(5).cloned().collect();
             if seen.len() < MAX_VALUES_PER_KEY {
                 seen.insert(value.clone());
             }
             if learned && !known.is_empty() {
-                let mut known = known;
-                known.sort();
                 extra.push(
                     Evidence::new(field_name(fs.value), Some(value))
                         .expected(format!("one seen before for {key}: {}", known.join(", "))),
@@ -574,7 +717,7 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
-fn is_denied(ev: &Event<'_>) -> bool {
+fn is_denied(ev: &impl View) -> bool {
     match ev.code() {
         Some(c) => c == 401 || c == 403,
         None => ev.decision() == Some("forbid"),
@@ -593,14 +736,26 @@ fn field_name(f: Field) -> &'static str {
     }
 }
 
-fn field(ev: &Event<'_>, f: Field) -> String {
+fn field_ref(ev: &impl View, f: Field) -> Cow<'_, str> {
     match f {
-        Field::Actor => ev.user.username.to_string(),
+        Field::Actor => Cow::Borrowed(ev.username()),
+        Field::SourceIp => Cow::Borrowed(ev.source_ip()),
+        Field::UserAgent => Cow::Borrowed(ev.user_agent().unwrap_or("")),
+        Field::Namespace => Cow::Borrowed(ev.namespace()),
+        Field::Resource => Cow::Borrowed(ev.resource()),
+        Field::Verb => Cow::Borrowed(ev.verb()),
+        Field::Name => ev.name(),
+    }
+}
+
+fn field(ev: &impl View, f: Field) -> String {
+    match f {
+        Field::Actor => ev.username().to_owned(),
         Field::SourceIp => ev.source_ip().to_owned(),
-        Field::UserAgent => ev.user_agent.as_deref().unwrap_or("").to_owned(),
+        Field::UserAgent => ev.user_agent().unwrap_or("").to_owned(),
         Field::Namespace => ev.namespace().to_owned(),
         Field::Resource => ev.resource().to_owned(),
-        Field::Verb => ev.verb.to_string(),
+        Field::Verb => ev.verb().to_owned(),
         Field::Name => ev.name().into_owned(),
     }
 }
@@ -721,18 +876,6 @@ fn cel_to_string(v: &Cel) -> String {
     }
 }
 
-fn s(v: &str) -> Cel {
-    Cel::String(Arc::new(v.to_owned()))
-}
-
-fn map(entries: Vec<(&str, Cel)>) -> Cel {
-    let m: HashMap<Key, Cel> = entries
-        .into_iter()
-        .map(|(k, v)| (Key::String(Arc::new(k.to_owned())), v))
-        .collect();
-    Cel::from(m)
-}
-
 /// JSON to CEL: integers stay `int` (so `code == 403` and `port < 1024` work), maps keep
 /// string keys.
 pub fn json_to_cel(v: &Value) -> Cel {
@@ -755,117 +898,338 @@ pub fn json_to_cel(v: &Value) -> Cel {
     }
 }
 
-fn user_cel(u: Option<&crate::event::UserInfo<'_>>) -> Cel {
+/// A CEL value that may borrow strings for `'v` (from the event's line).
+type Val<'v> = Box<dyn cel::common::value::Val + 'v>;
+
+fn val_str<'v>(v: impl Into<Cow<'v, str>>) -> Val<'v> {
+    Box::new(CelString::from(v.into()))
+}
+
+fn val_map<'v>(m: HashMap<CelMapKey<'v>, Val<'v>>) -> Val<'v> {
+    Box::new(CelMap::from(m))
+}
+
+fn val_list(l: Vec<Val<'_>>) -> Val<'_> {
+    Box::new(CelList::from(l))
+}
+
+fn val_record<'v>(entries: Vec<(&'static str, Val<'v>)>) -> Val<'v> {
+    val_map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (CelMapKey::from(k), v))
+            .collect(),
+    )
+}
+
+/// A JSON document straight to a CEL value, as [`json_to_cel`] converts a `serde_json::Value`
+/// (integers stay `int`, a `u64` beyond `i64` is a `double`), strings borrowed from the input.
+struct ValJson<'de>(Val<'de>);
+
+impl<'de> serde::Deserialize<'de> for ValJson<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValVisitor(std::marker::PhantomData))
+            .map(ValJson)
+    }
+}
+
+struct ValVisitor<'de>(std::marker::PhantomData<&'de ()>);
+
+impl<'de> serde::de::Visitor<'de> for ValVisitor<'de> {
+    type Value = Val<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Val<'de>, E> {
+        Ok(Box::new(CelBool::from(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Val<'de>, E> {
+        Ok(Box::new(CelInt::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Val<'de>, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => Box::new(CelInt::from(i)),
+            Err(_) => Box::new(CelDouble::from(v as f64)),
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Val<'de>, E> {
+        Ok(Box::new(CelDouble::from(v)))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Val<'de>, E> {
+        Ok(val_str(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Val<'de>, E> {
+        Ok(val_str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Val<'de>, E> {
+        Ok(val_str(v))
+    }
+    fn visit_unit<E>(self) -> Result<Val<'de>, E> {
+        Ok(Box::new(CelNull))
+    }
+    fn visit_none<E>(self) -> Result<Val<'de>, E> {
+        Ok(Box::new(CelNull))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(ValJson(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(val_list(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            let ValJson(v) = map.next_value()?;
+            out.insert(CelMapKey::String(CelString::from(k)), v);
+        }
+        Ok(val_map(out))
+    }
+}
+
+/// The CEL value of a raw request or response object (an empty map when absent).
+fn raw_to_val<'v>(raw: Option<&'v serde_json::value::RawValue>) -> Val<'v> {
+    raw.and_then(|r| serde_json::from_str::<ValJson<'v>>(r.get()).ok())
+        .map_or_else(|| val_map(HashMap::new()), |v| v.0)
+}
+
+fn val_get<'b, 'v>(
+    v: &'b (dyn cel::common::value::Val + 'v),
+    key: &str,
+) -> Option<&'b (dyn cel::common::value::Val + 'v)> {
+    let m = v.downcast_ref::<CelMap<'v>>()?;
+    match cel::common::traits::Indexer::get(m, &CelString::from(key)) {
+        Ok(cel::common::value::CowVal::Borrowed(found)) => Some(found),
+        _ => None,
+    }
+}
+
+fn val_items<'b, 'v>(v: Option<&'b (dyn cel::common::value::Val + 'v)>) -> &'b [Val<'v>] {
+    v.and_then(|v| v.downcast_ref::<CelList<'v>>())
+        .map_or(&[], |l| l.inner())
+}
+
+/// The pod spec carried by a request object: a Pod's `spec`, a workload's `spec.template.spec`,
+/// a CronJob's `spec.jobTemplate.spec.template.spec` (a JSON pointer followed through maps and
+/// lists, as `serde_json::Value::pointer` does), when it is a map.
+fn pod_spec<'b, 'v>(
+    obj: &'b (dyn cel::common::value::Val + 'v),
+) -> Option<&'b (dyn cel::common::value::Val + 'v)> {
+    let kind = val_get(obj, "kind")
+        .and_then(|k| k.downcast_ref::<CelString<'v>>())
+        .map_or("", |k| k.inner());
+    let ptr = rampart_model::k8s::kinds::pod_spec_pointer(kind)?;
+    let mut at = obj;
+    for token in ptr.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        at = if let Some(l) = at.downcast_ref::<CelList<'v>>() {
+            if token.starts_with('+') || (token.starts_with('0') && token.len() > 1) {
+                return None;
+            }
+            l.inner().get(token.parse::<usize>().ok()?)?.as_ref()
+        } else {
+            val_get(at, &token)?
+        };
+    }
+    at.downcast_ref::<CelMap<'v>>().is_some().then_some(at)
+}
+
+/// [`pod_spec`], moved out of the request object.
+fn take_pod_spec(obj: Val<'_>) -> Option<Val<'_>> {
+    let kind = val_get(obj.as_ref(), "kind")
+        .and_then(|k| k.downcast_ref::<CelString>())
+        .map_or("", |k| k.inner());
+    let ptr = rampart_model::k8s::kinds::pod_spec_pointer(kind)?;
+    let mut at = obj;
+    for token in ptr.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        at = if let Some(l) = at.downcast_ref::<CelList>() {
+            if token.starts_with('+') || (token.starts_with('0') && token.len() > 1) {
+                return None;
+            }
+            l.inner().get(token.parse::<usize>().ok()?)?.clone()
+        } else {
+            at.downcast_ref::<CelMap>()?;
+            at.into_indexer()?
+                .steal(&CelString::from(token.as_str()))
+                .ok()?
+        };
+    }
+    at.downcast_ref::<CelMap>().is_some().then_some(at)
+}
+
+fn user_val<'v>(u: Option<&'v crate::event::UserInfo<'_>>) -> Val<'v> {
     let Some(u) = u else {
-        return map(vec![
-            ("username", s("")),
-            ("groups", Cel::List(Arc::new(Vec::new()))),
+        return val_record(vec![
+            ("username", val_str("")),
+            ("groups", val_list(Vec::new())),
         ]);
     };
-    map(vec![
-        ("username", s(&u.username)),
-        ("uid", s(u.uid.as_deref().unwrap_or(""))),
+    val_record(vec![
+        ("username", val_str(u.username.as_ref())),
+        ("uid", val_str(u.uid.as_deref().unwrap_or(""))),
         (
             "groups",
-            Cel::List(Arc::new(u.groups.iter().map(|g| s(g)).collect())),
+            val_list(u.groups.iter().map(|g| val_str(g.as_ref())).collect()),
         ),
     ])
 }
 
-/// The pod spec carried by a request object: a Pod's `spec`, a workload's `spec.template.spec`,
-/// a CronJob's `spec.jobTemplate.spec.template.spec`.
-fn pod_spec(obj: &Value) -> Option<&Value> {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    let ptr = rampart_model::k8s::kinds::pod_spec_pointer(kind)?;
-    obj.pointer(ptr).filter(|v| v.is_object())
+/// Resolves `lists` to the engine's prepared value, without copying it per event.
+struct ListsResolver(Arc<Val<'static>>);
+
+impl cel::context::VariableResolver for ListsResolver {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<cel::common::value::CowVal<'b, 'b>> {
+        (variable == "lists")
+            .then(|| cel::common::value::CowVal::Borrowed(self.0.as_ref().as_ref()))
+    }
 }
 
 /// Binds the event's variables: its fields by their JSON names (`verb`, `user`,
 /// `impersonatedUser`, `objectRef`, `responseStatus`, `requestObject`, `responseObject`,
 /// `sourceIPs`, `userAgent`, `annotations`, `stage`, `requestURI`, `auditID`), each present
 /// (empty when the event lacks it), plus `podSpec`, `containers` (every container, init and
-/// ephemeral container of it), `volumes`, `query` (the request URI's query parameters, each a
-/// list) and `lists`. The costly ones (`requestObject` and the pod's parts, `responseObject`,
-/// `query`) only when `needs` says a candidate rule uses them.
-fn bind_event(ctx: &mut Context<'_, '_>, ev: &Event<'_>, lists: &Cel, needs: Needs) {
-    ctx.add_variable_from_value("verb", s(&ev.verb));
-    ctx.add_variable_from_value("auditID", s(&ev.audit_id));
-    ctx.add_variable_from_value("stage", s(ev.stage.as_deref().unwrap_or("")));
-    ctx.add_variable_from_value("requestURI", s(&ev.request_uri));
-    ctx.add_variable_from_value("userAgent", s(ev.user_agent.as_deref().unwrap_or("")));
-    ctx.add_variable_from_value("user", user_cel(Some(&ev.user)));
-    ctx.add_variable_from_value("impersonatedUser", user_cel(ev.impersonated_user.as_ref()));
-    ctx.add_variable_from_value(
-        "sourceIPs",
-        Cel::List(Arc::new(ev.source_ips.iter().map(|x| s(x)).collect())),
-    );
-    let o = ev.object_ref.clone().unwrap_or_default();
-    ctx.add_variable_from_value(
-        "objectRef",
-        map(vec![
-            ("resource", s(&o.resource)),
-            ("subresource", s(o.subresource.as_deref().unwrap_or(""))),
-            ("namespace", s(o.namespace.as_deref().unwrap_or(""))),
-            ("name", s(&ev.name())),
-            ("apiGroup", s(o.api_group.as_deref().unwrap_or(""))),
-            ("apiVersion", s(o.api_version.as_deref().unwrap_or(""))),
-        ]),
-    );
-    ctx.add_variable_from_value(
-        "responseStatus",
-        map(vec![("code", Cel::Int(ev.code().unwrap_or(0)))]),
-    );
-    let annotations: HashMap<Key, Cel> = ev
-        .annotations
-        .iter()
-        .flatten()
-        .map(|(k, v)| (Key::String(Arc::new(k.to_string())), s(v)))
-        .collect();
-    ctx.add_variable_from_value("annotations", Cel::from(annotations));
-    let parse = |raw: Option<&serde_json::value::RawValue>| {
-        raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
-            .unwrap_or(Value::Object(Default::default()))
-    };
-    if needs.request {
-        let req = parse(ev.request_object);
-        let spec = pod_spec(&req)
-            .cloned()
-            .unwrap_or(Value::Object(Default::default()));
-        let mut containers = Vec::new();
-        for k in ["containers", "initContainers", "ephemeralContainers"] {
-            if let Some(Value::Array(a)) = spec.get(k) {
-                containers.extend(a.iter().map(json_to_cel));
-            }
-        }
-        let volumes = match spec.get("volumes") {
-            Some(Value::Array(a)) => a.iter().map(json_to_cel).collect(),
-            _ => Vec::new(),
+/// ephemeral container of it), `volumes` and `query` (the request URI's query parameters, each a
+/// list); `lists` comes from the context's resolver. Only the variables `needs` names (those the
+/// candidate rules reference) are built: an unreferenced variable cannot change a result.
+fn bind_event<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
+    if needs.has("verb") {
+        ctx.add_variable_as_val("verb", val_str(ev.verb.as_ref()));
+    }
+    if needs.has("auditID") {
+        ctx.add_variable_as_val("auditID", val_str(ev.audit_id.as_ref()));
+    }
+    if needs.has("stage") {
+        ctx.add_variable_as_val("stage", val_str(ev.stage.as_deref().unwrap_or("")));
+    }
+    if needs.has("requestURI") {
+        ctx.add_variable_as_val("requestURI", val_str(ev.request_uri.as_ref()));
+    }
+    if needs.has("userAgent") {
+        ctx.add_variable_as_val("userAgent", val_str(ev.user_agent.as_deref().unwrap_or("")));
+    }
+    if needs.has("user") {
+        ctx.add_variable_as_val("user", user_val(Some(&ev.user)));
+    }
+    if needs.has("impersonatedUser") {
+        ctx.add_variable_as_val("impersonatedUser", user_val(ev.impersonated_user.as_ref()));
+    }
+    if needs.has("sourceIPs") {
+        ctx.add_variable_as_val(
+            "sourceIPs",
+            val_list(ev.source_ips.iter().map(|x| val_str(x.as_ref())).collect()),
+        );
+    }
+    if needs.has("objectRef") {
+        let o = ev.object_ref.as_ref();
+        let opt = |f: fn(&'v ObjectReferenceOf<'v>) -> Option<&'v str>| {
+            val_str(o.and_then(f).unwrap_or(""))
         };
-        ctx.add_variable_from_value("containers", Cel::List(Arc::new(containers)));
-        ctx.add_variable_from_value("volumes", Cel::List(Arc::new(volumes)));
-        ctx.add_variable_from_value("podSpec", json_to_cel(&spec));
-        ctx.add_variable_from_value("requestObject", json_to_cel(&req));
+        ctx.add_variable_as_val(
+            "objectRef",
+            val_record(vec![
+                ("resource", val_str(o.map_or("", |o| o.resource.as_ref()))),
+                ("subresource", opt(|o| o.subresource.as_deref())),
+                ("namespace", opt(|o| o.namespace.as_deref())),
+                ("name", val_str(ev.name())),
+                ("apiGroup", opt(|o| o.api_group.as_deref())),
+                ("apiVersion", opt(|o| o.api_version.as_deref())),
+            ]),
+        );
     }
-    if needs.response {
-        ctx.add_variable_from_value("responseObject", json_to_cel(&parse(ev.response_object)));
+    if needs.has("responseStatus") {
+        ctx.add_variable_as_val(
+            "responseStatus",
+            val_record(vec![(
+                "code",
+                Box::new(CelInt::from(ev.code().unwrap_or(0))),
+            )]),
+        );
     }
-    if needs.query {
-        let mut query: HashMap<Key, Vec<Cel>> = HashMap::new();
+    if needs.has("annotations") {
+        let annotations = ev
+            .annotations
+            .iter()
+            .flatten()
+            .map(|(k, v)| (CelMapKey::from(k.as_ref()), val_str(v.as_ref())))
+            .collect();
+        ctx.add_variable_as_val("annotations", val_map(annotations));
+    }
+    let (pod_spec_needed, containers, volumes, request) = (
+        needs.has("podSpec"),
+        needs.has("containers"),
+        needs.has("volumes"),
+        needs.has("requestObject"),
+    );
+    if pod_spec_needed || containers || volumes || request {
+        let req = raw_to_val(ev.request_object);
+        if !request {
+            // The request object itself is not bound: move the pod spec out of it rather than
+            // copy it.
+            let spec = take_pod_spec(req);
+            let spec_ref = spec.as_deref();
+            if containers {
+                let mut all = Vec::new();
+                for k in ["containers", "initContainers", "ephemeralContainers"] {
+                    all.extend(
+                        val_items(spec_ref.and_then(|s| val_get(s, k)))
+                            .iter()
+                            .cloned(),
+                    );
+                }
+                ctx.add_variable_as_val("containers", val_list(all));
+            }
+            if volumes {
+                let all = val_items(spec_ref.and_then(|s| val_get(s, "volumes"))).to_vec();
+                ctx.add_variable_as_val("volumes", val_list(all));
+            }
+            if pod_spec_needed {
+                ctx.add_variable_as_val("podSpec", spec.unwrap_or_else(|| val_map(HashMap::new())));
+            }
+            return bind_query(ctx, ev, needs);
+        }
+        let spec = pod_spec(req.as_ref());
+        if containers {
+            let mut all = Vec::new();
+            for k in ["containers", "initContainers", "ephemeralContainers"] {
+                all.extend(val_items(spec.and_then(|s| val_get(s, k))).iter().cloned());
+            }
+            ctx.add_variable_as_val("containers", val_list(all));
+        }
+        if volumes {
+            let all = val_items(spec.and_then(|s| val_get(s, "volumes"))).to_vec();
+            ctx.add_variable_as_val("volumes", val_list(all));
+        }
+        if pod_spec_needed {
+            let spec = spec.map_or_else(|| val_map(HashMap::new()), |s| s.clone_as_boxed());
+            ctx.add_variable_as_val("podSpec", spec);
+        }
+        if request {
+            ctx.add_variable_as_val("requestObject", req);
+        }
+    }
+    bind_query(ctx, ev, needs);
+}
+
+/// Binds `responseObject` and `query`, when needed (the last of [`bind_event`]).
+fn bind_query<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
+    if needs.has("responseObject") {
+        ctx.add_variable_as_val("responseObject", raw_to_val(ev.response_object));
+    }
+    if needs.has("query") {
+        let mut query: HashMap<CelMapKey<'v>, Vec<Val<'v>>> = HashMap::new();
         if let Some((_, q)) = ev.request_uri.split_once('?') {
             for (k, v) in form_urlencoded::parse(q.as_bytes()) {
                 query
-                    .entry(Key::String(Arc::new(k.into_owned())))
+                    .entry(CelMapKey::String(CelString::from(k)))
                     .or_default()
-                    .push(s(&v));
+                    .push(val_str(v));
             }
         }
-        let query: HashMap<Key, Cel> = query
-            .into_iter()
-            .map(|(k, v)| (k, Cel::List(Arc::new(v))))
-            .collect();
-        ctx.add_variable_from_value("query", Cel::from(query));
+        let query = query.into_iter().map(|(k, v)| (k, val_list(v))).collect();
+        ctx.add_variable_as_val("query", val_map(query));
     }
-    ctx.add_variable_from_value("lists", lists.clone());
 }
 
 /// Severity from a `--fail-on` style name.

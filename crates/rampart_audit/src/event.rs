@@ -155,41 +155,11 @@ impl Event<'_> {
     /// The object's name: `objectRef.name`, else `metadata.name` (or `generateName`) of the
     /// request or response object.
     pub fn name(&self) -> Cow<'_, str> {
-        if let Some(n) = self.object_ref.as_ref().and_then(|o| o.name.as_deref()) {
-            if !n.is_empty() {
-                return Cow::Borrowed(n);
-            }
-        }
-        #[derive(Deserialize)]
-        struct Meta<'b> {
-            #[serde(borrow, default)]
-            metadata: Option<Names<'b>>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Names<'b> {
-            #[serde(borrow, default)]
-            name: Option<Cow<'b, str>>,
-            #[serde(borrow, default)]
-            generate_name: Option<Cow<'b, str>>,
-        }
-        for raw in [self.response_object, self.request_object]
-            .into_iter()
-            .flatten()
-        {
-            if let Ok(Meta {
-                metadata: Some(m), ..
-            }) = serde_json::from_str::<Meta<'_>>(raw.get())
-            {
-                if let Some(n) = m.name.filter(|n| !n.is_empty()) {
-                    return Cow::Owned(n.into_owned());
-                }
-                if let Some(g) = m.generate_name.filter(|n| !n.is_empty()) {
-                    return Cow::Owned(g.into_owned());
-                }
-            }
-        }
-        Cow::Borrowed("")
+        name_of(
+            self.object_ref.as_ref(),
+            self.response_object,
+            self.request_object,
+        )
     }
 
     /// The HTTP status code, when the event has a response.
@@ -226,6 +196,46 @@ impl Event<'_> {
             None => self.decision() == Some("allow"),
         }
     }
+}
+
+/// `objectRef.name`, else `metadata.name` (or `generateName`) of the response or request object.
+pub(crate) fn name_of<'e>(
+    object_ref: Option<&'e ObjectReference<'_>>,
+    response: Option<&RawValue>,
+    request: Option<&RawValue>,
+) -> Cow<'e, str> {
+    if let Some(n) = object_ref.and_then(|o| o.name.as_deref()) {
+        if !n.is_empty() {
+            return Cow::Borrowed(n);
+        }
+    }
+    #[derive(Deserialize)]
+    struct Meta<'b> {
+        #[serde(borrow, default)]
+        metadata: Option<Names<'b>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Names<'b> {
+        #[serde(borrow, default)]
+        name: Option<Cow<'b, str>>,
+        #[serde(borrow, default)]
+        generate_name: Option<Cow<'b, str>>,
+    }
+    for raw in [response, request].into_iter().flatten() {
+        if let Ok(Meta {
+            metadata: Some(m), ..
+        }) = serde_json::from_str::<Meta<'_>>(raw.get())
+        {
+            if let Some(n) = m.name.filter(|n| !n.is_empty()) {
+                return Cow::Owned(n.into_owned());
+            }
+            if let Some(g) = m.generate_name.filter(|n| !n.is_empty()) {
+                return Cow::Owned(g.into_owned());
+            }
+        }
+    }
+    Cow::Borrowed("")
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp (`2026-12-06T09:00:00.123456Z`, with

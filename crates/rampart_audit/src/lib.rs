@@ -14,6 +14,7 @@
 
 pub mod engine;
 pub mod event;
+mod head;
 pub mod posture;
 pub mod read;
 pub mod report;
@@ -42,26 +43,52 @@ pub struct ScanResult {
 }
 
 /// Replays audit events from `paths` (files, directories, `-`) through `engine`.
-pub fn scan(paths: &[PathBuf], mut engine: Engine) -> ScanResult {
+///
+/// Each JSON line goes the engine's fast path ([`Engine::process_json`]): decoded in full only
+/// when a rule needs it. The alerts, counters and errors are those of [`scan_full`].
+pub fn scan(paths: &[PathBuf], engine: Engine) -> ScanResult {
+    scan_with(paths, engine, true)
+}
+
+/// [`scan`] with every event decoded in full before the rules see it (the reference the fast
+/// path is tested against).
+pub fn scan_full(paths: &[PathBuf], engine: Engine) -> ScanResult {
+    scan_with(paths, engine, false)
+}
+
+fn origin<'p>(at: &read::At<'p>) -> Origin<'p> {
+    Origin {
+        path: Some(at.path),
+        line: at.line,
+    }
+}
+
+fn scan_with(paths: &[PathBuf], engine: Engine, fast: bool) -> ScanResult {
     let (inputs, mut errors) = read::discover(paths);
     let mut reader = Reader::default();
-    let mut alerts = Vec::new();
+    // The reader calls `on_line` and `on_event` one at a time; both need the engine.
+    let engine = std::cell::RefCell::new(engine);
+    let alerts = std::cell::RefCell::new(Vec::new());
     for input in &inputs {
-        reader.read(input, &mut |ev, at| {
-            engine.process(
-                ev,
-                Origin {
-                    path: Some(at.path),
-                    line: at.line,
-                },
-                &mut |f| alerts.push(f),
-            );
-        });
+        reader.read_lines(
+            input,
+            &mut |line, at| {
+                fast && engine
+                    .borrow_mut()
+                    .process_json(line, origin(&at), &mut |f| alerts.borrow_mut().push(f))
+            },
+            &mut |ev, at| {
+                engine
+                    .borrow_mut()
+                    .process(ev, origin(&at), &mut |f| alerts.borrow_mut().push(f))
+            },
+        );
     }
+    let mut engine = engine.into_inner();
     errors.append(&mut engine.errors);
     errors.append(&mut reader.errors);
     ScanResult {
-        alerts,
+        alerts: alerts.into_inner(),
         read: reader.stats,
         rules: engine.rules().count(),
         engine: engine.stats,

@@ -128,6 +128,19 @@ pub struct At<'p> {
 impl Reader {
     /// Reads one input to the end.
     pub fn read(&mut self, input: &Input, on_event: &mut dyn FnMut(&Event<'_>, At<'_>)) {
+        self.read_lines(input, &mut |_, _| false, on_event);
+    }
+
+    /// Reads one input to the end, offering each JSON line to `on_line` first: when it takes the
+    /// line (returns `true`), the line counts as one event and is not decoded here; otherwise it
+    /// is decoded and handed to `on_event` (or reported) as [`Reader::read`] does. This is the
+    /// replay's fast path ([`crate::Engine::process_json`]).
+    pub fn read_lines(
+        &mut self,
+        input: &Input,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
         let path: Arc<Path> = Arc::from(input.display_path());
         self.stats.files += 1;
         let raw: Box<dyn Read> = match input {
@@ -152,9 +165,9 @@ impl Reader {
         };
         if gz {
             let dec = BufReader::with_capacity(1 << 20, MultiGzDecoder::new(buffered));
-            self.read_stream(dec, &path, on_event);
+            self.read_stream_lines(dec, &path, on_line, on_event);
         } else {
-            self.read_stream(buffered, &path, on_event);
+            self.read_stream_lines(buffered, &path, on_line, on_event);
         }
     }
 
@@ -162,8 +175,18 @@ impl Reader {
     /// when the first line is not a complete JSON value.
     pub fn read_stream<R: BufRead>(
         &mut self,
+        r: R,
+        path: &Arc<Path>,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
+        self.read_stream_lines(r, path, &mut |_, _| false, on_event);
+    }
+
+    fn read_stream_lines<R: BufRead>(
+        &mut self,
         mut r: R,
         path: &Arc<Path>,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
         on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
     ) {
         let mut line = Vec::with_capacity(64 * 1024);
@@ -171,6 +194,33 @@ impl Reader {
         let mut kept_errors = 0usize;
         let mut first = true;
         loop {
+            if !first {
+                // A whole line in the reader's buffer: judged where it lies, without a copy.
+                let taken = match r.fill_buf() {
+                    Ok(buf) => match memchr::memchr(b'\n', buf) {
+                        Some(end) if end <= self.max_event_bytes => {
+                            line_no += 1;
+                            self.stats.bytes += end as u64;
+                            self.judge_line(
+                                &buf[..end],
+                                path,
+                                line_no,
+                                &mut kept_errors,
+                                on_line,
+                                on_event,
+                            );
+                            Some(end + 1)
+                        }
+                        _ => None,
+                    },
+                    // Reported (or retried) by `read_line` below.
+                    Err(_) => None,
+                };
+                if let Some(n) = taken {
+                    r.consume(n);
+                    continue;
+                }
+            }
             line.clear();
             let oversized = match read_line(&mut r, &mut line, self.max_event_bytes) {
                 Ok(None) => break,
@@ -210,6 +260,10 @@ impl Reader {
                 first = false;
                 continue;
             }
+            if !first {
+                self.judge_line(&line, path, line_no, &mut kept_errors, on_line, on_event);
+                continue;
+            }
             let text = trim_ascii(&line);
             if text.is_empty() {
                 continue;
@@ -219,6 +273,17 @@ impl Reader {
                 first = false;
                 continue;
             };
+            if on_line(
+                text,
+                At {
+                    path,
+                    line: line_no,
+                },
+            ) {
+                self.stats.events += 1;
+                first = false;
+                continue;
+            }
             match serde_json::from_str::<Event<'_>>(text) {
                 Ok(ev) => {
                     first = false;
@@ -246,6 +311,41 @@ impl Reader {
                     self.malformed(&mut kept_errors, path, line_no, format!("{e}"));
                 }
             }
+        }
+    }
+
+    /// One line after the first one (which may open a pretty-printed document): an event, an
+    /// `EventList`, blank, or malformed.
+    fn judge_line(
+        &mut self,
+        raw: &[u8],
+        path: &Arc<Path>,
+        line_no: u32,
+        kept: &mut usize,
+        on_line: &mut dyn FnMut(&str, At<'_>) -> bool,
+        on_event: &mut dyn FnMut(&Event<'_>, At<'_>),
+    ) {
+        let text = trim_ascii(raw);
+        if text.is_empty() {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            self.malformed(kept, path, line_no, "not valid UTF-8".into());
+            return;
+        };
+        if on_line(
+            text,
+            At {
+                path,
+                line: line_no,
+            },
+        ) {
+            self.stats.events += 1;
+            return;
+        }
+        match serde_json::from_str::<Event<'_>>(text) {
+            Ok(ev) => self.deliver(ev, path, line_no, kept, on_event),
+            Err(e) => self.malformed(kept, path, line_no, format!("{e}")),
         }
     }
 
