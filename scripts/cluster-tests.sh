@@ -2,9 +2,11 @@
 # Live-cluster tests against a real kube-apiserver built and started by testenv/ (see testenv/README.md):
 # cluster scanning, snapshots and failure modes (with anonymous auth off and on), and RBAC answers
 # compared with the API server's own SubjectAccessReview, and live findings compared with a file scan
-# of the same objects (live_vs_file), and `rampart node` on the running control plane (node_live), and offline ValidatingAdmissionPolicy
-# verdicts compared with the API server's own (vap_live). Each run starts a fresh control plane on
-# 127.0.0.1 and stops it whatever happens.
+# of the same objects (live_vs_file), `rampart node` on the running control plane (node_live), offline
+# ValidatingAdmissionPolicy verdicts compared with the API server's own (vap_live), and
+# `rampart serve --audit-webhook` fed by the API server's audit webhook (serve_live, which starts its own
+# control plane with --apiserver-arg). Each run starts a fresh control plane on 127.0.0.1 and stops it
+# whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 testenv/build.sh
@@ -17,3 +19,5 @@ testenv/run-with.sh --anonymous-auth=false -- bash -c \
 echo "== cluster tests (anonymous auth on)"
 testenv/run-with.sh --anonymous-auth=true -- \
   cargo test -p rampart --test cluster -- --ignored --test-threads=1
+echo "== audit webhook: rampart serve fed by a live API server (the test starts its own control plane)"
+cargo test -p rampart --test serve_live -- --ignored --nocapture

@@ -3,7 +3,7 @@
 # run CMD, and always stop the environment afterwards. Exits with CMD's exit code (or start's,
 # if the environment could not be started).
 #
-# usage: testenv/run-with.sh [--anonymous-auth=true|false] [--dir DIR] [--] CMD [ARGS...]
+# usage: testenv/run-with.sh [--anonymous-auth=true|false] [--dir DIR] [--apiserver-arg ARG]... [--] CMD [ARGS...]
 #   e.g. testenv/run-with.sh cargo test -p rampart --test cluster -- --ignored
 # The default DIR is a new temporary directory, removed afterwards unless TESTENV_KEEP=1, so
 # concurrent runs do not collide; its logs are kept (and named) if CMD or start fails.
@@ -15,6 +15,8 @@ dir=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--anonymous-auth=*) start_args+=("$1") ;;
+	--apiserver-arg=*) start_args+=("$1") ;;
+	--apiserver-arg) start_args+=("--apiserver-arg=${2:?--apiserver-arg needs an argument}"); shift ;;
 	--dir=*) dir="${1#*=}" ;;
 	--dir) dir="${2:?--dir needs a directory}"; shift ;;
 	--) shift; break ;;

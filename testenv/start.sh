@@ -2,9 +2,11 @@
 # Start a real, throwaway Kubernetes control plane on loopback for rampart's tests:
 # etcd, kube-apiserver and kube-controller-manager (aggregated ClusterRoles, ServiceAccounts).
 #
-# usage: testenv/start.sh [--anonymous-auth=true|false] [--dir DIR]
+# usage: testenv/start.sh [--anonymous-auth=true|false] [--dir DIR] [--apiserver-arg ARG]...
 #   --anonymous-auth  kube-apiserver --anonymous-auth (default: false)
 #   --dir DIR         state directory: PKI, etcd data, logs, kubeconfigs, env (default: testenv/.run)
+#   --apiserver-arg ARG  one more kube-apiserver argument (repeatable), e.g.
+#                     --apiserver-arg=--audit-webhook-config-file=/path/to/kubeconfig
 #
 # On success DIR/env holds KUBECONFIG_ADMIN, KUBECONFIG_RESTRICTED, APISERVER_URL, AUDIT_LOG, the
 # PIDs and more (KEY=value lines, no quoting). Stop with testenv/stop.sh [--dir DIR].
@@ -16,14 +18,17 @@ bin="$here/.bin"
 dir="$here/.run"
 anonymous=false
 ready_timeout="${TESTENV_READY_TIMEOUT:-90}"
+apiserver_args=()
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--anonymous-auth=*) anonymous="${1#*=}" ;;
 	--anonymous-auth) anonymous="${2:?--anonymous-auth needs true or false}"; shift ;;
 	--dir=*) dir="${1#*=}" ;;
 	--dir) dir="${2:?--dir needs a directory}"; shift ;;
+	--apiserver-arg=*) apiserver_args+=("${1#*=}") ;;
+	--apiserver-arg) apiserver_args+=("${2:?--apiserver-arg needs an argument}"); shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "start.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -235,7 +240,8 @@ launch kube-apiserver \
 	--audit-policy-file "$dir/audit-policy.yaml" \
 	--audit-log-path "$dir/audit.log" \
 	--audit-log-maxsize 200 \
-	--audit-log-maxbackup 1
+	--audit-log-maxbackup 1 \
+	${apiserver_args[@]+"${apiserver_args[@]}"}
 
 admin_curl() {
 	curl -s --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$@"

@@ -76,6 +76,9 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// User policies: run their unit tests (`policy test`).
     Policy(commands::policy::PolicyArgs),
+    /// Run the server: the API server's audit webhook (`--audit-webhook ADDR`), over HTTPS
+    /// with /healthz, /readyz and /metrics.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Benchmark(a) => commands::node::run_benchmark(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Policy(a) => commands::policy::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -71,7 +71,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn rule_set(dirs: &[PathBuf]) -> RuleSet {
+pub(crate) fn rule_set(dirs: &[PathBuf]) -> RuleSet {
     let mut set = RuleSet::builtin();
     for d in dirs {
         set.add_path(d);
@@ -79,7 +79,7 @@ fn rule_set(dirs: &[PathBuf]) -> RuleSet {
     set
 }
 
-fn posture(path: &std::path::Path) -> anyhow::Result<Posture> {
+pub(crate) fn posture(path: &std::path::Path) -> anyhow::Result<Posture> {
     // A snapshot first (it is JSON with a schemaVersion, maybe zstd-compressed), then a report
     // or manifests.
     if let Ok(snap) = rampart_cluster::read_snapshot(path) {

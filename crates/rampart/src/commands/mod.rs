@@ -12,4 +12,5 @@ pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scan;
+pub mod serve;
 pub mod snapshot;

@@ -1,0 +1,165 @@
+//! `rampart serve`: parses the flags and hands them to `rampart_serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use rampart_serve::audit::{AlertOutput, AuditOptions};
+use rampart_serve::sink::SinkOptions;
+use rampart_serve::{ServeOptions, ServerOptions, TlsSource};
+
+/// Arguments of `rampart serve`.
+///
+/// Every listener speaks HTTPS and serves `/healthz`, `/readyz` and `/metrics` (Prometheus)
+/// next to its part's routes. SIGTERM or SIGINT stops it gracefully: requests in flight finish
+/// and every accepted audit event is judged before it exits.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Serve the API server's audit webhook backend on ADDR (e.g. 127.0.0.1:8443): it POSTs
+    /// EventList batches to https://ADDR/audit; they go through the audit rules live.
+    #[arg(long, value_name = "ADDR")]
+    pub audit_webhook: Option<SocketAddr>,
+
+    /// Serving certificate (PEM chain), re-read when the file changes. With --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert, re-read when the file changes.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// The CA that signed --tls-cert, for the kubeconfig written for the API server (default:
+    /// --tls-cert itself, right for a self-signed certificate).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Without --tls-cert: where the generated CA (ca.crt) and serving pair (tls.crt, tls.key)
+    /// are written, and reused on the next start. Without it they live in memory only.
+    #[arg(long, value_name = "DIR", conflicts_with = "tls_cert")]
+    pub tls_dir: Option<PathBuf>,
+
+    /// Without --tls-cert: more names (IP or DNS) for the generated certificate, besides
+    /// 127.0.0.1, localhost and the listen addresses.
+    #[arg(long, value_name = "NAME", conflicts_with = "tls_cert")]
+    pub tls_san: Vec<String>,
+
+    /// Require client certificates signed by this CA (PEM), e.g. the API server's.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+
+    /// Also serve /healthz, /readyz and /metrics over plain HTTP on ADDR (bind it to loopback).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+
+    /// Where to write the kubeconfig for the API server's --audit-webhook-config-file
+    /// (default: DIR/audit-webhook.kubeconfig with --tls-dir, else printed on stderr).
+    #[arg(long, value_name = "FILE")]
+    pub audit_kubeconfig: Option<PathBuf>,
+
+    /// Directories (or files) of rule and library YAML added to the built-in pack.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// A posture to correlate with: a rampart JSON scan report, a snapshot, or manifests.
+    #[arg(long, value_name = "FILE")]
+    pub posture: Option<PathBuf>,
+
+    /// Append alerts (JSON lines) to FILE instead of writing them to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+
+    /// POST each alert (JSON) to URL, with bounded retries; never holds up detection.
+    #[arg(long, value_name = "URL")]
+    pub alert_webhook: Option<String>,
+
+    /// CA bundle (PEM) for an https --alert-webhook (default: the system's roots).
+    #[arg(long, value_name = "FILE", requires = "alert_webhook")]
+    pub alert_webhook_ca: Option<PathBuf>,
+
+    /// Retries of a failed alert delivery (backoff 200 ms, doubling).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub alert_webhook_retries: u32,
+
+    /// Time allowed for one alert delivery attempt, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub alert_webhook_timeout: f64,
+
+    /// Audit events waiting for the rules, at most; beyond it requests get 429.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub queue_events: usize,
+
+    /// Bytes of audit requests waiting for the rules, at most (MiB); beyond it requests get 429.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub queue_mib: usize,
+
+    /// Largest audit request body (MiB); larger ones get 413.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub max_body_mib: usize,
+
+    /// At shutdown, how long requests in flight (and queued alert deliveries) may take, in
+    /// seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub shutdown_timeout: f64,
+}
+
+fn seconds(flag: &str, s: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(s).map_err(|_| anyhow::anyhow!("{flag} {s}: not a duration"))
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+            ca: args.tls_ca.clone(),
+        },
+        _ => TlsSource::Generated {
+            dir: args.tls_dir.clone(),
+            sans: args.tls_san.clone(),
+        },
+    };
+    let shutdown_timeout = seconds("--shutdown-timeout", args.shutdown_timeout)?;
+    let mut server = ServerOptions::new(tls);
+    server.client_ca = args.client_ca.clone();
+    server.metrics_addr = args.metrics;
+    server.shutdown_timeout = shutdown_timeout;
+    let audit = match args.audit_webhook {
+        Some(addr) => {
+            let mut a = AuditOptions::new(addr);
+            a.rules = super::audit::rule_set(&args.rules);
+            if let Some(p) = &args.posture {
+                a.posture = Some(super::audit::posture(p)?);
+            }
+            a.alerts = match &args.alerts {
+                Some(p) if p.as_os_str() != "-" => AlertOutput::File(p.clone()),
+                _ => AlertOutput::Stdout,
+            };
+            a.alert_webhook = match &args.alert_webhook {
+                Some(url) => {
+                    let mut s = SinkOptions::new(url.clone());
+                    s.ca = args.alert_webhook_ca.clone();
+                    s.retries = args.alert_webhook_retries;
+                    s.timeout = seconds("--alert-webhook-timeout", args.alert_webhook_timeout)?;
+                    Some(s)
+                }
+                None => None,
+            };
+            a.queue_events = args.queue_events;
+            a.queue_bytes = args.queue_mib.saturating_mul(1 << 20);
+            a.max_body_bytes = args.max_body_mib.saturating_mul(1 << 20);
+            a.drain_timeout = shutdown_timeout;
+            Some(a)
+        }
+        None => None,
+    };
+    if audit.is_none() {
+        anyhow::bail!("nothing to serve: give --audit-webhook ADDR");
+    }
+    rampart_serve::run(ServeOptions {
+        server,
+        audit,
+        audit_kubeconfig: args.audit_kubeconfig.clone(),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
