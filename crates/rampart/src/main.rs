@@ -76,6 +76,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// User policies: run their unit tests (`policy test`).
     Policy(commands::policy::PolicyArgs),
+    /// Admission webhook: `webhook manifest` prints what installs it.
+    Webhook(commands::webhook::WebhookArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Benchmark(a) => commands::node::run_benchmark(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Policy(a) => commands::policy::run(a),
+        Command::Webhook(a) => commands::webhook::run(a),
     };
     match result {
         Ok(code) => code,

@@ -13,3 +13,4 @@ pub mod pss;
 pub mod rbac;
 pub mod scan;
 pub mod snapshot;
+pub mod webhook;
