@@ -59,17 +59,49 @@ fn openssl(args: &[&str]) {
 fn certificates(dir: &TempDir) {
     let j = |n: &str| dir.join(n);
     openssl(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=rampart-test-ca",
-        "-keyout", &j("ca.key"), "-out", &j("ca.crt"),
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=rampart-test-ca",
+        "-keyout",
+        &j("ca.key"),
+        "-out",
+        &j("ca.crt"),
     ]);
     openssl(&[
-        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", &j("tls.key"),
-        "-out", &j("tls.csr"),
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &j("tls.key"),
+        "-out",
+        &j("tls.csr"),
     ]);
     dir.write("ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     openssl(&[
-        "x509", "-req", "-in", &j("tls.csr"), "-CA", &j("ca.crt"), "-CAkey", &j("ca.key"),
-        "-CAcreateserial", "-days", "2", "-extfile", &j("ext.cnf"), "-out", &j("tls.crt"),
+        "x509",
+        "-req",
+        "-in",
+        &j("tls.csr"),
+        "-CA",
+        &j("ca.crt"),
+        "-CAkey",
+        &j("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &j("ext.cnf"),
+        "-out",
+        &j("tls.crt"),
     ]);
 }
 
@@ -101,7 +133,10 @@ fn curl(dir: &TempDir, method: &str, url: &str, body: Option<&Path>) -> (u16, St
     }
     args.push(url.into());
     let out = Command::new("curl").args(&args).output().expect("run curl");
-    let code = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    let code = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     let body = std::fs::read_to_string(dir.join("curl.out")).unwrap_or_default();
     (code, body)
 }
@@ -208,7 +243,12 @@ fn register(admin: &str, dir: &TempDir, name: &str, tag: &str, port: u16, failur
 fn unregister(admin: &str, name: &str) {
     let _ = kubectl(
         admin,
-        &["delete", "validatingwebhookconfiguration", name, "--ignore-not-found"],
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            name,
+            "--ignore-not-found",
+        ],
         None,
     );
 }
@@ -216,15 +256,34 @@ fn unregister(admin: &str, name: &str) {
 /// A namespace labelled for one test, with its default ServiceAccount in place before the
 /// webhook is registered (so the controller's own writes never meet it).
 fn namespace(admin: &str, name: &str, tag: &str) {
-    let _ = kubectl(admin, &["delete", "namespace", name, "--ignore-not-found", "--wait=false"], None);
+    let _ = kubectl(
+        admin,
+        &[
+            "delete",
+            "namespace",
+            name,
+            "--ignore-not-found",
+            "--wait=false",
+        ],
+        None,
+    );
     let ns = format!(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    rampart-admission-test: {tag}\n    app: {name}\n"
     );
     let (ok, text) = kubectl(admin, &["create", "-f", "-"], Some(&ns));
     assert!(ok, "create namespace {name}: {text}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !kubectl(admin, &["get", "serviceaccount", "default", "-n", name], None).0 {
-        assert!(Instant::now() < deadline, "no default ServiceAccount in {name}");
+    while !kubectl(
+        admin,
+        &["get", "serviceaccount", "default", "-n", name],
+        None,
+    )
+    .0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no default ServiceAccount in {name}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -310,14 +369,24 @@ fn scan_decisions(admission: &Admission) -> BTreeMap<String, Decision> {
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(&corpus).expect("corpus") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let obj: Value = {
             let text = std::fs::read_to_string(&path).expect("read");
             let s = rampart_source::yaml::parse_stream(&text);
             s.docs.into_iter().next().expect("one document").value
         };
-        let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
-        let object = Decision::name_of(&s("/kind"), &s("/metadata/namespace"), &s("/metadata/name"));
+        let s = |p: &str| {
+            obj.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let object =
+            Decision::name_of(&s("/kind"), &s("/metadata/namespace"), &s("/metadata/name"));
         let findings = by_file.remove(&name).unwrap_or_default();
         out.insert(
             name,
@@ -394,8 +463,14 @@ fn three_way_verdicts_agree_and_dry_run_gets_the_same() {
 
     // 1. rampart scan.
     let expected = scan_decisions(&admission);
-    assert!(expected.values().any(|d| !d.allowed), "the corpus has denials");
-    assert!(expected.values().any(|d| d.allowed), "the corpus has admitted objects");
+    assert!(
+        expected.values().any(|d| !d.allowed),
+        "the corpus has denials"
+    );
+    assert!(
+        expected.values().any(|d| d.allowed),
+        "the corpus has admitted objects"
+    );
     assert!(
         expected.values().any(|d| !d.warnings().is_empty()),
         "the corpus has warnings"
@@ -500,12 +575,22 @@ fn webhook_down_fail_refuses_ignore_admits_and_garbage_is_a_400() {
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("limit"), "{body}");
     let (_, metrics) = curl(&dir, "GET", &server.url("/metrics"), None);
-    assert!(metrics.contains("rampart_admission_bad_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains("rampart_admission_bad_requests_total"),
+        "{metrics}"
+    );
 
     // Down with failurePolicy Fail: refused.
     server.stop();
-    let (ok, text) = kubectl(&admin, &["create", "-f", &cm("down-fail").display().to_string()], None);
-    assert!(!ok, "admitted with the webhook down and failurePolicy Fail: {text}");
+    let (ok, text) = kubectl(
+        &admin,
+        &["create", "-f", &cm("down-fail").display().to_string()],
+        None,
+    );
+    assert!(
+        !ok,
+        "admitted with the webhook down and failurePolicy Fail: {text}"
+    );
     assert!(text.contains("failed calling webhook"), "{text}");
     // Down with failurePolicy Ignore: admitted.
     register(&admin, &dir, hook, "down", server.port, "Ignore");
@@ -519,7 +604,10 @@ fn webhook_down_fail_refuses_ignore_admits_and_garbage_is_a_400() {
         if ok {
             break;
         }
-        assert!(Instant::now() < deadline, "never admitted with Ignore: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "never admitted with Ignore: {text}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     unregister(&admin, hook);

@@ -168,8 +168,8 @@ impl AdmissionConfig {
                 ..AdmissionConfig::default()
             });
         };
-        let raw: Raw = serde_json::from_value(section.clone())
-            .map_err(|e| format!("admission: {e}"))?;
+        let raw: Raw =
+            serde_json::from_value(section.clone()).map_err(|e| format!("admission: {e}"))?;
         let mut exemptions = Vec::new();
         for (i, e) in raw.exemptions.into_iter().enumerate() {
             let at = format!("admission.exemptions[{i}]");
@@ -182,10 +182,11 @@ impl AdmissionConfig {
                 ));
             }
             let mut matchers = [None, None, None];
-            for (slot, (field, g)) in matchers
-                .iter_mut()
-                .zip([("namespace", &e.namespace), ("kind", &e.kind), ("name", &e.name)])
-            {
+            for (slot, (field, g)) in matchers.iter_mut().zip([
+                ("namespace", &e.namespace),
+                ("kind", &e.kind),
+                ("name", &e.name),
+            ]) {
                 if let Some(g) = g {
                     let glob = Glob::new(g).map_err(|err| format!("{at}.{field}: {err}"))?;
                     *slot = Some(glob.compile_matcher());
@@ -278,13 +279,17 @@ mod tests {
     #[test]
     fn exemptions_need_a_reason_and_a_scope() {
         let e = |x: Value| AdmissionConfig::from_config_value(&json!({ "admission": x }), None);
-        assert!(e(json!({"exemptions": [{"namespace": "a", "reason": " "}]}))
-            .unwrap_err()
-            .contains("needs a reason"));
+        assert!(
+            e(json!({"exemptions": [{"namespace": "a", "reason": " "}]}))
+                .unwrap_err()
+                .contains("needs a reason")
+        );
         assert!(e(json!({"exemptions": [{"reason": "r"}]}))
             .unwrap_err()
             .contains("at least one"));
-        assert!(e(json!({"bogus": 1})).unwrap_err().contains("unknown field"));
+        assert!(e(json!({"bogus": 1}))
+            .unwrap_err()
+            .contains("unknown field"));
         assert!(e(json!({"actions": {"x": "block"}})).is_err());
         assert!(e(json!({"on-error": "audit"})).is_err());
         let c = e(json!({"exemptions": [
@@ -292,7 +297,8 @@ mod tests {
             {"namespace": "shop", "kind": "Deployment", "name": "legacy-*", "reason": "r"}]}))
         .unwrap();
         assert_eq!(
-            c.exemption("kube-system", "Pod", "x").map(|e| e.reason.as_str()),
+            c.exemption("kube-system", "Pod", "x")
+                .map(|e| e.reason.as_str()),
             Some("system")
         );
         assert!(c.exemption("shop", "Deployment", "legacy-a").is_some());

@@ -135,7 +135,12 @@ impl Decision {
     /// The verdict of these results on `object` (`Kind namespace/name`): refused when one
     /// denies. Results are put in a fixed order (check id, then message), so that the same
     /// findings read the same wherever they were found (a scan, a webhook).
-    pub fn of_results(uid: &str, operation: &str, object: String, mut results: Vec<Judged>) -> Self {
+    pub fn of_results(
+        uid: &str,
+        operation: &str,
+        object: String,
+        mut results: Vec<Judged>,
+    ) -> Self {
         results.sort_by(|a, b| (&a.check, &a.message).cmp(&(&b.check, &b.message)));
         Decision {
             uid: uid.to_string(),
@@ -329,12 +334,19 @@ impl Admission {
             None => AdmissionConfig::default(),
         };
         for id in config.actions.keys() {
-            let known = scanner.engine().selection.checks.iter().any(|c| c.meta.id == *id)
+            let known = scanner
+                .engine()
+                .selection
+                .checks
+                .iter()
+                .any(|c| c.meta.id == *id)
                 || policies.get(id).is_some()
                 || rampart_checks::by_id(id).is_some();
             if !known {
                 return Err(SetupError::Input(vec![InputError::file(
-                    opts.config.as_deref().unwrap_or(std::path::Path::new(".rampart.yaml")),
+                    opts.config
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(".rampart.yaml")),
                     format!("admission.actions: unknown check `{id}`"),
                 )]));
             }
@@ -417,14 +429,23 @@ impl Admission {
         }
         let mut request = match review.get_mut("request").map(Value::take) {
             Some(r @ Value::Object(_)) => r,
-            _ => return Err(ReviewError::Invalid("`request` is missing or not an object".into())),
+            _ => {
+                return Err(ReviewError::Invalid(
+                    "`request` is missing or not an object".into(),
+                ))
+            }
         };
         let uid = s(&request, "uid");
         if uid.is_empty() {
-            return Err(ReviewError::Invalid("`request.uid` is missing or empty".into()));
+            return Err(ReviewError::Invalid(
+                "`request.uid` is missing or empty".into(),
+            ));
         }
         let operation = s(&request, "operation");
-        if !matches!(operation.as_str(), "CREATE" | "UPDATE" | "DELETE" | "CONNECT") {
+        if !matches!(
+            operation.as_str(),
+            "CREATE" | "UPDATE" | "DELETE" | "CONNECT"
+        ) {
             return Err(ReviewError::Invalid(format!(
                 "`request.operation` must be CREATE, UPDATE, DELETE or CONNECT, found `{operation}`"
             )));
@@ -438,7 +459,10 @@ impl Admission {
                 }
             }
         }
-        let dry_run = request.get("dryRun").and_then(Value::as_bool).unwrap_or(false);
+        let dry_run = request
+            .get("dryRun")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let namespace = s(&request, "namespace");
         let kind = request
             .pointer("/kind/kind")

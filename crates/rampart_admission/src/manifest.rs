@@ -106,10 +106,13 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, String> {
     }
     if let Some(url) = &o.url {
         if !url.starts_with("https://") {
-            return Err(format!("the webhook URL must be https://..., found `{url}`"));
+            return Err(format!(
+                "the webhook URL must be https://..., found `{url}`"
+            ));
         }
     }
-    let labels = json!({"app.kubernetes.io/name": o.name, "app.kubernetes.io/component": "admission"});
+    let labels =
+        json!({"app.kubernetes.io/name": o.name, "app.kubernetes.io/component": "admission"});
     let mut excluded: Vec<String> = o.exclude_namespaces.clone();
     if o.url.is_none() && !excluded.contains(&o.namespace) {
         excluded.push(o.namespace.clone());
@@ -192,45 +195,45 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, String> {
             "metadata": {"name": name, "namespace": ns, "labels": labels},
             "spec": {"selector": labels, "ports": [{"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]}}),
         json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": ns, "labels": labels},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "serviceAccountName": name,
-                        "automountServiceAccountToken": false,
-                        "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
-                            "seccompProfile": {"type": "RuntimeDefault"}},
-                        "containers": [{
-                            "name": "rampart",
-                            "image": o.image,
-                            "imagePullPolicy": "Always",
-                            "args": ["serve", "--admission", format!("0.0.0.0:{port}"),
-                                "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key",
-                                "--config", "/config/rampart.yaml", "--policy", "/policies"],
-                            "ports": [{"name": "https", "containerPort": port, "protocol": "TCP"}],
-                            "readinessProbe": {"httpGet": https, "periodSeconds": 5},
-                            "livenessProbe": {"httpGet": live, "periodSeconds": 10},
-                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
-                                "limits": {"cpu": "1", "memory": "256Mi"}},
-                            "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
-                                "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
-                            "volumeMounts": [
-                                {"name": "tls", "mountPath": "/tls", "readOnly": true},
-                                {"name": "config", "mountPath": "/config", "readOnly": true},
-                                {"name": "policies", "mountPath": "/policies", "readOnly": true}
-                            ]
-                        }],
-                        "volumes": [
-                            {"name": "tls", "secret": {"secretName": format!("{name}-tls")}},
-                            {"name": "config", "configMap": {"name": format!("{name}-config"), "optional": true}},
-                            {"name": "policies", "configMap": {"name": format!("{name}-policies"), "optional": true}}
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": name,
+                    "automountServiceAccountToken": false,
+                    "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
+                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": "rampart",
+                        "image": o.image,
+                        "imagePullPolicy": "Always",
+                        "args": ["serve", "--admission", format!("0.0.0.0:{port}"),
+                            "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key",
+                            "--config", "/config/rampart.yaml", "--policy", "/policies"],
+                        "ports": [{"name": "https", "containerPort": port, "protocol": "TCP"}],
+                        "readinessProbe": {"httpGet": https, "periodSeconds": 5},
+                        "livenessProbe": {"httpGet": live, "periodSeconds": 10},
+                        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                            "limits": {"cpu": "1", "memory": "256Mi"}},
+                        "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                            "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
+                        "volumeMounts": [
+                            {"name": "tls", "mountPath": "/tls", "readOnly": true},
+                            {"name": "config", "mountPath": "/config", "readOnly": true},
+                            {"name": "policies", "mountPath": "/policies", "readOnly": true}
                         ]
-                    }
+                    }],
+                    "volumes": [
+                        {"name": "tls", "secret": {"secretName": format!("{name}-tls")}},
+                        {"name": "config", "configMap": {"name": format!("{name}-config"), "optional": true}},
+                        {"name": "policies", "configMap": {"name": format!("{name}-policies"), "optional": true}}
+                    ]
                 }
-            }}),
+            }
+        }}),
         webhook,
     ])
 }
@@ -288,7 +291,12 @@ mod tests {
         assert_eq!(wh["timeoutSeconds"], 5);
         assert_eq!(
             wh["namespaceSelector"]["matchExpressions"][0]["values"],
-            json!(["kube-system", "kube-public", "kube-node-lease", "rampart-system"])
+            json!([
+                "kube-system",
+                "kube-public",
+                "kube-node-lease",
+                "rampart-system"
+            ])
         );
         assert_eq!(wh["clientConfig"]["service"]["path"], "/validate");
         assert_eq!(objs[2]["rules"], json!([]));

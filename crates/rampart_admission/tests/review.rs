@@ -6,8 +6,12 @@ use rampart_admission::{Action, Admission, AdmissionOptions, Decision, ReviewErr
 use serde_json::Value;
 
 fn data(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name))
-        .expect("fixture")
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .expect("fixture")
 }
 
 fn gatekeeper(template: &str, constraint: &str) -> Vec<PathBuf> {
@@ -21,7 +25,10 @@ fn gatekeeper(template: &str, constraint: &str) -> Vec<PathBuf> {
     ]
 }
 
-fn admission(policies: Vec<PathBuf>, config: Option<&str>) -> (Admission, Option<tempfile::TempDir>) {
+fn admission(
+    policies: Vec<PathBuf>,
+    config: Option<&str>,
+) -> (Admission, Option<tempfile::TempDir>) {
     let dir = config.map(|c| {
         let d = tempfile::tempdir().expect("tempdir");
         std::fs::write(d.path().join(".rampart.yaml"), c).expect("write");
@@ -38,14 +45,20 @@ fn admission(policies: Vec<PathBuf>, config: Option<&str>) -> (Admission, Option
 
 fn tags() -> Vec<PathBuf> {
     let mut p = gatekeeper("k8sdisallowedtags", "no-dev-tag-warn");
-    p.extend(gatekeeper("k8sdisallowedtags", "no-latest-tag").into_iter().skip(1));
+    p.extend(
+        gatekeeper("k8sdisallowedtags", "no-latest-tag")
+            .into_iter()
+            .skip(1),
+    );
     p
 }
 
 #[test]
 fn privileged_pod_is_denied_with_its_findings_and_warned_by_a_warn_policy() {
     let (a, _d) = admission(tags(), None);
-    let d = a.review(&data("pod-create-privileged.json")).expect("review");
+    let d = a
+        .review(&data("pod-create-privileged.json"))
+        .expect("review");
     assert!(!d.allowed);
     assert!(!d.dry_run);
     assert_eq!(d.outcome(), "deny");
@@ -55,7 +68,9 @@ fn privileged_pod_is_denied_with_its_findings_and_warned_by_a_warn_policy() {
     assert_eq!(r["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
     assert_eq!(r["response"]["allowed"], false);
     assert_eq!(r["response"]["status"]["code"], 403);
-    let msg = r["response"]["status"]["message"].as_str().expect("message");
+    let msg = r["response"]["status"]["message"]
+        .as_str()
+        .expect("message");
     assert!(msg.starts_with("rampart refused Pod shop/web ("), "{msg}");
     assert!(msg.contains("[privileged-container] "), "{msg}");
     // Every denying result is in the message, and only those.
@@ -84,7 +99,9 @@ fn privileged_pod_is_denied_with_its_findings_and_warned_by_a_warn_policy() {
     pod["metadata"]["namespace"] = "shop".into();
     let res = rampart_model::Resource::new(
         pod,
-        rampart_model::Origin::Cluster { context: "t".into() },
+        rampart_model::Origin::Cluster {
+            context: "t".into(),
+        },
     );
     let scanner = rampart_scan::Scanner::new(rampart_scan::ScanOptions {
         config: rampart_scan::ConfigSource::None,
@@ -92,14 +109,20 @@ fn privileged_pod_is_denied_with_its_findings_and_warned_by_a_warn_policy() {
         ..Default::default()
     })
     .expect("scanner");
-    let from_scan = Decision::of_results("", "", String::new(), a.judge(&scanner.check_object(&res))).results;
+    let from_scan =
+        Decision::of_results("", "", String::new(), a.judge(&scanner.check_object(&res))).results;
     assert_eq!(from_scan, d.results);
 }
 
 #[test]
 fn update_sees_the_old_object_and_dry_run_is_reported() {
-    let (a, _d) = admission(gatekeeper("k8simmutablelabels", "team-label-immutable"), None);
-    let d = a.review(&data("deployment-update-label.json")).expect("review");
+    let (a, _d) = admission(
+        gatekeeper("k8simmutablelabels", "team-label-immutable"),
+        None,
+    );
+    let d = a
+        .review(&data("deployment-update-label.json"))
+        .expect("review");
     assert!(d.dry_run);
     assert_eq!(d.operation, "UPDATE");
     assert!(!d.allowed, "{:?}", d.results);
@@ -108,7 +131,10 @@ fn update_sees_the_old_object_and_dry_run_is_reported() {
         denied,
         ["[team-label-immutable] label <team> is immutable: it was <checkout>, the update makes it <payments>"]
     );
-    assert_eq!(d.response()["response"]["uid"], "0df28fbd-5f5f-11e8-bc74-36e6bb280816");
+    assert_eq!(
+        d.response()["response"]["uid"],
+        "0df28fbd-5f5f-11e8-bc74-36e6bb280816"
+    );
 }
 
 #[test]
@@ -126,8 +152,13 @@ fn clean_object_is_allowed_and_low_findings_are_audit_annotations() {
 fn actions_and_exemptions_come_from_the_config() {
     let cfg = "admission:\n  actions:\n    privileged-container: warn\n    no-dev-tag-warn: audit\n  deny-on: critical\n";
     let (a, _d) = admission(tags(), Some(cfg));
-    let d = a.review(&data("pod-create-privileged.json")).expect("review");
-    let warned: Vec<&str> = d.with_action(Action::Warn).map(|j| j.check.as_str()).collect();
+    let d = a
+        .review(&data("pod-create-privileged.json"))
+        .expect("review");
+    let warned: Vec<&str> = d
+        .with_action(Action::Warn)
+        .map(|j| j.check.as_str())
+        .collect();
     assert!(warned.contains(&"privileged-container"), "{warned:?}");
     let audited = d.response()["response"]["auditAnnotations"]["findings"]
         .as_str()
@@ -137,7 +168,9 @@ fn actions_and_exemptions_come_from_the_config() {
 
     let cfg = "admission:\n  exemptions:\n    - namespace: shop\n      kind: Pod\n      name: \"w*\"\n      reason: \"legacy, ticket SHOP-1\"\n";
     let (a, _d) = admission(Vec::new(), Some(cfg));
-    let d = a.review(&data("pod-create-privileged.json")).expect("review");
+    let d = a
+        .review(&data("pod-create-privileged.json"))
+        .expect("review");
     assert!(d.allowed);
     assert_eq!(d.outcome(), "exempt");
     assert_eq!(
@@ -150,7 +183,9 @@ fn actions_and_exemptions_come_from_the_config() {
 fn waivers_of_the_config_apply_at_admission_as_in_a_scan() {
     let cfg = "waivers:\n  - check: privileged-container\n    namespace: shop\n    reason: \"GPU driver\"\n";
     let (a, _d) = admission(Vec::new(), Some(cfg));
-    let d = a.review(&data("pod-create-privileged.json")).expect("review");
+    let d = a
+        .review(&data("pod-create-privileged.json"))
+        .expect("review");
     assert!(d.results.iter().all(|j| j.check != "privileged-container"));
 }
 
@@ -237,8 +272,9 @@ fn delete_is_judged_by_the_policies_on_the_old_object() {
         d.results.iter().map(|j| j.line()).collect::<Vec<_>>(),
         ["[protected-delete] user <alice> may not delete protected Namespace <prod>"]
     );
-    let admin = std::str::from_utf8(body)
-        .expect("utf-8")
-        .replace(r#""username":"alice""#, r#""username":"root","groups":["platform-admins"]"#);
+    let admin = std::str::from_utf8(body).expect("utf-8").replace(
+        r#""username":"alice""#,
+        r#""username":"root","groups":["platform-admins"]"#,
+    );
     assert!(a.review(admin.as_bytes()).expect("review").allowed);
 }

@@ -98,7 +98,10 @@ fn manifest_cmd(a: &ManifestArgs) -> anyhow::Result<ExitCode> {
         if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
             anyhow::bail!(
                 "{}: not a PEM certificate (no BEGIN CERTIFICATE line)",
-                a.ca_file.as_deref().unwrap_or(std::path::Path::new("")).display()
+                a.ca_file
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
             );
         }
     }
