@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_fail_on() {
-        let c = AdmissionConfig::from_config_value(&json!({}), Some(Severity::Critical)).unwrap();
+        let c = AdmissionConfig::from_config_value(&json!({}), Some(Severity::Critical)).expect("ok");
         assert_eq!(c.deny_on, Severity::Critical);
         assert_eq!(c.action("x", Severity::High, None), Action::Warn);
         assert_eq!(c.action("x", Severity::Critical, None), Action::Deny);
@@ -263,7 +263,7 @@ mod tests {
             &json!({"admission": {"actions": {"a": "audit", "p": "deny"}, "warn-on": "low"}}),
             None,
         )
-        .unwrap();
+        .expect("ok");
         assert_eq!(c.action("a", Severity::Critical, None), Action::Audit);
         assert_eq!(
             c.action("p", Severity::Info, Some(rampart_policy::Action::DryRun)),
@@ -281,21 +281,21 @@ mod tests {
         let e = |x: Value| AdmissionConfig::from_config_value(&json!({ "admission": x }), None);
         assert!(
             e(json!({"exemptions": [{"namespace": "a", "reason": " "}]}))
-                .unwrap_err()
+                .expect_err("an error")
                 .contains("needs a reason")
         );
         assert!(e(json!({"exemptions": [{"reason": "r"}]}))
-            .unwrap_err()
+            .expect_err("an error")
             .contains("at least one"));
         assert!(e(json!({"bogus": 1}))
-            .unwrap_err()
+            .expect_err("an error")
             .contains("unknown field"));
         assert!(e(json!({"actions": {"x": "block"}})).is_err());
         assert!(e(json!({"on-error": "audit"})).is_err());
         let c = e(json!({"exemptions": [
             {"namespace": "kube-*", "reason": "system"},
             {"namespace": "shop", "kind": "Deployment", "name": "legacy-*", "reason": "r"}]}))
-        .unwrap();
+        .expect("ok");
         assert_eq!(
             c.exemption("kube-system", "Pod", "x")
                 .map(|e| e.reason.as_str()),

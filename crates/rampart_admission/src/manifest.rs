@@ -270,8 +270,8 @@ mod tests {
 
     #[test]
     fn in_cluster_has_every_part_and_excludes_the_control_plane() {
-        let objs = objects(&ManifestOptions::default()).unwrap();
-        let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+        let objs = objects(&ManifestOptions::default()).expect("ok");
+        let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().expect("ok")).collect();
         assert_eq!(
             kinds,
             [
@@ -312,7 +312,7 @@ mod tests {
             timeout_seconds: 2,
             ..ManifestOptions::default()
         })
-        .unwrap();
+        .expect("ok");
         assert_eq!(objs.len(), 1);
         let wh = &objs[0]["webhooks"][0];
         assert_eq!(wh["clientConfig"]["url"], "https://127.0.0.1:9443/validate");

@@ -221,7 +221,7 @@ fn bad_config_or_policy_refuses_to_start() {
 #[test]
 fn malformed_reviews_are_errors_with_a_message() {
     let (a, _d) = admission(Vec::new(), None);
-    let err = |b: &[u8]| a.review(b).err().expect("an error");
+    let err = |b: &[u8]| a.review(b).expect_err("an error");
     assert!(matches!(err(b"{not json"), ReviewError::NotJson(_)));
     assert!(err(b"{not json").to_string().contains("line 1 column 2"));
     assert!(matches!(
