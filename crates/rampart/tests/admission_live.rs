@@ -447,6 +447,96 @@ fn suite_of(dir: &TempDir, admission_scan: &BTreeMap<String, Decision>) -> PathB
     dir.write("suite.yaml", y)
 }
 
+/// The corpus object of `file` as the API server sends it: an AdmissionReview v1 CREATE.
+fn review_of(file: &str, dry_run: bool) -> Vec<u8> {
+    let text = std::fs::read_to_string(data().join("corpus").join(file)).expect("read");
+    let obj = rampart_source::yaml::parse_stream(&text)
+        .docs
+        .into_iter()
+        .next()
+        .expect("one document")
+        .value;
+    let s = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let av = s("/apiVersion");
+    let (group, version) = av.split_once('/').unwrap_or(("", av.as_str()));
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": format!("uid-{file}"),
+            "kind": {"group": group, "version": version, "kind": s("/kind")},
+            "name": s("/metadata/name"), "namespace": s("/metadata/namespace"),
+            "operation": "CREATE", "userInfo": {"username": "test"},
+            "object": obj, "oldObject": null, "dryRun": dry_run,
+        }
+    });
+    serde_json::to_vec(&review).expect("json")
+}
+
+/// Without a cluster: the corpus judged by `rampart scan`, by `rampart policy test` and by the
+/// webhook's library on the AdmissionReview the API server would send gives the same decisions,
+/// messages and warnings (dry run included). The live test below adds the real API server.
+#[test]
+fn scan_policy_test_and_webhook_library_agree() {
+    let dir = TempDir::new("admission3_offline");
+    let admission = Admission::new(AdmissionOptions {
+        config: Some(data().join("rampart.yaml")),
+        policies: policies(),
+        ..AdmissionOptions::default()
+    })
+    .expect("the corpus config and policies load");
+    let expected = scan_decisions(&admission);
+    assert_eq!(expected.len(), 8);
+    assert!(
+        expected.values().any(|d| !d.allowed),
+        "the corpus has denials"
+    );
+    assert!(
+        expected.values().any(|d| d.allowed),
+        "the corpus has admitted objects"
+    );
+    assert!(
+        expected.values().any(|d| !d.warnings().is_empty()),
+        "the corpus has warnings"
+    );
+    for (file, want) in &expected {
+        for dry_run in [false, true] {
+            let got = admission.review(&review_of(file, dry_run)).expect("review");
+            assert_eq!(got.dry_run, dry_run);
+            assert_eq!(
+                got.allowed, want.allowed,
+                "{file}: {:?} vs {:?}",
+                got.results, want.results
+            );
+            assert_eq!(got.results, want.results, "{file}");
+            assert_eq!(got.message(), want.message(), "{file}");
+            assert_eq!(got.warnings(), want.warnings(), "{file}");
+        }
+    }
+    let suite = suite_of(&dir, &expected);
+    let out = run_binary(BIN, &["policy", "test", &suite.display().to_string()], None);
+    assert!(
+        out.status.success(),
+        "policy test disagrees with the scan:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What the corpus shows, so a change to it is noticed.
+    let outcome: BTreeMap<&str, &str> = expected
+        .iter()
+        .map(|(f, d)| (f.as_str(), d.outcome()))
+        .collect();
+    assert_eq!(outcome["configmap-no-app.yaml"], "deny");
+    assert_eq!(outcome["deployment-privileged.yaml"], "deny");
+    assert_eq!(outcome["deployment-latest.yaml"], "deny");
+    assert_eq!(outcome["pod-dev-tag.yaml"], "warn");
+    assert_eq!(outcome["configmap-ok.yaml"], "allow");
+}
+
 #[test]
 #[ignore = "needs the testenv API server: testenv/run-with.sh"]
 fn three_way_verdicts_agree_and_dry_run_gets_the_same() {

@@ -250,7 +250,8 @@ mod tests {
 
     #[test]
     fn defaults_follow_fail_on() {
-        let c = AdmissionConfig::from_config_value(&json!({}), Some(Severity::Critical)).expect("ok");
+        let c =
+            AdmissionConfig::from_config_value(&json!({}), Some(Severity::Critical)).expect("ok");
         assert_eq!(c.deny_on, Severity::Critical);
         assert_eq!(c.action("x", Severity::High, None), Action::Warn);
         assert_eq!(c.action("x", Severity::Critical, None), Action::Deny);

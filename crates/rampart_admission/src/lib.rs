@@ -397,10 +397,17 @@ impl Admission {
     }
 
     /// The open results of a list of findings (fail and error results not waived), judged.
+    /// Results of checks not judged at admission ([`Admission::not_at_admission`], which a
+    /// scan does run) are left out, so a scan's findings read as the decision the webhook makes.
     pub fn judge(&self, findings: &[Finding]) -> Vec<Judged> {
         findings
             .iter()
             .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+            .filter(|f| {
+                self.not_at_admission
+                    .binary_search_by(|id| id.as_str().cmp(&f.check))
+                    .is_err()
+            })
             .filter(|f| !matches!(f.suppression, Suppression::Suppressed { .. }))
             .map(|f| Judged {
                 check: f.check.to_string(),

@@ -271,7 +271,10 @@ mod tests {
     #[test]
     fn in_cluster_has_every_part_and_excludes_the_control_plane() {
         let objs = objects(&ManifestOptions::default()).expect("ok");
-        let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().expect("ok")).collect();
+        let kinds: Vec<&str> = objs
+            .iter()
+            .map(|o| o["kind"].as_str().expect("ok"))
+            .collect();
         assert_eq!(
             kinds,
             [
