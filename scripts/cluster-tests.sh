@@ -15,7 +15,8 @@ testenv/run-with.sh --anonymous-auth=false -- bash -c \
   'cargo test -p rampart --test cluster --test rbac_sar --test live_vs_file --test bootstrap_rbac_live -- --ignored --test-threads=1 &&
    cargo test -p rampart_cluster --test live -- --ignored --test-threads=1 &&
    cargo test -p rampart --test node_live -- --ignored --nocapture &&
-   cargo test -p rampart_policy --test vap_live -- --ignored --nocapture'
+   cargo test -p rampart_policy --test vap_live -- --ignored --nocapture &&
+   cargo test -p rampart --test admission_live -- --ignored --test-threads=1'
 echo "== cluster tests (anonymous auth on)"
 testenv/run-with.sh --anonymous-auth=true -- \
   cargo test -p rampart --test cluster -- --ignored --test-threads=1

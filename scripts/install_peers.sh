@@ -8,16 +8,19 @@ CHECKOV_VERSION="3.3.30"
 KUBE_SCORE_VERSION="v1.20.0"
 TRIVY_VERSION="v0.74.0"
 GATOR_VERSION="v3.23.1"
+HEY_VERSION="v0.1.5"
 
 usage() {
     cat <<USAGE
-Usage: scripts/install_peers.sh [--with-trivy] [--only-gator] [--force] [-h|--help]
+Usage: scripts/install_peers.sh [--with-trivy] [--only-gator] [--only-hey] [--force] [-h|--help]
 
 Installs benchmark peers into bench/.peers/:
   checkov    ${CHECKOV_VERSION}   from PyPI, in a venv at bench/.peers/venv
   kube-score ${KUBE_SCORE_VERSION}  go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}
   gator      ${GATOR_VERSION}  go install github.com/open-policy-agent/gatekeeper/v3/cmd/gator@${GATOR_VERSION}
                      (Gatekeeper's policy test tool: the reference for rampart's Gatekeeper policies)
+  hey        ${HEY_VERSION}   go install github.com/rakyll/hey@${HEY_VERSION}
+                     (HTTP load generator for the admission webhook's load test, scripts/admission-load.sh)
   trivy      ${TRIVY_VERSION}  only with --with-trivy (a ~7 min cold build on 2 cores):
                      GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@${TRIVY_VERSION}
 
@@ -30,6 +33,7 @@ serve them here, so they are left out of the benchmark entirely.
 Options:
   --with-trivy   also build trivy (slow; needs Go >= 1.26 with GOEXPERIMENT=jsonv2)
   --only-gator   install gator alone (what CI needs for the policy comparison test)
+  --only-hey     install hey alone (what the admission load test needs)
   --force        reinstall even if the pinned version is already present
   -h, --help     show this help
 
@@ -42,11 +46,13 @@ USAGE
 
 with_trivy=0
 only_gator=0
+only_hey=0
 force=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --with-trivy) with_trivy=1 ;;
         --only-gator) only_gator=1 ;;
+        --only-hey) only_hey=1 ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install_peers.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -120,6 +126,16 @@ install_gator() {
         github.com/open-policy-agent/gatekeeper/v3/cmd/gator "${GATOR_VERSION}"
 }
 
+install_hey() {
+    install_go_tool hey github.com/rakyll/hey github.com/rakyll/hey "${HEY_VERSION}"
+}
+
+if [[ ${only_hey} -eq 1 ]]; then
+    install_hey
+    log "done; hey is in ${bin}"
+    exit 0
+fi
+
 if [[ ${only_gator} -eq 1 ]]; then
     install_gator
     log "done; gator is in ${bin}"
@@ -128,6 +144,7 @@ fi
 
 install_checkov
 install_gator
+install_hey
 install_go_tool kube-score github.com/zegl/kube-score \
     github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}"
 if [[ ${with_trivy} -eq 1 ]]; then

@@ -79,6 +79,8 @@ enum Command {
     /// Run the server: the API server's audit webhook (`--audit-webhook ADDR`), over HTTPS
     /// with /healthz, /readyz and /metrics.
     Serve(commands::serve::ServeArgs),
+    /// Admission webhook: `webhook manifest` prints what installs it.
+    Webhook(commands::webhook::WebhookArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => commands::audit::run(a),
         Command::Policy(a) => commands::policy::run(a),
         Command::Serve(a) => commands::serve::run(a),
+        Command::Webhook(a) => commands::webhook::run(a),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,8 @@
 //!     name: "node-exporter*"
 //!     reason: "needs host access" # required
 //!     expires: 2026-12-31         # optional; after it the finding counts again
+//! admission: {}                   # the admission webhook's actions and exemptions
+//!                                 # (see the rampart_admission crate)
 //! ```
 
 use std::borrow::Cow;
@@ -41,6 +43,10 @@ pub struct Config {
     pub kubernetes_version: Option<u32>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// `admission:` section, read by the admission webhook (`rampart_admission`, which validates
+    /// it); scans ignore it.
+    #[serde(default)]
+    pub admission: Option<Value>,
 }
 
 /// `checks:` section.

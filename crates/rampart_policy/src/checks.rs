@@ -82,7 +82,9 @@ fn meta_of(policy: &Policy) -> Meta {
 
 struct PolicyRule(Policy);
 
-fn emitted(v: Verdict) -> Emitted {
+/// The result a verdict becomes (as a scan reports it); public so that an admission webhook
+/// evaluating a policy with the whole request reports it in the same words.
+pub fn emitted(v: Verdict) -> Emitted {
     let message = if v.message.is_empty() {
         format!("violates policy `{}`", v.policy)
     } else {

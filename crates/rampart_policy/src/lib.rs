@@ -28,6 +28,7 @@ use std::sync::Arc;
 use rampart_model::Severity;
 use serde_json::Value;
 
+pub use checks::emitted;
 pub use gatekeeper::{Constraint, Template};
 pub use load::{load, load_objects, Loaded};
 pub use rego::RegoModule;

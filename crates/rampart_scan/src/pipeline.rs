@@ -112,6 +112,12 @@ impl Scanner {
         &self.engine
     }
 
+    /// Problems in the config file and the policies (a scan reports them with its input errors;
+    /// a server refuses to start on them).
+    pub fn config_errors(&self) -> &[InputError] {
+        &self.config_errors
+    }
+
     pub fn fail_on(&self) -> Severity {
         self.fail_on
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand. Glue only: sources, engine and reporters do the work.
 
+pub mod admission_server;
 pub mod audit;
 pub mod checks;
 pub mod cluster;
@@ -14,3 +15,4 @@ pub mod rbac;
 pub mod scan;
 pub mod serve;
 pub mod snapshot;
+pub mod webhook;

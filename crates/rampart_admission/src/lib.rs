@@ -1,0 +1,585 @@
+//! Admission control as a library: one AdmissionReview v1 in, one verdict out, judged by the
+//! same checks and user policies as `rampart scan`.
+//!
+//! - [`Admission::new`] prepares the checks once (built-in checks, user policies, the config's
+//!   selection, severity overrides and waivers: the scan pipeline's [`rampart_scan::Scanner`])
+//!   and reads the config's `admission:` section ([`config`]).
+//! - [`Admission::review`] parses a request body ([`ReviewError`] for anything malformed: the
+//!   server answers 400 with its message), judges `request.object` and returns a [`Decision`],
+//!   whose [`Decision::response`] is the AdmissionReview to send back.
+//!
+//! What a request is judged by:
+//! - **Object checks** (every built-in check that reads one object) on `request.object`, exactly
+//!   as a scan judges the same object read from a file, with the object's ignore annotations and
+//!   the config's waivers. `metadata.namespace` is filled from `request.namespace` when the
+//!   object does not carry it.
+//! - **User policies** (Gatekeeper constraints, Rego modules) with Gatekeeper's whole
+//!   `input.review`: the request as the API server sent it (operation, `oldObject` on UPDATE,
+//!   `userInfo`, `dryRun`), so templates that compare old and new objects work. On CREATE they
+//!   see what a scan shows them.
+//! - **Not judged at admission**: inventory checks (RBAC escalation paths, NetworkPolicy
+//!   coverage, dangling references), and user policies that read other objects
+//!   (`data.inventory`, `namespaceSelector`): their answer depends on the rest of the cluster,
+//!   which a webhook without a watch-fed cache does not hold. [`Admission::not_at_admission`]
+//!   lists them; a scan of the cluster still reports them.
+//! - DELETE requests (no `object`) are judged by the user policies only, on `oldObject`.
+//!
+//! What a finding does is its [`Action`] ([`AdmissionConfig::action`]): deny refuses the request
+//! with every denying finding in the status message, warn admits it with a warning each
+//! (kubectl prints them), audit admits it with the finding in an audit annotation. By default a
+//! built-in check denies at or above the config's `fail-on` (high unless set), so a scan that
+//! fails (exit 1) and an admission that refuses agree; it warns from medium; below, audit. A
+//! user policy does what its `enforcementAction` says (deny, warn, dryrun = audit). A check that
+//! could not decide (a policy error) follows `on-error` (deny unless set).
+//!
+//! Dry-run: the library has no side effects; [`Decision::dry_run`] tells the server that a
+//! request changes nothing, so that it counts and logs it as such.
+
+pub mod config;
+pub mod manifest;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rampart_checks::{Check, Ctx, Emitter, ObjectRule, Rule, Run};
+use rampart_model::{Finding, InputError, Origin, Resource, Severity, Status, Suppression};
+use rampart_policy::{Policy, Review};
+use rampart_scan::{ConfigSource, ScanOptions, Scanner};
+use serde_json::{json, Map, Value};
+
+pub use config::{Action, AdmissionConfig, Exemption};
+
+/// The largest request body accepted by default: 3 MiB, the API server's own limit on an
+/// object (etcd's request limit is 1.5 MiB; an UPDATE carries two objects).
+pub const DEFAULT_MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// The API server truncates each warning longer than this (characters).
+pub const MAX_WARNING_CHARS: usize = 256;
+
+/// What to judge with.
+#[derive(Debug, Clone, Default)]
+pub struct AdmissionOptions {
+    /// `.rampart.yaml` (selection, severities, waivers, `fail-on`, `admission:`).
+    pub config: Option<PathBuf>,
+    /// User policies (files or directories).
+    pub policies: Vec<PathBuf>,
+    /// Only these checks (as `scan --select`).
+    pub select: Vec<String>,
+    /// Skip these checks (as `scan --ignore`).
+    pub ignore: Vec<String>,
+    /// The Kubernetes minor release version-dependent checks judge against.
+    pub kubernetes_version: Option<u32>,
+    /// The largest body [`Admission::review`] accepts [default: [`DEFAULT_MAX_BODY`]].
+    pub max_body: Option<usize>,
+}
+
+/// Why [`Admission::new`] refused to start: a webhook must not run with half its policies.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Input(Vec<InputError>),
+    #[error(transparent)]
+    Scan(#[from] rampart_scan::ScanError),
+}
+
+/// A request body that is not a well-formed AdmissionReview v1 (the server answers 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewError {
+    #[error("request body of {size} bytes is over the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("request body is not JSON: {0}")]
+    NotJson(String),
+    #[error("expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, found apiVersion `{api_version}` and kind `{kind}`")]
+    NotAReview { api_version: String, kind: String },
+    #[error("AdmissionReview: {0}")]
+    Invalid(String),
+}
+
+/// One judged result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    pub check: String,
+    pub severity: Severity,
+    pub action: Action,
+    pub message: String,
+    /// The check could not decide (a policy error).
+    pub error: bool,
+}
+
+impl Judged {
+    /// How the result reads in a status message, a warning or an audit annotation.
+    pub fn line(&self) -> String {
+        format!("[{}] {}", self.check, self.message)
+    }
+}
+
+/// The verdict on one request.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub uid: String,
+    pub allowed: bool,
+    /// The request was a dry run (`request.dryRun`): nothing it asks for will happen.
+    pub dry_run: bool,
+    pub operation: String,
+    /// `Kind namespace/name` of the object, for logs.
+    pub object: String,
+    /// The exemption's reason, when the request matched one (nothing was judged).
+    pub exempt: Option<String>,
+    /// Every open result, in check order.
+    pub results: Vec<Judged>,
+}
+
+impl Decision {
+    /// The verdict of these results on `object` (`Kind namespace/name`): refused when one
+    /// denies. Results are put in a fixed order (check id, then message), so that the same
+    /// findings read the same wherever they were found (a scan, a webhook).
+    pub fn of_results(
+        uid: &str,
+        operation: &str,
+        object: String,
+        mut results: Vec<Judged>,
+    ) -> Self {
+        results.sort_by(|a, b| (&a.check, &a.message).cmp(&(&b.check, &b.message)));
+        Decision {
+            uid: uid.to_string(),
+            allowed: !results.iter().any(|j| j.action == Action::Deny),
+            dry_run: false,
+            operation: operation.to_string(),
+            object,
+            exempt: None,
+            results,
+        }
+    }
+
+    /// `Kind namespace/name` of an object, as decisions name it.
+    pub fn name_of(kind: &str, namespace: &str, name: &str) -> String {
+        if namespace.is_empty() {
+            format!("{kind} {name}")
+        } else {
+            format!("{kind} {namespace}/{name}")
+        }
+    }
+
+    /// The results with this action.
+    pub fn with_action(&self, a: Action) -> impl Iterator<Item = &Judged> {
+        self.results.iter().filter(move |j| j.action == a)
+    }
+
+    /// The strongest action taken: `deny`, `warn`, `audit`, `exempt` or `allow`.
+    pub fn outcome(&self) -> &'static str {
+        if self.exempt.is_some() {
+            "exempt"
+        } else if !self.allowed {
+            "deny"
+        } else if self.with_action(Action::Warn).next().is_some() {
+            "warn"
+        } else if self.results.is_empty() {
+            "allow"
+        } else {
+            "audit"
+        }
+    }
+
+    /// The status message of a refusal.
+    pub fn message(&self) -> String {
+        let lines: Vec<String> = self.with_action(Action::Deny).map(Judged::line).collect();
+        format!(
+            "rampart refused {} ({} finding{}): {}",
+            self.object,
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join("; ")
+        )
+    }
+
+    /// The warnings returned to the client, one per warn-level result, on one line each and
+    /// cut at [`MAX_WARNING_CHARS`] as the API server would.
+    pub fn warnings(&self) -> Vec<String> {
+        self.with_action(Action::Warn)
+            .map(|j| {
+                let line = j.line().replace(['\n', '\r'], " ");
+                if line.chars().count() > MAX_WARNING_CHARS {
+                    let mut s: String = line.chars().take(MAX_WARNING_CHARS - 3).collect();
+                    s.push_str("...");
+                    s
+                } else {
+                    line
+                }
+            })
+            .collect()
+    }
+
+    /// The AdmissionReview answering the request.
+    pub fn response(&self) -> Value {
+        let mut r = Map::new();
+        r.insert("uid".into(), json!(self.uid));
+        r.insert("allowed".into(), json!(self.allowed));
+        if !self.allowed {
+            r.insert(
+                "status".into(),
+                json!({"code": 403, "reason": "Forbidden", "message": self.message()}),
+            );
+        }
+        let warnings = self.warnings();
+        if !warnings.is_empty() {
+            r.insert("warnings".into(), json!(warnings));
+        }
+        let mut audit = Map::new();
+        if let Some(reason) = &self.exempt {
+            audit.insert("exempt".into(), json!(reason));
+        }
+        let audited: Vec<String> = self.with_action(Action::Audit).map(Judged::line).collect();
+        if !audited.is_empty() {
+            audit.insert("findings".into(), json!(audited.join("; ")));
+        }
+        if !audit.is_empty() {
+            r.insert("auditAnnotations".into(), Value::Object(audit));
+        }
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": r})
+    }
+}
+
+thread_local! {
+    /// The AdmissionRequest being judged on this thread, for the user policies (which see the
+    /// whole request, as Gatekeeper's do). Set only around [`Scanner::check_object`], which runs
+    /// every object check on the calling thread.
+    static REQUEST: RefCell<Option<Arc<Value>>> = const { RefCell::new(None) };
+}
+
+/// A user policy judged with the request being reviewed (a scan's own check judges the object
+/// alone).
+struct RequestPolicy(Policy);
+
+impl ObjectRule for RequestPolicy {
+    fn check(&self, ctx: &Ctx, out: &mut Emitter) {
+        let req = REQUEST.with(|r| r.borrow().clone());
+        let verdicts = match &req {
+            Some(req) => self.0.evaluate(&Review::of_request(req), None),
+            None => self.0.evaluate(&Review::of(&ctx.res.raw), None),
+        };
+        for v in verdicts {
+            out.result(rampart_policy::emitted(v));
+        }
+    }
+}
+
+/// The prepared judge.
+pub struct Admission {
+    scanner: Scanner,
+    policies: rampart_policy::PolicySet,
+    policy_actions: HashMap<String, rampart_policy::Action>,
+    config: AdmissionConfig,
+    not_at_admission: Vec<String>,
+    max_body: usize,
+}
+
+impl Admission {
+    /// Loads the config and the policies and selects the checks. Any problem in them is an
+    /// error: a webhook does not start with a policy missing.
+    pub fn new(opts: AdmissionOptions) -> Result<Self, SetupError> {
+        let loaded = rampart_policy::load(&opts.policies);
+        if !loaded.errors.is_empty() {
+            return Err(SetupError::Input(loaded.errors));
+        }
+        let policies = loaded.policies;
+        let mut checks = Vec::new();
+        let mut not_at_admission = Vec::new();
+        for (policy, check) in policies.policies.iter().zip(policies.checks()) {
+            if policy.needs_cluster() {
+                // Kept (as the inventory check a scan runs) so the config may name it.
+                not_at_admission.push(policy.id().to_string());
+                checks.push(check);
+            } else {
+                checks.push(Check {
+                    meta: check.meta,
+                    run: Run::ObjectRule(Rule::Shared(Arc::new(RequestPolicy(policy.clone())))),
+                });
+            }
+        }
+        let policy_actions = policies
+            .policies
+            .iter()
+            .map(|p| {
+                let a = match p {
+                    Policy::Constraint(c) => c.action,
+                    Policy::Rego(m) => m.action,
+                    Policy::Vap(v) => v.action,
+                };
+                (p.id().to_string(), a)
+            })
+            .collect();
+        let scanner = Scanner::new(ScanOptions {
+            config: match &opts.config {
+                Some(p) => ConfigSource::File(p.clone()),
+                None => ConfigSource::None,
+            },
+            select: opts.select.clone(),
+            ignore: opts.ignore.clone(),
+            kubernetes_version: opts.kubernetes_version,
+            checks,
+            ..ScanOptions::default()
+        })?;
+        if !scanner.config_errors().is_empty() {
+            return Err(SetupError::Input(scanner.config_errors().to_vec()));
+        }
+        for c in &scanner.engine().selection.checks {
+            if c.run.is_inventory() && !not_at_admission.iter().any(|id| *id == c.meta.id) {
+                not_at_admission.push(c.meta.id.to_string());
+            }
+        }
+        not_at_admission.sort();
+        let config = match &opts.config {
+            Some(p) => AdmissionConfig::from_file(p).map_err(|e| SetupError::Input(vec![e]))?,
+            None => AdmissionConfig::default(),
+        };
+        for id in config.actions.keys() {
+            let known = scanner
+                .engine()
+                .selection
+                .checks
+                .iter()
+                .any(|c| c.meta.id == *id)
+                || policies.get(id).is_some()
+                || rampart_checks::by_id(id).is_some();
+            if !known {
+                return Err(SetupError::Input(vec![InputError::file(
+                    opts.config
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(".rampart.yaml")),
+                    format!("admission.actions: unknown check `{id}`"),
+                )]));
+            }
+        }
+        Ok(Admission {
+            scanner,
+            policies,
+            policy_actions,
+            config,
+            not_at_admission,
+            max_body: opts.max_body.unwrap_or(DEFAULT_MAX_BODY),
+        })
+    }
+
+    pub fn config(&self) -> &AdmissionConfig {
+        &self.config
+    }
+
+    /// The largest body accepted.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
+    /// Number of object checks and user policies judging each request.
+    pub fn checks(&self) -> usize {
+        self.scanner
+            .engine()
+            .selection
+            .checks
+            .iter()
+            .filter(|c| !c.run.is_inventory())
+            .count()
+    }
+
+    /// Selected checks and policies not evaluated at admission (see the crate docs).
+    pub fn not_at_admission(&self) -> &[String] {
+        &self.not_at_admission
+    }
+
+    /// The action of one finding, as a webhook takes it (see [`AdmissionConfig::action`]);
+    /// public so that a scan's findings can be read as admission decisions.
+    pub fn action_of(&self, check: &str, severity: Severity, status: Status) -> Action {
+        if status == Status::Error {
+            return self.config.on_error;
+        }
+        self.config
+            .action(check, severity, self.policy_actions.get(check).copied())
+    }
+
+    /// The open results of a list of findings (fail and error results not waived), judged.
+    /// Results of checks not judged at admission ([`Admission::not_at_admission`], which a
+    /// scan does run) are left out, so a scan's findings read as the decision the webhook makes.
+    pub fn judge(&self, findings: &[Finding]) -> Vec<Judged> {
+        findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+            .filter(|f| {
+                self.not_at_admission
+                    .binary_search_by(|id| id.as_str().cmp(&f.check))
+                    .is_err()
+            })
+            .filter(|f| !matches!(f.suppression, Suppression::Suppressed { .. }))
+            .map(|f| Judged {
+                check: f.check.to_string(),
+                severity: f.severity,
+                action: self.action_of(&f.check, f.severity, f.status),
+                message: f.message.clone(),
+                error: f.status == Status::Error,
+            })
+            .collect()
+    }
+
+    /// Judges one request body.
+    pub fn review(&self, body: &[u8]) -> Result<Decision, ReviewError> {
+        if body.len() > self.max_body {
+            return Err(ReviewError::TooLarge {
+                size: body.len(),
+                limit: self.max_body,
+            });
+        }
+        let mut review: Value =
+            serde_json::from_slice(body).map_err(|e| ReviewError::NotJson(e.to_string()))?;
+        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let (api_version, kind) = (s(&review, "apiVersion"), s(&review, "kind"));
+        if api_version != "admission.k8s.io/v1" || kind != "AdmissionReview" {
+            return Err(ReviewError::NotAReview { api_version, kind });
+        }
+        let mut request = match review.get_mut("request").map(Value::take) {
+            Some(r @ Value::Object(_)) => r,
+            _ => {
+                return Err(ReviewError::Invalid(
+                    "`request` is missing or not an object".into(),
+                ))
+            }
+        };
+        let uid = s(&request, "uid");
+        if uid.is_empty() {
+            return Err(ReviewError::Invalid(
+                "`request.uid` is missing or empty".into(),
+            ));
+        }
+        let operation = s(&request, "operation");
+        if !matches!(
+            operation.as_str(),
+            "CREATE" | "UPDATE" | "DELETE" | "CONNECT"
+        ) {
+            return Err(ReviewError::Invalid(format!(
+                "`request.operation` must be CREATE, UPDATE, DELETE or CONNECT, found `{operation}`"
+            )));
+        }
+        for k in ["object", "oldObject"] {
+            if let Some(v) = request.get(k) {
+                if !(v.is_object() || v.is_null()) {
+                    return Err(ReviewError::Invalid(format!(
+                        "`request.{k}` must be an object or null"
+                    )));
+                }
+            }
+        }
+        let dry_run = request
+            .get("dryRun")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let namespace = s(&request, "namespace");
+        let kind = request
+            .pointer("/kind/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let subject_ptr = if request.get("object").is_some_and(Value::is_object) {
+            "/object"
+        } else {
+            "/oldObject"
+        };
+        let mut name = s(&request, "name");
+        if name.is_empty() {
+            name = request
+                .pointer(&format!("{subject_ptr}/metadata/name"))
+                .or_else(|| request.pointer(&format!("{subject_ptr}/metadata/generateName")))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+        }
+        // The object as a scan of its manifest would see it: in its namespace.
+        if !namespace.is_empty() {
+            if let Some(meta) = request
+                .pointer_mut(&format!("{subject_ptr}/metadata"))
+                .and_then(Value::as_object_mut)
+            {
+                meta.entry("namespace")
+                    .or_insert_with(|| Value::String(namespace.clone()));
+            }
+        }
+        let object = Decision::name_of(&kind, &namespace, &name);
+        let mut decision = Decision::of_results(&uid, &operation, object, Vec::new());
+        decision.dry_run = dry_run;
+        if let Some(e) = self.config.exemption(&namespace, &kind, &name) {
+            decision.exempt = Some(e.reason.clone());
+            return Ok(decision);
+        }
+        let findings = match request.get("object").filter(|o| o.is_object()) {
+            Some(obj) => {
+                let res = Resource::new(
+                    obj.clone(),
+                    Origin::Cluster {
+                        context: "admission".into(),
+                    },
+                );
+                let request = Arc::new(request);
+                REQUEST.with(|r| *r.borrow_mut() = Some(request.clone()));
+                let findings = self.scanner.check_object(&res);
+                REQUEST.with(|r| *r.borrow_mut() = None);
+                findings
+            }
+            None => return Ok(self.policies_only(decision, &request)),
+        };
+        let mut d = Decision::of_results(
+            &decision.uid,
+            &decision.operation,
+            decision.object,
+            self.judge(&findings),
+        );
+        d.dry_run = dry_run;
+        Ok(d)
+    }
+
+    /// A request without an object (DELETE): the user policies on the whole request.
+    fn policies_only(&self, mut decision: Decision, request: &Value) -> Decision {
+        let review = Review::of_request(request);
+        let selected = |id: &str| {
+            self.scanner
+                .engine()
+                .selection
+                .checks
+                .iter()
+                .any(|c| c.meta.id == id && !c.run.is_inventory())
+        };
+        for p in &self.policies.policies {
+            if !selected(p.id()) {
+                continue;
+            }
+            for v in p.evaluate(&review, None) {
+                let e = rampart_policy::emitted(v);
+                let status = e.more.as_ref().map_or(Status::Fail, |m| m.status);
+                let severity = self
+                    .scanner
+                    .engine()
+                    .selection
+                    .severity
+                    .get(p.id())
+                    .copied()
+                    .unwrap_or_else(|| match p {
+                        Policy::Constraint(c) => c.severity,
+                        Policy::Rego(m) => m.severity,
+                        Policy::Vap(v) => v.severity,
+                    });
+                decision.results.push(Judged {
+                    check: p.id().to_string(),
+                    severity,
+                    action: self.action_of(p.id(), severity, status),
+                    message: e.message,
+                    error: status == Status::Error,
+                });
+            }
+        }
+        let mut d = Decision::of_results(
+            &decision.uid,
+            &decision.operation,
+            decision.object,
+            decision.results,
+        );
+        d.dry_run = decision.dry_run;
+        d
+    }
+}
