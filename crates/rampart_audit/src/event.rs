@@ -372,6 +372,55 @@ mod tests {
     }
 
     #[test]
+    fn strings_in_options_and_collections_borrow_and_stay_strict() {
+        let line = r#"{"verb":"get","stage":"ResponseComplete","user":{"username":"u","uid":"1","groups":["g"],"extra":{"k":["v"]}},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods","namespace":"ns","name":"p\u0041"},"annotations":{"a":"b"}}"#;
+        let e: Event<'_> = serde_json::from_str(line).expect("event");
+        assert!(matches!(e.stage, Some(Cow::Borrowed("ResponseComplete"))));
+        assert!(matches!(e.user.uid, Some(Cow::Borrowed("1"))));
+        assert!(matches!(e.user.groups[..], [Cow::Borrowed("g")]));
+        assert!(matches!(e.source_ips[..], [Cow::Borrowed("10.0.0.1")]));
+        let o = e.object_ref.as_ref().expect("objectRef");
+        assert!(matches!(o.namespace, Some(Cow::Borrowed("ns"))));
+        // An escape cannot borrow: decoded into an owned string.
+        assert!(matches!(&o.name, Some(Cow::Owned(n)) if n == "pA"));
+        let a = e.annotations.as_ref().expect("annotations");
+        assert!(matches!(
+            a.iter().next(),
+            Some((Cow::Borrowed("a"), Cow::Borrowed("b")))
+        ));
+        let extra = e.user.extra.as_ref().expect("extra");
+        assert!(matches!(extra.iter().next(), Some((Cow::Borrowed("k"), v)) if v[..] == ["v"]));
+        // The same refusals, with the same messages, as the plain types.
+        for (bad, expected) in [
+            (
+                r#"{"stage":3}"#,
+                "invalid type: integer `3`, expected a string",
+            ),
+            (
+                r#"{"sourceIPs":"x"}"#,
+                "invalid type: string \"x\", expected a sequence",
+            ),
+            (
+                r#"{"annotations":[]}"#,
+                "invalid type: sequence, expected a map",
+            ),
+            (
+                r#"{"annotations":{"a":1}}"#,
+                "invalid type: integer `1`, expected a string",
+            ),
+            (
+                r#"{"user":{"extra":{"a":"b"}}}"#,
+                "invalid type: string \"b\", expected a sequence",
+            ),
+        ] {
+            let err = serde_json::from_str::<Event<'_>>(bad)
+                .expect_err(bad)
+                .to_string();
+            assert!(err.starts_with(expected), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn name_falls_back_to_the_request_object() {
         let line = r#"{"verb":"create","objectRef":{"resource":"pods","namespace":"d"},"requestObject":{"metadata":{"generateName":"web-"}}}"#;
         let e: Event<'_> = serde_json::from_str(line).expect("event");
