@@ -15,11 +15,11 @@ use serde_json::value::RawValue;
 pub struct UserInfo<'a> {
     #[serde(borrow, default)]
     pub username: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub uid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::vec_str")]
     pub groups: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_extra")]
     pub extra: Option<BTreeMap<Cow<'a, str>, Vec<Cow<'a, str>>>>,
 }
 
@@ -29,17 +29,17 @@ pub struct UserInfo<'a> {
 pub struct ObjectReference<'a> {
     #[serde(borrow, default)]
     pub resource: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub namespace: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub uid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub api_group: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub subresource: Option<Cow<'a, str>>,
 }
 
@@ -48,11 +48,11 @@ pub struct ObjectReference<'a> {
 pub struct ResponseStatus<'a> {
     #[serde(default)]
     pub code: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub status: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub reason: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub message: Option<Cow<'a, str>>,
 }
 
@@ -60,15 +60,15 @@ pub struct ResponseStatus<'a> {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub level: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "auditID")]
     pub audit_id: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub stage: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "requestURI")]
     pub request_uri: Cow<'a, str>,
@@ -78,9 +78,14 @@ pub struct Event<'a> {
     pub user: UserInfo<'a>,
     #[serde(borrow, default)]
     pub impersonated_user: Option<UserInfo<'a>>,
-    #[serde(borrow, default, rename = "sourceIPs")]
+    #[serde(
+        borrow,
+        default,
+        rename = "sourceIPs",
+        deserialize_with = "borrowed::vec_str"
+    )]
     pub source_ips: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub object_ref: Option<ObjectReference<'a>>,
@@ -90,14 +95,14 @@ pub struct Event<'a> {
     pub request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub response_object: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub request_received_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub stage_timestamp: Option<Cow<'a, str>>,
     /// v1beta1 only.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_map")]
     pub annotations: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
     /// Only set when the document is an `EventList` (its events).
     #[serde(borrow, default)]
@@ -107,7 +112,7 @@ pub struct Event<'a> {
 /// An `EventList`, as the webhook backend posts it and as `kubectl get --raw` style dumps hold it.
 #[derive(Debug, Default, Deserialize)]
 pub struct EventList<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub items: Vec<Event<'a>>,
@@ -198,6 +203,77 @@ impl Event<'_> {
     }
 }
 
+/// Borrowing decoders for strings inside `Option`s and collections: serde's derive borrows a
+/// `#[serde(borrow)] Cow<'a, str>` field only when it is the field's whole type, and copies
+/// every string of an `Option<Cow<str>>`, `Vec<Cow<str>>` or map. These accept exactly what the
+/// plain types accept (same visitors' expectations), and borrow strings without escapes.
+pub(crate) mod borrowed {
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::Deserialize;
+
+    /// A JSON string, borrowed when it has no escapes.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+    impl<'de> Deserialize<'de> for Str<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Str<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Owned(v)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    type Res<'de, T, D> = Result<T, <D as Deserializer<'de>>::Error>;
+
+    pub(crate) fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Res<'de, Option<Cow<'de, str>>, D> {
+        Ok(Option::<Str<'de>>::deserialize(d)?.map(|s| s.0))
+    }
+
+    pub(crate) fn vec_str<'de, D: Deserializer<'de>>(d: D) -> Res<'de, Vec<Cow<'de, str>>, D> {
+        Ok(Vec::<Str<'de>>::deserialize(d)?
+            .into_iter()
+            .map(|s| s.0)
+            .collect())
+    }
+
+    type StrMap<'a> = BTreeMap<Cow<'a, str>, Cow<'a, str>>;
+
+    pub(crate) fn opt_map<'de, D: Deserializer<'de>>(d: D) -> Res<'de, Option<StrMap<'de>>, D> {
+        Ok(Option::<BTreeMap<Str<'de>, Str<'de>>>::deserialize(d)?
+            .map(|m| m.into_iter().map(|(k, v)| (k.0, v.0)).collect()))
+    }
+
+    type ExtraMap<'a> = BTreeMap<Cow<'a, str>, Vec<Cow<'a, str>>>;
+
+    pub(crate) fn opt_extra<'de, D: Deserializer<'de>>(d: D) -> Res<'de, Option<ExtraMap<'de>>, D> {
+        Ok(
+            Option::<BTreeMap<Str<'de>, Vec<Str<'de>>>>::deserialize(d)?.map(|m| {
+                m.into_iter()
+                    .map(|(k, v)| (k.0, v.into_iter().map(|s| s.0).collect()))
+                    .collect()
+            }),
+        )
+    }
+}
+
 /// `objectRef.name`, else `metadata.name` (or `generateName`) of the response or request object.
 pub(crate) fn name_of<'e>(
     object_ref: Option<&'e ObjectReference<'_>>,
@@ -217,9 +293,9 @@ pub(crate) fn name_of<'e>(
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Names<'b> {
-        #[serde(borrow, default)]
+        #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
         name: Option<Cow<'b, str>>,
-        #[serde(borrow, default)]
+        #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
         generate_name: Option<Cow<'b, str>>,
     }
     for raw in [response, request].into_iter().flatten() {
@@ -293,6 +369,55 @@ mod tests {
         assert_eq!(epoch_seconds("1970-01-02T00:00:01.5Z"), Some(86_401.5));
         assert_eq!(epoch_seconds("1970-01-01T01:00:00+01:00"), Some(0.0));
         assert_eq!(epoch_seconds("yesterday"), None);
+    }
+
+    #[test]
+    fn strings_in_options_and_collections_borrow_and_stay_strict() {
+        let line = r#"{"verb":"get","stage":"ResponseComplete","user":{"username":"u","uid":"1","groups":["g"],"extra":{"k":["v"]}},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods","namespace":"ns","name":"p\u0041"},"annotations":{"a":"b"}}"#;
+        let e: Event<'_> = serde_json::from_str(line).expect("event");
+        assert!(matches!(e.stage, Some(Cow::Borrowed("ResponseComplete"))));
+        assert!(matches!(e.user.uid, Some(Cow::Borrowed("1"))));
+        assert!(matches!(e.user.groups[..], [Cow::Borrowed("g")]));
+        assert!(matches!(e.source_ips[..], [Cow::Borrowed("10.0.0.1")]));
+        let o = e.object_ref.as_ref().expect("objectRef");
+        assert!(matches!(o.namespace, Some(Cow::Borrowed("ns"))));
+        // An escape cannot borrow: decoded into an owned string.
+        assert!(matches!(&o.name, Some(Cow::Owned(n)) if n == "pA"));
+        let a = e.annotations.as_ref().expect("annotations");
+        assert!(matches!(
+            a.iter().next(),
+            Some((Cow::Borrowed("a"), Cow::Borrowed("b")))
+        ));
+        let extra = e.user.extra.as_ref().expect("extra");
+        assert!(matches!(extra.iter().next(), Some((Cow::Borrowed("k"), v)) if v[..] == ["v"]));
+        // The same refusals, with the same messages, as the plain types.
+        for (bad, expected) in [
+            (
+                r#"{"stage":3}"#,
+                "invalid type: integer `3`, expected a string",
+            ),
+            (
+                r#"{"sourceIPs":"x"}"#,
+                "invalid type: string \"x\", expected a sequence",
+            ),
+            (
+                r#"{"annotations":[]}"#,
+                "invalid type: sequence, expected a map",
+            ),
+            (
+                r#"{"annotations":{"a":1}}"#,
+                "invalid type: integer `1`, expected a string",
+            ),
+            (
+                r#"{"user":{"extra":{"a":"b"}}}"#,
+                "invalid type: string \"b\", expected a sequence",
+            ),
+        ] {
+            let err = serde_json::from_str::<Event<'_>>(bad)
+                .expect_err(bad)
+                .to_string();
+            assert!(err.starts_with(expected), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -95,17 +95,17 @@ impl View for Event<'_> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Head<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     #[allow(dead_code)]
     api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     #[allow(dead_code)]
     level: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "auditID")]
     audit_id: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     stage: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "requestURI")]
     #[allow(dead_code)]
@@ -118,7 +118,7 @@ pub(crate) struct Head<'a> {
     impersonated_user: Option<HeadUser<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
     source_ips: FirstStr<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     object_ref: Option<ObjectReference<'a>>,
@@ -128,11 +128,11 @@ pub(crate) struct Head<'a> {
     request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
     response_object: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     request_received_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     stage_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     timestamp: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     annotations: Option<Decision<'a>>,
@@ -214,7 +214,7 @@ impl View for Head<'_> {
 struct HeadUser<'a> {
     #[serde(borrow, default)]
     username: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::borrowed::opt_str")]
     #[allow(dead_code)]
     uid: Option<Cow<'a, str>>,
     /// Checked (as `UserInfo` would), not read.
