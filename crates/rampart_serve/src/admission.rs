@@ -7,7 +7,8 @@
 //! - Every decision is counted in `rampart_admission_decisions_total{action, dry_run}` (action:
 //!   allow, audit, warn, deny, exempt) and timed in `rampart_admission_duration_seconds` (body
 //!   read to verdict); `rampart_admission_checks` is the number of checks and policies judging
-//!   each request. Decisions other than a plain allow are logged as one JSON line on stderr.
+//!   each request; `rampart_admission_policy_errors_ignored` counts the expression errors of
+//!   ValidatingAdmissionPolicies with `failurePolicy: Ignore` (admitted). Decisions other than a plain allow are logged as one JSON line on stderr.
 //! - Judging is CPU work: it runs on the runtime's worker threads (one per core), which is
 //!   where the request already is; nothing in it blocks on I/O.
 
@@ -16,13 +17,13 @@ use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -59,6 +60,7 @@ struct Shared {
     decisions: Family<DecisionLabels, Counter>,
     bad: Family<ReasonLabels, Counter>,
     duration: Histogram,
+    ignored: Gauge<i64, AtomicI64>,
 }
 
 /// The running part.
@@ -96,6 +98,12 @@ impl AdmissionWebhook {
             "Time to judge one admission request (body read to verdict)",
             duration.clone(),
         );
+        let ignored = Gauge::<i64, AtomicI64>::default();
+        reg.register(
+            "policy_errors_ignored",
+            "Expression errors of ValidatingAdmissionPolicies with failurePolicy Ignore (the request was admitted as if the policy allowed it)",
+            ignored.clone(),
+        );
         reg.register(
             "checks",
             "Object checks and user policies judging each request",
@@ -119,6 +127,7 @@ impl AdmissionWebhook {
                 decisions,
                 bad,
                 duration,
+                ignored,
             }),
         })
     }
@@ -173,18 +182,15 @@ fn bad_request(st: &Shared, e: &ReviewError, text: String) -> Response {
 async fn validate(State(st): State<Arc<Shared>>, body: Body) -> Response {
     let start = Instant::now();
     let limit = st.admission.max_body();
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            if e.downcast_ref::<LengthLimitError>().is_some() {
-                let err = ReviewError::TooLarge {
-                    size: limit + 1,
-                    limit,
-                };
-                let text = format!("request body is over the limit of {limit} bytes");
-                return bad_request(&st, &err, text);
-            }
-            let err = ReviewError::Invalid(format!("reading the body: {e}"));
+    let body = match read_body(body, limit).await {
+        Ok(b) => b,
+        Err(Some(read)) => {
+            let err = ReviewError::TooLarge { size: read, limit };
+            let text = format!("request body is over the limit of {limit} bytes");
+            return bad_request(&st, &err, text);
+        }
+        Err(None) => {
+            let err = ReviewError::Invalid("the request body could not be read".into());
             return bad_request(&st, &err, err.to_string());
         }
     };
@@ -192,6 +198,8 @@ async fn validate(State(st): State<Arc<Shared>>, body: Body) -> Response {
         Ok(d) => d,
         Err(e) => return bad_request(&st, &e, e.to_string()),
     };
+    st.ignored
+        .set(i64::try_from(st.admission.policy_errors_ignored()).unwrap_or(i64::MAX));
     let action = d.outcome();
     st.decisions
         .get_or_create(&DecisionLabels {
@@ -211,4 +219,41 @@ async fn validate(State(st): State<Arc<Shared>>, body: Body) -> Response {
     let out = serde_json::to_vec(&d.response()).unwrap_or_default();
     st.duration.observe(start.elapsed().as_secs_f64());
     ([(header::CONTENT_TYPE, "application/json")], out).into_response()
+}
+
+/// Bytes read past the limit before answering 400 anyway: reading them lets the client (which
+/// is still sending) see the answer rather than a reset connection.
+const DISCARD_PAST_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Reads the body up to `limit` bytes. Over it: `Err(Some(bytes read))`, after reading and
+/// dropping the rest (up to [`DISCARD_PAST_LIMIT`]); unreadable: `Err(None)`.
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Option<usize>> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut read = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return if read > limit {
+                Err(Some(read))
+            } else {
+                Err(None)
+            };
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        read = read.saturating_add(data.len());
+        if read <= limit {
+            buf.extend_from_slice(&data);
+        } else {
+            buf = Vec::new();
+            if read > limit.saturating_add(DISCARD_PAST_LIMIT) {
+                return Err(Some(read));
+            }
+        }
+    }
+    if read > limit {
+        Err(Some(read))
+    } else {
+        Ok(Bytes::from(buf))
+    }
 }
