@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Load test of the admission webhook: `rampart webhook serve --admission` (the stand-in for
-# `rampart serve --admission`) on loopback over TLS, every
+# Load test of the admission webhook: `rampart serve --admission` on loopback over TLS, every
 # built-in check and 20 user policies (Gatekeeper constraints from crates/rampart_policy's
 # fixtures), driven by hey at a fixed rate for a fixed time (it stops by itself).
 #
@@ -68,7 +67,7 @@ openssl x509 -req -in "${work}/tls.csr" -CA "${work}/ca.crt" -CAkey "${work}/ca.
     -CAcreateserial -days 1 -extfile "${work}/ext.cnf" -out "${work}/tls.crt" 2>/dev/null
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"${bin}" webhook serve --admission "127.0.0.1:${port}" --tls-cert "${work}/tls.crt" --tls-key "${work}/tls.key" \
+"${bin}" serve --admission "127.0.0.1:${port}" --tls-cert "${work}/tls.crt" --tls-key "${work}/tls.key" \
     --policy "${work}/policies" 2>"${work}/serve.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

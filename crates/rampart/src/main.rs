@@ -76,9 +76,10 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// User policies: run their unit tests (`policy test`).
     Policy(commands::policy::PolicyArgs),
-    /// Run the server: the API server's audit webhook (`--audit-webhook ADDR`), over HTTPS
+    /// Run the server: the API server's audit webhook (`--audit-webhook ADDR`) and the
+    /// admission webhook (`--admission ADDR`), over HTTPS
     /// with /healthz, /readyz and /metrics.
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
     /// Admission webhook: `webhook manifest` prints what installs it.
     Webhook(commands::webhook::WebhookArgs),
 }

@@ -7,8 +7,7 @@
 //! testenv/run-with.sh cargo test -p rampart --test admission_live -- --ignored --test-threads=1
 //! ```
 //!
-//! Each test starts its own `rampart webhook serve --admission` (the stand-in for `rampart serve
-//! --admission`) on a free loopback port with a CA and
+//! Each test starts its own `rampart serve --admission` on a free loopback port with a CA and
 //! serving certificate made by openssl (IP SAN 127.0.0.1), registers it with `rampart webhook
 //! manifest --url ... --ca-file ...` for the namespaces labelled for that test only (so the
 //! rest of the cluster is untouched), and removes the registration at the end.
@@ -155,9 +154,7 @@ impl Server {
     fn start(dir: &TempDir, policies: &[PathBuf], config: &Path) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
-        // `rampart webhook serve` until `rampart serve --admission` is merged.
         let mut args: Vec<String> = vec![
-            "webhook".into(),
             "serve".into(),
             "--admission".into(),
             addr,

@@ -30,7 +30,9 @@
 //! built-in check denies at or above the config's `fail-on` (high unless set), so a scan that
 //! fails (exit 1) and an admission that refuses agree; it warns from medium; below, audit. A
 //! user policy does what its `enforcementAction` says (deny, warn, dryrun = audit). A check that
-//! could not decide (a policy error) follows `on-error` (deny unless set).
+//! could not decide (a policy error) follows `on-error` (deny unless set), except a
+//! ValidatingAdmissionPolicy's, which follows its `failurePolicy` (Fail denies; Ignore admits,
+//! counted in [`Admission::policy_errors_ignored`]).
 //!
 //! Dry-run: the library has no side effects; [`Decision::dry_run`] tells the server that a
 //! request changes nothing, so that it counts and logs it as such.
@@ -270,6 +272,8 @@ pub struct Admission {
     scanner: Scanner,
     policies: rampart_policy::PolicySet,
     policy_actions: HashMap<String, rampart_policy::Action>,
+    /// ValidatingAdmissionPolicies (by id) with `failurePolicy: Fail`: their errors deny.
+    vap_fail: std::collections::HashSet<String>,
     config: AdmissionConfig,
     not_at_admission: Vec<String>,
     max_body: usize,
@@ -308,6 +312,16 @@ impl Admission {
                     Policy::Vap(v) => v.action,
                 };
                 (p.id().to_string(), a)
+            })
+            .collect();
+        let vap_fail = policies
+            .policies
+            .iter()
+            .filter_map(|p| match p {
+                Policy::Vap(v) if v.failure_policy == rampart_policy::vap::FailurePolicy::Fail => {
+                    Some(v.id.clone())
+                }
+                _ => None,
             })
             .collect();
         let scanner = Scanner::new(ScanOptions {
@@ -356,6 +370,7 @@ impl Admission {
             scanner,
             policies,
             policy_actions,
+            vap_fail,
             config,
             not_at_admission,
             max_body: opts.max_body.unwrap_or(DEFAULT_MAX_BODY),
@@ -382,6 +397,12 @@ impl Admission {
             .count()
     }
 
+    /// Expression errors of ValidatingAdmissionPolicies with `failurePolicy: Ignore` dropped
+    /// so far (the request was admitted as if the policy had allowed it).
+    pub fn policy_errors_ignored(&self) -> u64 {
+        self.policies.ignored_errors()
+    }
+
     /// Selected checks and policies not evaluated at admission (see the crate docs).
     pub fn not_at_admission(&self) -> &[String] {
         &self.not_at_admission
@@ -391,6 +412,12 @@ impl Admission {
     /// public so that a scan's findings can be read as admission decisions.
     pub fn action_of(&self, check: &str, severity: Severity, status: Status) -> Action {
         if status == Status::Error {
+            // A ValidatingAdmissionPolicy's error follows its own failurePolicy, as in the API
+            // server: Fail denies (Ignore never gets here: the error was counted and dropped,
+            // see `policy_errors_ignored`). Anything else follows `on-error`.
+            if self.vap_fail.contains(check) {
+                return Action::Deny;
+            }
             return self.config.on_error;
         }
         self.config

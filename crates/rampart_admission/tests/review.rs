@@ -278,3 +278,79 @@ fn delete_is_judged_by_the_policies_on_the_old_object() {
     );
     assert!(a.review(admin.as_bytes()).expect("review").allowed);
 }
+
+/// A ValidatingAdmissionPolicy whose expression errors on a ConfigMap (no `spec`), with this
+/// failurePolicy and validationActions Warn.
+fn erroring_vap(dir: &std::path::Path, failure_policy: &str) -> PathBuf {
+    let p = dir.join(format!("vap-{failure_policy}.yaml"));
+    std::fs::write(
+        &p,
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: errs-{fp}
+spec:
+  failurePolicy: {failure_policy}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [\"\"]
+      apiVersions: [v1]
+      resources: [configmaps]
+      operations: [CREATE, UPDATE]
+  validations:
+  - expression: object.spec.replicas > 0
+    message: needs replicas
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: errs-{fp}-binding
+spec:
+  policyName: errs-{fp}
+  validationActions: [Warn]
+",
+            fp = failure_policy.to_lowercase()
+        ),
+    )
+    .expect("write policy");
+    p
+}
+
+#[test]
+fn an_erroring_vap_follows_its_own_failure_policy_not_on_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The global on-error says warn: a Fail policy still denies, with the error.
+    let config = "admission:\n  on-error: warn\n";
+    let (a, _d) = admission(vec![erroring_vap(dir.path(), "Fail")], Some(config));
+    let d = a.review(&data("configmap-create.json")).expect("review");
+    let errs: Vec<&rampart_admission::Judged> = d.results.iter().filter(|j| j.error).collect();
+    assert_eq!(errs.len(), 1, "{:?}", d.results);
+    assert_eq!(errs[0].action, Action::Deny);
+    assert!(!d.allowed, "{:?}", d.results);
+    assert!(
+        d.message().contains("[errs-fail-binding] expression"),
+        "{}",
+        d.message()
+    );
+    assert_eq!(a.policy_errors_ignored(), 0);
+
+    // Ignore: admitted as if the policy allowed it, and counted.
+    let (a, _d) = admission(vec![erroring_vap(dir.path(), "Ignore")], None);
+    let d = a.review(&data("configmap-create.json")).expect("review");
+    assert!(d.allowed, "{:?}", d.results);
+    assert!(!d.results.iter().any(|j| j.error), "{:?}", d.results);
+    assert_eq!(a.policy_errors_ignored(), 1);
+    a.review(&data("configmap-create.json")).expect("review");
+    assert_eq!(a.policy_errors_ignored(), 2);
+
+    // A Gatekeeper constraint or Rego module has no failurePolicy: its errors follow on-error.
+    assert_eq!(
+        a.action_of(
+            "some-constraint",
+            rampart_model::Severity::High,
+            rampart_model::Status::Error
+        ),
+        Action::Deny
+    );
+}

@@ -4,12 +4,14 @@
 //!   `/readyz` and `/metrics` on every listener, graceful shutdown, and the [`Part`] trait;
 //! - [`tls`]: certificates from files (re-read when they change) or generated for loopback;
 //! - [`audit`]: the audit webhook part (`--audit-webhook ADDR`);
+//! - [`admission`]: the admission webhook part (`--admission ADDR`);
 //! - [`sink`]: the alert webhook (`--alert-webhook URL`).
 //!
-//! A new part (the admission webhook, a dashboard) is a type implementing [`Part`], built by
+//! A new part (a dashboard) is a type implementing [`Part`], built by
 //! its own `start` function from its options and the server's metrics registry, and added in
 //! [`serve`] when its option is set: see `Part`'s documentation and `audit::AuditWebhook`.
 
+pub mod admission;
 pub mod audit;
 pub mod server;
 pub mod sink;
@@ -32,6 +34,8 @@ pub struct ServeOptions {
     /// Where to write the kubeconfig the API server's `--audit-webhook-config-file` names
     /// (default: `audit-webhook.kubeconfig` in `--tls-dir`, when given).
     pub audit_kubeconfig: Option<PathBuf>,
+    /// `--admission ADDR` and its checks and policies.
+    pub admission: Option<admission::AdmissionOptions>,
 }
 
 /// Runs the server until SIGTERM or SIGINT (a multi-threaded tokio runtime of its own).
@@ -57,6 +61,7 @@ pub async fn serve(
             *sans = tls::default_sans();
         }
         let mut listen: Vec<SocketAddr> = opts.audit.iter().map(|a| a.addr).collect();
+        listen.extend(opts.admission.iter().map(|a| a.addr));
         listen.extend(opts.server.metrics_addr);
         for a in listen {
             let ip = a.ip().to_string();
@@ -88,13 +93,32 @@ pub async fn serve(
         server.add(Box::new(part));
         any = true;
     }
+    if let Some(a) = opts.admission.take() {
+        let part = admission::AdmissionWebhook::start(a, server.registry())?;
+        server.add(Box::new(part));
+        any = true;
+    }
     if !any {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR");
+        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
     }
     let bound = server.bind().await?;
     announce(&bound, kubeconfig_path.as_deref())?;
     on_bound(&bound);
     bound.serve(shutdown).await
+}
+
+/// `host:port` of a listen address as a client reaches it (loopback for an unspecified one).
+fn url_host_port(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    if host.contains(':') {
+        format!("[{host}]:{}", addr.port())
+    } else {
+        format!("{host}:{}", addr.port())
+    }
 }
 
 /// Prints where each listener is, the CA bundle, and the audit webhook's kubeconfig.
@@ -115,18 +139,15 @@ fn announce(bound: &Bound, kubeconfig: Option<&std::path::Path>) -> anyhow::Resu
         "rampart serve: CA bundle (base64): {}",
         tls.ca_bundle_base64()
     );
+    if let Some(addr) = bound.addr_of("admission") {
+        eprintln!(
+            "rampart serve: admission webhook URL https://{}{} (register it with `rampart webhook manifest --url URL --ca-file CA`)",
+            url_host_port(addr),
+            admission::PATH
+        );
+    }
     if let Some(addr) = bound.addr_of("audit-webhook") {
-        let host = if addr.ip().is_unspecified() {
-            "127.0.0.1".to_owned()
-        } else {
-            addr.ip().to_string()
-        };
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        let url = format!("https://{host}:{}{}", addr.port(), audit::PATH);
+        let url = format!("https://{}{}", url_host_port(addr), audit::PATH);
         let text = audit::webhook_kubeconfig(&url, &tls.ca_bundle_base64());
         match kubeconfig {
             Some(p) => {

@@ -1,6 +1,5 @@
 //! One module per subcommand. Glue only: sources, engine and reporters do the work.
 
-pub mod admission_server;
 pub mod audit;
 pub mod checks;
 pub mod cluster;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use rampart_serve::admission::AdmissionOptions;
 use rampart_serve::audit::{AlertOutput, AuditOptions};
 use rampart_serve::sink::SinkOptions;
 use rampart_serve::{ServeOptions, ServerOptions, TlsSource};
@@ -20,6 +21,43 @@ pub struct ServeArgs {
     /// EventList batches to https://ADDR/audit; they go through the audit rules live.
     #[arg(long, value_name = "ADDR")]
     pub audit_webhook: Option<SocketAddr>,
+
+    /// Serve the validating admission webhook on ADDR (e.g. 127.0.0.1:9443): the API server
+    /// POSTs AdmissionReview v1 to https://ADDR/validate; judged by the built-in object checks
+    /// and the --policy files with the --config's selection, severities, waivers and
+    /// `admission:` section (see docs/admission.md). May be the same ADDR as --audit-webhook.
+    #[arg(long, value_name = "ADDR")]
+    pub admission: Option<SocketAddr>,
+
+    /// User policies judging admission requests (repeatable; files or directories).
+    #[arg(long = "policy", value_name = "PATH", requires = "admission")]
+    pub policies: Vec<PathBuf>,
+
+    /// Config file (.rampart.yaml: selection, severities, waivers, fail-on, admission).
+    #[arg(long, value_name = "FILE", requires = "admission")]
+    pub config: Option<PathBuf>,
+
+    /// Admission: run only these checks (ids, categories, `framework:NAME`; comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TERMS",
+        requires = "admission"
+    )]
+    pub select: Vec<String>,
+
+    /// Admission: skip these checks (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TERMS",
+        requires = "admission"
+    )]
+    pub ignore: Vec<String>,
+
+    /// Largest AdmissionReview body accepted, in bytes (larger: 400).
+    #[arg(long, value_name = "BYTES", default_value_t = rampart_admission::DEFAULT_MAX_BODY)]
+    pub admission_max_body: usize,
 
     /// Serving certificate (PEM chain), re-read when the file changes. With --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
@@ -153,13 +191,25 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    if audit.is_none() {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR");
+    let admission = args.admission.map(|addr| AdmissionOptions {
+        addr,
+        admission: rampart_admission::AdmissionOptions {
+            config: args.config.clone(),
+            policies: args.policies.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            kubernetes_version: None,
+            max_body: Some(args.admission_max_body),
+        },
+    });
+    if audit.is_none() && admission.is_none() {
+        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
     }
     rampart_serve::run(ServeOptions {
         server,
         audit,
         audit_kubeconfig: args.audit_kubeconfig.clone(),
+        admission,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -21,47 +21,6 @@ pub enum WebhookCommand {
     /// server) for rampart in the cluster; with --url and --ca-file, only the
     /// ValidatingWebhookConfiguration for a server at that URL. Pipe into `kubectl apply -f -`.
     Manifest(ManifestArgs),
-    /// Serve the admission webhook over HTTPS: POST /validate (AdmissionReview v1), /healthz,
-    /// /readyz, /metrics. Judged by the built-in object checks and the user policies with the
-    /// config's selection, severities, waivers and `admission:` section (see docs/admission.md).
-    /// A stand-in for `rampart serve --admission` until `rampart serve` is merged.
-    Serve(ServeArgs),
-}
-
-/// Arguments of `rampart webhook serve`.
-#[derive(clap::Args, Debug)]
-pub struct ServeArgs {
-    /// Address to listen on (HOST:PORT).
-    #[arg(long, value_name = "ADDR")]
-    pub admission: String,
-
-    /// PEM certificate chain of the server.
-    #[arg(long, value_name = "FILE")]
-    pub tls_cert: PathBuf,
-
-    /// PEM private key of the server.
-    #[arg(long, value_name = "FILE")]
-    pub tls_key: PathBuf,
-
-    /// Config file (.rampart.yaml: selection, severities, waivers, fail-on, admission).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// User policies (repeatable; files or directories).
-    #[arg(long = "policy", value_name = "PATH")]
-    pub policies: Vec<PathBuf>,
-
-    /// Run only these checks (ids, categories, `framework:NAME`; comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TERMS")]
-    pub select: Vec<String>,
-
-    /// Skip these checks (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TERMS")]
-    pub ignore: Vec<String>,
-
-    /// Largest AdmissionReview body accepted, in bytes (larger: 400).
-    #[arg(long, default_value_t = rampart_admission::DEFAULT_MAX_BODY)]
-    pub max_body: usize,
 }
 
 /// Arguments of `rampart webhook manifest`.
@@ -126,21 +85,7 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
 pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         WebhookCommand::Manifest(m) => manifest_cmd(m),
-        WebhookCommand::Serve(s) => serve_cmd(s),
     }
-}
-
-fn serve_cmd(a: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let admission = rampart_admission::Admission::new(rampart_admission::AdmissionOptions {
-        config: a.config.clone(),
-        policies: a.policies.clone(),
-        select: a.select.clone(),
-        ignore: a.ignore.clone(),
-        kubernetes_version: None,
-        max_body: Some(a.max_body),
-    })?;
-    super::admission_server::serve(&a.admission, &a.tls_cert, &a.tls_key, admission)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn manifest_cmd(a: &ManifestArgs) -> anyhow::Result<ExitCode> {
