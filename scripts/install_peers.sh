@@ -9,10 +9,16 @@ KUBE_SCORE_VERSION="v1.20.0"
 TRIVY_VERSION="v0.74.0"
 GATOR_VERSION="v3.23.1"
 HEY_VERSION="v0.1.5"
+SYFT_VERSION="v1.57.2"
+OSV_SCANNER_VERSION="v1.9.2"
+GITLEAKS_VERSION="v8.30.1"
+COSIGN_VERSION="v2.6.5"
+HELM_VERSION="v3.21.4"
+KUSTOMIZE_VERSION="v5.8.2"
 
 usage() {
     cat <<USAGE
-Usage: scripts/install_peers.sh [--with-trivy] [--only-gator] [--only-hey] [--force] [-h|--help]
+Usage: scripts/install_peers.sh [--with-trivy] [--only NAME[,NAME...]] [--only-gator] [--only-hey] [--force] [-h|--help]
 
 Installs benchmark peers into bench/.peers/:
   checkov    ${CHECKOV_VERSION}   from PyPI, in a venv at bench/.peers/venv
@@ -21,6 +27,14 @@ Installs benchmark peers into bench/.peers/:
                      (Gatekeeper's policy test tool: the reference for rampart's Gatekeeper policies)
   hey        ${HEY_VERSION}   go install github.com/rakyll/hey@${HEY_VERSION}
                      (HTTP load generator for the admission webhook's load test, scripts/admission-load.sh)
+  The image, secret and chart tools (only with --only NAME; each is a reference or a renderer
+  that a test or benchmark needs):
+  syft        ${SYFT_VERSION}  go install github.com/anchore/syft/cmd/syft@${SYFT_VERSION}
+  osv-scanner ${OSV_SCANNER_VERSION}   go install github.com/google/osv-scanner/cmd/osv-scanner@${OSV_SCANNER_VERSION}
+  gitleaks    ${GITLEAKS_VERSION}  go install github.com/zricethezav/gitleaks/v8@${GITLEAKS_VERSION}
+  cosign      ${COSIGN_VERSION}   go install github.com/sigstore/cosign/v2/cmd/cosign@${COSIGN_VERSION}
+  helm        ${HELM_VERSION}  go install helm.sh/helm/v3/cmd/helm@${HELM_VERSION}
+  kustomize   ${KUSTOMIZE_VERSION}   go install sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}
   trivy      ${TRIVY_VERSION}  only with --with-trivy (a ~7 min cold build on 2 cores):
                      GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@${TRIVY_VERSION}
 
@@ -32,6 +46,8 @@ serve them here, so they are left out of the benchmark entirely.
 
 Options:
   --with-trivy   also build trivy (slow; needs Go >= 1.26 with GOEXPERIMENT=jsonv2)
+  --only LIST    install only these (comma-separated): checkov, kube-score, gator, hey, syft,
+                 osv-scanner, gitleaks, cosign, helm, kustomize, trivy
   --only-gator   install gator alone (what CI needs for the policy comparison test)
   --only-hey     install hey alone (what the admission load test needs)
   --force        reinstall even if the pinned version is already present
@@ -47,12 +63,16 @@ USAGE
 with_trivy=0
 only_gator=0
 only_hey=0
+only_list=""
 force=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --with-trivy) with_trivy=1 ;;
         --only-gator) only_gator=1 ;;
         --only-hey) only_hey=1 ;;
+        --only) [[ $# -ge 2 ]] || { echo "install_peers.sh: --only needs a list" >&2; exit 2; }
+                only_list="$2"; shift ;;
+        --only=*) only_list="${1#--only=}" ;;
         --force) force=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install_peers.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -130,6 +150,59 @@ install_hey() {
     install_go_tool hey github.com/rakyll/hey github.com/rakyll/hey "${HEY_VERSION}"
 }
 
+install_kube_score() {
+    install_go_tool kube-score github.com/zegl/kube-score \
+        github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}"
+}
+install_trivy() {
+    install_go_tool trivy github.com/aquasecurity/trivy \
+        github.com/aquasecurity/trivy/cmd/trivy "${TRIVY_VERSION}" GOEXPERIMENT=jsonv2
+}
+install_syft() {
+    install_go_tool syft github.com/anchore/syft github.com/anchore/syft/cmd/syft "${SYFT_VERSION}"
+}
+install_osv_scanner() {
+    install_go_tool osv-scanner github.com/google/osv-scanner \
+        github.com/google/osv-scanner/cmd/osv-scanner "${OSV_SCANNER_VERSION}"
+}
+install_gitleaks() {
+    install_go_tool gitleaks github.com/zricethezav/gitleaks/v8 \
+        github.com/zricethezav/gitleaks/v8 "${GITLEAKS_VERSION}"
+}
+install_cosign() {
+    install_go_tool cosign github.com/sigstore/cosign/v2 \
+        github.com/sigstore/cosign/v2/cmd/cosign "${COSIGN_VERSION}"
+}
+install_helm() {
+    install_go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "${HELM_VERSION}"
+}
+install_kustomize() {
+    install_go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 \
+        sigs.k8s.io/kustomize/kustomize/v5 "${KUSTOMIZE_VERSION}"
+}
+
+if [[ -n "${only_list}" ]]; then
+    IFS=',' read -r -a names <<<"${only_list}"
+    for n in "${names[@]}"; do
+        case "${n}" in
+            checkov) install_checkov ;;
+            kube-score) install_kube_score ;;
+            gator) install_gator ;;
+            hey) install_hey ;;
+            syft) install_syft ;;
+            osv-scanner) install_osv_scanner ;;
+            gitleaks) install_gitleaks ;;
+            cosign) install_cosign ;;
+            helm) install_helm ;;
+            kustomize) install_kustomize ;;
+            trivy) install_trivy ;;
+            *) die "--only: unknown tool '${n}' (see --help)" ;;
+        esac
+    done
+    log "done; ${only_list} in ${bin}"
+    exit 0
+fi
+
 if [[ ${only_hey} -eq 1 ]]; then
     install_hey
     log "done; hey is in ${bin}"
@@ -145,11 +218,9 @@ fi
 install_checkov
 install_gator
 install_hey
-install_go_tool kube-score github.com/zegl/kube-score \
-    github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}"
+install_kube_score
 if [[ ${with_trivy} -eq 1 ]]; then
-    install_go_tool trivy github.com/aquasecurity/trivy \
-        github.com/aquasecurity/trivy/cmd/trivy "${TRIVY_VERSION}" GOEXPERIMENT=jsonv2
+    install_trivy
 else
     log "trivy: skipped (pass --with-trivy to build ${TRIVY_VERSION}, ~7 min cold)"
 fi

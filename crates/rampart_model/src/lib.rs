@@ -6,11 +6,14 @@
 //! - [`Meta`], [`Severity`], [`Category`], [`Control`]: static check metadata.
 //! - [`k8s`]: Kubernetes facts (safe sysctls, capabilities, pod-bearing kinds, label selectors,
 //!   host paths, profiles, volume sources), one home for checks, PSS and analyses.
+//! - [`files`]: the contract between image readers and package detectors ([`files::FileFilter`],
+//!   [`files::FileSet`]).
 //! - [`Finding`]: one result of a check about a [`Subject`] (an object, a node component, an image,
 //!   a package, an audit event, the cluster), with a [`Status`], evidence, related objects, a stable
 //!   [`Fingerprint`] and an optional [`Fix`]. Findings point with JSON pointers; sources resolve them.
 
 mod facts;
+pub mod files;
 mod finding;
 pub mod k8s;
 mod meta;
