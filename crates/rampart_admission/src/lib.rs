@@ -449,6 +449,11 @@ impl Admission {
 
     /// Judges one request body.
     pub fn review(&self, body: &[u8]) -> Result<Decision, ReviewError> {
+        // The user policies share one conversion of the request to Rego input.
+        rampart_policy::with_review_cache(|| self.review_uncached(body))
+    }
+
+    fn review_uncached(&self, body: &[u8]) -> Result<Decision, ReviewError> {
         if body.len() > self.max_body {
             return Err(ReviewError::TooLarge {
                 size: body.len(),

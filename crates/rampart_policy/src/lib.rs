@@ -32,7 +32,7 @@ pub use checks::emitted;
 pub use gatekeeper::{Constraint, Template};
 pub use load::{load, load_objects, Loaded};
 pub use rego::RegoModule;
-pub use review::{ClusterData, Review};
+pub use review::{with_review_cache, ClusterData, Review};
 pub use vap::Vap;
 
 /// What a policy asks for when it finds a violation (Gatekeeper's `enforcementAction`, a

@@ -155,10 +155,15 @@ impl RegoModule {
                 .and_then(|mut p| p.pop())
                 .unwrap_or_else(|| self.base.clone()),
         };
-        engine.set_input(regorus::Value::from(json!({
-            "review": review.to_gatekeeper(),
-            "parameters": {},
-        })));
+        let mut input = regorus::Value::new_object();
+        if let Ok(m) = input.as_object_mut() {
+            m.insert(regorus::Value::from("review"), review.to_gatekeeper_rego());
+            m.insert(
+                regorus::Value::from("parameters"),
+                regorus::Value::new_object(),
+            );
+        }
+        engine.set_input(input);
         let mut out = Vec::new();
         let verdict = |kind, message: String, details| Verdict {
             policy: self.id.clone(),

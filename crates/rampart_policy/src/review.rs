@@ -273,3 +273,53 @@ mod tests {
         assert!(d.namespace("shop").is_some());
     }
 }
+
+thread_local! {
+    /// Inputs converted to regorus values during a [`with_review_cache`] scope, by the address of
+    /// the AdmissionRequest they came from. `None` outside a scope.
+    static REGO_INPUTS: std::cell::RefCell<Option<Vec<(usize, regorus::Value)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with a per-thread memo of [`Review::to_gatekeeper`] converted to a regorus value, so
+/// that N policies judging the same AdmissionRequest convert it once instead of N times. Only
+/// reviews made by [`Review::of_request`] are memoised, by the request's address: the caller
+/// keeps every request it judges inside `f` alive for the whole scope (an admission server judges
+/// one request per scope), so an address cannot be reused for another request within it.
+pub fn with_review_cache<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<Vec<(usize, regorus::Value)>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            REGO_INPUTS.with(|c| *c.borrow_mut() = prev);
+        }
+    }
+    let prev = REGO_INPUTS.with(|c| c.borrow_mut().replace(Vec::new()));
+    let _reset = Reset(prev);
+    f()
+}
+
+impl Review<'_> {
+    /// [`Review::to_gatekeeper`] as a regorus value, memoised inside [`with_review_cache`].
+    pub(crate) fn to_gatekeeper_rego(&self) -> regorus::Value {
+        let Some(req) = self.request else {
+            return regorus::Value::from(self.to_gatekeeper());
+        };
+        let key = req as *const Value as usize;
+        let hit = REGO_INPUTS.with(|c| {
+            c.borrow()
+                .as_ref()
+                .and_then(|v| v.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+        });
+        if let Some(v) = hit {
+            return v;
+        }
+        let v = regorus::Value::from(self.to_gatekeeper());
+        REGO_INPUTS.with(|c| {
+            if let Some(memo) = c.borrow_mut().as_mut() {
+                memo.push((key, v.clone()));
+            }
+        });
+        v
+    }
+}
