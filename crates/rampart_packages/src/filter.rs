@@ -35,7 +35,7 @@ fn classify(meta: &EntryMeta<'_>) -> Option<Want> {
     if matches!(
         path,
         "var/lib/dpkg/status" | "lib/apk/db/installed" | "etc/os-release" | "usr/lib/os-release"
-    ) || parent == "var/lib/dpkg/status.d"
+    ) || (parent == "var/lib/dpkg/status.d" && !name.ends_with(".md5sums"))
         || rpm::is_database(path)
     {
         return Some(Want::Whole);

@@ -48,10 +48,12 @@ pub fn parse_build_info(blob: &[u8]) -> Result<BuildInfo, String> {
             Some("mod") if f.len() >= 3 => info.main = Some((f[1].to_string(), f[2].to_string())),
             Some("dep") if f.len() >= 3 => info.deps.push((f[1].to_string(), f[2].to_string())),
             Some("=>") if f.len() >= 3 => {
-                // A replacement of the line before: the replacing module and its version (a local
-                // directory replacement has none and keeps the required version).
+                // A replacement of the line before: the replacing module and its version. A local
+                // directory replacement (`=> ../lib`) has no version of its own: the required
+                // module and version stay.
+                let local = f[1].starts_with('.') || f[1].starts_with('/');
                 if let Some(last) = info.deps.last_mut() {
-                    if !f[2].is_empty() {
+                    if !local && !f[2].is_empty() && f[2] != "(devel)" {
                         *last = (f[1].to_string(), f[2].to_string());
                     }
                 }

@@ -29,6 +29,7 @@ mod walk;
 use std::fmt;
 
 pub use filter::PackageFilter;
+pub use golang::{parse_build_info, BuildInfo};
 pub use os::Distro;
 pub use rampart_model::files::{EntryMeta, FileFilter, FileSet, KeepAll};
 pub use walk::scan_dir;

@@ -268,7 +268,7 @@ pub fn spdx(
             "licenseConcluded": "NOASSERTION",
             "licenseDeclared": "NOASSERTION",
             "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
         });
         if let Some(v) = &d.version_id {
             os["versionInfo"] = json!(v);
