@@ -417,3 +417,23 @@ fn cargo_auditable_data_in_a_streamed_binary() {
     assert!(d.errors.is_empty(), "{:?}", d.errors);
     assert_eq!(lines(&d), ["crates.io serde 1.0.197 usr/bin/demo"]);
 }
+
+#[test]
+fn rpm_berkeley_db_database() {
+    // Made by Berkeley DB's own db_load (see fixtures/rpm-bdb/make-packages.py).
+    let d = detect(&scan_dir(&fixture("rpm-bdb"), &PackageFilter).expect("scan"));
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(
+        lines(&d),
+        [
+            "Red Hat bash 4.2.46-35.el7_9 var/lib/rpm/Packages",
+            "Red Hat openssl-libs 1:1.0.2k-26.el7_9 src=openssl@1.0.2k-26.el7_9 var/lib/rpm/Packages",
+        ]
+    );
+    let ssl = &d.packages[1];
+    assert_eq!(
+        ssl.purl,
+        "pkg:rpm/centos/openssl-libs@1.0.2k-26.el7_9?arch=x86_64&distro=centos-7&epoch=1&upstream=openssl-1.0.2k-26.el7_9.src.rpm"
+    );
+    assert_eq!(ssl.licenses, ["OpenSSL"]);
+}

@@ -45,7 +45,7 @@ impl Rng {
 fn seeds() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out: Vec<Vec<u8>> = Vec::new();
-    for tree in ["debian", "alpine"] {
+    for tree in ["debian", "alpine", "rpm-bdb"] {
         let set = scan_dir(&root.join(tree), &KeepAll).expect("scan");
         out.extend(set.files.into_values());
     }
