@@ -214,6 +214,9 @@ fn take_dep(
     let mut out: Vec<u8> = Vec::with_capacity(64 << 10);
     let mut at = p;
     loop {
+        if at - p > DEP_MAX {
+            return Ok(None);
+        }
         if at >= buf.len() {
             if *eof {
                 return Ok(None);
@@ -246,5 +249,48 @@ fn take_dep(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn go_blob() -> Vec<u8> {
+        let mut b = GO_MAGIC.to_vec();
+        b.extend_from_slice(&[8, 2]);
+        b.resize(32, 0);
+        b.push(8);
+        b.extend_from_slice(b"go1.22.1");
+        let modinfo = b"0123456789abcdefpath\tx\nmod\tx\t(devel)\t\n0123456789abcdef";
+        b.push(modinfo.len() as u8);
+        b.extend_from_slice(modinfo);
+        b
+    }
+
+    #[test]
+    fn go_build_info_across_a_chunk_boundary_after_a_decoy() {
+        for at in [CHUNK - 16, CHUNK + OVERLAP - 16, CHUNK * 2 - 32] {
+            let mut bin = b"\x7fELF".to_vec();
+            bin.resize(1001, 0);
+            // A copy of the magic in read-only data, not 16-byte aligned.
+            bin.extend_from_slice(GO_MAGIC);
+            bin.resize(at, 0);
+            let blob = go_blob();
+            bin.extend_from_slice(&blob);
+            bin.resize(bin.len() + 100_000, 0);
+            let found = scan(&mut &bin[..]).expect("scan");
+            assert_eq!(found.go.as_deref(), Some(&blob[..]), "blob at {at}");
+            assert!(found.dep.is_none());
+        }
+    }
+
+    #[test]
+    fn truncated_build_info_is_not_found() {
+        let blob = go_blob();
+        let mut bin = b"\x7fELF".to_vec();
+        bin.resize(4096, 0);
+        bin.extend_from_slice(&blob[..blob.len() - 5]);
+        assert!(scan(&mut &bin[..]).expect("scan").go.is_none());
     }
 }
