@@ -103,6 +103,19 @@ pub struct Package {
     pub kind: Kind,
 }
 
+impl Package {
+    /// The model's reference to this package inside `image` (for findings about it).
+    pub fn to_ref(&self, image: rampart_model::ImageRef) -> rampart_model::PackageRef {
+        rampart_model::PackageRef {
+            image,
+            ecosystem: self.ecosystem.clone(),
+            name: self.name.clone(),
+            version: self.version.clone(),
+            path: Some(self.path.clone()),
+        }
+    }
+}
+
 /// A file (or a line of it) that could not be read as its format says.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct DetectError {
