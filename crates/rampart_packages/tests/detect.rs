@@ -437,3 +437,68 @@ fn rpm_berkeley_db_database() {
     );
     assert_eq!(ssl.licenses, ["OpenSSL"]);
 }
+
+#[test]
+fn real_cargo_auditable_binary() {
+    let available = Command::new("cargo")
+        .args(["auditable", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !available {
+        eprintln!("skipping: cargo-auditable is not installed (cargo install cargo-auditable)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let krate = dir.path().join("demo");
+    std::fs::create_dir_all(krate.join("src")).expect("mkdir");
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"audit-demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nitoa = \"1\"\n\n[workspace]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        krate.join("src/main.rs"),
+        "fn main() { let mut b = itoa::Buffer::new(); println!(\"{}\", b.format(42)); }\n",
+    )
+    .expect("write");
+    // itoa is in the local registry cache (serde_json depends on it): no network needed.
+    let out = Command::new("cargo")
+        .args(["auditable", "build", "--offline", "-q"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", krate.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo auditable build");
+    if !out.status.success() {
+        eprintln!(
+            "skipping: cargo auditable build failed offline: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let lock = std::fs::read_to_string(krate.join("Cargo.lock")).expect("Cargo.lock");
+    let itoa_version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"itoa\""))
+        .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
+        .map(|l| {
+            l.trim_start_matches("version = ")
+                .trim_matches('"')
+                .to_string()
+        })
+        .expect("itoa in Cargo.lock");
+    let root = dir.path().join("root/usr/bin");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    std::fs::copy(
+        krate.join("target/debug/audit-demo"),
+        root.join("audit-demo"),
+    )
+    .expect("copy");
+    let d = detect(&scan_dir(&dir.path().join("root"), &PackageFilter).expect("scan"));
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(
+        lines(&d),
+        [format!("crates.io itoa {itoa_version} usr/bin/audit-demo")]
+    );
+}
