@@ -502,3 +502,50 @@ fn real_cargo_auditable_binary() {
         [format!("crates.io itoa {itoa_version} usr/bin/audit-demo")]
     );
 }
+
+#[test]
+fn package_lock_v1_and_v2() {
+    let v1 = br#"{
+  "name": "old-app",
+  "version": "1.0.0",
+  "lockfileVersion": 1,
+  "requires": true,
+  "dependencies": {
+    "accepts": {
+      "version": "1.3.8",
+      "resolved": "https://registry.npmjs.org/accepts/-/accepts-1.3.8.tgz",
+      "requires": { "mime-types": "~2.1.34" },
+      "dependencies": {
+        "negotiator": { "version": "0.6.3", "resolved": "https://registry.npmjs.org/negotiator/-/negotiator-0.6.3.tgz" }
+      }
+    },
+    "local-thing": { "version": "file:../local-thing" },
+    "mime-types": { "version": "2.1.35", "dev": true }
+  }
+}"#;
+    // v2 carries both sections: `packages` wins.
+    let v2 = br#"{
+  "name": "app", "version": "1.0.0", "lockfileVersion": 2, "requires": true,
+  "packages": {
+    "": { "name": "app", "version": "1.0.0" },
+    "node_modules/ms": { "version": "2.1.3", "license": "MIT" },
+    "packages/lib": { "name": "lib", "version": "0.0.1" },
+    "node_modules/lib": { "resolved": "packages/lib", "link": true }
+  },
+  "dependencies": { "ms": { "version": "2.1.3" } }
+}"#;
+    let mut set = rampart_packages::FileSet::default();
+    set.files.insert("v1/package-lock.json".into(), v1.to_vec());
+    set.files.insert("v2/package-lock.json".into(), v2.to_vec());
+    let d = detect(&set);
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(
+        lines(&d),
+        [
+            "npm accepts 1.3.8 v1/package-lock.json",
+            "npm mime-types 2.1.35 v1/package-lock.json",
+            "npm ms 2.1.3 v2/package-lock.json",
+            "npm negotiator 0.6.3 v1/package-lock.json",
+        ]
+    );
+}
