@@ -49,8 +49,11 @@ pub(crate) fn build(
     s
 }
 
+/// A main module built from a work tree has the version `(devel)`, which is no version: its purl
+/// has none.
 pub(crate) fn golang(module: &str, version: &str) -> String {
     let (ns, name) = module.rsplit_once('/').unwrap_or(("", module));
+    let version = if version == "(devel)" { "" } else { version };
     build("golang", Some(ns), name, version, &[])
 }
 
