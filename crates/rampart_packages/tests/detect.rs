@@ -549,3 +549,38 @@ fn package_lock_v1_and_v2() {
         ]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn scan_dir_records_symlinks_without_following_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("usr/lib")).expect("mkdir");
+    std::fs::create_dir_all(root.join("etc")).expect("mkdir");
+    std::fs::write(
+        root.join("usr/lib/os-release"),
+        "ID=alpine\nVERSION_ID=3.19.1\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("../usr/lib/os-release", root.join("etc/os-release"))
+        .expect("symlink");
+    // A loop and a link out of the tree: recorded, never walked.
+    std::os::unix::fs::symlink("..", root.join("usr/loop")).expect("symlink");
+    std::os::unix::fs::symlink("/etc", root.join("hostetc")).expect("symlink");
+    let set = scan_dir(root, &PackageFilter).expect("scan");
+    assert_eq!(set.files.keys().collect::<Vec<_>>(), ["usr/lib/os-release"]);
+    assert_eq!(
+        set.symlinks.get("etc/os-release").map(String::as_str),
+        Some("../usr/lib/os-release")
+    );
+    assert_eq!(set.symlinks.get("usr/loop").map(String::as_str), Some(".."));
+    assert_eq!(
+        set.symlinks.get("hostetc").map(String::as_str),
+        Some("/etc")
+    );
+    let d = detect(&set);
+    assert_eq!(
+        d.distro.and_then(|d| d.ecosystem()).as_deref(),
+        Some("Alpine:v3.19")
+    );
+}
