@@ -292,6 +292,9 @@ fn frameworks(w: &mut dyn Write, report: &Report, evals: &[Evaluation]) -> io::R
         b"<section id=\"frameworks\" aria-labelledby=\"fw-h\">\n<h2 id=\"fw-h\">Frameworks</h2>\n",
     )?;
     let catalog = rampart_frameworks::catalog();
+    // Checks with findings have a section to link to.
+    let with_findings: std::collections::HashSet<&str> =
+        report.findings.iter().map(|f| f.check.as_ref()).collect();
     for e in evals {
         let fw = catalog.get(&e.framework);
         let c = &e.counts;
@@ -366,7 +369,13 @@ fn frameworks(w: &mut dyn Write, report: &Report, evals: &[Evaluation]) -> io::R
                 let links: Vec<String> = r
                     .checks
                     .iter()
-                    .map(|c| format!("<a href=\"#check-{}\">{}</a>", slug(c), esc(c)))
+                    .map(|c| {
+                        if with_findings.contains(c.as_str()) {
+                            format!("<a href=\"#check-{}\">{}</a>", slug(c), esc(c))
+                        } else {
+                            format!("{} <span class=\"muted\">(no findings)</span>", esc(c))
+                        }
+                    })
                     .collect();
                 writeln!(w, "<p>Checks: {}</p>", links.join(", "))?;
             } else if r.status == ControlStatus::NotAssessed {
