@@ -85,9 +85,10 @@ impl MetaSource {
                 section.split(' ').next().unwrap_or(section),
             ),
             Control::MitreAttack { id, .. } => (MetaSource::MitreAttack, id),
-            Control::Pss { level, control } if level == "restricted" => {
-                (MetaSource::PssRestricted, control)
-            }
+            Control::Pss {
+                level: "restricted",
+                control,
+            } => (MetaSource::PssRestricted, control),
             Control::Pss { control, .. } => (MetaSource::PssBaseline, control),
         }
     }
@@ -395,7 +396,7 @@ impl Catalog {
         let name = name.to_ascii_lowercase();
         self.frameworks
             .iter()
-            .find(|f| f.id == name || f.aliases.iter().any(|a| *a == name))
+            .find(|f| f.id == name || f.aliases.contains(&name))
     }
 
     /// The controls of `fw` with those of the framework it extends first.
