@@ -33,8 +33,11 @@ pub struct Options {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -45,7 +48,7 @@ pub fn esc(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// An id usable in an `id` attribute and a fragment (letters, digits, `-`, `_`, `.`).
@@ -527,4 +530,94 @@ fn errors(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         )?;
     }
     w.write_all(b"</ul>\n</section>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use rampart_model::{Location, ObjectRef, Pointer};
+
+    use super::*;
+    use crate::{Report, Scanned};
+
+    fn finding(check: &'static str, ns: &str, name: &str, line: u32) -> Finding {
+        let mut f = Finding::new(
+            Cow::Borrowed(check),
+            Severity::High,
+            ObjectRef {
+                api_version: "v1".into(),
+                kind: "Pod".into(),
+                namespace: Some(ns.into()),
+                name: name.into(),
+                uid: None,
+            }
+            .into(),
+            Pointer::from_raw("/spec/hostNetwork"),
+            format!("<script>alert('{name}')</script> uses the host network"),
+        );
+        f.location = Some(Location {
+            path: Arc::from(Path::new("deploy/app.yaml")),
+            line,
+            column: 3,
+            snippet: None,
+        });
+        f
+    }
+
+    fn render(findings: Vec<Finding>) -> String {
+        let report = Report::new(
+            findings,
+            Vec::new(),
+            Scanned::default(),
+            Vec::new(),
+            Severity::High,
+            0,
+        );
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("html");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let html = render(vec![finding("host-network", "a\"b", "x<y>", 4)]);
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&lt;y&gt;&#39;)"));
+        assert!(html.contains("a&quot;b"));
+        assert!(html.contains("<code>deploy/app.yaml:4</code>"));
+    }
+
+    #[test]
+    fn large_checks_are_paged_and_size_stays_bounded() {
+        let n = 100_000;
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| {
+                finding(
+                    "host-network",
+                    &format!("ns-{}", i % 50),
+                    &format!("p{i}"),
+                    i as u32 + 1,
+                )
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let html = render(findings);
+        let took = start.elapsed();
+        println!(
+            "100k findings: {} bytes of HTML in {:?} (this build's profile)",
+            html.len(),
+            took
+        );
+        assert_eq!(html.matches("<tr id=\"f-").count(), n);
+        // One collapsed page per PAGE findings, inside the check's section.
+        assert_eq!(html.matches("<summary>Findings ").count(), n.div_ceil(PAGE));
+        assert!(html.contains(&format!("Findings 1-{PAGE} of {n}")));
+        // About 400 bytes a finding at most (the messages here are long).
+        assert!(html.len() < n * 400, "{}", html.len());
+        // Namespaces are listed worst first, capped.
+        assert!(html.contains("ns-0"));
+    }
 }
