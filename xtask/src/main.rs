@@ -53,6 +53,13 @@ fn docs(root: &Path) -> Result<()> {
         std::fs::write(root.join(rel), content).with_context(|| format!("writing {rel}"))?;
     }
     println!("wrote {} files under {}", files.len(), dir.display());
+    // The frameworks' coverage (crates/rampart_frameworks/frameworks/).
+    let mut metas: Vec<_> = rampart_checks::all().iter().map(|c| &c.meta).collect();
+    metas.extend(rampart_node::metas());
+    let page = rampart_frameworks::docs::page(rampart_frameworks::catalog(), &metas);
+    let path = root.join(rampart_frameworks::docs::PATH);
+    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
     Ok(())
 }
 

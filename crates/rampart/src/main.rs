@@ -82,6 +82,9 @@ enum Command {
     Serve(Box<commands::serve::ServeArgs>),
     /// Admission webhook: `webhook manifest` prints what installs it.
     Webhook(commands::webhook::WebhookArgs),
+    /// Compliance frameworks (CIS, NSA/CISA, NIST 800-190, PSS, MITRE ATT&CK, SOC 2, PCI DSS,
+    /// HIPAA) judged over a scan: `report --framework ID [REPORT.json | PATH...]`.
+    Report(commands::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Policy(a) => commands::policy::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Webhook(a) => commands::webhook::run(a),
+        Command::Report(a) => commands::report::run(a),
     };
     match result {
         Ok(code) => code,

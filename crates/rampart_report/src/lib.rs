@@ -1,12 +1,15 @@
 //! Reporters. Only reporters print: each format is one file over one [`Report`].
 
 pub mod benchmark;
+pub mod framework;
+pub mod html;
 pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod netpol;
 pub mod pss;
 pub mod rbac;
+pub mod read;
 pub mod sarif;
 mod table;
 pub mod text;
@@ -25,6 +28,8 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// One self-contained HTML file with the frameworks' evaluation.
+    Html,
 }
 
 /// Writes `report` in `format` to `w`. JSON and SARIF stream; the others are small.
@@ -34,6 +39,7 @@ pub fn write(report: &Report, format: Format, w: &mut dyn std::io::Write) -> std
         Format::Sarif => sarif::write(report, w),
         Format::Table => w.write_all(table(report).as_bytes()),
         Format::Junit => w.write_all(junit::render(report).as_bytes()),
+        Format::Html => html::write(report, w),
     }
 }
 pub use table::render as table;

@@ -11,6 +11,7 @@ pub mod output;
 pub mod policy;
 pub mod pss;
 pub mod rbac;
+pub mod report;
 pub mod scan;
 pub mod serve;
 pub mod snapshot;

@@ -74,6 +74,8 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// One self-contained HTML file: posture score, frameworks, findings.
+    Html,
 }
 
 impl ScanArgs {
@@ -91,7 +93,7 @@ impl ScanArgs {
             ignore: self.ignore.clone(),
             fail_on: self.fail_on,
             baseline: self.baseline.clone(),
-            snippets: self.format == Format::Table,
+            snippets: matches!(self.format, Format::Table | Format::Html),
             kubernetes_version: self.kubernetes_version,
             checks: Vec::new(),
             policies: self.policies.clone(),
@@ -120,6 +122,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                     let format = match other {
                         Format::Sarif => rampart_report::Format::Sarif,
                         Format::Junit => rampart_report::Format::Junit,
+                        Format::Html => rampart_report::Format::Html,
                         _ => rampart_report::Format::Table,
                     };
                     done.write_error = rampart_report::write(&report, format, w).err();
