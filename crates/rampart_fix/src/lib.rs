@@ -1,0 +1,425 @@
+//! Applies the fixes of findings to the YAML files they came from, keeping everything else.
+//!
+//! [`fix_text`] takes one file's text, runs the selected checks on each object, collects the
+//! [`rampart_model::Fix`]es of the open findings (safe ones, and unsafe ones when asked), and
+//! applies their edits by splicing the text (see [`splice`]): only the bytes of the edited fields
+//! change, so comments, key order, quoting, flow or block style, indentation, other documents and
+//! anchors elsewhere survive. The same edits are applied to the parsed objects, and the result is
+//! re-parsed: a file whose new text does not parse, or whose objects differ from the intended
+//! ones in any way (a field the edits did not name), is refused with an error and left as it was.
+//!
+//! Why a splicer of our own rather than `yamlpatch` (the crate of choice in crates.md): the
+//! loader's parser (saphyr) already gives every node's span, and fixes are a handful of
+//! operations (add a key or item, replace a scalar, remove an entry). A splicer over the same
+//! parser sees documents, anchors and merge keys exactly as the scan does; yamlpatch parses
+//! single documents with tree-sitter (C code compiled by cc) and a second YAML model, so multi-
+//! document files would need the splitting we get for free here. The verification step (re-parse,
+//! compare objects) holds whichever splicer is used.
+//!
+//! Two fixes need data that checks do not have: resource requests and limits (defaults come
+//! from the `fix.resources` section of `.rampart.yaml`) and digest pinning (a lock map from image
+//! reference to digest). [`Options`] carries both.
+
+pub mod cst;
+pub mod splice;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rampart_checks::Engine;
+use rampart_model::{Edit, Finding, Fix, Pointer, Resource};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::splice::Op;
+
+/// What a fix run may do, and the data some fixes need.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Apply fixes marked unsafe (that could break a workload) too.
+    pub unsafe_fixes: bool,
+    /// Values for the resource request and limit fixes.
+    pub resources: ResourceDefaults,
+    /// Image reference (as written in manifests) -> digest (`sha256:...`), for
+    /// `image-not-pinned-by-digest`.
+    pub digests: BTreeMap<String, String>,
+    /// The config's waivers: waived findings are not fixed.
+    pub waivers: Vec<rampart_checks::config::CompiledWaiver>,
+    /// The day waivers' expiry is judged against.
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// `fix:` section of `.rampart.yaml`.
+///
+/// ```yaml
+/// fix:
+///   resources:
+///     requests: {cpu: 100m, memory: 128Mi}
+///     limits: {cpu: "1", memory: 512Mi}
+///   image-digests: images.lock.yaml   # ref -> digest, relative to the config file
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixConfig {
+    #[serde(default)]
+    pub resources: ResourceDefaults,
+    #[serde(default)]
+    pub image_digests: Option<std::path::PathBuf>,
+}
+
+/// Requests and limits the resource fixes write (quantities as Kubernetes writes them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceDefaults {
+    #[serde(default)]
+    pub requests: Quantities,
+    #[serde(default)]
+    pub limits: Quantities,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quantities {
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
+    #[serde(default, rename = "ephemeral-storage")]
+    pub ephemeral_storage: Option<String>,
+}
+
+impl Quantities {
+    fn get(&self, res: &str) -> Option<&str> {
+        match res {
+            "cpu" => self.cpu.as_deref(),
+            "memory" => self.memory.as_deref(),
+            "ephemeral-storage" => self.ephemeral_storage.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a digest lock map: a YAML or JSON mapping from image reference to digest.
+pub fn read_digests(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let stream = rampart_source::yaml::parse_stream(&text);
+    if let Some(e) = stream.errors.first() {
+        return Err(format!("{}:{}: {}", path.display(), e.pos.line, e.message));
+    }
+    let mut out = BTreeMap::new();
+    for doc in stream.docs {
+        let Value::Object(m) = doc.value else {
+            return Err(format!(
+                "{}: expected a mapping from image reference to digest",
+                path.display()
+            ));
+        };
+        for (k, v) in m {
+            match v.as_str() {
+                Some(d) if d.contains(':') => {
+                    out.insert(k, d.to_string());
+                }
+                _ => {
+                    return Err(format!(
+                        "{}: `{k}`: expected a digest such as sha256:<64 hex digits>",
+                        path.display()
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One finding whose fix was applied.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub check: String,
+    pub object: String,
+    pub pointer: Pointer,
+    pub description: String,
+    pub line: Option<u32>,
+}
+
+/// What fixing one file did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The new text (equal to the input when nothing changed).
+    pub text: String,
+    pub applied: Vec<Applied>,
+    /// Open findings with no fix.
+    pub unfixable: usize,
+    /// Open findings whose fix is unsafe, not applied without `unsafe_fixes`.
+    pub skipped_unsafe: usize,
+    /// Fixes that could not be applied here (an anchor, an unusual layout), with why.
+    pub failed: Vec<String>,
+}
+
+impl Outcome {
+    pub fn changed(&self, original: &str) -> bool {
+        self.text != original
+    }
+}
+
+/// Why a file was not fixed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("{0}")]
+    Load(String),
+    #[error("{path}: refusing the fix: {why}")]
+    Verify { path: String, why: String },
+}
+
+/// Check ids whose fixes take values from [`ResourceDefaults`].
+const RESOURCE_CHECKS: &[&str] = &[
+    "cpu-request-missing",
+    "cpu-limit-missing",
+    "memory-request-missing",
+    "memory-limit-missing",
+    "ephemeral-storage-limit-missing",
+];
+
+/// The fix of a finding, after the options are applied: resource values from the config, digests
+/// from the lock map.
+fn fix_of(f: &Finding, res: &Resource, opts: &Options) -> Option<Fix> {
+    if f.check == "image-not-pinned-by-digest" {
+        let image = res.raw.pointer(f.pointer.as_str())?.as_str()?;
+        let digest = opts
+            .digests
+            .get(image)
+            .or_else(|| opts.digests.get(image.split('@').next().unwrap_or(image)))?;
+        let base = image.split('@').next().unwrap_or(image);
+        return Some(Fix {
+            description: format!("pin {base} to {digest} (from the digest lock map)"),
+            safe: true,
+            edits: vec![Edit::Replace {
+                pointer: f.pointer.clone(),
+                value: Value::String(format!("{base}@{digest}")),
+            }],
+        });
+    }
+    let mut fix = Fix::clone(f.fix.as_deref()?);
+    if RESOURCE_CHECKS.contains(&&*f.check) {
+        for e in &mut fix.edits {
+            if let Edit::Add { pointer, value } = e {
+                let toks: Vec<String> = pointer.tokens().collect();
+                let n = toks.len();
+                if n >= 2 {
+                    let section = match toks[n - 2].as_str() {
+                        "requests" => &opts.resources.requests,
+                        "limits" => &opts.resources.limits,
+                        _ => continue,
+                    };
+                    // Only the check's built-in default is replaced; a limit copied from the
+                    // container's own request is kept.
+                    let builtin = rampart_checks::checks::resources::default_quantity(
+                        &toks[n - 2],
+                        &toks[n - 1],
+                    );
+                    if let (Some(v), Some(b)) = (section.get(&toks[n - 1]), builtin) {
+                        if value.as_str() == Some(b) {
+                            *value = Value::String(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(fix)
+}
+
+/// The pointer prefix of an object inside its document (`/items/N` for a List item), and the
+/// document index.
+fn place(res: &Resource) -> Option<(usize, Vec<String>)> {
+    match &res.origin {
+        rampart_model::Origin::File { doc, item, .. } => Some((
+            *doc,
+            item.map(|i| vec!["items".to_string(), i.to_string()])
+                .unwrap_or_default(),
+        )),
+        rampart_model::Origin::Cluster { .. } => None,
+    }
+}
+
+fn remove_key(e: &Edit) -> Option<Vec<(u8, String)>> {
+    match e {
+        Edit::Remove { pointer } => Some(
+            pointer
+                .tokens()
+                .map(|t| match t.parse::<u64>() {
+                    Ok(n) => (0, format!("{n:020}")),
+                    Err(_) => (1, t),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Fixes one file's text: the open findings of the engine's checks with a fix (and, with
+/// `unsafe_fixes`, unsafe ones). The objects of the result are verified; see the crate docs.
+pub fn fix_text(
+    path: &Path,
+    text: &str,
+    engine: &Engine,
+    opts: &Options,
+) -> Result<Outcome, FixError> {
+    let parsed = rampart_source::parse_str(path, text);
+    if let Some(e) = parsed.errors.first() {
+        return Err(FixError::Load(format!("{e}; file not fixed")));
+    }
+    let mut out = Outcome {
+        text: text.to_string(),
+        ..Outcome::default()
+    };
+    // Per object: its fixes, in the order found.
+    let mut plans: Vec<(usize, Vec<(Finding, Fix)>)> = Vec::new();
+    for (ri, r) in parsed.resources.iter().enumerate() {
+        let mut fixes = Vec::new();
+        let mut findings = engine.run(r);
+        if let Some(today) = opts.today {
+            rampart_checks::config::apply_waivers(&mut findings, &opts.waivers, today);
+        }
+        for f in findings {
+            if !f.is_open() {
+                continue;
+            }
+            match fix_of(&f, r, opts) {
+                None => out.unfixable += 1,
+                Some(fix) if !fix.safe && !opts.unsafe_fixes => out.skipped_unsafe += 1,
+                Some(fix) => fixes.push((f, fix)),
+            }
+        }
+        if !fixes.is_empty() {
+            plans.push((ri, fixes));
+        }
+    }
+    if plans.is_empty() {
+        return Ok(out);
+    }
+    let mut expected: Vec<Value> = parsed.resources.iter().map(|r| r.raw.clone()).collect();
+    let mut current = text.to_string();
+    for (ri, mut fixes) in plans {
+        let r = &parsed.resources[ri];
+        let Some((doc, prefix)) = place(r) else {
+            continue;
+        };
+        // Fixes that remove items run last, the highest index first, so earlier removals do
+        // not shift the items later ones name.
+        fixes.sort_by(|(_, a), (_, b)| {
+            let ka = a.edits.iter().filter_map(remove_key).max();
+            let kb = b.edits.iter().filter_map(remove_key).max();
+            match (ka, kb) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(a), Some(b)) => b.cmp(&a),
+            }
+        });
+        for (f, fix) in fixes {
+            let mut text = current.clone();
+            let mut value = expected[ri].clone();
+            let mut ok = true;
+            // Within one fix: additions and replacements first, then removals from the last.
+            let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+            edits.sort_by_key(|e| remove_key(e).map(std::cmp::Reverse));
+            for e in edits {
+                let op = Op::new(&prefix, e);
+                let rel = Op::new(&[], e);
+                match splice::apply_text(&text, doc, &op) {
+                    Ok(Some(t)) => text = t,
+                    Ok(None) => {}
+                    Err(why) => {
+                        out.failed.push(format!(
+                            "{}: {} on {} at {}: {why}",
+                            path.display(),
+                            f.check,
+                            r.id.display_name(),
+                            f.pointer
+                        ));
+                        ok = false;
+                        break;
+                    }
+                }
+                if let Err(why) = splice::apply_json(&mut value, &rel.tokens, e) {
+                    out.failed.push(format!(
+                        "{}: {} on {}: {why}",
+                        path.display(),
+                        f.check,
+                        r.id.display_name()
+                    ));
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                continue;
+            }
+            current = text;
+            expected[ri] = value;
+            out.applied.push(Applied {
+                check: f.check.to_string(),
+                object: r.id.display_name(),
+                pointer: f.pointer.clone(),
+                description: fix.description.clone(),
+                line: r.locate(f.pointer.as_str()).map(|p| p.line),
+            });
+        }
+    }
+    verify(path, &current, &expected)?;
+    out.text = current;
+    Ok(out)
+}
+
+/// Re-parses the fixed text: it must load without errors and hold exactly the expected objects.
+pub fn verify(path: &Path, text: &str, expected: &[Value]) -> Result<(), FixError> {
+    let refuse = |why: String| FixError::Verify {
+        path: path.display().to_string(),
+        why,
+    };
+    let parsed = rampart_source::parse_str(path, text);
+    if let Some(e) = parsed.errors.first() {
+        return Err(refuse(format!("the fixed text does not parse: {e}")));
+    }
+    if parsed.resources.len() != expected.len() {
+        return Err(refuse(format!(
+            "the fixed text holds {} objects, expected {}",
+            parsed.resources.len(),
+            expected.len()
+        )));
+    }
+    for (r, want) in parsed.resources.iter().zip(expected) {
+        if &r.raw != want {
+            return Err(refuse(format!(
+                "{} would change beyond the fixed fields",
+                r.id.display_name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The settings a fix run reads from a config's `fix:` section (resource defaults and the digest
+/// lock map, resolved against the config's folder).
+pub fn options_from_config(
+    fix: Option<&Value>,
+    config_dir: Option<&Path>,
+) -> Result<Options, String> {
+    let cfg: FixConfig = match fix {
+        None => FixConfig::default(),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("fix: {e}"))?,
+    };
+    let mut opts = Options {
+        resources: cfg.resources,
+        ..Options::default()
+    };
+    if let Some(p) = cfg.image_digests {
+        let p = match config_dir {
+            Some(d) if p.is_relative() => d.join(p),
+            _ => p,
+        };
+        opts.digests = read_digests(&p)?;
+    }
+    Ok(opts)
+}
