@@ -195,7 +195,7 @@ pub fn parse(text: &str) -> Result<Vec<Doc>, String> {
                         items,
                     } => {
                         let end = if flow {
-                            e
+                            flow_end(bytes, s, e, b']')
                         } else {
                             items.last().map_or(start, |n| n.end)
                         };
@@ -215,7 +215,7 @@ pub fn parse(text: &str) -> Result<Vec<Doc>, String> {
                         ..
                     } => {
                         let end = if flow {
-                            e
+                            flow_end(bytes, s, e, b'}')
                         } else {
                             entries
                                 .last()
@@ -247,6 +247,16 @@ pub fn parse(text: &str) -> Result<Vec<Doc>, String> {
         }
     }
     Ok(docs)
+}
+
+/// The end of a flow collection: just after its closing bracket, whether the parser's end event
+/// spans the bracket or sits on it.
+fn flow_end(bytes: &[u8], start: usize, end: usize, close: u8) -> usize {
+    if bytes.get(start) == Some(&close) {
+        start + 1
+    } else {
+        end
+    }
 }
 
 /// The end of a scalar: for block scalars (`|`, `>`) the parser's span runs over the trailing

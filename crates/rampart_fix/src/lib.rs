@@ -257,25 +257,58 @@ fn remove_key(e: &Edit) -> Option<Vec<(u8, String)>> {
     }
 }
 
+/// Most rounds of fixing one file (see [`fix_text`]).
+const MAX_ROUNDS: usize = 4;
+
 /// Fixes one file's text: the open findings of the engine's checks with a fix (and, with
 /// `unsafe_fixes`, unsafe ones). The objects of the result are verified; see the crate docs.
+///
+/// Fixes run in rounds: in one round, a fix whose edits touch a field another fix of the round
+/// already edited (the same field, or one inside the other) waits; the next round scans the new
+/// text and recomputes what is left. So two checks that both want `capabilities.drop` do not
+/// overwrite each other, and running the fix again on its result finds nothing to do.
 pub fn fix_text(
     path: &Path,
     text: &str,
     engine: &Engine,
     opts: &Options,
 ) -> Result<Outcome, FixError> {
-    let parsed = rampart_source::parse_str(path, text);
-    if let Some(e) = parsed.errors.first() {
-        return Err(FixError::Load(format!("{e}; file not fixed")));
-    }
     let mut out = Outcome {
         text: text.to_string(),
         ..Outcome::default()
     };
-    // Per object: its fixes, in the order found.
-    let mut plans: Vec<(usize, Vec<(Finding, Fix)>)> = Vec::new();
-    for (ri, r) in parsed.resources.iter().enumerate() {
+    for round in 0..MAX_ROUNDS {
+        let parsed = rampart_source::parse_str(path, &out.text);
+        if let Some(e) = parsed.errors.first() {
+            return Err(FixError::Load(format!("{e}; file not fixed")));
+        }
+        let (plans, unfixable, skipped) = plan(&parsed.resources, engine, opts);
+        if round == 0 {
+            out.unfixable = unfixable;
+            out.skipped_unsafe = skipped;
+        }
+        if plans.is_empty() {
+            break;
+        }
+        let before = out.applied.len();
+        let current = out.text.clone();
+        let text = apply_round(path, &current, &parsed.resources, plans, &mut out)?;
+        out.text = text;
+        if out.applied.len() == before {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+type Plan = (usize, Vec<(Finding, Fix)>);
+
+/// The fixes to apply, object by object; and the counts of open findings without a fix and of
+/// unsafe fixes left out.
+fn plan(resources: &[Resource], engine: &Engine, opts: &Options) -> (Vec<Plan>, usize, usize) {
+    let mut plans = Vec::new();
+    let (mut unfixable, mut skipped) = (0, 0);
+    for (ri, r) in resources.iter().enumerate() {
         let mut fixes = Vec::new();
         let mut findings = engine.run(r);
         if let Some(today) = opts.today {
@@ -286,8 +319,8 @@ pub fn fix_text(
                 continue;
             }
             match fix_of(&f, r, opts) {
-                None => out.unfixable += 1,
-                Some(fix) if !fix.safe && !opts.unsafe_fixes => out.skipped_unsafe += 1,
+                None => unfixable += 1,
+                Some(fix) if !fix.safe && !opts.unsafe_fixes => skipped += 1,
                 Some(fix) => fixes.push((f, fix)),
             }
         }
@@ -295,13 +328,34 @@ pub fn fix_text(
             plans.push((ri, fixes));
         }
     }
-    if plans.is_empty() {
-        return Ok(out);
+    (plans, unfixable, skipped)
+}
+
+fn edit_tokens(e: &Edit) -> Vec<String> {
+    match e {
+        Edit::Add { pointer, .. } | Edit::Replace { pointer, .. } | Edit::Remove { pointer } => {
+            pointer.tokens().collect()
+        }
     }
-    let mut expected: Vec<Value> = parsed.resources.iter().map(|r| r.raw.clone()).collect();
+}
+
+/// True when one pointer is the other or inside it.
+fn overlaps(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Applies one round of fixes to `text` and verifies the result.
+fn apply_round(
+    path: &Path,
+    text: &str,
+    resources: &[Resource],
+    plans: Vec<Plan>,
+    out: &mut Outcome,
+) -> Result<String, FixError> {
+    let mut expected: Vec<Value> = resources.iter().map(|r| r.raw.clone()).collect();
     let mut current = text.to_string();
     for (ri, mut fixes) in plans {
-        let r = &parsed.resources[ri];
+        let r = &resources[ri];
         let Some((doc, prefix)) = place(r) else {
             continue;
         };
@@ -317,7 +371,14 @@ pub fn fix_text(
                 (Some(a), Some(b)) => b.cmp(&a),
             }
         });
+        let mut touched: Vec<Vec<String>> = Vec::new();
         for (f, fix) in fixes {
+            let mine: Vec<Vec<String>> = fix.edits.iter().map(edit_tokens).collect();
+            let removes_only = fix.edits.iter().all(|e| matches!(e, Edit::Remove { .. }));
+            // Removals of items of one sequence are ordered above and do not conflict.
+            if !removes_only && mine.iter().any(|m| touched.iter().any(|t| overlaps(m, t))) {
+                continue;
+            }
             let mut text = current.clone();
             let mut value = expected[ri].clone();
             let mut ok = true;
@@ -327,7 +388,11 @@ pub fn fix_text(
             for e in edits {
                 let op = Op::new(&prefix, e);
                 let rel = Op::new(&[], e);
-                match splice::apply_text(&text, doc, &op) {
+                let step = splice::apply_text(&text, doc, &op).and_then(|t| {
+                    splice::apply_json(&mut value, &rel.tokens, e)?;
+                    Ok(t)
+                });
+                match step {
                     Ok(Some(t)) => text = t,
                     Ok(None) => {}
                     Err(why) => {
@@ -342,20 +407,11 @@ pub fn fix_text(
                         break;
                     }
                 }
-                if let Err(why) = splice::apply_json(&mut value, &rel.tokens, e) {
-                    out.failed.push(format!(
-                        "{}: {} on {}: {why}",
-                        path.display(),
-                        f.check,
-                        r.id.display_name()
-                    ));
-                    ok = false;
-                    break;
-                }
             }
             if !ok {
                 continue;
             }
+            touched.extend(mine);
             current = text;
             expected[ri] = value;
             out.applied.push(Applied {
@@ -368,8 +424,7 @@ pub fn fix_text(
         }
     }
     verify(path, &current, &expected)?;
-    out.text = current;
-    Ok(out)
+    Ok(current)
 }
 
 /// Re-parses the fixed text: it must load without errors and hold exactly the expected objects.
@@ -392,8 +447,9 @@ pub fn verify(path: &Path, text: &str, expected: &[Value]) -> Result<(), FixErro
     for (r, want) in parsed.resources.iter().zip(expected) {
         if &r.raw != want {
             return Err(refuse(format!(
-                "{} would change beyond the fixed fields",
-                r.id.display_name()
+                "{} would change beyond the fixed fields (at {})",
+                r.id.display_name(),
+                first_difference(&r.raw, want, String::new())
             )));
         }
     }
@@ -422,4 +478,35 @@ pub fn options_from_config(
         opts.digests = read_digests(&p)?;
     }
     Ok(opts)
+}
+
+/// The pointer of the first place two values differ.
+fn first_difference(a: &Value, b: &Value, at: String) -> String {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                let here = format!("{at}/{}", rampart_model::escape_token(k));
+                match y.get(k) {
+                    Some(w) if v == w => {}
+                    Some(w) => return first_difference(v, w, here),
+                    None => return format!("{here} (not expected)"),
+                }
+            }
+            for k in y.keys() {
+                if !x.contains_key(k) {
+                    return format!("{at}/{} (missing)", rampart_model::escape_token(k));
+                }
+            }
+            format!("{at} (key order)")
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                if v != w {
+                    return first_difference(v, w, format!("{at}/{i}"));
+                }
+            }
+            at
+        }
+        _ => format!("{at} ({a} instead of {b})"),
+    }
 }

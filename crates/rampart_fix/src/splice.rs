@@ -217,13 +217,24 @@ impl Splicer<'_> {
             Kind::Map(_) | Kind::Seq(_) if node.flow || in_flow || !is_coll(value) => {
                 render_flow(value)
             }
-            Kind::Map(_) | Kind::Seq(_) => {
+            Kind::Map(_) => {
                 let col = self.col(node.start);
-                match (&node.kind, value) {
-                    (Kind::Map(_), Value::Object(m)) => render_entries(m, col, self.style),
-                    (Kind::Seq(_), Value::Array(a)) => render_items(a, col, self.style),
+                match value {
+                    Value::Object(m) => render_entries(m, col, self.style),
                     _ => render_flow(value),
                 }
+            }
+            Kind::Seq(items) => {
+                // A block sequence starts at its first dash.
+                let from = match items.first() {
+                    Some(first) => self.dash_of(first)?,
+                    None => node.start,
+                };
+                let text = match value {
+                    Value::Array(a) => render_items(a, self.col(from), self.style),
+                    _ => render_flow(value),
+                };
+                return Ok(self.splice(from, node.end, &text));
             }
             Kind::Alias => return Err("the field is an alias; not edited".into()),
         };
