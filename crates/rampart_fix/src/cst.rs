@@ -41,6 +41,18 @@ pub struct Doc {
     pub root: Node,
 }
 
+impl Doc {
+    /// The whole lines the document's content spans (byte range): what an edit of the document
+    /// may touch. Comments and markers around it stay outside.
+    pub fn lines(&self, text: &str) -> (usize, usize) {
+        let start = text[..self.root.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[self.root.end..]
+            .find('\n')
+            .map_or(text.len(), |i| self.root.end + i);
+        (start, end)
+    }
+}
+
 /// Character index to byte offset.
 struct Offsets {
     ascii: bool,

@@ -277,28 +277,101 @@ pub fn fix_text(
         text: text.to_string(),
         ..Outcome::default()
     };
-    for round in 0..MAX_ROUNDS {
-        let parsed = rampart_source::parse_str(path, &out.text);
-        if let Some(e) = parsed.errors.first() {
-            return Err(FixError::Load(format!("{e}; file not fixed")));
-        }
-        let (plans, unfixable, skipped) = plan(&parsed.resources, engine, opts);
-        if round == 0 {
-            out.unfixable = unfixable;
-            out.skipped_unsafe = skipped;
-        }
-        if plans.is_empty() {
-            break;
-        }
-        let before = out.applied.len();
-        let current = out.text.clone();
-        let text = apply_round(path, &current, &parsed.resources, plans, &mut out)?;
-        out.text = text;
-        if out.applied.len() == before {
-            break;
+    let parsed = rampart_source::parse_str(path, text);
+    if let Some(e) = parsed.errors.first() {
+        return Err(FixError::Load(format!("{e}; file not fixed")));
+    }
+    let (plans, unfixable, skipped) = plan(&parsed.resources, engine, opts);
+    out.unfixable = unfixable;
+    out.skipped_unsafe = skipped;
+    if plans.is_empty() {
+        return Ok(out);
+    }
+    // Each document is edited on its own text (an edit re-reads only its document); the file is
+    // put together again at the end.
+    let cst = cst::parse(text).map_err(|e| {
+        FixError::Load(format!(
+            "{}: cannot be edited in place ({e}); file not fixed",
+            path.display()
+        ))
+    })?;
+    let ranges: Vec<(usize, usize)> = cst.iter().map(|d| d.lines(text)).collect();
+    let mut docs: Vec<String> = ranges
+        .iter()
+        .map(|&(from, to)| text[from..to].to_string())
+        .collect();
+    let mut expected: Vec<Value> = parsed.resources.iter().map(|r| r.raw.clone()).collect();
+    apply_fixes(
+        path,
+        &mut docs,
+        &parsed.resources,
+        &mut expected,
+        plans,
+        true,
+        &mut out,
+    );
+    // What each edited document must hold, object by object.
+    let mut per_doc: Vec<Option<Vec<Value>>> = vec![None; docs.len()];
+    for (r, v) in parsed.resources.iter().zip(&expected) {
+        if let Some((d, _)) = place(r) {
+            if docs.get(d).map(String::as_str) != ranges.get(d).and_then(|&(f, t)| text.get(f..t)) {
+                per_doc[d].get_or_insert_with(Vec::new).push(v.clone());
+            }
         }
     }
+    // Later rounds: the edited documents alone, until nothing is left to fix.
+    for (d, want) in per_doc.iter_mut().enumerate() {
+        let Some(want) = want else { continue };
+        for _ in 1..MAX_ROUNDS {
+            let piece = rampart_source::parse_str(path, &docs[d]);
+            verify_parsed(path, &piece, want)?;
+            let (plans, _, _) = plan(&piece.resources, engine, opts);
+            if plans.is_empty() {
+                break;
+            }
+            let before = out.applied.len();
+            apply_fixes(
+                path,
+                std::slice::from_mut(&mut docs[d]),
+                &piece.resources,
+                want,
+                plans,
+                false,
+                &mut out,
+            );
+            if out.applied.len() == before {
+                break;
+            }
+        }
+    }
+    let whole = join(text, &ranges, &docs);
+    let mut queues: Vec<std::collections::VecDeque<Value>> = per_doc
+        .into_iter()
+        .map(|w| w.unwrap_or_default().into())
+        .collect();
+    let mut want = Vec::with_capacity(expected.len());
+    for (r, v) in parsed.resources.iter().zip(expected) {
+        let edited = place(r)
+            .and_then(|(d, _)| queues.get_mut(d))
+            .and_then(|q| q.pop_front());
+        want.push(edited.unwrap_or(v));
+    }
+    verify(path, &whole, &want)?;
+    out.text = whole;
     Ok(out)
+}
+
+/// Puts a text together again from its documents' lines.
+fn join(text: &str, ranges: &[(usize, usize)], docs: &[String]) -> String {
+    let mut whole = String::with_capacity(text.len() + 1024);
+    let mut at = 0;
+    for ((from, to), doc) in ranges.iter().zip(docs) {
+        whole.push_str(&text[at..*from]);
+        whole.push_str(doc);
+        at = *to;
+    }
+    whole.push_str(&text[at..]);
+    whole
 }
 
 type Plan = (usize, Vec<(Finding, Fix)>);
@@ -344,19 +417,25 @@ fn overlaps(a: &[String], b: &[String]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// Applies one round of fixes to `text` and verifies the result.
-fn apply_round(
+/// Applies one round of fixes: `docs[d]` is the text of document `d` (as [`place`] numbers
+/// them) and `expected[i]` the value object `resources[i]` must have, both updated as fixes
+/// apply. `lines`: whether the resources' positions are the file's (to report lines).
+#[allow(clippy::too_many_arguments)]
+fn apply_fixes(
     path: &Path,
-    text: &str,
+    docs: &mut [String],
     resources: &[Resource],
+    expected: &mut [Value],
     plans: Vec<Plan>,
+    lines: bool,
     out: &mut Outcome,
-) -> Result<String, FixError> {
-    let mut expected: Vec<Value> = resources.iter().map(|r| r.raw.clone()).collect();
-    let mut current = text.to_string();
+) {
     for (ri, mut fixes) in plans {
         let r = &resources[ri];
         let Some((doc, prefix)) = place(r) else {
+            continue;
+        };
+        let Some(current) = docs.get_mut(doc) else {
             continue;
         };
         // Fixes that remove items run last, the highest index first, so earlier removals do
@@ -388,7 +467,7 @@ fn apply_round(
             for e in edits {
                 let op = Op::new(&prefix, e);
                 let rel = Op::new(&[], e);
-                let step = splice::apply_text(&text, doc, &op).and_then(|t| {
+                let step = splice::apply_text(&text, 0, &op).and_then(|t| {
                     splice::apply_json(&mut value, &rel.tokens, e)?;
                     Ok(t)
                 });
@@ -412,28 +491,37 @@ fn apply_round(
                 continue;
             }
             touched.extend(mine);
-            current = text;
+            *current = text;
             expected[ri] = value;
             out.applied.push(Applied {
                 check: f.check.to_string(),
                 object: r.id.display_name(),
                 pointer: f.pointer.clone(),
                 description: fix.description.clone(),
-                line: r.locate(f.pointer.as_str()).map(|p| p.line),
+                line: if lines {
+                    r.locate(f.pointer.as_str()).map(|p| p.line)
+                } else {
+                    None
+                },
             });
         }
     }
-    verify(path, &current, &expected)?;
-    Ok(current)
 }
 
 /// Re-parses the fixed text: it must load without errors and hold exactly the expected objects.
 pub fn verify(path: &Path, text: &str, expected: &[Value]) -> Result<(), FixError> {
+    verify_parsed(path, &rampart_source::parse_str(path, text), expected)
+}
+
+fn verify_parsed(
+    path: &Path,
+    parsed: &rampart_source::Parsed,
+    expected: &[Value],
+) -> Result<(), FixError> {
     let refuse = |why: String| FixError::Verify {
         path: path.display().to_string(),
         why,
     };
-    let parsed = rampart_source::parse_str(path, text);
     if let Some(e) = parsed.errors.first() {
         return Err(refuse(format!("the fixed text does not parse: {e}")));
     }
