@@ -105,6 +105,7 @@ fn unmasks(fixed: &str, other: &str) -> bool {
 fn fixes_of_every_fixable_check_remove_its_findings_and_add_none() {
     let all = Engine::new(Selection::all());
     let mut fixable = Vec::new();
+    let mut fix_safety: BTreeMap<String, bool> = BTreeMap::new();
     let mut problems = Vec::new();
     for (folder, check) in rampart_checks::checks::FOLDERS {
         let id = check.meta.id.to_string();
@@ -124,6 +125,16 @@ fn fixes_of_every_fixable_check_remove_its_findings_and_add_none() {
             };
             if out.applied.is_empty() && out.failed.is_empty() {
                 continue;
+            }
+            // Every fix of a check has the same safety.
+            let (_, all_findings) = scan(&path, &text, &engine);
+            for f in all_findings.iter().filter(|f| f.check == id) {
+                if let Some(fx) = &f.fix {
+                    let prev = fix_safety.insert(id.clone(), fx.safe);
+                    if prev.is_some_and(|p| p != fx.safe) {
+                        problems.push(format!("{id}: both safe and unsafe fixes"));
+                    }
+                }
             }
             if !fixable.contains(&id) {
                 fixable.push(id.clone());
@@ -178,6 +189,26 @@ fn fixes_of_every_fixable_check_remove_its_findings_and_add_none() {
         }
     }
     eprintln!("{} fixable checks: {}", fixable.len(), fixable.join(", "));
+    // The documented list (docs/checks, docs/fix.md) is what the checks do.
+    let mut documented: Vec<&str> = rampart_checks::docs::FIXES
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    documented.sort_unstable();
+    let mut found: Vec<&str> = fixable.iter().map(String::as_str).collect();
+    found.sort_unstable();
+    assert_eq!(
+        found, documented,
+        "rampart_checks::docs::FIXES is out of date"
+    );
+    for (id, safe) in &fix_safety {
+        if rampart_checks::docs::fix_kind(id) != if *safe { "safe" } else { "unsafe" } {
+            problems.push(format!(
+                "{id}: documented as {} fix",
+                rampart_checks::docs::fix_kind(id)
+            ));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
     assert!(fixable.len() >= 15, "only {} fixable checks", fixable.len());
 }
