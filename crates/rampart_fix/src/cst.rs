@@ -271,10 +271,37 @@ fn flow_end(bytes: &[u8], start: usize, end: usize, close: u8) -> usize {
     }
 }
 
-/// The end of a scalar: for block scalars (`|`, `>`) the parser's span runs over the trailing
+/// The end of a scalar: for quoted scalars, just after the closing quote; for block scalars (`|`, `>`) the parser's span runs over the trailing
 /// line breaks; the node ends at the end of its last non-blank line instead.
 fn scalar_end(bytes: &[u8], start: usize, end: usize, style: ScalarStyle) -> usize {
     match style {
+        // The parser's span of a quoted scalar can run past its closing quote (over spaces and
+        // a comment): find the quote.
+        ScalarStyle::DoubleQuoted if bytes.get(start) == Some(&b'"') => {
+            let mut i = start + 1;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\\' => i += 2,
+                    b'"' => return i + 1,
+                    _ => i += 1,
+                }
+            }
+            end
+        }
+        ScalarStyle::SingleQuoted if bytes.get(start) == Some(&b'\'') => {
+            let mut i = start + 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    return i + 1;
+                }
+                i += 1;
+            }
+            end
+        }
         ScalarStyle::Literal | ScalarStyle::Folded => {
             let mut e = end.min(bytes.len());
             while e > start && matches!(bytes[e - 1], b'\n' | b' ' | b'\t' | b'\r') {

@@ -154,6 +154,8 @@ pub struct Outcome {
     pub skipped_unsafe: usize,
     /// Fixes that could not be applied here (an anchor, an unusual layout), with why.
     pub failed: Vec<String>,
+    /// Edits applied that removed something (a removal may take a comment with it).
+    pub removals: usize,
 }
 
 impl Outcome {
@@ -357,8 +359,23 @@ pub fn fix_text(
         want.push(edited.unwrap_or(v));
     }
     verify(path, &whole, &want)?;
+    // Comments are not part of the objects: check them apart. Without removals, none is lost.
+    if out.removals == 0 && comments(&whole) < comments(text) {
+        return Err(FixError::Verify {
+            path: path.display().to_string(),
+            why: "a comment would be lost".into(),
+        });
+    }
     out.text = whole;
     Ok(out)
+}
+
+/// How many comments a text has, roughly: each `#` at the start of a line or after a space.
+fn comments(text: &str) -> usize {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'#' && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n')))
+        .count()
 }
 
 /// Puts a text together again from its documents' lines.
@@ -491,6 +508,11 @@ fn apply_fixes(
                 continue;
             }
             touched.extend(mine);
+            out.removals += fix
+                .edits
+                .iter()
+                .filter(|e| matches!(e, Edit::Remove { .. }))
+                .count();
             *current = text;
             expected[ri] = value;
             out.applied.push(Applied {

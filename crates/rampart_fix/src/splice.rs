@@ -191,8 +191,19 @@ impl Splicer<'_> {
         };
         let in_flow = self.in_flow(node);
         let text = match &node.kind {
-            Kind::Scalar { .. } if in_flow || !is_coll(value) => {
-                let r = render_flow(value);
+            Kind::Scalar { style, .. } if in_flow || !is_coll(value) => {
+                // A string replacing a quoted string keeps its quotes.
+                let r = match (style, value) {
+                    (saphyr_parser::ScalarStyle::DoubleQuoted, Value::String(v)) => {
+                        serde_json::to_string(v).unwrap_or_default()
+                    }
+                    (saphyr_parser::ScalarStyle::SingleQuoted, Value::String(v))
+                        if !v.contains('\n') =>
+                    {
+                        format!("'{}'", v.replace('\'', "''"))
+                    }
+                    _ => render_flow(value),
+                };
                 if node.start == node.end {
                     format!(" {r}")
                 } else {

@@ -99,6 +99,18 @@ fn replaces_scalars_in_place_keeping_comments() {
 }
 
 #[test]
+fn quoted_scalars_keep_their_trailing_comments() {
+    let text = "image: \"nginx:1.27\"   # pinned\nb: 'it''s'  # two\n";
+    let out = apply(text, 0, &add("/image", json!("nginx:1.27@sha256:ab")));
+    assert_eq!(
+        out,
+        "image: \"nginx:1.27@sha256:ab\"   # pinned\nb: 'it''s'  # two\n"
+    );
+    let out = apply(text, 0, &add("/b", json!("x'y")));
+    assert_eq!(out, "image: \"nginx:1.27\"   # pinned\nb: 'x''y'  # two\n");
+}
+
+#[test]
 fn appends_to_block_sequences_in_their_style() {
     let text = "c:\n- name: a\n  volumeMounts:\n  - name: x\n    mountPath: /x\n";
     let out = apply(

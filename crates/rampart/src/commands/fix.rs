@@ -89,7 +89,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     }
     opts.unsafe_fixes = args.unsafe_fixes;
     opts.waivers = config.waivers();
-    opts.today = Some(jiff::Zoned::now().date());
+    opts.today = Some(jiff::ZonedDateTime::now().date());
 
     let (inputs, load_errors) = rampart_source::discover(&args.paths);
     let mut errors = load_errors.len();
