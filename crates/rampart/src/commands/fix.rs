@@ -97,16 +97,18 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: {e}");
     }
     let mut totals = Totals::default();
+    // Files are fixed in parallel, then reported and written in input order.
+    let results: Vec<anyhow::Result<Fixed>> = {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .map(|input| fix_one(input.path(), &engine, &opts))
+            .collect()
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for input in &inputs {
-        let path = input.path();
-        if path.as_os_str() == "-" {
-            eprintln!("error: fix rewrites files; it does not read standard input");
-            errors += 1;
-            continue;
-        }
-        match fix_file(path, &engine, &opts, args, &mut out) {
+    for (input, result) in inputs.iter().zip(results) {
+        match result.and_then(|f| report(input.path(), f, args, &mut out)) {
             Ok(t) => totals.add(&t),
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -159,16 +161,30 @@ impl Totals {
     }
 }
 
-fn fix_file(
-    path: &Path,
-    engine: &Engine,
-    opts: &Options,
-    args: &FixArgs,
-    out: &mut impl Write,
-) -> anyhow::Result<Totals> {
+/// One file read and fixed (nothing written yet).
+struct Fixed {
+    text: std::sync::Arc<str>,
+    outcome: rampart_fix::Outcome,
+}
+
+fn fix_one(path: &Path, engine: &Engine, opts: &Options) -> anyhow::Result<Fixed> {
+    if path.as_os_str() == "-" {
+        anyhow::bail!("fix rewrites files; it does not read standard input");
+    }
     let input = rampart_source::Input::File(path.to_path_buf());
     let text = rampart_source::read_input(&input)?;
     let outcome = rampart_fix::fix_text(path, &text, engine, opts)?;
+    Ok(Fixed { text, outcome })
+}
+
+/// Prints the diff and what was fixed, and writes the file (unless --dry-run).
+fn report(
+    path: &Path,
+    fixed: Fixed,
+    args: &FixArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Totals> {
+    let Fixed { text, outcome } = fixed;
     for f in &outcome.failed {
         eprintln!("warning: fix not applied: {f}");
     }
