@@ -20,5 +20,7 @@ testenv/run-with.sh --anonymous-auth=false -- bash -c \
 echo "== cluster tests (anonymous auth on)"
 testenv/run-with.sh --anonymous-auth=true -- \
   cargo test -p rampart --test cluster -- --ignored --test-threads=1
+echo "== rampart fix: the fixed objects pass the API server's server-side dry run (own control plane: it creates namespaces)"
+testenv/run-with.sh -- cargo test -p rampart --test fix_live -- --ignored --test-threads=1
 echo "== audit webhook: rampart serve fed by a live API server (the test starts its own control plane)"
 cargo test -p rampart --test serve_live -- --ignored --nocapture

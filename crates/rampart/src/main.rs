@@ -85,6 +85,8 @@ enum Command {
     /// Compliance frameworks (CIS, NSA/CISA, NIST 800-190, PSS, MITRE ATT&CK, SOC 2, PCI DSS,
     /// HIPAA) judged over a scan: `report --framework ID [REPORT.json | PATH...]`.
     Report(commands::report::ReportArgs),
+    /// Rewrite manifests to fix findings, keeping comments and formatting (see docs/fix.md).
+    Fix(commands::fix::FixArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Webhook(a) => commands::webhook::run(a),
         Command::Report(a) => commands::report::run(a),
+        Command::Fix(a) => commands::fix::run(a),
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,8 @@
 //!     expires: 2026-12-31         # optional; after it the finding counts again
 //! admission: {}                   # the admission webhook's actions and exemptions
 //!                                 # (see the rampart_admission crate)
+//! fix: {}                         # `rampart fix`: resource defaults, digest lock map
+//!                                 # (see docs/fix.md)
 //! ```
 
 use std::borrow::Cow;
@@ -47,6 +49,10 @@ pub struct Config {
     /// it); scans ignore it.
     #[serde(default)]
     pub admission: Option<Value>,
+    /// `fix:` section, read by `rampart fix` (`rampart_fix`, which validates it): resource
+    /// defaults and the image digest lock map; scans ignore it.
+    #[serde(default)]
+    pub fix: Option<Value>,
 }
 
 /// `checks:` section.

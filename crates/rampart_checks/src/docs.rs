@@ -6,6 +6,40 @@ use std::fmt::Write;
 
 use rampart_model::Meta;
 
+/// The checks whose findings carry a fix (`rampart fix`), and whether it is safe (applied by
+/// default) or unsafe (applied with `--unsafe-fixes`: it could break a workload). The rampart_fix
+/// crate's round-trip test fails when this list and the checks' behaviour disagree.
+pub const FIXES: &[(&str, bool)] = &[
+    ("allow-privilege-escalation", true),
+    ("automount-service-account-token", false),
+    ("capabilities-not-dropped", false),
+    ("cpu-limit-missing", false),
+    ("cpu-request-missing", true),
+    ("dangerous-capabilities", false),
+    ("ephemeral-storage-limit-missing", false),
+    ("host-ipc", false),
+    ("host-network", false),
+    ("host-pid", false),
+    ("image-not-pinned-by-digest", true),
+    ("memory-limit-missing", false),
+    ("memory-request-missing", true),
+    ("net-raw-not-dropped", true),
+    ("privileged-container", false),
+    ("read-only-root-filesystem", false),
+    ("run-as-non-root", false),
+    ("seccomp-profile-missing", true),
+    ("service-account-automount", false),
+];
+
+/// `safe`, `unsafe` or `none`: what `rampart fix` does for a check.
+pub fn fix_kind(id: &str) -> &'static str {
+    match FIXES.iter().find(|(i, _)| *i == id) {
+        Some((_, true)) => "safe",
+        Some((_, false)) => "unsafe",
+        None => "none",
+    }
+}
+
 /// The page of one check, as Markdown.
 pub fn page(m: &Meta) -> String {
     let mut s = String::new();
@@ -19,7 +53,13 @@ pub fn page(m: &Meta) -> String {
     } else {
         m.kinds.join(", ")
     };
-    let _ = writeln!(s, "| Kinds | {kinds} |\n");
+    let _ = writeln!(s, "| Kinds | {kinds} |");
+    let fix = match fix_kind(&m.id) {
+        "safe" => "safe: `rampart fix` applies it (see [fix](../fix.md))",
+        "unsafe" => "unsafe: `rampart fix --unsafe-fixes` applies it (see [fix](../fix.md))",
+        _ => "none",
+    };
+    let _ = writeln!(s, "| Fix | {fix} |\n");
     let _ = writeln!(s, "## Why it matters\n\n{}\n", m.rationale);
     let _ = writeln!(s, "## How to fix it\n\n{}\n", m.remediation);
     let _ = writeln!(s, "## Frameworks\n");
@@ -52,20 +92,21 @@ pub fn index(checks: &[&Meta]) -> String {
     let _ = writeln!(s, "{} checks.\n", checks.len());
     let _ = writeln!(
         s,
-        "| ID | Title | Severity | Category | Frameworks |\n|---|---|---|---|---|"
+        "| ID | Title | Severity | Category | Frameworks | Fix |\n|---|---|---|---|---|---|"
     );
     for m in checks {
         let mut fws: Vec<&str> = m.controls.iter().map(|c| c.framework().as_str()).collect();
         fws.dedup();
         let _ = writeln!(
             s,
-            "| [`{}`]({}.md) | {} | {} | {} | {} |",
+            "| [`{}`]({}.md) | {} | {} | {} | {} | {} |",
             m.id,
             m.id,
             m.title,
             m.severity,
             m.category,
-            fws.join(", ")
+            fws.join(", "),
+            fix_kind(&m.id)
         );
     }
     s

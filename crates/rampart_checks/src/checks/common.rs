@@ -131,6 +131,48 @@ pub fn non_empty_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
 }
 
+// Fixes: edits that checks attach to their findings (applied by `rampart fix`, see the
+// rampart_fix crate). Pointers name the field itself; missing parent mappings are created.
+
+/// A fix setting one field (adding it, or replacing its value).
+pub fn set_fix(
+    description: impl Into<String>,
+    safe: bool,
+    ptr: Pointer,
+    value: Value,
+) -> rampart_model::Fix {
+    rampart_model::Fix {
+        description: description.into(),
+        safe,
+        edits: vec![set(ptr, value)],
+    }
+}
+
+/// An edit setting the field at `ptr` to `value`.
+pub fn set(pointer: Pointer, value: Value) -> rampart_model::Edit {
+    rampart_model::Edit::Add { pointer, value }
+}
+
+/// An edit appending `item` to the array `field` of `parent` (at `parent_ptr`), creating the
+/// array when it is absent or not an array.
+pub fn append(
+    parent: Option<&Value>,
+    parent_ptr: &Pointer,
+    field: &str,
+    item: Value,
+) -> rampart_model::Edit {
+    match parent.and_then(|p| p.get(field)) {
+        Some(Value::Array(_)) => rampart_model::Edit::Add {
+            pointer: parent_ptr.join(field).join("-"),
+            value: item,
+        },
+        _ => rampart_model::Edit::Add {
+            pointer: parent_ptr.join(field),
+            value: Value::Array(vec![item]),
+        },
+    }
+}
+
 // Framework controls shared by several checks.
 
 /// A CIS Kubernetes Benchmark v1.10 recommendation.

@@ -84,3 +84,59 @@ pub(crate) fn missing<'w, 'a>(
         Some((c, ptr))
     })
 }
+
+/// The quantity a resource fix writes when `.rampart.yaml` gives none (`fix.resources`, read by
+/// `rampart fix`): `section` is `requests` or `limits`, `res` `cpu`, `memory` or
+/// `ephemeral-storage`.
+pub fn default_quantity(section: &str, res: &str) -> Option<&'static str> {
+    match (section, res) {
+        ("requests", "cpu") => Some("100m"),
+        ("requests", "memory") => Some("128Mi"),
+        ("requests", "ephemeral-storage") => Some("100Mi"),
+        ("limits", "cpu") => Some("1"),
+        ("limits", "memory") => Some("512Mi"),
+        ("limits", "ephemeral-storage") => Some("1Gi"),
+        _ => None,
+    }
+}
+
+/// The fix of a missing request or limit: the default quantity (see [`default_quantity`]); a
+/// missing limit takes the container's request instead when it has one, so the limit is never
+/// below the request. Requests are safe; limits can throttle or kill a container that needs
+/// more, so they are unsafe.
+pub(crate) fn fix(c: &Container, section: Section, res: Res) -> rampart_model::Fix {
+    let own_request = c
+        .value
+        .get("resources")
+        .and_then(|r| r.get(Section::Requests.field()))
+        .and_then(|s| s.get(res.field()))
+        .filter(|v| v.is_string() || v.is_number())
+        .cloned();
+    let value = match (section, own_request) {
+        (Section::Limits, Some(v)) => v,
+        _ => Value::String(
+            default_quantity(section.field(), res.field())
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    };
+    let shown = match &value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    rampart_model::Fix {
+        description: format!(
+            "set resources.{}.{} to {shown}",
+            section.field(),
+            res.field()
+        ),
+        safe: section == Section::Requests,
+        edits: vec![crate::checks::common::set(
+            c.ptr
+                .join("resources")
+                .join(section.field())
+                .join(res.field()),
+            value,
+        )],
+    }
+}

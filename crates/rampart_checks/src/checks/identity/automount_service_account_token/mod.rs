@@ -8,7 +8,7 @@ use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -37,19 +37,27 @@ pub static CHECK: Check = Check {
 
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
-    match w
+    // Unsafe: a workload that talks to the API server needs its token.
+    let fix = common::set_fix(
+        "set automountServiceAccountToken: false in the pod spec",
+        false,
+        w.ptr("automountServiceAccountToken"),
+        Value::Bool(false),
+    );
+    let result = match w
         .get("automountServiceAccountToken")
         .and_then(Value::as_bool)
     {
-        Some(false) => {}
-        Some(true) => out.emit(
+        Some(false) => return,
+        Some(true) => Emitted::fail(
             w.ptr("automountServiceAccountToken"),
             "the pod mounts its service account token (automountServiceAccountToken: true)",
         ),
-        None => out.emit(
+        None => Emitted::fail(
             w.spec_ptr.clone(),
             "the pod does not set automountServiceAccountToken: false, so the service account \
              token is mounted unless its ServiceAccount disables it",
         ),
-    }
+    };
+    out.result(result.with_fix(fix));
 }

@@ -4,7 +4,7 @@ use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -37,19 +37,28 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         return;
     }
     let name = &ctx.res.id.name;
-    match ctx
+    let field = Pointer::root().join("automountServiceAccountToken");
+    // Unsafe: pods of this account that talk to the API server then need to opt in.
+    let fix = common::set_fix(
+        "set automountServiceAccountToken: false on the ServiceAccount",
+        false,
+        field.clone(),
+        Value::Bool(false),
+    );
+    let result = match ctx
         .raw()
         .get("automountServiceAccountToken")
         .and_then(Value::as_bool)
     {
-        Some(false) => {}
-        Some(true) => out.emit(
-            Pointer::root().join("automountServiceAccountToken"),
+        Some(false) => return,
+        Some(true) => Emitted::fail(
+            field,
             format!("ServiceAccount \"{name}\" sets automountServiceAccountToken: true"),
         ),
-        None => out.emit(
+        None => Emitted::fail(
             Pointer::root(),
             format!("ServiceAccount \"{name}\" does not set automountServiceAccountToken: false"),
         ),
-    }
+    };
+    out.result(result.with_fix(fix));
 }

@@ -9,7 +9,7 @@ use rampart_model::{meta, Category, Control, Severity};
 use serde_json::Value;
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -76,18 +76,30 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             );
             continue;
         }
+        let fix = common::set_fix(
+            "set securityContext.allowPrivilegeEscalation: false",
+            true,
+            c.sc_ptr("allowPrivilegeEscalation"),
+            Value::Bool(false),
+        );
         match c.sc("allowPrivilegeEscalation").and_then(Value::as_bool) {
             Some(false) => {}
-            Some(true) => out.emit(
-                c.sc_ptr("allowPrivilegeEscalation"),
-                format!("{} sets allowPrivilegeEscalation: true", c.label()),
+            Some(true) => out.result(
+                Emitted::fail(
+                    c.sc_ptr("allowPrivilegeEscalation"),
+                    format!("{} sets allowPrivilegeEscalation: true", c.label()),
+                )
+                .with_fix(fix),
             ),
-            None => out.emit(
-                common::sc_or_container(c),
-                format!(
-                    "{} does not set allowPrivilegeEscalation: false (the default allows it)",
-                    c.label()
-                ),
+            None => out.result(
+                Emitted::fail(
+                    common::sc_or_container(c),
+                    format!(
+                        "{} does not set allowPrivilegeEscalation: false (the default allows it)",
+                        c.label()
+                    ),
+                )
+                .with_fix(fix),
             ),
         }
     }

@@ -7,7 +7,7 @@ use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -56,6 +56,16 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             Some(caps) => common::field_or_parent(caps, &c.sc_ptr("capabilities"), "drop"),
             None => common::sc_or_container(c),
         };
-        out.emit(ptr, format!("{} does not drop ALL capabilities", c.label()));
+        let fix = rampart_model::Fix {
+            description: "add ALL to securityContext.capabilities.drop".into(),
+            safe: false,
+            edits: vec![common::append(
+                caps,
+                &c.sc_ptr("capabilities"),
+                "drop",
+                Value::String("ALL".into()),
+            )],
+        };
+        out.result(Emitted::fail(ptr, format!("{} does not drop ALL capabilities", c.label())).with_fix(fix));
     }
 }

@@ -6,7 +6,7 @@ use rampart_model::k8s::capabilities::normalise;
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 /// Capabilities that give a container power over the node, the kernel or other workloads.
 const DANGEROUS: &[&str] = &[
@@ -68,7 +68,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
                 continue;
             };
             if DANGEROUS.contains(&name.as_str()) {
-                out.emit(ptr, format!("{} adds capability {name}", c.label()));
+                let fix = rampart_model::Fix {
+                    description: format!("remove {name} from securityContext.capabilities.add"),
+                    safe: false,
+                    edits: vec![rampart_model::Edit::Remove {
+                        pointer: ptr.clone(),
+                    }],
+                };
+                out.result(
+                    Emitted::fail(ptr, format!("{} adds capability {name}", c.label()))
+                        .with_fix(fix),
+                );
             }
         }
     }

@@ -3,7 +3,8 @@
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
+use serde_json::Value;
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -32,9 +33,15 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     if is_true(w.get("hostIPC")) {
-        out.emit(
-            w.ptr("hostIPC"),
-            "the pod shares the host's IPC namespace (hostIPC)",
+        out.result(
+            Emitted::fail(w.ptr("hostIPC"), "the pod shares the host's IPC namespace (hostIPC)").with_fix(
+                common::set_fix(
+                    "set hostIPC: false",
+                    false,
+                    w.ptr("hostIPC"),
+                    Value::Bool(false),
+                ),
+            ),
         );
     }
 }

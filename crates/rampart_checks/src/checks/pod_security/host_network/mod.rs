@@ -3,7 +3,8 @@
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
+use serde_json::Value;
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -35,9 +36,15 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     if is_true(w.get("hostNetwork")) {
-        out.emit(
-            w.ptr("hostNetwork"),
-            "the pod uses the host's network namespace (hostNetwork)",
+        out.result(
+            Emitted::fail(w.ptr("hostNetwork"), "the pod uses the host's network namespace (hostNetwork)").with_fix(
+                common::set_fix(
+                    "set hostNetwork: false",
+                    false,
+                    w.ptr("hostNetwork"),
+                    Value::Bool(false),
+                ),
+            ),
         );
     }
 }

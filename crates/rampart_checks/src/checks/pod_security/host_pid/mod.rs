@@ -3,7 +3,8 @@
 use rampart_model::{meta, Category, Control, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
+use serde_json::Value;
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -39,9 +40,15 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     if is_true(w.get("hostPID")) {
-        out.emit(
-            w.ptr("hostPID"),
-            "the pod shares the host's process namespace (hostPID)",
+        out.result(
+            Emitted::fail(w.ptr("hostPID"), "the pod shares the host's process namespace (hostPID)").with_fix(
+                common::set_fix(
+                    "set hostPID: false",
+                    false,
+                    w.ptr("hostPID"),
+                    Value::Bool(false),
+                ),
+            ),
         );
     }
 }

@@ -8,7 +8,7 @@ use rampart_model::{meta, Category, Control, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -59,9 +59,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             Some(caps) => common::field_or_parent(caps, &c.sc_ptr("capabilities"), "drop"),
             None => common::sc_or_container(c),
         };
-        out.emit(
-            ptr,
-            format!("{} does not drop NET_RAW (nor ALL)", c.label()),
-        );
+        let fix = rampart_model::Fix {
+            description: "add NET_RAW to securityContext.capabilities.drop".into(),
+            safe: true,
+            edits: vec![common::append(
+                caps,
+                &c.sc_ptr("capabilities"),
+                "drop",
+                Value::String("NET_RAW".into()),
+            )],
+        };
+        out.result(Emitted::fail(ptr,
+            format!("{} does not drop NET_RAW (nor ALL)", c.label())).with_fix(fix));
     }
 }

@@ -6,7 +6,8 @@
 use rampart_model::{meta, Category, Control, Severity};
 
 use crate::checks::common::{self, is_true};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
+use serde_json::Value;
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -44,9 +45,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     for c in &w.containers {
         if is_true(c.sc("privileged")) {
-            out.emit(
-                c.sc_ptr("privileged"),
-                format!("{} runs privileged", c.label()),
+            out.result(
+                Emitted::fail(
+                    c.sc_ptr("privileged"),
+                    format!("{} runs privileged", c.label()),
+                )
+                .with_fix(common::set_fix(
+                    "set securityContext.privileged: false",
+                    false,
+                    c.sc_ptr("privileged"),
+                    Value::Bool(false),
+                )),
             );
         }
     }

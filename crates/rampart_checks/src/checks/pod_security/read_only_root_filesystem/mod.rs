@@ -2,11 +2,11 @@
 //!
 //! Not checked on Windows pods (`spec.os.name: windows`), which do not support the setting.
 
-use rampart_model::{meta, Category, Severity};
+use rampart_model::{meta, Category, Container, Fix, Severity, Workload};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -37,20 +37,82 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     if common::is_windows(w) {
         return;
     }
+    // The first fix of the pod adds the /tmp volume; the others mount it.
+    let mut volume_added = false;
     for c in &w.containers {
-        match c.sc("readOnlyRootFilesystem").and_then(Value::as_bool) {
-            Some(true) => {}
-            Some(false) => out.emit(
-                c.sc_ptr("readOnlyRootFilesystem"),
-                format!("{} has a writable root filesystem", c.label()),
-            ),
-            None => out.emit(
-                common::sc_or_container(c),
-                format!(
-                    "{} does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
-                    c.label()
-                ),
-            ),
+        let ptr = match c.sc("readOnlyRootFilesystem").and_then(Value::as_bool) {
+            Some(true) => continue,
+            Some(false) => c.sc_ptr("readOnlyRootFilesystem"),
+            None => common::sc_or_container(c),
+        };
+        let message = if ptr == common::sc_or_container(c) {
+            format!(
+                "{} does not set readOnlyRootFilesystem: true (its root filesystem is writable)",
+                c.label()
+            )
+        } else {
+            format!("{} has a writable root filesystem", c.label())
+        };
+        out.result(Emitted::fail(ptr, message).with_fix(fix(w, c, &mut volume_added)));
+    }
+}
+
+/// Name and size of the emptyDir the fix mounts at /tmp, where most programs write.
+const TMP_VOLUME: &str = "tmp";
+const TMP_VOLUME_FALLBACK: &str = "rampart-tmp";
+const TMP_SIZE: &str = "256Mi";
+
+/// Sets `readOnlyRootFilesystem: true` and, unless the container already mounts something at
+/// `/tmp`, mounts an emptyDir there. Unsafe: a program that writes elsewhere will fail.
+fn fix(w: &Workload, c: &Container, volume_added: &mut bool) -> Fix {
+    let mut edits = vec![common::set(
+        c.sc_ptr("readOnlyRootFilesystem"),
+        Value::Bool(true),
+    )];
+    let mounts_tmp = c
+        .value
+        .get("volumeMounts")
+        .and_then(Value::as_array)
+        .is_some_and(|m| {
+            m.iter().any(|m| {
+                m.get("mountPath")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p.trim_end_matches('/') == "/tmp")
+            })
+        });
+    if !mounts_tmp {
+        let volumes: Vec<&Value> = w.volumes().map(|(_, v)| v).collect();
+        let named = |n: &str| {
+            volumes
+                .iter()
+                .find(|v| v.get("name").and_then(Value::as_str) == Some(n))
+        };
+        // Reuse an emptyDir called `tmp`; pick another name when `tmp` is something else.
+        let (name, exists) = match named(TMP_VOLUME) {
+            None => (TMP_VOLUME, false),
+            Some(v) if v.get("emptyDir").is_some() => (TMP_VOLUME, true),
+            Some(_) => (TMP_VOLUME_FALLBACK, named(TMP_VOLUME_FALLBACK).is_some()),
+        };
+        if !exists && !*volume_added {
+            *volume_added = true;
+            edits.push(common::append(
+                Some(w.spec),
+                &w.spec_ptr,
+                "volumes",
+                serde_json::json!({"name": name, "emptyDir": {"sizeLimit": TMP_SIZE}}),
+            ));
         }
+        edits.push(common::append(
+            Some(c.value),
+            &c.ptr,
+            "volumeMounts",
+            serde_json::json!({"name": name, "mountPath": "/tmp"}),
+        ));
+    }
+    Fix {
+        description: "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir at /tmp"
+            .into(),
+        safe: false,
+        edits,
     }
 }

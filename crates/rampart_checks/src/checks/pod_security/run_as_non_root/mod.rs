@@ -4,10 +4,11 @@
 //! level) or its effective `runAsUser` is a non-zero uid. An explicit `runAsUser: 0` is reported
 //! by `run-as-uid-zero`.
 
-use rampart_model::{meta, Category, Severity};
+use rampart_model::{meta, Category, Pointer, Severity};
+use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -46,21 +47,36 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
         if common::effective_i64(w, c, "runAsUser").is_some() {
             continue;
         }
-        match non_root {
-            Some((_, ptr)) => out.emit(
+        // Unsafe: an image whose user is root will not start.
+        let fix = |ptr: Pointer| {
+            common::set_fix(
+                "set securityContext.runAsNonRoot: true (the image must run as a non-root user)",
+                false,
                 ptr,
-                format!(
-                    "{} sets runAsNonRoot: false and no non-root runAsUser",
-                    c.label()
-                ),
+                Value::Bool(true),
+            )
+        };
+        match non_root {
+            Some((_, ptr)) => out.result(
+                Emitted::fail(
+                    ptr.clone(),
+                    format!(
+                        "{} sets runAsNonRoot: false and no non-root runAsUser",
+                        c.label()
+                    ),
+                )
+                .with_fix(fix(ptr)),
             ),
-            None => out.emit(
-                common::sc_or_container(c),
-                format!(
-                    "{} sets neither runAsNonRoot: true nor a non-root runAsUser, so it runs as \
-                     the image's user, often root",
-                    c.label()
-                ),
+            None => out.result(
+                Emitted::fail(
+                    common::sc_or_container(c),
+                    format!(
+                        "{} sets neither runAsNonRoot: true nor a non-root runAsUser, so it runs as \
+                         the image's user, often root",
+                        c.label()
+                    ),
+                )
+                .with_fix(fix(c.sc_ptr("runAsNonRoot"))),
             ),
         }
     }

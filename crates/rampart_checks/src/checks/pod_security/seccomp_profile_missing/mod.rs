@@ -10,7 +10,7 @@ use rampart_model::k8s::profiles::{self, ProfileKind};
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -66,12 +66,20 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
                 } else {
                     ""
                 };
-                out.emit(
-                    common::sc_or_container(c),
-                    format!(
-                        "{} has no seccomp profile (set seccompProfile.type: RuntimeDefault){note}",
-                        c.label()
-                    ),
+                out.result(
+                    Emitted::fail(
+                        common::sc_or_container(c),
+                        format!(
+                            "{} has no seccomp profile (set seccompProfile.type: RuntimeDefault){note}",
+                            c.label()
+                        ),
+                    )
+                    .with_fix(common::set_fix(
+                        "set securityContext.seccompProfile.type: RuntimeDefault",
+                        true,
+                        c.sc_ptr("seccompProfile").join("type"),
+                        serde_json::Value::String(profiles::RUNTIME_DEFAULT.into()),
+                    )),
                 )
             }
         }

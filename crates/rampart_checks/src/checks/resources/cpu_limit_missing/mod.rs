@@ -8,7 +8,7 @@ use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::checks::resources::{missing, Res, Section};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -29,6 +29,6 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     for (c, ptr) in missing(w, Section::Limits, Res::Cpu) {
-        out.emit(ptr, format!("{} has no CPU limit", c.label()));
+        out.result(Emitted::fail(ptr, format!("{} has no CPU limit", c.label())).with_fix(super::fix(c, Section::Limits, Res::Cpu)));
     }
 }

@@ -9,7 +9,7 @@ use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
 use crate::checks::resources::{missing, Res, Section};
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -30,6 +30,6 @@ pub static CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Emitter) {
     let Some(w) = &ctx.workload else { return };
     for (c, ptr) in missing(w, Section::Requests, Res::Cpu) {
-        out.emit(ptr, format!("{} has no CPU request", c.label()));
+        out.result(Emitted::fail(ptr, format!("{} has no CPU request", c.label())).with_fix(super::fix(c, Section::Requests, Res::Cpu)));
     }
 }

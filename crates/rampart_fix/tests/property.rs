@@ -1,0 +1,331 @@
+//! Properties of `fix` over generated manifests written in many styles (indentation 2 or 4,
+//! sequences indented or not, flow or block security contexts, comments, quoting, several
+//! documents, three workload kinds):
+//!
+//! - fixing is idempotent: fixing the result again changes nothing;
+//! - a file with no finding of the selected checks is never changed;
+//! - every comment survives when no fix removed anything;
+//! - the result always verifies (fix_text refuses otherwise, which fails the property).
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use rampart_checks::{Engine, Registry, Selection};
+use rampart_fix::{fix_text, FixError, Options};
+
+#[derive(Debug, Clone)]
+struct Container {
+    privileged: Option<bool>,
+    ape: Option<bool>,
+    non_root: Option<bool>,
+    ro: Option<bool>,
+    add: Vec<&'static str>,
+    drop: Vec<&'static str>,
+    seccomp: bool,
+    flow_sc: bool,
+    resources: u8,
+    quoted_image: bool,
+    comment: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Doc {
+    kind: u8,
+    host_network: Option<bool>,
+    automount: Option<bool>,
+    containers: Vec<Container>,
+}
+
+#[derive(Debug, Clone)]
+struct File {
+    unit: usize,
+    seq_indented: bool,
+    docs: Vec<Doc>,
+    header_comment: bool,
+}
+
+fn container() -> impl Strategy<Value = Container> {
+    (
+        (
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+        ),
+        proptest::collection::vec(
+            prop_oneof![
+                Just("SYS_ADMIN"),
+                Just("NET_BIND_SERVICE"),
+                Just("NET_ADMIN")
+            ],
+            0..3,
+        ),
+        proptest::collection::vec(
+            prop_oneof![Just("ALL"), Just("NET_RAW"), Just("CHOWN")],
+            0..2,
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            0u8..4,
+            any::<bool>(),
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (privileged, ape, non_root, ro),
+                add,
+                drop,
+                (seccomp, flow_sc, resources, quoted_image, comment),
+            )| Container {
+                privileged,
+                ape,
+                non_root,
+                ro,
+                add,
+                drop,
+                seccomp,
+                flow_sc,
+                resources,
+                quoted_image,
+                comment,
+            },
+        )
+}
+
+fn doc() -> impl Strategy<Value = Doc> {
+    (
+        0u8..3,
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(any::<bool>()),
+        proptest::collection::vec(container(), 1..3),
+    )
+        .prop_map(|(kind, host_network, automount, containers)| Doc {
+            kind,
+            host_network,
+            automount,
+            containers,
+        })
+}
+
+fn file() -> impl Strategy<Value = File> {
+    (
+        prop_oneof![Just(2usize), Just(4usize)],
+        any::<bool>(),
+        proptest::collection::vec(doc(), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(unit, seq_indented, docs, header_comment)| File {
+            unit,
+            seq_indented,
+            docs,
+            header_comment,
+        })
+}
+
+/// The security context as a flow mapping (`{a: b, ...}`), or block lines at `ind`.
+fn security_context(c: &Container, ind: &str, unit: &str, seq: &str) -> String {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    if let Some(p) = c.privileged {
+        fields.push(("privileged".into(), p.to_string()));
+    }
+    if let Some(p) = c.ape {
+        fields.push(("allowPrivilegeEscalation".into(), p.to_string()));
+    }
+    if let Some(p) = c.non_root {
+        fields.push(("runAsNonRoot".into(), p.to_string()));
+    }
+    if let Some(p) = c.ro {
+        fields.push(("readOnlyRootFilesystem".into(), p.to_string()));
+    }
+    if c.seccomp {
+        fields.push(("seccompProfile".into(), "{type: RuntimeDefault}".into()));
+    }
+    let list = |v: &[&str]| format!("[{}]", v.join(", "));
+    if c.flow_sc {
+        let mut caps = Vec::new();
+        if !c.add.is_empty() {
+            caps.push(format!("add: {}", list(&c.add)));
+        }
+        if !c.drop.is_empty() {
+            caps.push(format!("drop: {}", list(&c.drop)));
+        }
+        if !caps.is_empty() {
+            fields.push(("capabilities".into(), format!("{{{}}}", caps.join(", "))));
+        }
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        return format!("{ind}securityContext: {{{}}}\n", body.join(", "));
+    }
+    let mut s = format!("{ind}securityContext:\n");
+    if fields.is_empty() && c.add.is_empty() && c.drop.is_empty() {
+        return format!("{ind}securityContext: {{}}\n");
+    }
+    for (k, v) in &fields {
+        s.push_str(&format!("{ind}{unit}{k}: {v}\n"));
+    }
+    if !c.add.is_empty() || !c.drop.is_empty() {
+        s.push_str(&format!("{ind}{unit}capabilities:\n"));
+        for (k, v) in [("add", &c.add), ("drop", &c.drop)] {
+            if !v.is_empty() {
+                s.push_str(&format!("{ind}{unit}{unit}{k}:\n"));
+                for item in v.iter() {
+                    s.push_str(&format!("{ind}{unit}{unit}{seq}- {item}\n"));
+                }
+            }
+        }
+    }
+    s
+}
+
+fn render(f: &File) -> String {
+    let unit = " ".repeat(f.unit);
+    let seq = if f.seq_indented {
+        unit.clone()
+    } else {
+        String::new()
+    };
+    let mut out = String::new();
+    if f.header_comment {
+        out.push_str("# generated\n");
+    }
+    for (i, d) in f.docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        let (head, depth) = match d.kind {
+            0 => (format!("apiVersion: v1\nkind: Pod\nmetadata:\n{unit}name: p{i}\nspec:\n"), 1),
+            1 => (
+                format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n{unit}name: d{i}\nspec:\n{unit}template:\n{unit}{unit}spec:\n"
+                ),
+                3,
+            ),
+            _ => (
+                format!(
+                    "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n{unit}name: c{i}\nspec:\n{unit}schedule: \"@daily\"\n{unit}jobTemplate:\n{unit}{unit}spec:\n{unit}{unit}{unit}template:\n{unit}{unit}{unit}{unit}spec:\n"
+                ),
+                5,
+            ),
+        };
+        out.push_str(&head);
+        let ind = unit.repeat(depth);
+        if let Some(h) = d.host_network {
+            out.push_str(&format!("{ind}hostNetwork: {h}\n"));
+        }
+        if let Some(a) = d.automount {
+            out.push_str(&format!("{ind}automountServiceAccountToken: {a}\n"));
+        }
+        out.push_str(&format!("{ind}containers:\n"));
+        for (j, c) in d.containers.iter().enumerate() {
+            let item = format!("{ind}{seq}- ");
+            let inner = format!("{ind}{seq}  ");
+            let comment = if c.comment { " # the app" } else { "" };
+            out.push_str(&format!("{item}name: c{j}{comment}\n"));
+            if c.quoted_image {
+                out.push_str(&format!("{inner}image: \"app:{j}\"\n"));
+            } else {
+                out.push_str(&format!("{inner}image: app:{j}\n"));
+            }
+            match c.resources {
+                0 => {}
+                1 => out.push_str(&format!("{inner}resources: {{}}\n")),
+                2 => out.push_str(&format!("{inner}resources:\n{inner}{unit}requests: {{cpu: 10m}}\n")),
+                _ => out.push_str(&format!(
+                    "{inner}resources:\n{inner}{unit}limits:\n{inner}{unit}{unit}memory: 64Mi # small\n"
+                )),
+            }
+            out.push_str(&security_context(c, &inner, &unit, &seq));
+        }
+    }
+    out
+}
+
+fn comments(text: &str) -> usize {
+    text.matches('#').count()
+}
+
+fn fixable_engine(ids: &[&str]) -> Engine {
+    let reg = Registry::builtin();
+    Engine::new(Selection {
+        checks: ids.iter().filter_map(|id| reg.by_id(id).cloned()).collect(),
+        severity: Default::default(),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fix_is_idempotent_and_keeps_comments(f in file(), unsafe_fixes in any::<bool>()) {
+        let text = render(&f);
+        let path = Path::new("gen.yaml");
+        let ids: Vec<&str> = rampart_checks::docs::FIXES.iter().map(|(id, _)| *id).collect();
+        let engine = fixable_engine(&ids);
+        let opts = Options { unsafe_fixes, ..Options::default() };
+        let once = match fix_text(path, &text, &engine, &opts) {
+            Ok(o) => o,
+            Err(FixError::Load(e)) => panic!("generated text does not load: {e}\n{text}"),
+            Err(e) => panic!("{e}\n{text}"),
+        };
+        prop_assert!(once.failed.is_empty(), "{:?}\n{text}", once.failed);
+        let twice = fix_text(path, &once.text, &engine, &opts).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(&twice.text, &once.text, "not idempotent:\n{}", text);
+        if once.removals == 0 {
+            prop_assert_eq!(comments(&once.text), comments(&text), "{}", once.text);
+        }
+    }
+
+    #[test]
+    fn files_without_findings_of_the_selected_check_are_unchanged(f in file(), pick in 0usize..19) {
+        let text = render(&f);
+        let path = Path::new("gen.yaml");
+        let (id, _) = rampart_checks::docs::FIXES[pick % rampart_checks::docs::FIXES.len()];
+        let engine = fixable_engine(&[id]);
+        let parsed = rampart_source::parse_str(path, &text);
+        let findings: usize = parsed.resources.iter().map(|r| engine.run(r).len()).sum();
+        let out = fix_text(path, &text, &engine, &Options { unsafe_fixes: true, ..Options::default() })
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        if findings == 0 {
+            prop_assert_eq!(&out.text, &text);
+        }
+        // And once fixed, nothing of that check is left to fix.
+        let again = fix_text(path, &out.text, &engine, &Options { unsafe_fixes: true, ..Options::default() })
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(&again.text, &out.text);
+    }
+}
+
+/// The generator writes what the properties are about: findings that fixes change.
+#[test]
+fn generated_files_do_get_fixed() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let engine = fixable_engine(
+        &rampart_checks::docs::FIXES
+            .iter()
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>(),
+    );
+    let (mut changed, mut flow, mut total) = (0, 0, 0);
+    for _ in 0..32 {
+        let f = file().new_tree(&mut runner).expect("tree").current();
+        let text = render(&f);
+        let out = fix_text(
+            Path::new("gen.yaml"),
+            &text,
+            &engine,
+            &Options {
+                unsafe_fixes: true,
+                ..Options::default()
+            },
+        )
+        .expect("fixes");
+        total += 1;
+        changed += usize::from(out.text != text);
+        flow += usize::from(text.contains("securityContext: {") && out.text != text);
+    }
+    assert!(changed > total / 2, "{changed}/{total}");
+    assert!(flow > 0);
+}
