@@ -1,0 +1,178 @@
+//! Loading OSV records from files: single-record JSON files, directories of them (recursively),
+//! and the per-ecosystem `all.zip` exports OSV publishes (one JSON record per entry). Withdrawn
+//! records are counted and skipped; a malformed record becomes a [`LoadError`] naming the file
+//! (and zip entry) and what was expected, and the rest still loads.
+
+use std::fmt;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::osv::Record;
+
+/// A record that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// `FILE` or `ZIP!ENTRY`.
+    pub origin: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message)
+    }
+}
+
+/// What loading found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub records: Vec<Record>,
+    pub withdrawn: usize,
+    pub errors: Vec<LoadError>,
+}
+
+impl Loaded {
+    fn add_json(&mut self, origin: &str, bytes: &[u8]) {
+        // One record per file is the OSV layout; a JSON array of records is accepted too.
+        let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace());
+        let parsed: Result<Vec<Record>, serde_json::Error> = match trimmed.map(|i| bytes[i]) {
+            Some(b'[') => serde_json::from_slice(bytes),
+            _ => serde_json::from_slice::<Record>(bytes).map(|r| vec![r]),
+        };
+        match parsed {
+            Ok(records) => {
+                for r in records {
+                    self.add(origin, r);
+                }
+            }
+            Err(e) => self.errors.push(LoadError {
+                origin: origin.to_string(),
+                message: format!(
+                    "not a valid OSV record ({e}): expected a JSON object with a string \"id\" \
+                     and OSV-shaped \"affected\", \"severity\" and \"aliases\""
+                ),
+            }),
+        }
+    }
+
+    fn add(&mut self, origin: &str, r: Record) {
+        if r.withdrawn.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+            self.withdrawn += 1;
+            return;
+        }
+        match r.validate() {
+            Ok(()) => self.records.push(r),
+            Err(m) => self.errors.push(LoadError {
+                origin: origin.to_string(),
+                message: format!("record {}: {m}", r.id),
+            }),
+        }
+    }
+}
+
+/// Load every record under `paths` (files, directories, zips). A path that does not exist or
+/// cannot be read as a whole is an error; a bad record inside is a [`LoadError`] in the result.
+pub fn load_paths(paths: &[PathBuf]) -> anyhow::Result<Loaded> {
+    let mut out = Loaded::default();
+    for p in paths {
+        load_path(p, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn load_path(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
+    let meta = fs::metadata(p).with_context(|| format!("{}: cannot read", p.display()))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(p, &mut files)?;
+        files.sort();
+        for f in files {
+            load_file(&f, out);
+        }
+        Ok(())
+    } else if is_zip(p) {
+        load_zip(p, out)
+    } else {
+        let bytes = fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
+        out.add_json(&p.display().to_string(), &bytes);
+        Ok(())
+    }
+}
+
+fn is_zip(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))? {
+        let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
+        let path = entry.path();
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            walk(&path, files)?;
+        } else if is_zip(&path) || path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A file found in a directory: errors are per file, so the rest of the directory loads.
+fn load_file(f: &Path, out: &mut Loaded) {
+    if is_zip(f) {
+        if let Err(e) = load_zip(f, out) {
+            out.errors.push(LoadError {
+                origin: f.display().to_string(),
+                message: format!("{e:#}"),
+            });
+        }
+        return;
+    }
+    match fs::read(f) {
+        Ok(bytes) => out.add_json(&f.display().to_string(), &bytes),
+        Err(e) => out.errors.push(LoadError {
+            origin: f.display().to_string(),
+            message: format!("cannot read: {e}"),
+        }),
+    }
+}
+
+fn load_zip(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
+    let file = fs::File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
+        format!(
+            "{}: not a zip archive (expected an OSV all.zip export)",
+            p.display()
+        )
+    })?;
+    let mut buf = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = match zip.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                out.errors.push(LoadError {
+                    origin: format!("{}!#{i}", p.display()),
+                    message: format!("unreadable zip entry: {e}"),
+                });
+                continue;
+            }
+        };
+        if entry.is_dir() || !entry.name().ends_with(".json") {
+            continue;
+        }
+        let origin = format!("{}!{}", p.display(), entry.name());
+        buf.clear();
+        if let Err(e) = entry.read_to_end(&mut buf) {
+            out.errors.push(LoadError {
+                origin,
+                message: format!("cannot decompress: {e}"),
+            });
+            continue;
+        }
+        out.add_json(&origin, &buf);
+    }
+    Ok(())
+}
