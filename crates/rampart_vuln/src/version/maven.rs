@@ -84,10 +84,12 @@ impl Item {
             (Item::Str(a), Some(Item::Str(b))) => {
                 java_cmp(&comparable_qualifier(a), &comparable_qualifier(b))
             }
-            (Item::List(l), None) => match l.first() {
-                None => Ordering::Equal,
-                Some(first) => first.compare(None),
-            },
+            // Every item against nothing, not only the first (Maven's MNG-6964 fix).
+            (Item::List(l), None) => l
+                .iter()
+                .map(|i| i.compare(None))
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal),
             (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Str(_))) => Ordering::Greater,
             (Item::List(a), Some(Item::List(b))) => {
