@@ -87,6 +87,16 @@ pub fn range_text(r: &StoredRange) -> String {
 /// Whether `version` is inside `range`; `None` when the range cannot be evaluated (GIT, an
 /// unknown order, or a version that does not parse in it).
 pub fn in_range(range: &StoredRange, order: Option<Order>, version: &str) -> Option<bool> {
+    evaluate(range, order, version).map(|(affected, _)| affected)
+}
+
+/// [`in_range`] with the `fixed` version that ends the interval holding `version`, if any: the
+/// first event above the version, when it is a `fixed` one.
+fn evaluate(
+    range: &StoredRange,
+    order: Option<Order>,
+    version: &str,
+) -> Option<(bool, Option<String>)> {
     let order = match range.kind {
         RangeKind::SemVer => Order::SemVer,
         RangeKind::Ecosystem => order?,
@@ -107,7 +117,23 @@ pub fn in_range(range: &StoredRange, order: Option<Order>, version: &str) -> Opt
     }
     let mut affected = false;
     let mut limits = Vec::new();
+    let mut fix: Option<String> = None;
     for (kind, v) in events {
+        if fix.is_none()
+            && *kind == EventKind::Fixed
+            && !is_zero(v)
+            && order.compare(version, v)? == Ordering::Less
+        {
+            fix = Some(v.clone());
+        }
+        if !matches!(kind, EventKind::Limit)
+            && fix.is_none()
+            && !is_zero(v)
+            && order.compare(version, v)? == Ordering::Less
+        {
+            // An event above the version that is not a fix: the interval has no fixed version.
+            fix = Some(String::new());
+        }
         match kind {
             EventKind::Introduced => {
                 if is_zero(v) || order.compare(version, v)? != Ordering::Less {
@@ -136,7 +162,7 @@ pub fn in_range(range: &StoredRange, order: Option<Order>, version: &str) -> Opt
         }
         affected = below_a_limit;
     }
-    Some(affected)
+    Some((affected, fix.filter(|f| affected && !f.is_empty())))
 }
 
 /// Match `version` against one affected entry's ranges and versions list.
@@ -154,19 +180,11 @@ pub fn check(
         hit.ranges.push(format!("versions list includes {version}"));
     }
     for r in ranges {
-        if in_range(r, order, version) == Some(true) {
+        if let Some((true, fix)) = evaluate(r, order, version) {
             hit.ranges.push(range_text(r));
-            let o = if r.kind == RangeKind::SemVer {
-                Some(Order::SemVer)
-            } else {
-                order
-            };
-            for (k, v) in &r.events {
-                if *k == EventKind::Fixed
-                    && o.and_then(|o| o.compare(v, version)) == Some(Ordering::Greater)
-                    && !hit.fixed.contains(v)
-                {
-                    hit.fixed.push(v.clone());
+            if let Some(f) = fix {
+                if !hit.fixed.contains(&f) {
+                    hit.fixed.push(f);
                 }
             }
         }
