@@ -82,6 +82,8 @@ enum Command {
     Serve(Box<commands::serve::ServeArgs>),
     /// Admission webhook: `webhook manifest` prints what installs it.
     Webhook(commands::webhook::WebhookArgs),
+    /// The local vulnerability database: import OSV records (directories, all.zip exports), query it.
+    Db(commands::db::DbArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Policy(a) => commands::policy::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Webhook(a) => commands::webhook::run(a),
+        Command::Db(a) => commands::db::run(a),
     };
     match result {
         Ok(code) => code,

@@ -28,10 +28,10 @@ const MANIFEST: &str = "index.json";
 /// Errors opening or writing an index.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: not a rampart vulnerability index ({what}); build one with `rampart db import OSV_DIR_OR_ZIP... --db DIR`")]
     Corrupt { path: PathBuf, what: String },
@@ -269,9 +269,9 @@ fn file_name(base: &str) -> String {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbError + '_ {
-    move |source| DbError::Io {
+    move |error| DbError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -343,7 +343,19 @@ impl Db {
     /// Open the index in `dir`.
     pub fn open(dir: &Path) -> Result<Db, DbError> {
         let mpath = dir.join(MANIFEST);
-        let text = fs::read(&mpath).map_err(io(&mpath))?;
+        let text = fs::read(&mpath).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                DbError::Corrupt {
+                    path: mpath.clone(),
+                    what: "no such file".into(),
+                }
+            } else {
+                DbError::Io {
+                    path: mpath.clone(),
+                    error: e,
+                }
+            }
+        })?;
         let probe: serde_json::Value =
             serde_json::from_slice(&text).map_err(|e| DbError::Corrupt {
                 path: mpath.clone(),
