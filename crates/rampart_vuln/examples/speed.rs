@@ -5,8 +5,9 @@
 //! for several Debian releases, an ECOSYSTEM range and a versions list, and a paragraph of
 //! details). No real advisory data is involved; there is no network access to osv.dev here.
 //!
-//! `cargo run --release -p rampart_vuln --example speed -- [RECORDS] [QUERIES] [DIR]`
-//! (defaults: 80000 records, 500 queries, target/vuln-speed).
+//! `cargo run --release -p rampart_vuln --example speed -- [RECORDS] [QUERIES] [DIR] [reuse]`
+//! (defaults: 80000 records, 500 queries, target/vuln-speed; `reuse` skips generating and
+//! importing when DIR already holds them, to time opening and matching alone).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -86,21 +87,37 @@ fn main() -> anyhow::Result<()> {
     let zip_dir = dir.join("osv-scanner/Debian");
     std::fs::create_dir_all(&zip_dir)?;
     let zip_path = zip_dir.join("all.zip");
+    let db_dir = dir.join("db");
+    let reuse = args.get(3).is_some_and(|a| a == "reuse") && db_dir.join("index.json").exists();
 
     let mut rng = Lcg(42);
     let bases: Vec<String> = (0..packages).map(|_| upstream(&mut rng)).collect();
+    if !reuse {
+        generate_and_import(records, &bases, &mut rng, &zip_path, &db_dir)?;
+    }
+    open_and_match(queries, &bases, &db_dir)
+}
+
+fn generate_and_import(
+    records: usize,
+    bases: &[String],
+    rng: &mut Lcg,
+    zip_path: &std::path::Path,
+    db_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let packages = bases.len();
     let t = Instant::now();
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path)?);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(zip_path)?);
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..records {
         let p = rng.below(packages as u64) as usize;
-        let text = record(i, &format!("srcpkg{p}"), &bases[p], &mut rng);
+        let text = record(i, &format!("srcpkg{p}"), &bases[p], rng);
         zip.start_file(format!("DEBIAN-CVE-2099-{i:06}.json"), opts)?;
         zip.write_all(text.as_bytes())?;
     }
     zip.finish()?;
-    let zip_size = std::fs::metadata(&zip_path)?.len();
+    let zip_size = std::fs::metadata(zip_path)?.len();
     println!(
         "generated a SYNTHETIC Debian export: {records} records over {packages} source packages, \
          {:.1} MB zipped ({:.2}s)",
@@ -108,14 +125,13 @@ fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let db_dir = dir.join("db");
     let t = Instant::now();
-    let loaded = rampart_vuln::load_paths(std::slice::from_ref(&zip_path))?;
+    let loaded = rampart_vuln::load_paths(&[zip_path.to_path_buf()])?;
     let load_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    Db::write(&loaded.records, &db_dir)?;
+    Db::write(&loaded.records, db_dir)?;
     let write_s = t.elapsed().as_secs_f64();
-    let index_size: u64 = std::fs::read_dir(&db_dir)?
+    let index_size: u64 = std::fs::read_dir(db_dir)?
         .flatten()
         .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
@@ -126,10 +142,17 @@ fn main() -> anyhow::Result<()> {
         loaded.errors.len(),
         index_size as f64 / 1e6
     );
-    drop(loaded);
+    Ok(())
+}
 
+fn open_and_match(
+    queries: usize,
+    bases: &[String],
+    db_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let packages = bases.len();
     let t = Instant::now();
-    let db = Db::open(&db_dir)?;
+    let db = Db::open(db_dir)?;
     let open_s = t.elapsed().as_secs_f64();
 
     let mut rng = Lcg(7);

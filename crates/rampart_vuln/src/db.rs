@@ -511,7 +511,9 @@ fn read_table(path: &Path) -> Result<Table, DbError> {
     let hend = hend.ok_or_else(|| corrupt("header length past the end of the file"))?;
     let header: Header = postcard::from_bytes(&bytes[20..hend])
         .map_err(|e| corrupt(&format!("undecodable header: {e}")))?;
-    let blob = bytes[hend..].to_vec();
+    // Keep the file's bytes as they are (no copy of the entries): drop only the header.
+    let mut blob = bytes;
+    blob.drain(..hend);
     if header
         .packages
         .iter()
