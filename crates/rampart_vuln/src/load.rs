@@ -36,24 +36,19 @@ pub struct Loaded {
 
 impl Loaded {
     fn add_json(&mut self, origin: &str, bytes: &[u8]) {
-        // One record per file is the OSV layout; a JSON array of records is accepted too.
-        let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace());
-        let parsed: Result<Vec<Record>, serde_json::Error> = match trimmed.map(|i| bytes[i]) {
-            Some(b'[') => serde_json::from_slice(bytes),
-            _ => serde_json::from_slice::<Record>(bytes).map(|r| vec![r]),
-        };
+        self.add_parsed(origin, parse_json(bytes));
+    }
+
+    fn add_parsed(&mut self, origin: &str, parsed: Result<Vec<Record>, String>) {
         match parsed {
             Ok(records) => {
                 for r in records {
                     self.add(origin, r);
                 }
             }
-            Err(e) => self.errors.push(LoadError {
+            Err(message) => self.errors.push(LoadError {
                 origin: origin.to_string(),
-                message: format!(
-                    "not a valid OSV record ({e}): expected a JSON object with a string \"id\" \
-                     and OSV-shaped \"affected\", \"severity\" and \"aliases\""
-                ),
+                message,
             }),
         }
     }
@@ -72,6 +67,26 @@ impl Loaded {
         }
     }
 }
+
+/// Parse one file's or zip entry's bytes: one record per file is the OSV layout; a JSON array of
+/// records is accepted too.
+fn parse_json(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let parsed = match first {
+        Some(b'[') => serde_json::from_slice(bytes),
+        _ => serde_json::from_slice::<Record>(bytes).map(|r| vec![r]),
+    };
+    parsed.map_err(|e| {
+        format!(
+            "not a valid OSV record ({e}): expected a JSON object with a string \"id\" \
+             and OSV-shaped \"affected\", \"severity\" and \"aliases\""
+        )
+    })
+}
+
+/// Zip entries are inflated in order and parsed on all cores, this many at a time (bounded
+/// memory for exports of any size).
+const ZIP_BATCH: usize = 4096;
 
 /// Load every record under `paths` (files, directories, zips). A path that does not exist or
 /// cannot be read as a whole is an error; a bad record inside is a [`LoadError`] in the result.
@@ -148,7 +163,7 @@ fn load_zip(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
             p.display()
         )
     })?;
-    let mut buf = Vec::new();
+    let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(ZIP_BATCH);
     for i in 0..zip.len() {
         let mut entry = match zip.by_index(i) {
             Ok(e) => e,
@@ -164,7 +179,7 @@ fn load_zip(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
             continue;
         }
         let origin = format!("{}!{}", p.display(), entry.name());
-        buf.clear();
+        let mut buf = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0).min(1 << 24));
         if let Err(e) = entry.read_to_end(&mut buf) {
             out.errors.push(LoadError {
                 origin,
@@ -172,7 +187,23 @@ fn load_zip(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
             });
             continue;
         }
-        out.add_json(&origin, &buf);
+        batch.push((origin, buf));
+        if batch.len() == ZIP_BATCH {
+            parse_batch(&mut batch, out);
+        }
     }
+    parse_batch(&mut batch, out);
     Ok(())
+}
+
+fn parse_batch(batch: &mut Vec<(String, Vec<u8>)>, out: &mut Loaded) {
+    use rayon::prelude::*;
+    let parsed: Vec<_> = batch
+        .par_iter()
+        .map(|(_, bytes)| parse_json(bytes))
+        .collect();
+    for ((origin, _), p) in batch.iter().zip(parsed) {
+        out.add_parsed(origin, p);
+    }
+    batch.clear();
 }
