@@ -175,10 +175,20 @@ fn load_zip(p: &Path, out: &mut Loaded) -> anyhow::Result<()> {
                 continue;
             }
         };
-        if entry.is_dir() || !entry.name().ends_with(".json") {
+        let name = match entry.name() {
+            Ok(n) => n.to_string(),
+            Err(e) => {
+                out.errors.push(LoadError {
+                    origin: format!("{}!#{i}", p.display()),
+                    message: format!("unreadable zip entry name: {e}"),
+                });
+                continue;
+            }
+        };
+        if entry.is_dir() || !name.ends_with(".json") {
             continue;
         }
-        let origin = format!("{}!{}", p.display(), entry.name());
+        let origin = format!("{}!{name}", p.display());
         let mut buf = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0).min(1 << 24));
         if let Err(e) = entry.read_to_end(&mut buf) {
             out.errors.push(LoadError {
