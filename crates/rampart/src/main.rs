@@ -87,6 +87,8 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Rewrite manifests to fix findings, keeping comments and formatting (see docs/fix.md).
     Fix(commands::fix::FixArgs),
+    /// The local vulnerability database: import OSV records (directories, all.zip exports), query it.
+    Db(commands::db::DbArgs),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Webhook(a) => commands::webhook::run(a),
         Command::Report(a) => commands::report::run(a),
         Command::Fix(a) => commands::fix::run(a),
+        Command::Db(a) => commands::db::run(a),
     };
     match result {
         Ok(code) => code,

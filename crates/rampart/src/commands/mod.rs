@@ -4,6 +4,7 @@ pub mod audit;
 pub mod checks;
 pub mod cluster;
 pub mod fix;
+pub mod db;
 pub mod inventory;
 pub mod load;
 pub mod netpol;

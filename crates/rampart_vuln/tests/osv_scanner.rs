@@ -1,0 +1,434 @@
+//! Agreement with osv-scanner v1 (offline, from hand-made `DIR/osv-scanner/<Ecosystem>/all.zip`
+//! files holding tests/data/osv): the same packages, given to osv-scanner as lockfiles and to
+//! rampart as queries, must give the same vulnerability ids, apart from the differences listed
+//! in EXPECTED_DIFFERENCES (explained in docs/vulnerabilities.md).
+//!
+//! osv-scanner is found through RAMPART_OSV_SCANNER or bench/.peers/bin/osv-scanner
+//! (`scripts/install_peers.sh --only osv-scanner`); the test skips with a message without it,
+//! and fails instead with RAMPART_REQUIRE_OSV_SCANNER=1 (scripts/vuln-compare-osv-scanner.sh).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rampart_vuln::{load_paths, Db, Query};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn osv_scanner() -> Option<PathBuf> {
+    let p = std::env::var_os("RAMPART_OSV_SCANNER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("bench/.peers/bin/osv-scanner"));
+    p.exists().then_some(p)
+}
+
+/// One package as a lockfile states it and as rampart is asked about it.
+struct Pkg {
+    ecosystem: &'static str,
+    name: &'static str,
+    version: &'static str,
+    source: Option<(&'static str, &'static str)>,
+}
+
+const fn p(ecosystem: &'static str, name: &'static str, version: &'static str) -> Pkg {
+    Pkg {
+        ecosystem,
+        name,
+        version,
+        source: None,
+    }
+}
+
+const fn s(
+    ecosystem: &'static str,
+    name: &'static str,
+    version: &'static str,
+    src: &'static str,
+    src_version: &'static str,
+) -> Pkg {
+    Pkg {
+        ecosystem,
+        name,
+        version,
+        source: Some((src, src_version)),
+    }
+}
+
+fn packages() -> Vec<(&'static str, Vec<Pkg>)> {
+    vec![
+        (
+            "package-lock.json",
+            vec![
+                p("npm", "lodash", "4.17.20"),
+                p("npm", "minimist", "1.2.5"),
+                p("npm", "semver", "6.3.0"),
+                p("npm", "left-pad", "1.0.0"),
+            ],
+        ),
+        (
+            "requirements.txt",
+            vec![
+                p("PyPI", "django", "4.2.7"),
+                p("PyPI", "requests", "2.31.0"),
+                p("PyPI", "jinja2", "3.1.2"),
+                p("PyPI", "urllib3", "2.0.0"),
+            ],
+        ),
+        (
+            "go.mod",
+            vec![
+                p("Go", "golang.org/x/net", "0.22.0"),
+                p("Go", "github.com/docker/docker", "26.1.4+incompatible"),
+                p(
+                    "Go",
+                    "gopkg.in/yaml.v3",
+                    "3.0.0-20210107192922-496545a6307b",
+                ),
+            ],
+        ),
+        (
+            "Cargo.lock",
+            vec![
+                p("crates.io", "smallvec", "1.6.0"),
+                p("crates.io", "rsa", "0.9.6"),
+                p("crates.io", "serde", "1.0.0"),
+            ],
+        ),
+        (
+            "gradle.lockfile",
+            vec![
+                p("Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
+                p(
+                    "Maven",
+                    "com.fasterxml.jackson.core:jackson-databind",
+                    "2.13.4",
+                ),
+            ],
+        ),
+        (
+            "status",
+            vec![
+                s(
+                    "Debian:12",
+                    "libssl3",
+                    "3.0.11-1~deb12u1",
+                    "openssl",
+                    "3.0.11-1~deb12u1",
+                ),
+                s(
+                    "Debian:12",
+                    "libc6",
+                    "2.36-9+deb12u3",
+                    "glibc",
+                    "2.36-9+deb12u3",
+                ),
+                s(
+                    "Debian:12",
+                    "curl",
+                    "7.88.1-10+deb12u5",
+                    "curl",
+                    "7.88.1-10+deb12u5",
+                ),
+                s(
+                    "Debian:12",
+                    "systemd",
+                    "252.17-1~deb12u1",
+                    "systemd",
+                    "252.17-1~deb12u1",
+                ),
+                s(
+                    "Debian:12",
+                    "passwd",
+                    "1:4.13+dfsg1-1",
+                    "shadow",
+                    "1:4.13+dfsg1-1",
+                ),
+                s(
+                    "Debian:12",
+                    "zlib1g",
+                    "1:1.2.13.dfsg-1",
+                    "zlib",
+                    "1:1.2.13.dfsg-1",
+                ),
+            ],
+        ),
+        (
+            "installed",
+            vec![
+                s(
+                    "Alpine:v3.20",
+                    "libcrypto3",
+                    "3.3.1-r3",
+                    "openssl",
+                    "3.3.1-r3",
+                ),
+                s(
+                    "Alpine:v3.20",
+                    "busybox",
+                    "1.36.1-r28",
+                    "busybox",
+                    "1.36.1-r28",
+                ),
+            ],
+        ),
+    ]
+}
+
+fn lockfile(name: &str, pkgs: &[Pkg]) -> (String, String) {
+    match name {
+        "package-lock.json" => {
+            let mut deps = serde_json::Map::new();
+            deps.insert(
+                "".into(),
+                serde_json::json!({"name": "app", "version": "1.0.0"}),
+            );
+            for p in pkgs {
+                deps.insert(
+                    format!("node_modules/{}", p.name),
+                    serde_json::json!({"version": p.version, "resolved": format!("https://registry.invalid/{}/-/{}-{}.tgz", p.name, p.name, p.version)}),
+                );
+            }
+            let doc = serde_json::json!({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": deps});
+            (
+                "package-lock.json".into(),
+                serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            )
+        }
+        "requirements.txt" => (
+            "requirements.txt".into(),
+            pkgs.iter()
+                .map(|p| format!("{}=={}\n", p.name, p.version))
+                .collect(),
+        ),
+        "go.mod" => {
+            let mut t = String::from("module example.invalid/app\n\ngo 1.22\n\nrequire (\n");
+            for p in pkgs {
+                t.push_str(&format!("\t{} v{}\n", p.name, p.version));
+            }
+            t.push_str(")\n");
+            ("go.mod".into(), t)
+        }
+        "Cargo.lock" => {
+            let mut t = String::from("version = 3\n\n");
+            for p in pkgs {
+                t.push_str(&format!(
+                    "[[package]]\nname = \"{}\"\nversion = \"{}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n",
+                    p.name, p.version
+                ));
+            }
+            ("Cargo.lock".into(), t)
+        }
+        "gradle.lockfile" => {
+            let mut t = String::from("# This is a Gradle generated file for dependency locking.\n");
+            for p in pkgs {
+                t.push_str(&format!(
+                    "{}:{}=compileClasspath,runtimeClasspath\n",
+                    p.name, p.version
+                ));
+            }
+            t.push_str("empty=\n");
+            ("gradle.lockfile".into(), t)
+        }
+        "status" => {
+            let mut t = String::new();
+            for p in pkgs {
+                t.push_str(&format!(
+                    "Package: {}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {}\n",
+                    p.name, p.version
+                ));
+                if let Some((src, sv)) = p.source {
+                    if src != p.name {
+                        if sv == p.version {
+                            t.push_str(&format!("Source: {src}\n"));
+                        } else {
+                            t.push_str(&format!("Source: {src} ({sv})\n"));
+                        }
+                    }
+                }
+                t.push_str("Description: test package\n\n");
+            }
+            ("dpkg-status:status".into(), t)
+        }
+        "installed" => {
+            let mut t = String::new();
+            for p in pkgs {
+                let origin = p.source.map_or(p.name, |s| s.0);
+                t.push_str(&format!(
+                    "P:{}\nV:{}\nA:x86_64\no:{origin}\n\n",
+                    p.name, p.version
+                ));
+            }
+            ("apk-installed:installed".into(), t)
+        }
+        other => panic!("no lockfile writer for {other}"),
+    }
+}
+
+fn build_cache(dir: &Path) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/osv");
+    for eco in [
+        "Debian",
+        "Alpine",
+        "npm",
+        "PyPI",
+        "Go",
+        "crates.io",
+        "Maven",
+    ] {
+        let out = dir.join("osv-scanner").join(eco);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        let file = std::fs::File::create(out.join("all.zip")).expect("zip");
+        let mut zip = zip::ZipWriter::new(file);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut entries: Vec<_> = std::fs::read_dir(data.join(eco))
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("name")
+                .to_string();
+            zip.start_file(name, opts).expect("entry");
+            zip.write_all(&std::fs::read(&path).expect("read"))
+                .expect("write");
+        }
+        zip.finish().expect("finish");
+    }
+}
+
+/// (lockfile, package name, version) -> ids, from osv-scanner's JSON output.
+type Found = BTreeMap<(String, String, String), BTreeSet<String>>;
+
+fn run_osv_scanner(bin: &Path, cache: &Path, work: &Path, arg: &str) -> Found {
+    let out = Command::new(bin)
+        .env("OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY", cache)
+        .args([
+            "--experimental-offline",
+            "--format",
+            "json",
+            "--lockfile",
+            arg,
+        ])
+        .current_dir(work)
+        .output()
+        .expect("osv-scanner runs");
+    // Exit code 1 means "vulnerabilities found"; 128 "no packages"; others are errors.
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1 | 128),
+        "osv-scanner {arg} exited {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut found = Found::new();
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+        return found;
+    };
+    let results = doc["results"].as_array().cloned().unwrap_or_default();
+    for r in results {
+        for pkg in r["packages"].as_array().cloned().unwrap_or_default() {
+            let name = pkg["package"]["name"].as_str().unwrap_or("").to_string();
+            let version = pkg["package"]["version"].as_str().unwrap_or("").to_string();
+            let ids = pkg["vulnerabilities"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| v["id"].as_str().map(str::to_string))
+                .collect::<BTreeSet<_>>();
+            found
+                .entry((arg.to_string(), name, version))
+                .or_default()
+                .extend(ids);
+        }
+    }
+    found
+}
+
+/// Differences accepted, each explained in docs/vulnerabilities.md: (package, id, who reports).
+const EXPECTED_DIFFERENCES: &[(&str, &str, &str)] = &[];
+
+#[test]
+fn agrees_with_osv_scanner() {
+    let Some(bin) = osv_scanner() else {
+        if std::env::var_os("RAMPART_REQUIRE_OSV_SCANNER").is_some_and(|v| v == "1") {
+            panic!("osv-scanner is required (RAMPART_REQUIRE_OSV_SCANNER=1) but not found");
+        }
+        println!(
+            "skipping: osv-scanner not installed (scripts/install_peers.sh --only osv-scanner)"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    build_cache(&cache);
+
+    let loaded = load_paths(&[cache.join("osv-scanner")]).expect("loads");
+    let db = Db::from_records(&loaded.records);
+
+    let mut agree = 0usize;
+    let mut diffs: Vec<(String, String, &str)> = Vec::new();
+    for (file, pkgs) in packages() {
+        let sub = work.join(file.replace('.', "_"));
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        let (arg, text) = lockfile(file, &pkgs);
+        let path = arg.rsplit(':').next().unwrap_or(&arg).to_string();
+        std::fs::write(sub.join(&path), text).expect("write lockfile");
+        let found = run_osv_scanner(&bin, &cache, &sub, &arg);
+        for pkg in &pkgs {
+            let q = Query {
+                ecosystem: pkg.ecosystem.into(),
+                name: pkg.name.into(),
+                version: pkg.version.into(),
+                source: pkg.source.map(|(n, v)| (n.into(), v.into())),
+            };
+            let ours: BTreeSet<String> = db.query(&q).into_iter().map(|v| v.id).collect();
+            // osv-scanner names Debian packages by source (name, version) and others as listed.
+            let theirs: BTreeSet<String> = found
+                .iter()
+                .filter(|((_, n, v), _)| {
+                    let (sn, sv) = pkg.source.unwrap_or((pkg.name, pkg.version));
+                    (n == pkg.name || n == sn)
+                        && (v == pkg.version || v == sv || v == &format!("v{}", pkg.version))
+                })
+                .flat_map(|(_, ids)| ids.iter().cloned())
+                .collect();
+            println!(
+                "{file} {} {}: rampart {ours:?}, osv-scanner {theirs:?}",
+                pkg.name, pkg.version
+            );
+            for id in ours.union(&theirs) {
+                match (ours.contains(id), theirs.contains(id)) {
+                    (true, true) => agree += 1,
+                    (true, false) => diffs.push((pkg.name.to_string(), id.clone(), "rampart")),
+                    _ => diffs.push((pkg.name.to_string(), id.clone(), "osv-scanner")),
+                }
+            }
+        }
+    }
+    println!(
+        "agreement: {agree} (package, vulnerability) pairs found by both; {} differ",
+        diffs.len()
+    );
+    for d in &diffs {
+        println!("  only {}: {} {}", d.2, d.0, d.1);
+    }
+    let expected: Vec<(String, String, &str)> = EXPECTED_DIFFERENCES
+        .iter()
+        .map(|(p, i, w)| (p.to_string(), i.to_string(), *w))
+        .collect();
+    assert_eq!(diffs, expected, "differences from osv-scanner changed");
+    assert!(
+        agree >= 15,
+        "too few vulnerabilities found by both: {agree}"
+    );
+}
