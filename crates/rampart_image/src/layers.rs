@@ -160,6 +160,50 @@ impl<R: Read> Read for Decoder<R> {
     }
 }
 
+/// Pads a stream that ends inside a tar block with zeros up to the block's end. umoci 0.4 (Debian's)
+/// writes layers whose last file's data is not padded and that have no end-of-archive blocks;
+/// tar readers that insist on the padding reject them. Truncation anywhere else still fails
+/// (the reader then misses more than one block), and the digest catches the rest.
+pub(crate) struct PadToBlock<R> {
+    inner: R,
+    count: u64,
+    pad: u64,
+    pub(crate) padded: bool,
+}
+
+impl<R: Read> PadToBlock<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        PadToBlock {
+            inner,
+            count: 0,
+            pad: 0,
+            padded: false,
+        }
+    }
+}
+
+impl<R: Read> Read for PadToBlock<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pad == 0 && !self.padded {
+            let n = self.inner.read(buf)?;
+            self.count += n as u64;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let rem = self.count % 512;
+            if rem == 0 {
+                return Ok(0);
+            }
+            self.pad = 512 - rem;
+            self.padded = true;
+        }
+        let n = (self.pad.min(buf.len() as u64)) as usize;
+        buf[..n].fill(0);
+        self.pad -= n as u64;
+        Ok(n)
+    }
+}
+
 /// What a layer's digest should be checked against.
 pub(crate) struct Expect<'a> {
     /// The name used in errors (the digest, or the file in an archive).
@@ -188,7 +232,8 @@ pub(crate) fn read_layer(
     let raw = open()?;
     let mut decoder = Decoder::new(Hashing::new(raw)).map_err(layer_err)?;
     {
-        let mut archive = tar::Archive::new(&mut decoder);
+        let mut padded = PadToBlock::new(&mut decoder);
+        let mut archive = tar::Archive::new(&mut padded);
         let entries = archive.entries().map_err(layer_err)?;
         for entry in entries {
             let mut entry = entry.map_err(layer_err)?;
@@ -282,6 +327,13 @@ pub(crate) fn read_layer(
                 _ => delta.ops.push(Op::Other(path)),
             }
         }
+        drop(archive);
+        if padded.padded {
+            delta.notes.push(format!(
+                "layer {}: the tar ends without its last block's padding (tolerated)",
+                expect.name
+            ));
+        }
     }
     if let Some(want) = expect.digest {
         let mut raw = decoder.into_raw();
@@ -301,8 +353,8 @@ pub(crate) fn read_layer(
     while !pending.is_empty() && passes < MAX_LINK_PASSES {
         passes += 1;
         let raw = open()?;
-        let mut decoder = Decoder::new(raw).map_err(layer_err)?;
-        let mut archive = tar::Archive::new(&mut decoder);
+        let decoder = Decoder::new(raw).map_err(layer_err)?;
+        let mut archive = tar::Archive::new(PadToBlock::new(decoder));
         for entry in archive.entries().map_err(layer_err)? {
             let mut entry = entry.map_err(layer_err)?;
             if !matches!(

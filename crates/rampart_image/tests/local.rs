@@ -433,3 +433,35 @@ fn bad_input_is_an_error_not_a_panic() {
     let err = open("/nonexistent/image.tar", &opts).expect_err("missing");
     assert!(err.to_string().contains("/nonexistent/image.tar"), "{err}");
 }
+
+#[test]
+fn a_layer_without_final_padding_is_read() {
+    // umoci 0.4 writes layers whose last file is not padded to a block and that have no
+    // end-of-archive blocks.
+    let full = tar(&[
+        E::File("etc/a", b"first"),
+        E::File("var/lib/dpkg/status", STATUS),
+    ]);
+    let cut = 512 * 3 + STATUS.len();
+    let dir = tempfile::tempdir().expect("tmp");
+    oci_dir(dir.path(), &[layer_gz_raw(&full[..cut])]);
+    let out = open(dir.path().to_str().expect("utf8"), &Options::default())
+        .and_then(|i| i.files(&KeepAll))
+        .expect("files");
+    assert_eq!(out.files.get("var/lib/dpkg/status"), Some(STATUS));
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    // Cut inside the data by more than a block: an error.
+    let dir = tempfile::tempdir().expect("tmp");
+    let long = tar(&[E::File("big", &[1u8; 4000])]);
+    oci_dir(dir.path(), &[layer_gz_raw(&long[..512 + 1000])]);
+    let r = open(dir.path().to_str().expect("utf8"), &Options::default())
+        .and_then(|i| i.files(&KeepAll));
+    assert!(r.is_err());
+}
+
+fn layer_gz_raw(tar_bytes: &[u8]) -> Blob {
+    Blob {
+        data: gzip(tar_bytes),
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
+    }
+}
