@@ -327,7 +327,6 @@ pub(crate) fn read_layer(
                 _ => delta.ops.push(Op::Other(path)),
             }
         }
-        drop(archive);
         if padded.padded {
             delta.notes.push(format!(
                 "layer {}: the tar ends without its last block's padding (tolerated)",
