@@ -12,3 +12,4 @@ eval "$(scripts/registry.sh env)"
 scripts/build-test-images.sh "$images"
 export RAMPART_TEST_IMAGES="$images"
 cargo test -p rampart_image --test registry -- --ignored --test-threads=2
+cargo test -p rampart --test image_cli -- --ignored

@@ -82,6 +82,8 @@ enum Command {
     Serve(Box<commands::serve::ServeArgs>),
     /// Admission webhook: `webhook manifest` prints what installs it.
     Webhook(commands::webhook::WebhookArgs),
+    /// Container images: `image files IMAGE` lists an image's files without extracting it.
+    Image(commands::image::ImageArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Policy(a) => commands::policy::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Webhook(a) => commands::webhook::run(a),
+        Command::Image(a) => commands::image::run(a),
     };
     match result {
         Ok(code) => code,

@@ -168,7 +168,7 @@ pub(crate) struct PadToBlock<R> {
     inner: R,
     count: u64,
     pad: u64,
-    pub(crate) padded: bool,
+    padded: bool,
 }
 
 impl<R: Read> PadToBlock<R> {
@@ -232,8 +232,7 @@ pub(crate) fn read_layer(
     let raw = open()?;
     let mut decoder = Decoder::new(Hashing::new(raw)).map_err(layer_err)?;
     {
-        let mut padded = PadToBlock::new(&mut decoder);
-        let mut archive = tar::Archive::new(&mut padded);
+        let mut archive = tar::Archive::new(PadToBlock::new(&mut decoder));
         let entries = archive.entries().map_err(layer_err)?;
         for entry in entries {
             let mut entry = entry.map_err(layer_err)?;
@@ -326,12 +325,6 @@ pub(crate) fn read_layer(
                 }
                 _ => delta.ops.push(Op::Other(path)),
             }
-        }
-        if padded.padded {
-            delta.notes.push(format!(
-                "layer {}: the tar ends without its last block's padding (tolerated)",
-                expect.name
-            ));
         }
     }
     if let Some(want) = expect.digest {

@@ -449,7 +449,7 @@ fn a_layer_without_final_padding_is_read() {
         .and_then(|i| i.files(&KeepAll))
         .expect("files");
     assert_eq!(out.files.get("var/lib/dpkg/status"), Some(STATUS));
-    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
     // Cut inside the data by more than a block: an error.
     let dir = tempfile::tempdir().expect("tmp");
     let long = tar(&[E::File("big", &[1u8; 4000])]);

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod checks;
 pub mod cluster;
+pub mod image;
 pub mod inventory;
 pub mod load;
 pub mod netpol;
