@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// Opens a layer's raw (possibly compressed) bytes from the start; called again when a second
 /// pass over the layer is needed (hard links to files the filter did not keep).
-pub(crate) type Opener<'a> = dyn Fn() -> Result<Box<dyn Read + Send + 'a>> + 'a;
+pub(crate) type Opener<'s, 'a> = dyn Fn() -> Result<Box<dyn Read + Send + 'a>> + 's;
 
 /// The most passes over one layer to resolve hard links (one link per target per pass).
 const MAX_LINK_PASSES: usize = 8;
@@ -215,7 +215,7 @@ pub(crate) struct Expect<'a> {
 /// Reads one layer into a [`LayerDelta`]: one streamed pass, plus a few more only when hard links
 /// point at files the filter did not keep but wants under the link's name.
 pub(crate) fn read_layer(
-    open: &Opener<'_>,
+    open: &Opener<'_, '_>,
     expect: &Expect<'_>,
     filter: &dyn FileFilter,
 ) -> Result<LayerDelta> {
@@ -344,7 +344,8 @@ pub(crate) fn read_layer(
     let mut passes = 0;
     while !pending.is_empty() && passes < MAX_LINK_PASSES {
         passes += 1;
-        let raw = open()?;
+        // A source that cannot be read again (a one-shot stream) leaves the links unresolved.
+        let Ok(raw) = open() else { break };
         let decoder = Decoder::new(raw).map_err(layer_err)?;
         let mut archive = tar::Archive::new(PadToBlock::new(decoder));
         for entry in archive.entries().map_err(layer_err)? {

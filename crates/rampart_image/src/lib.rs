@@ -322,6 +322,30 @@ impl Image {
     }
 }
 
+/// Reads one filesystem tar (a single layer, or a `docker export` of a container; plain, gzip or
+/// zstd) past `filter`, applying its whiteouts as a lone layer would (they remove nothing).
+pub fn read_tar<'r, R: Read + Send + 'r>(reader: R, filter: &dyn FileFilter) -> Result<FileSet> {
+    let cell = Mutex::new(Some(reader));
+    let open = || -> Result<Box<dyn Read + Send + 'r>> {
+        let r = cell.lock().ok().and_then(|mut c| c.take());
+        r.map(|r| Box::new(r) as Box<dyn Read + Send + 'r>)
+            .ok_or_else(|| {
+                Error::format(
+                    "tar",
+                    "a stream can be read once (hard links to files not kept are skipped)",
+                )
+            })
+    };
+    let expect = Expect {
+        name: "tar",
+        digest: None,
+    };
+    let delta = layers::read_layer(&open, &expect, filter)?;
+    let mut tree = Tree::default();
+    tree.apply(0, &delta);
+    Ok(tree.into_fileset())
+}
+
 /// Opens the image `source` names (see the crate documentation for the forms).
 pub fn open(source: &str, opts: &Options) -> Result<Image> {
     let source = source.trim();

@@ -465,3 +465,29 @@ fn layer_gz_raw(tar_bytes: &[u8]) -> Blob {
         media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
     }
 }
+
+#[test]
+fn a_single_tar_reads_as_a_filesystem() {
+    let t = tar(&[
+        E::File("etc/os-release", b"ID=alpine\n"),
+        E::Symlink("bin/sh", "/bin/busybox"),
+        E::File("bin/busybox", b"ELF"),
+        E::Hardlink("bin/ls", "bin/busybox"),
+    ]);
+    for data in [t.clone(), gzip(&t), zstd(&t)] {
+        let fs = rampart_image::read_tar(&data[..], &KeepAll).expect("tar");
+        assert_eq!(fs.get("etc/os-release"), Some(&b"ID=alpine\n"[..]));
+        assert_eq!(fs.get("bin/sh"), Some(&b"ELF"[..]));
+        assert_eq!(fs.get("bin/ls"), Some(&b"ELF"[..]));
+    }
+    // Arbitrary bytes: an error or an empty set, never a panic.
+    for junk in [
+        &b""[..],
+        b"\x1f\x8b",
+        b"\x28\xb5\x2f\xfd\x00",
+        &[0u8; 1024][..],
+        &[0xffu8; 700][..],
+    ] {
+        let _ = rampart_image::read_tar(junk, &KeepAll);
+    }
+}
