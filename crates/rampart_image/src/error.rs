@@ -55,6 +55,9 @@ pub enum Error {
     /// Plain HTTP was refused: only loopback registries, or with `insecure`.
     #[error("registry {registry}: plain http is only used for 127.0.0.0/8, ::1 and localhost, or with --insecure")]
     Insecure { registry: String },
+    /// A signature is missing or does not verify.
+    #[error("{what}: {message}")]
+    Signature { what: String, message: String },
     /// The argument names no source this reader understands.
     #[error("{source_arg}: {message}")]
     Source { source_arg: String, message: String },

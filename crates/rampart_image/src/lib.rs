@@ -20,6 +20,7 @@ mod http;
 mod layers;
 mod local;
 mod registry;
+mod signature;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -36,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Error, Result};
 pub use layers::LayerDelta;
+pub use signature::{CosignKey, Verified};
 
 use layers::{Expect, Tree};
 
@@ -207,6 +209,8 @@ pub struct Image {
     config_digest: Option<String>,
     config: ImageConfig,
     layers: Vec<Layer>,
+    /// The digest the reference resolved to first (an index's, for multi-platform images).
+    top_digest: Option<String>,
     store: Store,
 }
 
@@ -408,9 +412,11 @@ fn open_registry(source: &str, reference: &str, opts: &Options) -> Result<Image>
     let what = format!("{registry}/{path}");
     let mut reference = wanted.to_string();
     let mut pinned = parsed.digest.map(str::to_string);
+    let mut top_digest: Option<String> = None;
     for _ in 0..4 {
         let (bytes, ctype) = repo.manifest(&reference)?;
         let digest = layers::sha256_of(&bytes);
+        top_digest.get_or_insert_with(|| digest.clone());
         if let Some(p) = &pinned {
             if p.starts_with("sha256:") && *p != digest {
                 return Err(Error::Digest {
@@ -457,6 +463,7 @@ fn open_registry(source: &str, reference: &str, opts: &Options) -> Result<Image>
                     config_digest: Some(config_digest),
                     config,
                     layers,
+                    top_digest,
                     store: Store::Registry(Box::new(repo)),
                 });
             }

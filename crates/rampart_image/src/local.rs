@@ -299,6 +299,7 @@ fn open_oci(local: Local, tag: Option<&str>, opts: &Options) -> Result<Image> {
                     config_digest: Some(config_digest),
                     config,
                     layers,
+                    top_digest: None,
                     store: Store::Local(local),
                 });
             }
@@ -393,6 +394,7 @@ fn open_docker(local: Local, tag: Option<&str>) -> Result<Image> {
         config_digest: Some(config_digest),
         config,
         layers,
+        top_digest: None,
         store: Store::Local(local),
     })
 }

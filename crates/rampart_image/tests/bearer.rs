@@ -101,11 +101,17 @@ fn handle(m: &Mock, mut s: TcpStream) {
         let index: serde_json::Value =
             serde_json::from_slice(&std::fs::read(m.dir.join("index.json")).expect("index"))
                 .expect("json");
+        let by_name = index["manifests"].as_array().and_then(|a| {
+            a.iter()
+                .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == r)
+        });
         let digest = if r == "1" {
             index["manifests"][0]["digest"]
                 .as_str()
                 .unwrap_or("")
                 .to_string()
+        } else if let Some(d) = by_name {
+            d["digest"].as_str().unwrap_or("").to_string()
         } else {
             r.to_string()
         };
@@ -205,4 +211,125 @@ fn bearer_tokens_and_redirects() {
     let err = open(&format!("127.0.0.1:{}/team/app:nope", m.port), &opts).expect_err("404");
     assert!(matches!(err, Error::Status { status: 404, .. }), "{err}");
     assert!(err.to_string().contains("MANIFEST_UNKNOWN"), "{err}");
+}
+
+/// Adds a cosign-style signature manifest (tag `sha256-<hex>.sig`) for the layout's first image,
+/// signed with a fresh P-256 key (or over `signed_digest` when given); returns the PEM public key.
+fn sign(dir: &std::path::Path, signed_digest: Option<&str>) -> String {
+    use base64::Engine as _;
+    use ring::signature::KeyPair;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).expect("index")).expect("json");
+    let digest = index["manifests"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    let payload = serde_json::to_vec(&serde_json::json!({
+        "critical": {
+            "identity": {"docker-reference": "127.0.0.1/team/app"},
+            "image": {"docker-manifest-digest": signed_digest.unwrap_or(&digest)},
+            "type": "cosign container image signature"
+        },
+        "optional": null
+    }))
+    .expect("json");
+    let rng = ring::rand::SystemRandom::new();
+    let alg = &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng).expect("key");
+    let pair = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).expect("pair");
+    let sig = pair.sign(&rng, &payload).expect("sign");
+    let put = |data: &[u8]| {
+        let d = sha256(data);
+        std::fs::write(
+            dir.join("blobs/sha256")
+                .join(d.trim_start_matches("sha256:")),
+            data,
+        )
+        .expect("blob");
+        d
+    };
+    let pd = put(&payload);
+    let cfg = put(b"{}");
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg, "size": 2},
+        "layers": [{
+            "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+            "digest": pd, "size": payload.len(),
+            "annotations": {"dev.cosignproject.cosign/signature": b64.encode(sig.as_ref())}
+        }]
+    }))
+    .expect("json");
+    let md = put(&manifest);
+    let tag = format!("{}.sig", digest.replace(':', "-"));
+    if let Some(a) = index["manifests"].as_array_mut() {
+        a.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag}
+        }));
+    }
+    std::fs::write(&index_path, serde_json::to_vec(&index).expect("json")).expect("index");
+    let mut der = vec![
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+    ];
+    der.extend_from_slice(pair.public_key().as_ref());
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        b64.encode(der)
+    )
+}
+
+#[test]
+fn cosign_signatures_verify_offline() {
+    use rampart_image::CosignKey;
+    let creds = Options {
+        credentials: Some(Credentials {
+            username: "user".into(),
+            password: "pw".into(),
+        }),
+        ..Options::default()
+    };
+    // Signed.
+    let dir = tempfile::tempdir().expect("tmp");
+    oci_dir(dir.path(), &[layer_gz(&[E::File("a", b"a")])]);
+    let pem = sign(dir.path(), None);
+    let m = start(dir.path().to_path_buf());
+    let img = open(&format!("127.0.0.1:{}/team/app:1", m.port), &creds).expect("open");
+    let key = CosignKey::from_pem(&pem).expect("key");
+    let v = img.verify_cosign(&key).expect("verified");
+    assert_eq!(v.signatures, 1);
+    assert_eq!(Some(v.digest), img.reference().digest.clone());
+    assert_eq!(v.docker_reference.as_deref(), Some("127.0.0.1/team/app"));
+    // Another key: refused.
+    let other_dir = tempfile::tempdir().expect("tmp");
+    oci_dir(other_dir.path(), &[layer_gz(&[E::File("b", b"b")])]);
+    let other_pem = sign(other_dir.path(), None);
+    let err = img
+        .verify_cosign(&CosignKey::from_pem(&other_pem).expect("key"))
+        .expect_err("wrong key");
+    assert!(err.to_string().contains("does not verify"), "{err}");
+    // Unsigned: no .sig tag.
+    let m2 = start(other_dir.path().to_path_buf());
+    let unsigned_dir = tempfile::tempdir().expect("tmp");
+    oci_dir(unsigned_dir.path(), &[layer_gz(&[E::File("c", b"c")])]);
+    let m3 = start(unsigned_dir.path().to_path_buf());
+    let img3 = open(&format!("127.0.0.1:{}/team/app:1", m3.port), &creds).expect("open");
+    let err = img3.verify_cosign(&key).expect_err("unsigned");
+    assert!(err.to_string().contains("no signature"), "{err}");
+    // A valid signature over another digest.
+    let moved = tempfile::tempdir().expect("tmp");
+    oci_dir(moved.path(), &[layer_gz(&[E::File("d", b"d")])]);
+    let zero = format!("sha256:{}", "0".repeat(64));
+    let pem4 = sign(moved.path(), Some(&zero));
+    let m4 = start(moved.path().to_path_buf());
+    let img4 = open(&format!("127.0.0.1:{}/team/app:1", m4.port), &creds).expect("open");
+    let err = img4
+        .verify_cosign(&CosignKey::from_pem(&pem4).expect("key"))
+        .expect_err("other digest");
+    assert!(err.to_string().contains("signs sha256:000"), "{err}");
+    let _ = m2;
 }
