@@ -185,3 +185,26 @@ fn registry_errors_are_clear_and_quick() {
     assert!(t.elapsed() < Duration::from_secs(5));
     drop(listener);
 }
+
+/// Signed by the real cosign (scripts/image-tests.sh signs rampart/debianish:1 in the anonymous
+/// registry with `--tlog-upload=false`; `RAMPART_TEST_COSIGN_PUB` is the public key's path).
+#[test]
+#[ignore = "needs scripts/image-tests.sh"]
+fn cosign_signatures_from_the_real_cosign() {
+    let Ok(pub_path) = std::env::var("RAMPART_TEST_COSIGN_PUB") else {
+        println!("skipping: RAMPART_TEST_COSIGN_PUB is not set (cosign did not install)");
+        return;
+    };
+    let pem = std::fs::read_to_string(&pub_path).expect("public key");
+    let key = rampart_image::CosignKey::from_pem(&pem).expect("cosign public key");
+    let reg = env("RAMPART_TEST_REGISTRY");
+    let signed = open(&format!("{reg}/rampart/debianish:1"), &Options::default()).expect("open");
+    let v = signed
+        .verify_cosign(&key)
+        .expect("cosign signature verifies");
+    assert_eq!(Some(v.digest.clone()), signed.reference().digest.clone());
+    assert!(v.signatures >= 1);
+    let unsigned = open(&format!("{reg}/rampart/alpineish:1"), &Options::default()).expect("open");
+    let err = unsigned.verify_cosign(&key).expect_err("unsigned");
+    assert!(err.to_string().contains("no signature"), "{err}");
+}
