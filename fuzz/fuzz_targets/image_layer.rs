@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(fs) = rampart_image::read_tar(data, &KeepAll) {
         for path in fs.files.keys().chain(fs.symlinks.keys()) {
             assert!(!path.starts_with('/'), "{path}");
-            assert!(path.split('/').all(|c| c != ".." && c != "." && !c.is_empty()), "{path}");
+            assert!(
+                path.split('/')
+                    .all(|c| c != ".." && c != "." && !c.is_empty()),
+                "{path}"
+            );
         }
     }
 });
