@@ -370,7 +370,11 @@ pub fn open(source: &str, opts: &Options) -> Result<Image> {
     if p.exists() {
         return local::open(source, p, None, None, opts);
     }
-    if source.starts_with('/') || source.starts_with('.') || source.ends_with(".tar") {
+    let looks_like_a_file = [".tar", ".tgz", ".gz", ".zst", ".json"]
+        .iter()
+        .any(|ext| source.ends_with(ext))
+        || source.contains(".tar.");
+    if source.starts_with('/') || source.starts_with('.') || looks_like_a_file {
         return Err(Error::Source {
             source_arg: source.to_string(),
             message: "no such file or directory".into(),

@@ -432,6 +432,10 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(open(empty.to_str().expect("utf8"), &opts).is_err());
     let err = open("/nonexistent/image.tar", &opts).expect_err("missing");
     assert!(err.to_string().contains("/nonexistent/image.tar"), "{err}");
+    for missing in ["image.tar.gz", "img.tar.zst", "./dir", ""] {
+        let err = open(missing, &opts).expect_err(missing);
+        assert!(matches!(err, Error::Source { .. }), "{missing}: {err}");
+    }
 }
 
 #[test]
