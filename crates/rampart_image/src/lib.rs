@@ -122,7 +122,8 @@ pub struct Options {
     pub platform: Platform,
     /// Allow plain http to registries that are not on loopback.
     pub insecure: bool,
-    /// Registry credentials (basic auth, or for the token service).
+    /// Registry credentials (basic auth, or for the token service); `None`: those of docker's
+    /// config file for the registry, if any ([`docker_config_credentials`]).
     pub credentials: Option<Credentials>,
     /// Timeout of each registry wait: connecting, a response head, each body chunk.
     pub timeout: Duration,
@@ -350,6 +351,50 @@ pub fn read_tar<'r, R: Read + Send + 'r>(reader: R, filter: &dyn FileFilter) -> 
     Ok(tree.into_fileset())
 }
 
+/// Credentials for `registry` from docker's config file (`$DOCKER_CONFIG/config.json`, else
+/// `~/.docker/config.json`): the `auth` (base64 `user:password`) of its `auths` entry. Credential
+/// helpers (`credsStore`) are not run.
+pub fn docker_config_credentials(registry: &str) -> Option<Credentials> {
+    let path = match std::env::var_os("DOCKER_CONFIG") {
+        Some(d) => std::path::PathBuf::from(d).join("config.json"),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".docker/config.json"),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    credentials_from_docker_config(&text, registry)
+}
+
+/// As [`docker_config_credentials`], from the file's text.
+pub fn credentials_from_docker_config(text: &str, registry: &str) -> Option<Credentials> {
+    use base64::Engine as _;
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    let auths = doc.get("auths")?.as_object()?;
+    let host_of = |k: &str| {
+        let k = k
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        k.split('/').next().unwrap_or(k).to_string()
+    };
+    let wanted = if registry == "docker.io" {
+        vec!["docker.io", "index.docker.io", "registry-1.docker.io"]
+    } else {
+        vec![registry]
+    };
+    let entry = auths
+        .iter()
+        .find(|(k, _)| wanted.contains(&host_of(k).as_str()))?
+        .1;
+    let auth = entry.get("auth")?.as_str()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (username, password) = decoded.split_once(':')?;
+    Some(Credentials {
+        username: username.to_string(),
+        password: password.to_string(),
+    })
+}
+
 /// Opens the image `source` names (see the crate documentation for the forms).
 pub fn open(source: &str, opts: &Options) -> Result<Image> {
     let source = source.trim();
@@ -411,7 +456,13 @@ fn open_registry(source: &str, reference: &str, opts: &Options) -> Result<Image>
         }
     }
     let (registry, path) = parsed.registry_and_path();
-    let repo = registry::Repo::new(registry, &path, opts)?;
+    let repo = if opts.credentials.is_none() {
+        let mut with_creds = opts.clone();
+        with_creds.credentials = docker_config_credentials(registry);
+        registry::Repo::new(registry, &path, &with_creds)?
+    } else {
+        registry::Repo::new(registry, &path, opts)?
+    };
     let wanted = parsed.digest.or(parsed.tag).unwrap_or("latest");
     let what = format!("{registry}/{path}");
     let mut reference = wanted.to_string();

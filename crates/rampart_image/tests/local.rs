@@ -495,3 +495,30 @@ fn a_single_tar_reads_as_a_filesystem() {
         let _ = rampart_image::read_tar(junk, &KeepAll);
     }
 }
+
+#[test]
+fn credentials_from_docker_config() {
+    use rampart_image::credentials_from_docker_config as creds;
+    let cfg = r#"{"auths": {
+        "https://index.docker.io/v1/": {"auth": "aHViOnNlY3JldA=="},
+        "127.0.0.1:5000": {"auth": "dXNlcjpwYXNzOndvcmQ="},
+        "ghcr.io": {"identitytoken": "x"}
+    }, "credsStore": "desktop"}"#;
+    let hub = creds(cfg, "docker.io").expect("hub");
+    assert_eq!(
+        (hub.username.as_str(), hub.password.as_str()),
+        ("hub", "secret")
+    );
+    let local = creds(cfg, "127.0.0.1:5000").expect("local");
+    // The password may hold colons.
+    assert_eq!(
+        (local.username.as_str(), local.password.as_str()),
+        ("user", "pass:word")
+    );
+    assert!(creds(cfg, "ghcr.io").is_none());
+    assert!(creds(cfg, "quay.io").is_none());
+    assert!(creds("not json", "docker.io").is_none());
+    assert!(creds(r#"{"auths": {"docker.io": {"auth": "!!"}}}"#, "docker.io").is_none());
+    // The Debug output never shows the password.
+    assert!(!format!("{local:?}").contains("pass:word"));
+}

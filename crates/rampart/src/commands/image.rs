@@ -22,7 +22,7 @@ pub enum ImageCommand {
     /// IMAGE is a docker archive or OCI layout (tar or directory; `oci:PATH[:NAME]`,
     /// `docker-archive:PATH[:TAG]`), or a registry reference (`registry:5000/app:tag`,
     /// `docker://...`). Credentials: --username/--password, or RAMPART_REGISTRY_USERNAME and
-    /// RAMPART_REGISTRY_PASSWORD.
+    /// RAMPART_REGISTRY_PASSWORD, else the registry's `auth` in docker's config.json.
     Files(FilesArgs),
 }
 
