@@ -89,6 +89,8 @@ enum Command {
     Fix(commands::fix::FixArgs),
     /// The local vulnerability database: import OSV records (directories, all.zip exports), query it.
     Db(commands::db::DbArgs),
+    /// Container images: `image files IMAGE` lists an image's files without extracting it.
+    Image(commands::image::ImageArgs),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +118,7 @@ fn main() -> ExitCode {
         Command::Report(a) => commands::report::run(a),
         Command::Fix(a) => commands::fix::run(a),
         Command::Db(a) => commands::db::run(a),
+        Command::Image(a) => commands::image::run(a),
     };
     match result {
         Ok(code) => code,

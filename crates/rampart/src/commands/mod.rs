@@ -5,6 +5,7 @@ pub mod checks;
 pub mod cluster;
 pub mod fix;
 pub mod db;
+pub mod image;
 pub mod inventory;
 pub mod load;
 pub mod netpol;

@@ -153,6 +153,30 @@ impl<'a> ImageReference<'a> {
     pub fn is_pinned(&self) -> bool {
         self.digest_problem().is_none()
     }
+
+    /// The registry and the repository path inside it, as container runtimes resolve them
+    /// (distribution's `ParseNormalizedNamed`): the first component is a registry only when it
+    /// has a `.` or a `:` or is `localhost`; otherwise the registry is `docker.io`, where a
+    /// one-component path is an official image under `library/` (`nginx` is
+    /// `docker.io/library/nginx`).
+    pub fn registry_and_path(&self) -> (&'a str, std::borrow::Cow<'a, str>) {
+        let name = self.name;
+        if let Some((first, rest)) = name.split_once('/') {
+            if first.contains(['.', ':']) || first == "localhost" {
+                let registry = if first == "index.docker.io" {
+                    "docker.io"
+                } else {
+                    first
+                };
+                if registry == "docker.io" && !rest.contains('/') {
+                    return (registry, format!("library/{rest}").into());
+                }
+                return (registry, rest.into());
+            }
+            return ("docker.io", name.into());
+        }
+        ("docker.io", format!("library/{name}").into())
+    }
 }
 
 /// Validates `algorithm:encoded` as the OCI image spec and distribution's reference grammar
@@ -256,6 +280,26 @@ mod tests {
         assert_eq!(p("app@").digest_problem(), Some(DigestProblem::Missing));
         assert!(p("app:latest").is_latest());
         assert!(p("  host:5000/team/app ").is_latest());
+    }
+
+    #[test]
+    fn registries_and_paths() {
+        let rp = |s: &str| {
+            let (r, path) = p(s).registry_and_path();
+            (r.to_string(), path.into_owned())
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(rp("nginx"), pair("docker.io", "library/nginx"));
+        assert_eq!(rp("nginx:1.27"), pair("docker.io", "library/nginx"));
+        assert_eq!(rp("bitnami/redis"), pair("docker.io", "bitnami/redis"));
+        assert_eq!(rp("docker.io/nginx"), pair("docker.io", "library/nginx"));
+        assert_eq!(rp("index.docker.io/a/b"), pair("docker.io", "a/b"));
+        assert_eq!(rp("localhost/app"), pair("localhost", "app"));
+        assert_eq!(
+            rp("127.0.0.1:5000/team/app:v1"),
+            pair("127.0.0.1:5000", "team/app")
+        );
+        assert_eq!(rp("ghcr.io/o/r@sha256:00"), pair("ghcr.io", "o/r"));
     }
 
     fn why(d: &str) -> Option<(usize, EncodedWhy<'_>)> {
