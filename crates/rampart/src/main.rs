@@ -82,6 +82,10 @@ enum Command {
     Serve(Box<commands::serve::ServeArgs>),
     /// Admission webhook: `webhook manifest` prints what installs it.
     Webhook(commands::webhook::WebhookArgs),
+    /// Scan history kept by `scan --store`: `history list|trend|prune`.
+    History(commands::history::HistoryArgs),
+    /// New, fixed and changed findings between two kept scans (by fingerprint).
+    Diff(commands::history::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +110,8 @@ fn main() -> ExitCode {
         Command::Policy(a) => commands::policy::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Webhook(a) => commands::webhook::run(a),
+        Command::History(a) => commands::history::run(a),
+        Command::Diff(a) => commands::history::diff(a),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod history;
 pub mod cluster;
 pub mod inventory;
 pub mod load;
