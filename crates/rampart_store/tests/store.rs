@@ -382,8 +382,8 @@ fn trend_by_severity_namespace_and_check(fresh: Fresh) {
 /// Two writers with their own connections (as two processes have) save at once; every scan and
 /// every row arrives.
 fn concurrent_writers(fresh: Fresh) {
-    let scans_each = 10;
-    let rows_each = 1500;
+    let scans_each = 5;
+    let rows_each = 1000;
     let location = fresh.location.clone();
     let writers: Vec<_> = (0..2)
         .map(|w| {
