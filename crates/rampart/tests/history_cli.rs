@@ -57,7 +57,10 @@ fn scan_into(store: &str, target: &str, dir: &Path) -> (i32, String) {
         target,
         dir,
     ]);
-    (code(&out), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        code(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Two scans of one target: the second moved web's lines down (not new), fixed api's hostPID
@@ -67,7 +70,11 @@ fn history_round(store: &str, target: &str) {
     let file = dir.path().join("app.yaml");
     std::fs::write(
         &file,
-        format!("{}---\n{}", pod("web", true, false), pod("api", true, false)),
+        format!(
+            "{}---\n{}",
+            pod("web", true, false),
+            pod("api", true, false)
+        ),
     )
     .expect("write");
     let (c, err) = scan_into(store, target, dir.path());
@@ -93,7 +100,10 @@ fn history_round(store: &str, target: &str) {
     let scans = list.as_array().expect("scans");
     assert_eq!(scans.len(), 2, "{list}");
     assert_eq!(scans[0]["target"], target);
-    assert_eq!(scans[0]["open"], 2, "newest first: web host-pid, db privileged");
+    assert_eq!(
+        scans[0]["open"], 2,
+        "newest first: web host-pid, db privileged"
+    );
     assert_eq!(scans[1]["open"], 2);
     assert_eq!(scans[0]["objects"], 3);
     assert_eq!(scans[0]["options"]["select"][0], "privileged-container");
@@ -108,7 +118,13 @@ fn history_round(store: &str, target: &str) {
         d[k].as_array()
             .expect("list")
             .iter()
-            .map(|f| format!("{} {}", f["check"].as_str().unwrap_or(""), f["subject"].as_str().unwrap_or("")))
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["check"].as_str().unwrap_or(""),
+                    f["subject"].as_str().unwrap_or("")
+                )
+            })
             .collect()
     };
     assert_eq!(subjects("new"), vec!["privileged-container Pod/shop/db"]);
@@ -179,8 +195,9 @@ fn scan_store_list_diff_trend_prune_on_sqlite() {
 #[test]
 #[ignore = "needs PostgreSQL: scripts/store-tests.sh"]
 fn scan_store_list_diff_trend_on_postgres() {
-    let url = std::env::var("RAMPART_TEST_POSTGRES")
-        .expect("RAMPART_TEST_POSTGRES must name a PostgreSQL URL (scripts/store-tests.sh sets it)");
+    let url = std::env::var("RAMPART_TEST_POSTGRES").expect(
+        "RAMPART_TEST_POSTGRES must name a PostgreSQL URL (scripts/store-tests.sh sets it)",
+    );
     let target = format!("shop-{}", std::process::id());
     history_round(&url, &target);
 }
@@ -251,26 +268,44 @@ fn store_flag_does_not_swallow_paths_and_the_default_store_is_used() {
     // `--store` last (or `--store=`) is the default store: $XDG_STATE_HOME/rampart/history.db.
     let state = dir.path().join("state");
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(["scan", SELECT, "--no-config", "-f", "json", manifests, "--store"])
+        .args([
+            "scan",
+            SELECT,
+            "--no-config",
+            "-f",
+            "json",
+            manifests,
+            "--store",
+        ])
         .env_remove("RAMPART_STORE")
         .env("XDG_STATE_HOME", &state)
         .output()
         .expect("run");
-    assert_eq!(
-        code(&out),
-        1,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(state.join("rampart/history.db").is_file());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("target `files "), "file scans are named by their paths: {err}");
+    assert!(
+        err.contains("target `files "),
+        "file scans are named by their paths: {err}"
+    );
     // A store that is not one is an error naming it, before any scan.
     let not_db = dir.path().join("bad.db");
-    std::fs::write(&not_db, "this is not a database, just text long enough to be read").expect("w");
-    let out = rampart(&["scan", SELECT, manifests, &format!("--store={}", not_db.display())]);
+    std::fs::write(
+        &not_db,
+        "this is not a database, just text long enough to be read",
+    )
+    .expect("w");
+    let out = rampart(&[
+        "scan",
+        SELECT,
+        manifests,
+        &format!("--store={}", not_db.display()),
+    ]);
     assert_eq!(code(&out), 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("store sqlite:"), "{err}");
-    assert!(out.stdout.is_empty(), "no report when the store cannot be opened");
+    assert!(
+        out.stdout.is_empty(),
+        "no report when the store cannot be opened"
+    );
 }

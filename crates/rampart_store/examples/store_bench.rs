@@ -12,7 +12,12 @@ use rampart_store::{Location, NewScan, Row, Store};
 
 fn scan(n: usize, shift: u32) -> NewScan {
     let path: Arc<Path> = Arc::from(Path::new("manifests/generated.yaml"));
-    let checks = ["host-network", "privileged-container", "run-as-root", "latest-tag"];
+    let checks = [
+        "host-network",
+        "privileged-container",
+        "run-as-root",
+        "latest-tag",
+    ];
     let rows: Vec<Row> = (0..n)
         .map(|i| {
             let subject = Subject::from(ObjectRef {

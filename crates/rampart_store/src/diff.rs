@@ -144,10 +144,10 @@ mod tests {
             row("0000000000000004", 40, "low", "m"),
         ];
         let after = vec![
-            row("0000000000000001", 15, "high", "m"), // moved
+            row("0000000000000001", 15, "high", "m"),     // moved
             row("0000000000000003", 30, "critical", "m"), // severity changed
-            row("0000000000000004", 40, "low", "m"),  // same
-            row("0000000000000005", 50, "low", "m"),  // new
+            row("0000000000000004", 40, "low", "m"),      // same
+            row("0000000000000005", 50, "low", "m"),      // new
         ];
         let d = diff(&before, &after);
         assert_eq!(d.moved, 1);

@@ -28,7 +28,9 @@ pub mod render;
 mod store;
 
 pub use diff::{diff, Change, Diff};
-pub use record::{NewScan, Recorder, Row, ScanMeta, Tee};
+pub use record::{NewScan, Row, ScanMeta};
+#[cfg(feature = "scan")]
+pub use record::{Recorder, Tee};
 pub use store::{
     Location, Prune, ScanInfo, Store, StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,
 };

@@ -1,12 +1,11 @@
 //! What a scan leaves in the store: its metadata, counts and one compact [`Row`] per result,
 //! gathered by a [`Recorder`] while the scan hands its results to the real sink.
 
-use std::io;
-
 use rampart_model::{Finding, Severity, Subject, Suppression};
-use rampart_scan::sink::End;
-use rampart_scan::Sink;
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "scan")]
+pub use sink::{Recorder, Tee};
 
 /// One stored result: what identifies it (check, subject, pointer, fingerprint) and what may
 /// change between scans (status, severity, message, location, suppression).
@@ -144,102 +143,114 @@ pub(crate) const SEVERITIES: [Severity; 5] = [
     Severity::Info,
 ];
 
-/// Keeps a row per result of a scan, and its end. Use [`Recorder::tee`] to put it in front of
-/// the sink that writes the report.
-pub struct Recorder {
-    meta: ScanMeta,
-    rows: Vec<Row>,
-    scan: Option<NewScan>,
-}
+/// The recorder (with the `scan` feature, on by default: it needs the scan pipeline).
+#[cfg(feature = "scan")]
+mod sink {
+    use std::io;
 
-impl Recorder {
-    pub fn new(meta: ScanMeta) -> Self {
-        Recorder {
-            meta,
-            rows: Vec::new(),
-            scan: None,
+    use rampart_model::Finding;
+    use rampart_scan::sink::End;
+    use rampart_scan::Sink;
+
+    use super::{NewScan, Row, ScanMeta, SEVERITIES};
+
+    /// Keeps a row per result of a scan, and its end. Use [`Recorder::tee`] to put it in front of
+    /// the sink that writes the report.
+    pub struct Recorder {
+        meta: ScanMeta,
+        rows: Vec<Row>,
+        scan: Option<NewScan>,
+    }
+
+    impl Recorder {
+        pub fn new(meta: ScanMeta) -> Self {
+            Recorder {
+                meta,
+                rows: Vec::new(),
+                scan: None,
+            }
+        }
+
+        /// A sink that records every result and passes it on to `inner`.
+        pub fn tee<'a>(&'a mut self, inner: &'a mut dyn Sink) -> Tee<'a> {
+            Tee { rec: self, inner }
+        }
+
+        /// The scan, once it has finished (None when the scan never reached its end).
+        pub fn into_scan(self) -> Option<NewScan> {
+            self.scan
+        }
+
+        fn finish(&mut self, end: &End<'_>) {
+            let source_type = end
+                .source
+                .and_then(|s| s.get("type"))
+                .and_then(|t| t.as_str())
+                .unwrap_or("files")
+                .to_owned();
+            let target = self.meta.target.clone().unwrap_or_else(|| {
+                let named = end.source.and_then(|s| {
+                    ["context", "server"]
+                        .iter()
+                        .find_map(|k| s.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
+                });
+                match named {
+                    Some(n) => format!("{source_type} {n}"),
+                    None => source_type.clone(),
+                }
+            });
+            let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            let by_severity =
+                SEVERITIES.map(|s| count(end.summary.by_severity.get(&s).copied().unwrap_or(0)));
+            let partial = end
+                .coverage
+                .and_then(|c| c.get("partial"))
+                .and_then(|p| p.as_bool())
+                .unwrap_or(false);
+            self.scan = Some(NewScan {
+                target,
+                source_type,
+                rampart_version: rampart_report::Tool::RAMPART.version.to_owned(),
+                options: self.meta.options.clone(),
+                started_at: self.meta.started_at,
+                finished_at: jiff::Timestamp::now(),
+                files: count(end.scanned.files),
+                objects: count(end.scanned.objects),
+                checks: count(end.scanned.checks),
+                open: count(end.summary.open),
+                suppressed: count(end.summary.suppressed),
+                baselined: count(end.summary.baselined),
+                by_severity,
+                partial,
+                source: end.source.cloned(),
+                coverage: end.coverage.cloned(),
+                errors: serde_json::to_value(end.errors).unwrap_or_default(),
+                error_count: count(end.errors.len()),
+                rows: std::mem::take(&mut self.rows),
+            });
         }
     }
 
-    /// A sink that records every result and passes it on to `inner`.
-    pub fn tee<'a>(&'a mut self, inner: &'a mut dyn Sink) -> Tee<'a> {
-        Tee { rec: self, inner }
+    /// A [`Recorder`] in front of another sink.
+    pub struct Tee<'a> {
+        rec: &'a mut Recorder,
+        inner: &'a mut dyn Sink,
     }
 
-    /// The scan, once it has finished (None when the scan never reached its end).
-    pub fn into_scan(self) -> Option<NewScan> {
-        self.scan
-    }
+    impl Sink for Tee<'_> {
+        fn results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
+            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.inner.results(findings)
+        }
 
-    fn finish(&mut self, end: &End<'_>) {
-        let source_type = end
-            .source
-            .and_then(|s| s.get("type"))
-            .and_then(|t| t.as_str())
-            .unwrap_or("files")
-            .to_owned();
-        let target = self.meta.target.clone().unwrap_or_else(|| {
-            let named = end.source.and_then(|s| {
-                ["context", "server"]
-                    .iter()
-                    .find_map(|k| s.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
-            });
-            match named {
-                Some(n) => format!("{source_type} {n}"),
-                None => source_type.clone(),
-            }
-        });
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let by_severity =
-            SEVERITIES.map(|s| count(end.summary.by_severity.get(&s).copied().unwrap_or(0)));
-        let partial = end
-            .coverage
-            .and_then(|c| c.get("partial"))
-            .and_then(|p| p.as_bool())
-            .unwrap_or(false);
-        self.scan = Some(NewScan {
-            target,
-            source_type,
-            rampart_version: rampart_report::Tool::RAMPART.version.to_owned(),
-            options: self.meta.options.clone(),
-            started_at: self.meta.started_at,
-            finished_at: jiff::Timestamp::now(),
-            files: count(end.scanned.files),
-            objects: count(end.scanned.objects),
-            checks: count(end.scanned.checks),
-            open: count(end.summary.open),
-            suppressed: count(end.summary.suppressed),
-            baselined: count(end.summary.baselined),
-            by_severity,
-            partial,
-            source: end.source.cloned(),
-            coverage: end.coverage.cloned(),
-            errors: serde_json::to_value(end.errors).unwrap_or_default(),
-            error_count: count(end.errors.len()),
-            rows: std::mem::take(&mut self.rows),
-        });
-    }
-}
+        fn cross_object_results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
+            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.inner.cross_object_results(findings)
+        }
 
-/// A [`Recorder`] in front of another sink.
-pub struct Tee<'a> {
-    rec: &'a mut Recorder,
-    inner: &'a mut dyn Sink,
-}
-
-impl Sink for Tee<'_> {
-    fn results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
-        self.rec.rows.extend(findings.iter().map(Row::of));
-        self.inner.results(findings)
-    }
-
-    fn cross_object_results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
-        self.rec.rows.extend(findings.iter().map(Row::of));
-        self.inner.cross_object_results(findings)
-    }
-
-    fn finish(&mut self, end: &End<'_>) -> io::Result<()> {
-        self.rec.finish(end);
-        self.inner.finish(end)
+        fn finish(&mut self, end: &End<'_>) -> io::Result<()> {
+            self.rec.finish(end);
+            self.inner.finish(end)
+        }
     }
 }

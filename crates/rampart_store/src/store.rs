@@ -234,7 +234,10 @@ impl Store {
             Location::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        fail(format!("cannot create the directory {}: {e}", dir.display()))
+                        fail(format!(
+                            "cannot create the directory {}: {e}",
+                            dir.display()
+                        ))
                     })?;
                 }
                 if path.is_dir() {
@@ -274,14 +277,15 @@ impl Store {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let res = tokio::time::timeout(timeout, connect_and_migrate(&opts, &url, sqlite))
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(OpenError::Other(format!(
-                                "no answer within {}s while opening",
-                                timeout.as_secs()
-                            )))
-                        });
+                    let res =
+                        tokio::time::timeout(timeout, connect_and_migrate(&opts, &url, sqlite))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(OpenError::Other(format!(
+                                    "no answer within {}s while opening",
+                                    timeout.as_secs()
+                                )))
+                            });
                     match res {
                         Err(OpenError::Transient(_)) if sqlite && attempt < 50 => {
                             tokio::time::sleep(Duration::from_millis(50 + 20 * attempt)).await;

@@ -29,8 +29,9 @@ fn sqlite() -> Fresh {
 
 /// A new, empty database on the PostgreSQL server named by RAMPART_TEST_POSTGRES.
 fn postgres(name: &str) -> Fresh {
-    let url = std::env::var("RAMPART_TEST_POSTGRES")
-        .expect("RAMPART_TEST_POSTGRES must name a PostgreSQL URL (scripts/store-tests.sh sets it)");
+    let url = std::env::var("RAMPART_TEST_POSTGRES").expect(
+        "RAMPART_TEST_POSTGRES must name a PostgreSQL URL (scripts/store-tests.sh sets it)",
+    );
     let db = format!("rampart_test_{name}");
     sqlx::any::install_default_drivers();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -87,7 +88,14 @@ fn finding(name: &str, check: &str, sev: Severity, line: u32, message: &str) -> 
     let subject = Subject::from(ObjectRef {
         api_version: "apps/v1".into(),
         kind: "Deployment".into(),
-        namespace: Some(if name.starts_with("db") { "data" } else { "web" }.into()),
+        namespace: Some(
+            if name.starts_with("db") {
+                "data"
+            } else {
+                "web"
+            }
+            .into(),
+        ),
         name: name.into(),
         uid: None,
     });
@@ -156,8 +164,20 @@ fn round_trip(fresh: Fresh) {
     let scan = record(
         "files deploy",
         vec![
-            finding("web", "host-network", Severity::High, 10, "web uses the host network"),
-            finding("api", "host-pid", Severity::Critical, 20, "api shares the host PID"),
+            finding(
+                "web",
+                "host-network",
+                Severity::High,
+                10,
+                "web uses the host network",
+            ),
+            finding(
+                "api",
+                "host-pid",
+                Severity::Critical,
+                20,
+                "api shares the host PID",
+            ),
             waived,
         ],
     );
@@ -229,7 +249,10 @@ fn migrations_are_applied_once_and_newer_schemas_refused(fresh: Fresh) {
     let text = err.to_string();
     assert!(text.contains("schema version is 99"), "{text}");
     assert!(text.contains("newer than this rampart knows"), "{text}");
-    assert!(text.contains(&fresh.location.name()), "names the store: {text}");
+    assert!(
+        text.contains(&fresh.location.name()),
+        "names the store: {text}"
+    );
 }
 
 fn retention_by_count_and_age(fresh: Fresh) {
@@ -238,10 +261,22 @@ fn retention_by_count_and_age(fresh: Fresh) {
     let now = jiff::Timestamp::now();
     let mut ids = Vec::new();
     // Target a: five scans, 5..1 days old; target b: two scans, 40 and 1 days old.
-    for (target, age_days) in [("a", 5), ("a", 4), ("a", 3), ("a", 2), ("a", 1), ("b", 40), ("b", 1)] {
-        let mut scan = record(target, vec![finding("web", "host-network", Severity::High, 1, "m")]);
-        scan.started_at = jiff::Timestamp::from_millisecond(now.as_millisecond() - age_days * day_ms)
-            .expect("time");
+    for (target, age_days) in [
+        ("a", 5),
+        ("a", 4),
+        ("a", 3),
+        ("a", 2),
+        ("a", 1),
+        ("b", 40),
+        ("b", 1),
+    ] {
+        let mut scan = record(
+            target,
+            vec![finding("web", "host-network", Severity::High, 1, "m")],
+        );
+        scan.started_at =
+            jiff::Timestamp::from_millisecond(now.as_millisecond() - age_days * day_ms)
+                .expect("time");
         ids.push(store.save(&scan).expect("save"));
     }
     // Keep the newest 3 of each target: a's two oldest go, b keeps both.
@@ -279,8 +314,20 @@ fn diff_by_fingerprint(fresh: Fresh) {
         .save(&record(
             "files deploy",
             vec![
-                finding("web", "host-network", Severity::High, 10, "web: host network"),
-                finding("api", "host-network", Severity::Medium, 20, "api: host network"),
+                finding(
+                    "web",
+                    "host-network",
+                    Severity::High,
+                    10,
+                    "web: host network",
+                ),
+                finding(
+                    "api",
+                    "host-network",
+                    Severity::Medium,
+                    20,
+                    "api: host network",
+                ),
                 finding("db", "host-network", Severity::High, 30, "db: host network"),
             ],
         ))
@@ -292,11 +339,29 @@ fn diff_by_fingerprint(fresh: Fresh) {
             "files deploy",
             vec![
                 // 40 lines were added above: moved, not new.
-                finding("web", "host-network", Severity::High, 50, "web: host network"),
+                finding(
+                    "web",
+                    "host-network",
+                    Severity::High,
+                    50,
+                    "web: host network",
+                ),
                 // Same field, new severity: changed.
-                finding("api", "host-network", Severity::Critical, 60, "api: host network"),
+                finding(
+                    "api",
+                    "host-network",
+                    Severity::Critical,
+                    60,
+                    "api: host network",
+                ),
                 // db fixed; cache is new.
-                finding("cache", "host-network", Severity::Low, 70, "cache: host network"),
+                finding(
+                    "cache",
+                    "host-network",
+                    Severity::Low,
+                    70,
+                    "cache: host network",
+                ),
             ],
         ))
         .expect("save");
@@ -311,14 +376,20 @@ fn diff_by_fingerprint(fresh: Fresh) {
     assert_eq!(d.changed.len(), 1);
     assert_eq!(d.changed[0].fields, vec!["severity"]);
     assert_eq!(
-        (d.changed[0].before.severity.as_str(), d.changed[0].after.severity.as_str()),
+        (
+            d.changed[0].before.severity.as_str(),
+            d.changed[0].after.severity.as_str()
+        ),
         ("medium", "critical")
     );
     // One scan named: compared with the newest scan of its target.
     let (a, b) = store.pick_pair(Some(first), None, None).expect("pair");
     assert_eq!((a.id, b.id), (first, second));
     // Unknown scans are named in the error.
-    let err = store.pick_pair(Some(999), Some(first), None).err().expect("error");
+    let err = store
+        .pick_pair(Some(999), Some(first), None)
+        .err()
+        .expect("error");
     assert!(err.to_string().contains("no scan 999"), "{err}");
     let err = store
         .pick_pair(None, None, Some("other"))
@@ -355,7 +426,10 @@ fn trend_by_severity_namespace_and_check(fresh: Fresh) {
         .expect("save");
     let t = store.trend(TrendBy::Severity, None, 10).expect("trend");
     assert_eq!(t.target, "t");
-    assert_eq!(t.scans.iter().map(|s| s.id).collect::<Vec<_>>(), vec![s1, s2]);
+    assert_eq!(
+        t.scans.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![s1, s2]
+    );
     let get = |t: &rampart_store::Trend, k: &str| {
         t.series
             .iter()
@@ -364,11 +438,17 @@ fn trend_by_severity_namespace_and_check(fresh: Fresh) {
             .unwrap_or_default()
     };
     assert_eq!(t.series[0].key, "critical", "severities in order");
-    assert_eq!(get(&t, "critical"), vec![0, 1], "the waived one does not count");
+    assert_eq!(
+        get(&t, "critical"),
+        vec![0, 1],
+        "the waived one does not count"
+    );
     assert_eq!(get(&t, "high"), vec![2, 0]);
     assert_eq!(get(&t, "low"), vec![0, 1]);
     assert_eq!(get(&t, "info"), vec![0, 0]);
-    let t = store.trend(TrendBy::Namespace, Some("t"), 10).expect("trend");
+    let t = store
+        .trend(TrendBy::Namespace, Some("t"), 10)
+        .expect("trend");
     assert_eq!(get(&t, "data"), vec![1, 2]);
     assert_eq!(get(&t, "web"), vec![1, 0]);
     assert_eq!(t.series[0].key, "data", "largest now first");
@@ -402,7 +482,9 @@ fn concurrent_writers(fresh: Fresh) {
                             )
                         })
                         .collect();
-                    store.save(&record(&format!("writer {w}"), findings)).expect("save");
+                    store
+                        .save(&record(&format!("writer {w}"), findings))
+                        .expect("save");
                 }
                 store.close();
             })
@@ -416,6 +498,9 @@ fn concurrent_writers(fresh: Fresh) {
     assert_eq!(scans.len(), 2 * scans_each);
     for s in &scans {
         assert_eq!(s.results, i64::from(rows_each), "scan {}", s.id);
-        assert_eq!(store.findings(s.id).expect("rows").len(), rows_each as usize);
+        assert_eq!(
+            store.findings(s.id).expect("rows").len(),
+            rows_each as usize
+        );
     }
 }

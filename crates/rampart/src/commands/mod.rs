@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod checks;
-pub mod history;
 pub mod cluster;
+pub mod history;
 pub mod inventory;
 pub mod load;
 pub mod netpol;

@@ -110,7 +110,6 @@ impl ScanArgs {
             policies: self.policies.clone(),
         }
     }
-}
 
     /// What the history store keeps of the options.
     fn store_meta(&self) -> rampart_store::ScanMeta {
