@@ -412,7 +412,8 @@ impl Store {
     }
 
     /// The two scans `rampart diff` compares: `a` and `b` when both are given; `a` and the
-    /// newest scan of its target when only `a` is; else the two newest scans of `target` (or of
+    /// newest scan of its target when only `a` is (the scan before `a` and `a` when `a` is the
+    /// newest); else the two newest scans of `target` (or of
     /// the newest scan's target).
     pub fn pick_pair(
         &self,
@@ -428,12 +429,22 @@ impl Store {
             (Some(a), Some(b)) => Ok((get(a)?, get(b)?)),
             (Some(a), None) => {
                 let from = get(a)?;
-                let newest = self
-                    .scans(Some(&from.target), Some(1))?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| self.error("no scans".into()))?;
-                Ok((from, newest))
+                let mut newest = self.scans(Some(&from.target), Some(2))?;
+                match newest.first() {
+                    // `a` is the newest: what it changed since the scan before it.
+                    Some(n) if n.id == from.id => match newest.get(1) {
+                        Some(_) => {
+                            let before = newest.remove(1);
+                            Ok((before, from))
+                        }
+                        None => Err(self.error(format!(
+                            "scan {a} is the only scan of `{}`; a diff needs two",
+                            from.target
+                        ))),
+                    },
+                    Some(_) => Ok((from, newest.remove(0))),
+                    None => Err(self.error("no scans".into())),
+                }
             }
             (None, _) => {
                 let target = match target {

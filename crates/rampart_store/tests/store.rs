@@ -385,6 +385,9 @@ fn diff_by_fingerprint(fresh: Fresh) {
     // One scan named: compared with the newest scan of its target.
     let (a, b) = store.pick_pair(Some(first), None, None).expect("pair");
     assert_eq!((a.id, b.id), (first, second));
+    // The newest named: what it changed since the scan before it.
+    let (a, b) = store.pick_pair(Some(second), None, None).expect("pair");
+    assert_eq!((a.id, b.id), (first, second));
     // Unknown scans are named in the error.
     let err = store
         .pick_pair(Some(999), Some(first), None)
