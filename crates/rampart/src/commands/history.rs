@@ -113,7 +113,7 @@ pub enum HistoryCommand {
         keep: Option<usize>,
         /// Remove scans started longer ago than this (`30d`, `12h`, `2w`).
         #[arg(long, value_name = "AGE", value_parser = parse_age)]
-        older_than: Option<jiff::Span>,
+        older_than: Option<u64>,
     },
 }
 
@@ -124,9 +124,22 @@ pub enum By {
     Check,
 }
 
-fn parse_age(s: &str) -> Result<jiff::Span, String> {
-    s.parse::<jiff::Span>()
-        .map_err(|e| format!("expected an age such as 30d, 12h or 2w, found `{s}`: {e}"))
+/// `30d`, `12h`, `2w`, `90m`, `45s` as seconds.
+fn parse_age(s: &str) -> Result<u64, String> {
+    let bad = || format!("expected an age such as 30d, 12h or 2w, found `{s}`");
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let unit: u64 = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit).ok_or_else(bad)
 }
 
 /// Arguments of `rampart diff`.
@@ -190,12 +203,14 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         } => {
             let store = open(store.store.as_deref())?;
             let older_than = match older_than {
-                Some(span) => Some(
-                    jiff::Timestamp::now()
-                        .to_zoned(jiff::tz::TimeZone::UTC)
-                        .checked_sub(*span)?
-                        .timestamp(),
-                ),
+                Some(secs) => {
+                    let now = jiff::Timestamp::now();
+                    let ms = i64::try_from(*secs).unwrap_or(i64::MAX / 1000) * 1000;
+                    Some(
+                        jiff::Timestamp::from_millisecond(now.as_millisecond().saturating_sub(ms))
+                            .unwrap_or(jiff::Timestamp::MIN),
+                    )
+                }
                 None => None,
             };
             let removed = store.prune(Prune {

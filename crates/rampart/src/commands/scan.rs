@@ -137,7 +137,7 @@ impl ScanArgs {
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     // The store is opened first: a wrong URL or a newer schema fails before a long scan.
     let store = match &args.store {
-        Some(s) => Some(super::history::open(Some(s))?),
+        Some(s) => Some(super::history::open(Some(s.as_str()))?),
         None => None,
     };
     let mut recorder = store
