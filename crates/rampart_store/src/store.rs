@@ -32,6 +32,9 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
 
 /// How long one call to the store may take before it fails.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long opening a SQLite file may retry a connection that fails (a file that is no database
+/// fails at once; a new file locked by another process opening it is retried).
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long SQLite waits for another writer's lock before it gives up.
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
 /// Rows per multi-row insert: 17 columns each, within SQLite's 32,766 and PostgreSQL's 65,535
@@ -250,7 +253,11 @@ impl Store {
         let sqlite = location.is_sqlite();
         let mut opts = AnyPoolOptions::new()
             .max_connections(if sqlite { 1 } else { 4 })
-            .acquire_timeout(DEFAULT_TIMEOUT);
+            .acquire_timeout(if sqlite {
+                SQLITE_ACQUIRE_TIMEOUT
+            } else {
+                DEFAULT_TIMEOUT
+            });
         if sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
