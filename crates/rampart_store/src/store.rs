@@ -39,7 +39,7 @@ const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
 /// Rows per multi-row insert: 17 columns each, within SQLite's 32,766 and PostgreSQL's 65,535
 /// bind parameters.
-const ROWS_PER_INSERT: usize = 1000;
+const ROWS_PER_INSERT: usize = 100;
 const FINDING_COLUMNS: usize = 17;
 
 /// Where the store is.

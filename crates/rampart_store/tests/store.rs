@@ -391,13 +391,11 @@ fn diff_by_fingerprint(fresh: Fresh) {
     // Unknown scans are named in the error.
     let err = store
         .pick_pair(Some(999), Some(first), None)
-        .err()
-        .expect("error");
+        .expect_err("error");
     assert!(err.to_string().contains("no scan 999"), "{err}");
     let err = store
         .pick_pair(None, None, Some("other"))
-        .err()
-        .expect("one scan only");
+        .expect_err("one scan only");
     assert!(err.to_string().contains("a diff needs two"), "{err}");
 }
 
