@@ -91,6 +91,10 @@ enum Command {
     Db(commands::db::DbArgs),
     /// Container images: `image files IMAGE` lists an image's files without extracting it.
     Image(commands::image::ImageArgs),
+    /// Scan history kept by `scan --store`: `history list|trend|prune`.
+    History(commands::history::HistoryArgs),
+    /// New, fixed and changed findings between two kept scans (by fingerprint).
+    Diff(commands::history::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +123,8 @@ fn main() -> ExitCode {
         Command::Fix(a) => commands::fix::run(a),
         Command::Db(a) => commands::db::run(a),
         Command::Image(a) => commands::image::run(a),
+        Command::History(a) => commands::history::run(a),
+        Command::Diff(a) => commands::history::diff(a),
     };
     match result {
         Ok(code) => code,

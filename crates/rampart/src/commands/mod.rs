@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod fix;
 pub mod db;
 pub mod image;
+pub mod history;
 pub mod inventory;
 pub mod load;
 pub mod netpol;

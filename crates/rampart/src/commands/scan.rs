@@ -60,6 +60,19 @@ pub struct ScanArgs {
     /// category (`--select policies` runs them alone).
     #[arg(long = "policy", value_name = "PATH")]
     pub policies: Vec<PathBuf>,
+
+    /// Keep this scan in the history store: a SQLite file (*.db), sqlite:PATH or
+    /// postgres://...; alone (or `--store=`) the default store ($RAMPART_STORE, else
+    /// $XDG_STATE_HOME/rampart/history.db, else ~/.local/state/rampart/history.db).
+    /// See `rampart history` and `rampart diff`.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "",
+          value_parser = super::history::parse_store_arg)]
+    pub store: Option<String>,
+
+    /// The target name the scan is kept under [default: `cluster CONTEXT` for cluster scans,
+    /// `files PATH...` for files].
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub store_target: Option<String>,
 }
 
 /// `1.N`, `v1.N` or `v1.N.P` as N.
@@ -99,25 +112,60 @@ impl ScanArgs {
             policies: self.policies.clone(),
         }
     }
+
+    /// What the history store keeps of the options.
+    fn store_meta(&self) -> rampart_store::ScanMeta {
+        let paths: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        rampart_store::ScanMeta {
+            target: self.store_target.clone().or_else(|| {
+                (!self.cluster.requested()).then(|| super::history::files_target(&self.paths))
+            }),
+            options: serde_json::json!({
+                "paths": paths,
+                "select": self.select,
+                "ignore": self.ignore,
+                "failOn": self.fail_on.map(|s| s.as_str()),
+                "config": self.config.as_ref().map(|p| p.display().to_string()),
+                "noConfig": self.no_config,
+                "baseline": self.baseline.as_ref().map(|p| p.display().to_string()),
+                "kubernetesVersion": self.kubernetes_version,
+                "policies": self.policies.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            }),
+            started_at: jiff::Timestamp::now(),
+        }
+    }
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    // The store is opened first: a wrong URL or a newer schema fails before a long scan.
+    let store = match &args.store {
+        Some(s) => Some(super::history::open(Some(s.as_str()))?),
+        None => None,
+    };
+    let mut recorder = store
+        .as_ref()
+        .map(|_| rampart_store::Recorder::new(args.store_meta()));
     let scanner = Scanner::new(args.options())?;
     let sources = scanner.sources()?;
     if let Some(loaded) = &sources.cluster {
         super::cluster::warn_partial(&loaded.coverage);
     }
+    // Runs the scan into a sink, through the history recorder when there is one.
+    let run_into = |sink: &mut dyn rampart_scan::Sink| match recorder.as_mut() {
+        Some(r) => scanner.run(sources, &mut r.tee(sink)),
+        None => scanner.run(sources, sink),
+    };
     let mut outcome = None;
     super::output::with_writer(args.output.as_deref(), |w| {
         let mut done = match args.format {
             // JSON is written as the results come; the other formats need them all first.
             Format::Json => {
                 let mut sink = JsonStream::begin(w)?;
-                scanner.run(sources, &mut sink)
+                run_into(&mut sink)
             }
             other => {
                 let mut sink = Collect::new();
-                let mut done = scanner.run(sources, &mut sink);
+                let mut done = run_into(&mut sink);
                 if let (Some(report), None) = (sink.into_report(), &done.write_error) {
                     let format = match other {
                         Format::Sarif => rampart_report::Format::Sarif,
@@ -151,6 +199,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "rampart: error: the API server stopped answering during the read: the results are partial"
         );
+    }
+    if let (Some(store), Some(scan)) = (store, recorder.and_then(|r| r.into_scan())) {
+        let id = store.save(&scan)?;
+        eprintln!(
+            "rampart: scan {id} kept in {} ({} results, target `{}`)",
+            store.name(),
+            scan.rows.len(),
+            scan.target
+        );
+        store.close();
     }
     Ok(ExitCode::from(outcome.exit_code()))
 }

@@ -1,0 +1,256 @@
+//! What a scan leaves in the store: its metadata, counts and one compact [`Row`] per result,
+//! gathered by a [`Recorder`] while the scan hands its results to the real sink.
+
+use rampart_model::{Finding, Severity, Subject, Suppression};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "scan")]
+pub use sink::{Recorder, Tee};
+
+/// One stored result: what identifies it (check, subject, pointer, fingerprint) and what may
+/// change between scans (status, severity, message, location, suppression).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    pub check: String,
+    /// `fail`, `pass`, `manual`, `not-applicable` or `error`.
+    pub status: String,
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub severity: String,
+    /// `object`, `component`, `image`, `package`, `event` or `cluster`.
+    pub subject_type: String,
+    /// The subject's short name (`Deployment/prod/web`).
+    pub subject: String,
+    /// The object's namespace, for namespaced objects.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub namespace: Option<String>,
+    pub pointer: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<i64>,
+    pub message: String,
+    /// 16 hex digits (see [`rampart_model::Fingerprint`]).
+    pub fingerprint: String,
+    /// `open`, `suppressed` or `waiver-expired`.
+    pub suppression: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppressed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppression_reason: Option<String>,
+}
+
+impl Row {
+    /// The row of one result.
+    pub fn of(f: &Finding) -> Row {
+        let (suppression, by, reason) = match &f.suppression {
+            Suppression::Open => ("open", None, None),
+            Suppression::Suppressed { by, reason } => {
+                ("suppressed", Some(by.clone()), Some(reason.clone()))
+            }
+            Suppression::WaiverExpired { expired, reason } => (
+                "waiver-expired",
+                Some(format!("waiver expired {expired}")),
+                Some(reason.clone()),
+            ),
+        };
+        let namespace = match &f.subject {
+            Subject::Object(o) => o.namespace.clone(),
+            _ => None,
+        };
+        Row {
+            check: f.check.to_string(),
+            status: f.status.as_str().to_owned(),
+            severity: f.severity.as_str().to_owned(),
+            subject_type: f.subject.type_name().to_owned(),
+            subject: f.subject.display_name(),
+            namespace,
+            pointer: f.pointer.as_str().to_owned(),
+            path: f.location.as_ref().map(|l| l.path.display().to_string()),
+            line: f.location.as_ref().map(|l| i64::from(l.line)),
+            column: f.location.as_ref().map(|l| i64::from(l.column)),
+            message: f.message.clone(),
+            fingerprint: f.fingerprint.to_string(),
+            suppression: suppression.to_owned(),
+            suppressed_by: by,
+            suppression_reason: reason,
+        }
+    }
+
+    /// True when the result counts (a failure or an error that no waiver suppresses), as
+    /// [`Finding::is_open`] says.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "fail" | "error") && self.suppression != "suppressed"
+    }
+
+    /// `path:line`, or the subject when the result has no location.
+    pub fn place(&self) -> String {
+        match (&self.path, self.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}"),
+            (Some(p), None) => p.clone(),
+            _ => self.subject.clone(),
+        }
+    }
+}
+
+/// What is known about a scan before it runs.
+#[derive(Clone, Debug)]
+pub struct ScanMeta {
+    /// What was scanned, as history groups scans (`rampart diff` compares scans of one target).
+    /// None: taken from the cluster source (`cluster CONTEXT`), else `files`.
+    pub target: Option<String>,
+    /// The options the scan ran with (select, ignore, fail-on, ...), as JSON.
+    pub options: serde_json::Value,
+    pub started_at: jiff::Timestamp,
+}
+
+/// A finished scan, ready for [`crate::Store::save`].
+#[derive(Clone, Debug)]
+pub struct NewScan {
+    pub target: String,
+    /// `files`, `cluster` or `snapshot`.
+    pub source_type: String,
+    pub rampart_version: String,
+    pub options: serde_json::Value,
+    pub started_at: jiff::Timestamp,
+    pub finished_at: jiff::Timestamp,
+    pub files: i64,
+    pub objects: i64,
+    pub checks: i64,
+    pub open: i64,
+    pub suppressed: i64,
+    pub baselined: i64,
+    /// Open findings by severity: critical, high, medium, low, info.
+    pub by_severity: [i64; 5],
+    /// The cluster read missed resource types (coverage `partial`).
+    pub partial: bool,
+    pub source: Option<serde_json::Value>,
+    pub coverage: Option<serde_json::Value>,
+    /// The input errors, as the JSON report writes them.
+    pub errors: serde_json::Value,
+    pub error_count: i64,
+    pub rows: Vec<Row>,
+}
+
+/// The severities in the order of [`NewScan::by_severity`].
+pub(crate) const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Info,
+];
+
+/// The recorder (with the `scan` feature, on by default: it needs the scan pipeline).
+#[cfg(feature = "scan")]
+mod sink {
+    use std::io;
+
+    use rampart_model::Finding;
+    use rampart_scan::sink::End;
+    use rampart_scan::Sink;
+
+    use super::{NewScan, Row, ScanMeta, SEVERITIES};
+
+    /// Keeps a row per result of a scan, and its end. Use [`Recorder::tee`] to put it in front of
+    /// the sink that writes the report.
+    pub struct Recorder {
+        meta: ScanMeta,
+        rows: Vec<Row>,
+        scan: Option<NewScan>,
+    }
+
+    impl Recorder {
+        pub fn new(meta: ScanMeta) -> Self {
+            Recorder {
+                meta,
+                rows: Vec::new(),
+                scan: None,
+            }
+        }
+
+        /// A sink that records every result and passes it on to `inner`.
+        pub fn tee<'a>(&'a mut self, inner: &'a mut dyn Sink) -> Tee<'a> {
+            Tee { rec: self, inner }
+        }
+
+        /// The scan, once it has finished (None when the scan never reached its end).
+        pub fn into_scan(self) -> Option<NewScan> {
+            self.scan
+        }
+
+        fn finish(&mut self, end: &End<'_>) {
+            let source_type = end
+                .source
+                .and_then(|s| s.get("type"))
+                .and_then(|t| t.as_str())
+                .unwrap_or("files")
+                .to_owned();
+            let target = self.meta.target.clone().unwrap_or_else(|| {
+                let named = end.source.and_then(|s| {
+                    ["context", "server"]
+                        .iter()
+                        .find_map(|k| s.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
+                });
+                match named {
+                    Some(n) => format!("{source_type} {n}"),
+                    None => source_type.clone(),
+                }
+            });
+            let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            let by_severity =
+                SEVERITIES.map(|s| count(end.summary.by_severity.get(&s).copied().unwrap_or(0)));
+            let partial = end
+                .coverage
+                .and_then(|c| c.get("partial"))
+                .and_then(|p| p.as_bool())
+                .unwrap_or(false);
+            self.scan = Some(NewScan {
+                target,
+                source_type,
+                rampart_version: rampart_report::Tool::RAMPART.version.to_owned(),
+                options: self.meta.options.clone(),
+                started_at: self.meta.started_at,
+                finished_at: jiff::Timestamp::now(),
+                files: count(end.scanned.files),
+                objects: count(end.scanned.objects),
+                checks: count(end.scanned.checks),
+                open: count(end.summary.open),
+                suppressed: count(end.summary.suppressed),
+                baselined: count(end.summary.baselined),
+                by_severity,
+                partial,
+                source: end.source.cloned(),
+                coverage: end.coverage.cloned(),
+                errors: serde_json::to_value(end.errors).unwrap_or_default(),
+                error_count: count(end.errors.len()),
+                rows: std::mem::take(&mut self.rows),
+            });
+        }
+    }
+
+    /// A [`Recorder`] in front of another sink.
+    pub struct Tee<'a> {
+        rec: &'a mut Recorder,
+        inner: &'a mut dyn Sink,
+    }
+
+    impl Sink for Tee<'_> {
+        fn results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
+            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.inner.results(findings)
+        }
+
+        fn cross_object_results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
+            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.inner.cross_object_results(findings)
+        }
+
+        fn finish(&mut self, end: &End<'_>) -> io::Result<()> {
+            self.rec.finish(end);
+            self.inner.finish(end)
+        }
+    }
+}
