@@ -3,7 +3,12 @@
 # built-in check and 20 user policies (Gatekeeper constraints from crates/rampart_policy's
 # fixtures), driven by hey at a fixed rate for a fixed time (it stops by itself).
 #
-#   scripts/admission-load.sh [--rate N] [--duration 30s] [--workers 20] [--bin PATH]
+#   scripts/admission-load.sh [--rate N] [--duration 30s] [--workers 20] [--bin PATH] [--baseline]
+#
+# --baseline sends GET /healthz instead (same TLS, HTTP and rate, no review): what the client, TLS
+# and HTTP cost on this machine without rampart's judgement, to read the webhook's figures against.
+# After the run the server's own histogram of review time (rampart_admission_duration_seconds,
+# body read to answer written) is printed, to separate server time from client and queueing time.
 #
 # Needs hey (scripts/install_peers.sh --only-hey) and a rampart binary (default:
 # target/release/rampart, built here with `cargo build --release -p rampart` if missing).
@@ -15,12 +20,14 @@ rate=1000
 duration=30s
 workers=20
 bin="${root}/target/release/rampart"
+baseline=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rate) rate="$2"; shift ;;
         --duration) duration="$2"; shift ;;
         --workers) workers="$2"; shift ;;
         --bin) bin="$2"; shift ;;
+        --baseline) baseline=1 ;;
         -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "admission-load.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -97,9 +104,16 @@ per_worker=$(( rate / workers ))
 set -x
 # -host: hey sends the URL's host:port as the TLS server name, which rustls refuses (not a DNS
 # name); with -host it sends `localhost`.
-"${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -m POST -T application/json -host localhost \
-    -D "${work}/review.json" "https://127.0.0.1:${port}/validate" | tee "${work}/hey.txt"
+if [[ ${baseline} -eq 1 ]]; then
+    "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -host localhost \
+        "https://127.0.0.1:${port}/healthz" | tee "${work}/hey.txt"
+else
+    "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -m POST -T application/json -host localhost \
+        -D "${work}/review.json" "https://127.0.0.1:${port}/validate" | tee "${work}/hey.txt"
+fi
 { set +x; } 2>/dev/null
+echo "== server-side review time (rampart_admission_duration_seconds, cumulative buckets):"
+curl -s --cacert "${work}/ca.crt" "https://127.0.0.1:${port}/metrics" | grep '^rampart_admission_duration_seconds' || true
 # hey v0.1.5 prints "99%% in 0.0012 secs".
 p99="$(awk '/99%+ in/ {print $3}' "${work}/hey.txt")"
 non200="$(awk '/Status code distribution/{f=1;next} f && /\[/ && $1 != "[200]" {s+=$2} END{print s+0}' "${work}/hey.txt")"
