@@ -3,10 +3,10 @@
 pub mod audit;
 pub mod checks;
 pub mod cluster;
-pub mod fix;
 pub mod db;
-pub mod image;
+pub mod fix;
 pub mod history;
+pub mod image;
 pub mod inventory;
 pub mod load;
 pub mod netpol;
