@@ -345,7 +345,7 @@ impl Constraint {
         }
         let mut input = regorus::Value::new_object();
         if let Ok(m) = input.as_object_mut() {
-            m.insert(regorus::Value::from("review"), review.to_gatekeeper_rego());
+            m.insert(regorus::Value::from("review"), review.rego_review());
             m.insert(regorus::Value::from("parameters"), self.parameters.clone());
         }
         match self.template.run(engine, input) {

@@ -157,7 +157,7 @@ impl RegoModule {
         };
         let mut input = regorus::Value::new_object();
         if let Ok(m) = input.as_object_mut() {
-            m.insert(regorus::Value::from("review"), review.to_gatekeeper_rego());
+            m.insert(regorus::Value::from("review"), review.rego_review());
             m.insert(
                 regorus::Value::from("parameters"),
                 regorus::Value::new_object(),

@@ -301,7 +301,7 @@ pub fn with_review_cache<R>(f: impl FnOnce() -> R) -> R {
 
 impl Review<'_> {
     /// [`Review::to_gatekeeper`] as a regorus value, memoised inside [`with_review_cache`].
-    pub(crate) fn to_gatekeeper_rego(&self) -> regorus::Value {
+    pub(crate) fn rego_review(&self) -> regorus::Value {
         let Some(req) = self.request else {
             return regorus::Value::from(self.to_gatekeeper());
         };
