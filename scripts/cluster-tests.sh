@@ -12,15 +12,15 @@ cd "$(dirname "$0")/.."
 testenv/build.sh
 echo "== cluster tests (anonymous auth off), RBAC agreement"
 testenv/run-with.sh --anonymous-auth=false -- bash -c \
-  'cargo test -p rampart --test cluster --test rbac_sar --test live_vs_file --test bootstrap_rbac_live -- --ignored --test-threads=1 &&
-   cargo test -p rampart_cluster --test live -- --ignored --test-threads=1 &&
-   cargo test -p rampart --test node_live -- --ignored --nocapture &&
-   cargo test -p rampart_policy --test vap_live -- --ignored --nocapture &&
-   cargo test -p rampart --test admission_live -- --ignored --test-threads=1'
+  'cargo test --workspace --test cluster --test rbac_sar --test live_vs_file --test bootstrap_rbac_live -- --ignored --test-threads=1 &&
+   cargo test --workspace --test live -- --ignored --test-threads=1 &&
+   cargo test --workspace --test node_live -- --ignored --nocapture &&
+   cargo test --workspace --test vap_live -- --ignored --nocapture &&
+   cargo test --workspace --test admission_live -- --ignored --test-threads=1'
 echo "== cluster tests (anonymous auth on)"
 testenv/run-with.sh --anonymous-auth=true -- \
-  cargo test -p rampart --test cluster -- --ignored --test-threads=1
+  cargo test --workspace --test cluster -- --ignored --test-threads=1
 echo "== rampart fix: the fixed objects pass the API server's server-side dry run (own control plane: it creates namespaces)"
-testenv/run-with.sh -- cargo test -p rampart --test fix_live -- --ignored --test-threads=1
+testenv/run-with.sh -- cargo test --workspace --test fix_live -- --ignored --test-threads=1
 echo "== audit webhook: rampart serve fed by a live API server (the test starts its own control plane)"
-cargo test -p rampart --test serve_live -- --ignored --nocapture
+cargo test --workspace --test serve_live -- --ignored --nocapture

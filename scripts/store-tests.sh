@@ -10,5 +10,5 @@ trap 'scripts/postgres.sh stop' EXIT
 RAMPART_TEST_POSTGRES="$(scripts/postgres.sh start)"
 export RAMPART_TEST_POSTGRES
 echo "== store tests against PostgreSQL ($RAMPART_TEST_POSTGRES)"
-cargo test -p rampart_store --test store -- --ignored
-cargo test -p rampart --test history_cli -- --ignored
+cargo test --workspace --test store -- --ignored
+cargo test --workspace --test history_cli -- --ignored
