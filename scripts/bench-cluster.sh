@@ -3,8 +3,11 @@
 # then time `rampart scan --cluster` against `kubectl get` of the same resource types as JSON, with
 # the kubectl testenv builds from the same Kubernetes release. Writes bench/cluster-results.md.
 #
-# usage: scripts/bench-cluster.sh [--rounds N] [--namespaces N] [--no-build] [--results FILE]
+# usage: scripts/bench-cluster.sh [--rounds N] [--namespaces N] [--store-html] [--no-build] [--results FILE]
 #   RAMPART_BIN=path   benchmark this binary (default: a release build of this checkout)
+#   --store-html       also time the posture-over-time path: a cluster scan kept in a SQLite
+#                      history store and rendered as the HTML report in one run (issue 16's scale
+#                      figure: 20 workloads per namespace, so --namespaces 1000 is 20k workloads)
 #
 # Every run is bounded (`timeout`, 600 s each) and the environment is stopped afterwards.
 set -euo pipefail
@@ -14,6 +17,7 @@ cd "$repo_root"
 
 rounds=5
 namespaces=50
+store_html=0
 build=1
 results=bench/cluster-results.md
 while [[ $# -gt 0 ]]; do
@@ -21,8 +25,9 @@ while [[ $# -gt 0 ]]; do
 	--rounds) rounds="${2:?}"; shift ;;
 	--namespaces) namespaces="${2:?}"; shift ;;
 	--no-build) build=0 ;;
+	--store-html) store_html=1 ;;
 	--results) results="${2:?}"; shift ;;
-	-h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-cluster.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -41,7 +46,8 @@ if [[ -z "${KUBECONFIG_ADMIN:-}" ]]; then
 	fi
 	[[ -x "$RAMPART_BIN" ]] || { echo "bench-cluster.sh: no binary at $RAMPART_BIN" >&2; exit 1; }
 	exec testenv/run-with.sh --anonymous-auth=false -- "$0" --rounds "$rounds" \
-		--namespaces "$namespaces" --results "$results" --no-build
+		--namespaces "$namespaces" --results "$results" --no-build \
+		$([[ $store_html == 1 ]] && echo --store-html)
 fi
 
 : "${RAMPART_BIN:?}"
@@ -84,7 +90,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: svc-$i, namespace: $ns}
 spec:
-  $([[ $i == 0 ]] || echo "clusterIP: None  # the testenv service CIDR (/24) holds 254 addresses")
+  $([[ $i == 0 && $n -lt 200 ]] || echo "clusterIP: None  # the testenv service CIDR (/24) holds 254 addresses")
   selector: {app: app-$i}
   ports: [{port: 80, targetPort: 8080}]
 ---
@@ -189,6 +195,10 @@ cmd[rampart-scan]="$RAMPART_BIN scan --cluster --kubeconfig $KUBECONFIG_ADMIN --
 cmd[rampart-snapshot]="$RAMPART_BIN snapshot --kubeconfig $KUBECONFIG_ADMIN -o $work/snap.json"
 cmd[kubectl-all]="${kubectl[*]} get $types -A -o json"
 cmd[kubectl-9]="${kubectl[*]} get $kinds9 -A -o json"
+if [[ $store_html == 1 ]]; then
+	names+=(rampart-store-html)
+	cmd[rampart-store-html]="$RAMPART_BIN scan --cluster --kubeconfig $KUBECONFIG_ADMIN --no-config --store $work/history.db --format html -o $work/report.html"
+fi
 for r in $(seq 1 "$rounds"); do
 	for name in "${names[@]}"; do
 		code=0
@@ -231,5 +241,8 @@ mkdir -p "$(dirname "$results")"
 	echo "- rampart-snapshot: \`rampart snapshot -o FILE\` (discovery and lists only, written as JSON)"
 	echo "- kubectl-all: \`kubectl get <the $ntypes types rampart read> -A -o json\` (kubectl lists them one after another)"
 	echo "- kubectl-9: \`kubectl get <the 9 loaded kinds> -A -o json\`"
+	if [[ $store_html == 1 ]]; then
+		echo "- rampart-store-html: \`rampart scan --cluster --store FILE.db --format html -o FILE\` (the scan kept in the history store and rendered as the self-contained HTML report; $("$RAMPART_BIN" history list --store "$work/history.db" 2>/dev/null | grep -c . || true) lines of \`history list\`; report $(( $(stat -c %s "$work/report.html" 2>/dev/null || echo 0) / 1024 )) KiB)"
+	fi
 } >"$results"
 cat "$results"

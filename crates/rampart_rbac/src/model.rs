@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rampart_model::{AnalysisObject, ObjectRef, Pointer, Resource};
 use serde::Serialize;
@@ -106,7 +107,8 @@ pub struct RuleRef {
 /// A Role or ClusterRole.
 #[derive(Clone, Debug)]
 pub struct Role {
-    pub id: ObjectRef,
+    /// Shared with every [`crate::query::Justification`] that names the role.
+    pub id: Arc<ObjectRef>,
     /// Index of the object in the slice given to [`Rbac::build`].
     pub resource: usize,
     pub kind: RoleKind,
@@ -114,8 +116,8 @@ pub struct Role {
     pub namespace: Option<String>,
     pub name: String,
     pub labels: BTreeMap<String, String>,
-    /// The rules the object lists, in order (`/rules/<i>`).
-    pub rules: Vec<Rule>,
+    /// The rules the object lists, in order (`/rules/<i>`); shared with the justifications.
+    pub rules: Vec<Arc<Rule>>,
     /// `aggregationRule.clusterRoleSelectors`, when present.
     pub aggregation: Option<Vec<LabelSelector>>,
     /// The rules in force: the object's own, then (for aggregated ClusterRoles) those of every
@@ -366,7 +368,8 @@ pub struct BindingSubject {
 /// A RoleBinding or ClusterRoleBinding.
 #[derive(Clone, Debug)]
 pub struct Binding {
-    pub id: ObjectRef,
+    /// Shared with every [`crate::query::Justification`] that names the binding.
+    pub id: Arc<ObjectRef>,
     pub resource: usize,
     /// ClusterRoleBinding.
     pub cluster: bool,
@@ -589,7 +592,7 @@ impl Rbac {
                         let rule = Rule::from_value(item);
                         let ptr = Pointer::root().join("rules").join(ri);
                         m.note_rule_problems(res, i, &rule, &ptr, item);
-                        rules.push(rule);
+                        rules.push(Arc::new(rule));
                     }
                 }
                 Some(Value::Null) | None => {}
@@ -653,7 +656,7 @@ impl Rbac {
                 }
             }
             m.roles.push(Role {
-                id: res.id.clone(),
+                id: Arc::new(res.id.clone()),
                 resource: i,
                 kind,
                 namespace,
@@ -785,7 +788,7 @@ impl Rbac {
                 m.bindings[prev].active = false;
             }
             m.bindings.push(Binding {
-                id: res.id.clone(),
+                id: Arc::new(res.id.clone()),
                 resource: i,
                 cluster,
                 namespace,
@@ -937,10 +940,10 @@ impl Rbac {
                 .unwrap_or("")
                 .to_owned()
         });
-        let rules: Vec<Rule> = r
+        let rules: Vec<Arc<Rule>> = r
             .get("rules")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(Rule::from_value).collect())
+            .map(|a| a.iter().map(|v| Arc::new(Rule::from_value(v))).collect())
             .unwrap_or_default();
         let aggregation = r
             .pointer("/aggregationRule/clusterRoleSelectors")
@@ -970,7 +973,7 @@ impl Rbac {
             None => self.cluster_roles_by_name.insert(name.clone(), idx),
         };
         self.roles.push(Role {
-            id,
+            id: Arc::new(id),
             resource: NO_RESOURCE,
             kind,
             namespace,
@@ -1083,7 +1086,7 @@ impl Rbac {
             for (r, sources) in &aggregated {
                 let mut eff = self.roles[*r].effective.clone();
                 let mut seen: std::collections::HashSet<&Rule> =
-                    eff.iter().map(|rr| self.rule(*rr)).collect();
+                    eff.iter().map(|rr| self.rule(*rr).as_ref()).collect();
                 let mut added = Vec::new();
                 for &s in sources {
                     for rr in &self.roles[s].effective {
@@ -1106,7 +1109,7 @@ impl Rbac {
     }
 
     /// The rule a [`RuleRef`] names.
-    pub fn rule(&self, r: RuleRef) -> &Rule {
+    pub fn rule(&self, r: RuleRef) -> &Arc<Rule> {
         &self.roles[r.role].rules[r.rule]
     }
 

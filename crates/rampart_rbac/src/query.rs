@@ -1,6 +1,7 @@
 //! Queries: who can do something, and what a subject can do.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rampart_model::{ObjectRef, Pointer};
 use serde::Serialize;
@@ -12,22 +13,24 @@ use crate::model::{Identity, Rbac, Rule, RuleRef, Subject};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Justification {
-    pub binding: ObjectRef,
+    /// Shared with the model (a justification per edge must not copy names: escalation routes
+    /// hold many).
+    pub binding: Arc<ObjectRef>,
     /// Index of the binding object in the slice given to [`Rbac::build`].
     pub binding_resource: usize,
     /// `/subjects/<i>` of the binding.
     pub subject_pointer: Pointer,
     /// The role the binding refers to.
-    pub role: ObjectRef,
+    pub role: Arc<ObjectRef>,
     pub role_resource: usize,
     /// The role whose `rules` hold the rule: the bound role itself, or for an aggregated
     /// ClusterRole the ClusterRole the rule was aggregated from.
-    pub rule_role: ObjectRef,
+    pub rule_role: Arc<ObjectRef>,
     pub rule_resource: usize,
     /// `/rules/<i>` of `rule_role`.
     pub rule_pointer: Pointer,
     /// The rule, for display.
-    pub rule: Rule,
+    pub rule: Arc<Rule>,
     /// Set when the bound role is not in the input but a built-in role of Kubernetes' bootstrap
     /// policy (`built-in role, Kubernetes 1.37 bootstrap policy`); its `role_resource` (and
     /// `rule_resource`, for its own rules) is [`crate::model::NO_RESOURCE`].
@@ -163,7 +166,7 @@ impl Rbac {
             let Some(role) = b.role else { continue };
             let rules = self.roles[role].effective.iter().map(|rr| EffectiveRule {
                 via: b.subjects[si].subject.clone(),
-                rule: self.rule(*rr).clone(),
+                rule: Rule::clone(self.rule(*rr)),
                 why: self.justify(bi, si, *rr),
             });
             match &b.namespace {

@@ -316,7 +316,7 @@ impl Rbac {
                             kind: RiskKind::AnonymousOrAllAuthenticated,
                             subject: Some(s.subject.clone()),
                             namespace: b.namespace.clone(),
-                            object: b.id.clone(),
+                            object: ObjectRef::clone(&b.id),
                             resource: b.resource,
                             pointer: s.pointer.clone(),
                             why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
@@ -338,7 +338,7 @@ impl Rbac {
                                 kind: RiskKind::DefaultServiceAccountBound,
                                 subject: Some(s.subject.clone()),
                                 namespace: b.namespace.clone(),
-                                object: b.id.clone(),
+                                object: ObjectRef::clone(&b.id),
                                 resource: b.resource,
                                 pointer: s.pointer.clone(),
                                 why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
@@ -366,10 +366,10 @@ impl Rbac {
                     let rule_role = &self.roles[rr.role];
                     // A rule of a built-in role is in no input object: point at the grant.
                     let (object, resource, pointer) = if rule_role.builtin.is_some() {
-                        (b.id.clone(), b.resource, s.pointer.clone())
+                        (ObjectRef::clone(&b.id), b.resource, s.pointer.clone())
                     } else {
                         (
-                            rule_role.id.clone(),
+                            ObjectRef::clone(&rule_role.id),
                             rule_role.resource,
                             why.rule_pointer.clone(),
                         )
@@ -472,7 +472,7 @@ impl Rbac {
                         kind,
                         subject: None,
                         namespace: role.namespace.clone(),
-                        object: role.id.clone(),
+                        object: ObjectRef::clone(&role.id),
                         resource: role.resource,
                         message: format!(
                             "{} is bound by nothing in the input; a subject bound to it {} {} ({})",
@@ -519,7 +519,7 @@ impl Rbac {
                 kind: RiskKind::ClusterAdmin,
                 subject: Some(s.subject.clone()),
                 namespace: b.namespace.clone(),
-                object: b.id.clone(),
+                object: ObjectRef::clone(&b.id),
                 resource: b.resource,
                 pointer: s.pointer.clone(),
                 why: None,
