@@ -33,6 +33,8 @@ pub struct Sources {
     pub inputs: Vec<Input>,
     /// Paths that could not be found or listed.
     pub errors: Vec<InputError>,
+    /// Helm charts and Kustomize overlays found among the paths, rendered.
+    pub rendered: Vec<rampart_render::Rendered>,
 }
 
 /// How a scan ended.
@@ -144,11 +146,32 @@ impl Scanner {
         if self.options.paths.is_empty() && cluster.is_none() {
             return Err(ScanError::NothingToScan);
         }
-        let (inputs, errors) = rampart_source::discover(&self.options.paths);
+        let (mut inputs, mut errors) = rampart_source::discover(&self.options.paths);
+        // Charts and overlays are rendered; their files are not read as manifests (unless
+        // named on their own).
+        let plan = rampart_render::plan(&self.options.paths);
+        if !plan.targets.is_empty() {
+            inputs.retain(|i| {
+                !plan.skips(i.path()) || self.options.paths.iter().any(|p| p == i.path())
+            });
+        }
+        let results: Vec<_> = plan
+            .targets
+            .par_iter()
+            .map(|t| rampart_render::render(t, &self.options.render))
+            .collect();
+        let mut rendered = Vec::new();
+        for r in results {
+            match r {
+                Ok(r) => rendered.push(r),
+                Err(e) => errors.push(InputError::file(e.dir(), e.to_string())),
+            }
+        }
         Ok(Sources {
             cluster,
             inputs,
             errors,
+            rendered,
         })
     }
 
@@ -166,6 +189,7 @@ impl Scanner {
             cluster,
             inputs,
             errors: mut input_errors,
+            rendered,
         } = sources;
         input_errors.extend(self.config_errors.iter().cloned());
         let keep_inventory = Keep::of(&self.engine);
@@ -202,6 +226,12 @@ impl Scanner {
             keep_inventory,
             |part| take(part, &mut gather),
         );
+        for r in &rendered {
+            take(
+                scan_rendered(&self.engine, r, self.options.snippets, keep_inventory),
+                &mut gather,
+            );
+        }
         let mut cross = inventory_findings(&self.engine, &mut inventory, self.options.snippets);
         // Unstable: no scratch buffer of half the results (the order is total).
         cross.par_sort_unstable_by(rampart_report::finding_order);
@@ -211,7 +241,7 @@ impl Scanner {
         gather.take_cross(cross);
 
         let scanned = Scanned {
-            files: inputs.len(),
+            files: inputs.len() + rendered.len(),
             objects,
             checks: self.engine.selection.checks.len(),
         };
@@ -438,6 +468,52 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: Ke
     out.findings.sort_unstable_by(rampart_report::finding_order);
     // Kept until every file is scanned: no spare capacity.
     out.findings.shrink_to_fit();
+    out
+}
+
+/// Parses, checks and maps one rendered chart or overlay: each finding's location is the
+/// template, base or patch line that wrote the field (with the values line as a related
+/// location), else the rendered line with a note saying why it could not be mapped.
+fn scan_rendered(
+    engine: &Engine,
+    rendered: &rampart_render::Rendered,
+    snippets: bool,
+    keep_inventory: Keep,
+) -> Part {
+    let display = rendered.display_path();
+    let parsed = rampart_source::parse_str(&display, &rendered.text);
+    let mut out = Part {
+        errors: parsed.errors,
+        objects: parsed.resources.len(),
+        ..Part::default()
+    };
+    let rendered_lines = Lines::new(&rendered.text);
+    let display_arc: Arc<Path> = Arc::from(display.as_path());
+    let mut files = rampart_render::SourceFiles::default();
+    for res in &parsed.resources {
+        let (mut found, type_errors) = engine.run_checked(res);
+        for e in type_errors {
+            let pos = res.locate(e.pointer.as_str()).unwrap_or_default();
+            out.errors.push(InputError::at(&display, pos, e.message));
+        }
+        rampart_source::locate_findings(
+            res,
+            &mut found,
+            snippets.then_some(&rendered_lines),
+            &display_arc,
+        );
+        for f in &mut found {
+            let mapping = rendered.mapper.map(res, f.pointer.as_str());
+            rampart_render::apply(f, &mapping, &res.id, &mut files, snippets);
+        }
+        out.findings.extend(found);
+        match keep_inventory {
+            Keep::Nothing => {}
+            Keep::Digests => out.inventory.keep(res),
+            Keep::Whole => out.inventory.keep_whole(res),
+        }
+    }
+    out.findings.sort_unstable_by(rampart_report::finding_order);
     out
 }
 
