@@ -286,15 +286,15 @@ impl OverlayMap {
         let kind = res.id.kind.as_str();
         let rendered_name = res.id.name.as_str();
         let names = |n: &str| !n.is_empty() && rendered_name.contains(n);
-        // (depth, is patch, order, place)
-        let mut best: Option<(usize, bool, usize, Place)> = None;
-        let mut consider = |depth: usize, patch: bool, order: usize, place: Place| {
-            let better = match &best {
-                None => true,
-                Some((d, p, o, _)) => (depth, patch, order) > (*d, *p, *o),
-            };
-            if better {
-                best = Some((depth, patch, order, place));
+        // The deepest source wins; on a tie, a patch wins over a base when it sets the value
+        // there (a scalar or a list), not when it only passes through a mapping the base wrote.
+        type Key = (usize, bool, bool, usize);
+        let mut best: Option<(Key, Place)> = None;
+        let mut consider = |depth: usize, patch: bool, sets: bool, order: usize, place: Place| {
+            // At a value: the patch (the later one); at a mapping: the base that wrote it.
+            let key = (depth, sets, if sets { patch } else { !patch }, order);
+            if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                best = Some((key, place));
             }
         };
         // Prefer sources named exactly as rendered; else the longest name it carries.
@@ -309,9 +309,9 @@ impl OverlayMap {
             if s.kind != kind || !names(&s.name) || s.name.len() < longest {
                 continue;
             }
-            let (depth, pos) = follow(&s.value, &s.positions, &res.raw, &tokens);
+            let (depth, pos, node) = follow(&s.value, &s.positions, &res.raw, &tokens);
             let place = place_of(&s.path, pos, s.offset);
-            consider(depth, s.patch, i, place);
+            consider(depth, s.patch, !node.is_object(), i, place);
         }
         for (order, op) in &self.ops {
             if op.kind.as_deref().is_some_and(|k| k != kind)
@@ -337,17 +337,20 @@ impl OverlayMap {
                     let sub = &tokens[n..];
                     let rendered = rendered_at(&res.raw, &tokens[..n]);
                     match rendered {
-                        Some(r) => follow(v, tree, r, sub),
+                        Some(r) => {
+                            let (d, p, _) = follow(v, tree, r, sub);
+                            (d, p)
+                        }
                         None => (0, tree.pos),
                     }
                 }
                 None => (0, op.pos),
             };
             let place = place_of(&op.path, pos, op.offset);
-            consider(n + extra, true, self.sources.len() + order, place);
+            consider(n + extra, true, true, self.sources.len() + order, place);
         }
         match best {
-            Some((depth, _, _, place)) => Mapping {
+            Some(((depth, ..), place)) => Mapping {
                 template: Some(place.path.clone()),
                 location: Some(place),
                 values: None,
@@ -390,13 +393,13 @@ fn rendered_at<'a>(root: &'a Value, tokens: &[(String, bool)]) -> Option<&'a Val
 
 /// Follows the rendered `tokens` in a source object: keys by name, sequence items by their
 /// `name` (as strategic merge does), else by position. Returns how many tokens were found and
-/// the position of the deepest.
-fn follow(
-    src: &Value,
+/// the position and the value of the deepest.
+fn follow<'a>(
+    src: &'a Value,
     tree: &PosTree,
     rendered: &Value,
     tokens: &[(String, bool)],
-) -> (usize, Pos) {
+) -> (usize, Pos, &'a Value) {
     let mut v = src;
     let mut t = tree;
     let mut r = rendered;
@@ -434,5 +437,5 @@ fn follow(
         r = rv;
         depth += 1;
     }
-    (depth, t.pos)
+    (depth, t.pos, v)
 }
