@@ -119,7 +119,7 @@ impl OverlayMap {
             .iter()
             .flat_map(|f| strings(k.value.get(*f)))
         {
-            let p = dir.join(&r);
+            let p = normalize(&dir.join(&r));
             if p.is_dir() {
                 self.load(&p, depth + 1, order);
             } else if p.is_file() {
@@ -364,6 +364,28 @@ impl OverlayMap {
             )),
         }
     }
+}
+
+/// `a/b/../c` -> `a/c`, without touching the file system (paths stay as the user gave them).
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 fn place_of(path: &Path, pos: Pos, offset: (u32, u32)) -> Place {
