@@ -86,6 +86,10 @@ pub(crate) fn helm_template(dir: &Path, o: &RenderOptions) -> Result<String, Ren
         cmd.arg(r);
     }
     cmd.arg(dir);
+    let minor = o
+        .kube_version
+        .unwrap_or(rampart_model::k8s::api_versions::NEWEST_MINOR);
+    cmd.arg("--kube-version").arg(format!("1.{minor}.0"));
     if let Some(ns) = &o.namespace {
         cmd.arg("--namespace").arg(ns);
     }

@@ -26,11 +26,33 @@ struct Template {
     segments: Vec<Range<usize>>,
 }
 
-/// A values file, parsed.
+/// A values file, parsed when first needed.
 struct ValuesFile {
     path: PathBuf,
-    value: Value,
-    positions: PosTree,
+    parsed: std::sync::OnceLock<Option<(Value, PosTree)>>,
+}
+
+impl ValuesFile {
+    fn new(path: &Path) -> ValuesFile {
+        ValuesFile {
+            path: path.to_path_buf(),
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&(Value, PosTree)> {
+        self.parsed
+            .get_or_init(|| {
+                let text = std::fs::read_to_string(&self.path).ok()?;
+                let mut stream = rampart_source::yaml::parse_stream(&text);
+                if stream.docs.is_empty() {
+                    return None;
+                }
+                let doc = stream.docs.swap_remove(0);
+                Some((doc.value, doc.positions))
+            })
+            .as_ref()
+    }
 }
 
 /// What is needed to map one chart's rendered output.
@@ -61,7 +83,13 @@ impl ChartMap {
                 map.sources.push((i as u32 + 1, src.trim().to_string()));
             }
         }
-        // Every template file of the chart and its unpacked subcharts: helpers live anywhere.
+        let rendered: std::collections::HashSet<PathBuf> = map
+            .sources
+            .iter()
+            .map(|(_, s)| map.template_path(s))
+            .collect();
+        // The templates rendered, and every template file of the chart and its unpacked
+        // subcharts that defines helpers (they may live anywhere).
         let walker = ignore::WalkBuilder::new(chart_dir)
             .hidden(false)
             .git_ignore(false)
@@ -78,27 +106,25 @@ impl ChartMap {
             let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
             if in_templates && matches!(ext, "yaml" | "yml" | "tpl" | "json" | "txt") {
                 if let Ok(t) = std::fs::read_to_string(p) {
-                    map.add_template(p.to_path_buf(), &t);
+                    if rendered.contains(p) || t.contains("define \"") {
+                        map.add_template(p.to_path_buf(), &t);
+                    }
                 }
             }
             if p.file_name().is_some_and(|n| n == "values.yaml") {
                 if let Some(root) = p.parent() {
-                    if let Some(v) = read_values(p) {
-                        map.values
-                            .entry(root.to_path_buf())
-                            .or_default()
-                            .insert(0, v);
-                    }
+                    map.values
+                        .entry(root.to_path_buf())
+                        .or_default()
+                        .insert(0, ValuesFile::new(p));
                 }
             }
         }
         for f in user_values {
-            if let Some(v) = read_values(f) {
-                map.values
-                    .entry(chart_dir.to_path_buf())
-                    .or_default()
-                    .push(v);
-            }
+            map.values
+                .entry(chart_dir.to_path_buf())
+                .or_default()
+                .push(ValuesFile::new(f));
         }
         map
     }
@@ -182,6 +208,27 @@ impl ChartMap {
             None => t.segments.iter().filter(|s| fits(s)).collect(),
         };
         let mut best: Option<Hit> = None;
+        if tokens.is_empty() {
+            // About the whole object: its `kind:` line.
+            best = segs.first().and_then(|seg| {
+                let keys = template::keys(&t.entries, (*seg).clone());
+                let k = keys
+                    .iter()
+                    .copied()
+                    .find(
+                        |&k| matches!(&t.entries[k].kind, Kind::Key { name, .. } if name == "kind"),
+                    )
+                    .or(keys.first().copied())?;
+                Some(Hit {
+                    file: path.clone(),
+                    line: t.entries[k].line,
+                    column: t.entries[k].indent as u32 + 1,
+                    depth: 0,
+                    values: None,
+                    from_action: false,
+                })
+            });
+        }
         for seg in segs {
             if let Some(h) = self.walk(&path, &t.entries, seg.clone(), &tokens, &res.raw, 0) {
                 if best.as_ref().is_none_or(|b| h.depth > b.depth) {
@@ -251,7 +298,10 @@ impl ChartMap {
         let mut best: Option<(usize, Place)> = None;
         // Later files win when they set the whole path; else the deepest match.
         for f in files.iter().rev() {
-            let (depth, pos) = locate_path(&f.value, &f.positions, path);
+            let Some((value, positions)) = f.get() else {
+                continue;
+            };
+            let (depth, pos) = locate_path(value, positions, path);
             if depth == 0 {
                 continue;
             }
@@ -502,18 +552,4 @@ fn locate_path(value: &Value, tree: &PosTree, path: &[String]) -> (usize, rampar
         depth += 1;
     }
     (depth, t.pos)
-}
-
-fn read_values(path: &Path) -> Option<ValuesFile> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut stream = rampart_source::yaml::parse_stream(&text);
-    if stream.docs.is_empty() {
-        return None;
-    }
-    let doc = stream.docs.swap_remove(0);
-    Some(ValuesFile {
-        path: path.to_path_buf(),
-        value: doc.value,
-        positions: doc.positions,
-    })
 }

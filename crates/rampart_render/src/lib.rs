@@ -47,6 +47,10 @@ pub struct RenderOptions {
     pub helm: Option<PathBuf>,
     /// The kustomize binary [default: `kustomize` on PATH, else `kubectl kustomize`].
     pub kustomize: Option<PathBuf>,
+    /// The Kubernetes minor release (1.N) charts are rendered for (`helm template
+    /// --kube-version 1.N.0`: `.Capabilities.KubeVersion`, and charts' `kubeVersion`
+    /// constraints) [default: the newest release rampart knows].
+    pub kube_version: Option<u32>,
     /// How long a render may take [default: [`DEFAULT_TIMEOUT`]].
     pub timeout: Option<Duration>,
 }

@@ -25,6 +25,8 @@ pub(crate) struct Entry {
     /// 0-based column of the entry's first character.
     pub indent: usize,
     pub kind: Kind,
+    /// The end (exclusive) of the entries that belong to this key or item.
+    pub end: usize,
 }
 
 impl Entry {
@@ -105,6 +107,7 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
                 line,
                 indent,
                 kind: Kind::Sep,
+                end: 0,
             });
             continue;
         }
@@ -113,6 +116,7 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
                 line,
                 indent,
                 kind: Kind::Action(body.to_string()),
+                end: 0,
             });
             continue;
         }
@@ -122,6 +126,7 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
                 line,
                 indent,
                 kind: Kind::Action(body.to_string()),
+                end: 0,
             });
             continue;
         }
@@ -133,6 +138,7 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
                 line,
                 indent: col,
                 kind: Kind::Item,
+                end: 0,
             });
             let after = rest[1..].trim_start();
             col += rest.len() - after.len();
@@ -146,6 +152,7 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
                 line,
                 indent: col,
                 kind: Kind::Action(rest.to_string()),
+                end: 0,
             });
             continue;
         }
@@ -166,7 +173,12 @@ pub(crate) fn entries(text: &str) -> Vec<Entry> {
             line,
             indent: col,
             kind,
+            end: 0,
         });
+    }
+    for i in 0..out.len() {
+        let end = natural_end(&out, i);
+        out[i].end = end;
     }
     out
 }
@@ -343,11 +355,23 @@ pub(crate) fn dot_at(entries: &[Entry], idx: usize) -> Dot {
     stack.pop().unwrap_or(root)
 }
 
-/// The entries after the key or item at `idx` that belong to it.
+/// The entries after the key or item at `idx` that belong to it, within `..end`.
 pub(crate) fn children(entries: &[Entry], idx: usize, end: usize) -> std::ops::Range<usize> {
+    match entries.get(idx) {
+        Some(me) => idx + 1..me.end.min(end).max(idx + 1),
+        None => idx..idx,
+    }
+}
+
+/// The end (exclusive) of the entries after the key or item at `idx` that belong to it.
+fn natural_end(entries: &[Entry], idx: usize) -> usize {
+    let end = entries.len();
     let Some(me) = entries.get(idx) else {
-        return idx..idx;
+        return idx;
     };
+    if !matches!(me.kind, Kind::Key { .. } | Kind::Item) {
+        return idx + 1;
+    }
     let is_item = me.kind == Kind::Item;
     let mut j = idx + 1;
     while j < end {
@@ -373,7 +397,7 @@ pub(crate) fn children(entries: &[Entry], idx: usize, end: usize) -> std::ops::R
         }
         j += 1;
     }
-    idx + 1..j
+    j
 }
 
 /// The direct children of a range: its content entries at the smallest indentation.

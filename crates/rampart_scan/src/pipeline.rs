@@ -75,7 +75,7 @@ struct Part {
 
 impl Scanner {
     /// Reads the config, selects the checks and loads the baseline.
-    pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
+    pub fn new(mut options: ScanOptions) -> Result<Self, ScanError> {
         let mut registry = Registry::builtin();
         let mut policy_errors = Vec::new();
         if !options.policies.is_empty() {
@@ -92,6 +92,8 @@ impl Scanner {
         config_errors.extend(policy_errors);
         if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
             registry.set_kubernetes_version(minor);
+            // Charts are rendered for the release judged.
+            options.render.kube_version.get_or_insert(minor);
         }
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
