@@ -406,6 +406,30 @@ impl ChartMap {
             if rest_tokens.is_empty() {
                 return Some(hit);
             }
+            // `key: {{ include "helper" . | nindent N }}`: the helper writes the children.
+            if let (Kind::Key { rest, .. }, Some(child)) = (&e.kind, child) {
+                for act in template::actions(rest) {
+                    let Some((hfile, body)) = helper_name(act).and_then(|n| self.helpers.get(n))
+                    else {
+                        continue;
+                    };
+                    let Some(t) = self.templates.get(hfile) else {
+                        continue;
+                    };
+                    if let Some(mut h) = self.walk(
+                        hfile,
+                        &t.entries,
+                        body.clone(),
+                        rest_tokens,
+                        child,
+                        depth + 1,
+                    ) {
+                        h.depth += 1;
+                        h.from_action = true;
+                        return Some(h);
+                    }
+                }
+            }
             let inner = template::children(entries, k, range.end);
             // An item's inline key sits on the item's line: its content is the item's children.
             if let Some(child) = child {
@@ -510,7 +534,7 @@ struct Hit {
 
 /// The pointer's tokens that exist in `value` (the deepest existing field), with whether each
 /// indexes a sequence.
-pub(crate) fn existing_tokens(value: &Value, pointer: &str) -> Vec<(String, bool)> {
+pub fn existing_tokens(value: &Value, pointer: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut v = value;
     for raw in pointer.split('/').skip(1) {
