@@ -282,7 +282,8 @@ impl SourceFiles {
         (entry.0.clone(), entry.1.as_ref())
     }
 
-    fn location(&mut self, place: &Place, snippets: bool) -> Location {
+    /// The location of a place, with its line's text when `snippets`.
+    pub fn location(&mut self, place: &Place, snippets: bool) -> Location {
         let (path, lines) = self.get(&place.path, snippets);
         let snippet = lines
             .and_then(|l| l.get((place.line as usize).checked_sub(1)?))

@@ -234,7 +234,12 @@ impl Scanner {
                 &mut gather,
             );
         }
-        let mut cross = inventory_findings(&self.engine, &mut inventory, self.options.snippets);
+        let mut cross = inventory_findings(
+            &self.engine,
+            &mut inventory,
+            self.options.snippets,
+            &rendered,
+        );
         // Unstable: no scratch buffer of half the results (the order is total).
         cross.par_sort_unstable_by(rampart_report::finding_order);
         // The inventory and its analyses are done with. Freeing millions of small allocations
@@ -522,7 +527,12 @@ fn scan_rendered(
 /// Runs the inventory checks and locates their results and their related objects. Source lines
 /// for the table are read again from the files concerned (few: inventory results are about RBAC,
 /// policies, namespaces).
-fn inventory_findings(engine: &Engine, inventory: &mut Inventory, snippets: bool) -> Vec<Finding> {
+fn inventory_findings(
+    engine: &Engine,
+    inventory: &mut Inventory,
+    snippets: bool,
+    rendered: &[rampart_render::Rendered],
+) -> Vec<Finding> {
     let emitted = engine.emit_inventory(inventory);
     // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
     // free them on the side while the findings are made and located from the objects.
@@ -534,9 +544,25 @@ fn inventory_findings(engine: &Engine, inventory: &mut Inventory, snippets: bool
     } = engine.inventory_findings(inventory, emitted);
     let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
     let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
+    // Objects of rendered charts and overlays: parsed again (few results) to map the field.
+    let displays: Vec<PathBuf> = rendered.iter().map(|r| r.display_path()).collect();
+    let mut reparsed: HashMap<usize, Vec<Resource>> = HashMap::new();
+    let mut files = rampart_render::SourceFiles::default();
     let mut locate = |idx: usize, pointer: &str, with_snippet: bool| {
         let kept = inventory.objects.get(idx)?;
         let p = kept.origin().path()?;
+        if let Some(i) = displays.iter().position(|d| d == p) {
+            let r = &rendered[i];
+            let objects = reparsed
+                .entry(i)
+                .or_insert_with(|| rampart_source::parse_str(p, &r.text).resources);
+            if let Some(res) = objects.iter().find(|o| o.origin == *kept.origin()) {
+                let mapping = r.mapper.map(res, pointer);
+                if let Some(place) = &mapping.location {
+                    return Some(files.location(place, with_snippet));
+                }
+            }
+        }
         let path = match paths.get(p) {
             Some(a) => a.clone(),
             None => paths.entry(p.to_path_buf()).or_insert(Arc::from(p)).clone(),
