@@ -387,7 +387,7 @@ fn natural_end(entries: &[Entry], idx: usize) -> usize {
         if e.is_content() {
             let stop = if is_item {
                 // The item's inline key is on the same line, further right.
-                e.indent <= me.indent && !(e.line == me.line)
+                e.indent <= me.indent && e.line != me.line
             } else {
                 e.indent < me.indent || (e.indent == me.indent && e.kind != Kind::Item)
             };

@@ -62,7 +62,16 @@ fn values_at(m: &Mapping, root: &Path) -> Option<String> {
 }
 
 /// (kind, name, check, pointer, template line, values line)
-const CHART_EXPECTED: &[(&str, &str, &str, &str, &str, Option<&str>)] = &[
+type Expected = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+const CHART_EXPECTED: &[Expected] = &[
     // Values indirection: `hostNetwork: {{ .Values.hostNetwork }}`.
     (
         "Deployment",

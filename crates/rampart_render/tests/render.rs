@@ -169,7 +169,7 @@ fn real_charts_findings_map_to_template_lines() {
                         .into_iter()
                         .filter(|(_, index)| !index)
                         .map(|(t, _)| t)
-                        .last()
+                        .next_back()
                         .unwrap_or_default();
                     let named = line.contains("{{")
                         || line.trim_start().starts_with('-')
