@@ -126,17 +126,17 @@ pub enum Format {
 }
 
 impl ScanArgs {
-    /// With paths and no other cluster flag, `--namespace NS` is the namespace charts are
-    /// rendered into (`helm template --namespace`), not a cluster read.
+    /// With paths holding a chart or an overlay and no other cluster flag, `--namespace NS` is
+    /// the namespace charts are rendered into (`helm template --namespace`), not a cluster read.
     fn namespace_is_for_charts(&self) -> bool {
         let c = &self.cluster;
-        !self.paths.is_empty()
-            && c.connect.namespaces.len() == 1
+        c.connect.namespaces.len() == 1
             && !c.cluster
             && c.snapshot.is_none()
             && c.connect.kubeconfig.is_none()
             && c.connect.context.is_none()
             && c.connect.exclude_namespaces.is_empty()
+            && !rampart_render::plan(&self.paths).targets.is_empty()
     }
 
     /// The pipeline's options for these arguments.
@@ -186,7 +186,8 @@ impl ScanArgs {
         let paths: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
         rampart_store::ScanMeta {
             target: self.store_target.clone().or_else(|| {
-                (!self.cluster.requested()).then(|| super::history::files_target(&self.paths))
+                (!self.cluster.requested() || self.namespace_is_for_charts())
+                    .then(|| super::history::files_target(&self.paths))
             }),
             options: serde_json::json!({
                 "paths": paths,
