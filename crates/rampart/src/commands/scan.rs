@@ -173,6 +173,9 @@ impl ScanArgs {
                 },
                 helm: self.render.helm.clone(),
                 kustomize: self.render.kustomize.clone(),
+                // The pipeline renders for --kubernetes-version (else the config's, else the
+                // newest release rampart knows).
+                kube_version: None,
                 timeout: self
                     .render
                     .render_timeout
