@@ -52,7 +52,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan manifests (files, directories, `-` for stdin) for misconfigurations.
-    Scan(commands::scan::ScanArgs),
+    Scan(Box<commands::scan::ScanArgs>),
     /// Evaluate Pod Security Standards exactly as the pod-security-admission controller does.
     Pss(commands::pss::PssArgs),
     /// List the built-in checks.

@@ -58,6 +58,10 @@ pub struct ScanOptions {
     /// constraints, Rego modules); each becomes a check of the `policies` category. Problems in
     /// them are input errors (exit 2); the rest still runs.
     pub policies: Vec<PathBuf>,
+    /// How Helm charts and Kustomize overlays among the paths are rendered (see
+    /// [`rampart_render`]: they are detected, rendered, scanned, and their findings mapped back
+    /// to template, values, base and patch lines).
+    pub render: rampart_render::RenderOptions,
 }
 
 /// Where the config comes from.

@@ -33,6 +33,8 @@ pub struct Sources {
     pub inputs: Vec<Input>,
     /// Paths that could not be found or listed.
     pub errors: Vec<InputError>,
+    /// Helm charts and Kustomize overlays found among the paths, rendered.
+    pub rendered: Vec<rampart_render::Rendered>,
 }
 
 /// How a scan ended.
@@ -73,7 +75,7 @@ struct Part {
 
 impl Scanner {
     /// Reads the config, selects the checks and loads the baseline.
-    pub fn new(options: ScanOptions) -> Result<Self, ScanError> {
+    pub fn new(mut options: ScanOptions) -> Result<Self, ScanError> {
         let mut registry = Registry::builtin();
         let mut policy_errors = Vec::new();
         if !options.policies.is_empty() {
@@ -90,6 +92,8 @@ impl Scanner {
         config_errors.extend(policy_errors);
         if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
             registry.set_kubernetes_version(minor);
+            // Charts are rendered for the release judged.
+            options.render.kube_version.get_or_insert(minor);
         }
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
@@ -144,11 +148,32 @@ impl Scanner {
         if self.options.paths.is_empty() && cluster.is_none() {
             return Err(ScanError::NothingToScan);
         }
-        let (inputs, errors) = rampart_source::discover(&self.options.paths);
+        let (mut inputs, mut errors) = rampart_source::discover(&self.options.paths);
+        // Charts and overlays are rendered; their files are not read as manifests (unless
+        // named on their own).
+        let plan = rampart_render::plan(&self.options.paths);
+        if !plan.targets.is_empty() {
+            inputs.retain(|i| {
+                !plan.skips(i.path()) || self.options.paths.iter().any(|p| p == i.path())
+            });
+        }
+        let results: Vec<_> = plan
+            .targets
+            .par_iter()
+            .map(|t| rampart_render::render(t, &self.options.render))
+            .collect();
+        let mut rendered = Vec::new();
+        for r in results {
+            match r {
+                Ok(r) => rendered.push(r),
+                Err(e) => errors.push(InputError::file(e.dir(), e.to_string())),
+            }
+        }
         Ok(Sources {
             cluster,
             inputs,
             errors,
+            rendered,
         })
     }
 
@@ -166,6 +191,7 @@ impl Scanner {
             cluster,
             inputs,
             errors: mut input_errors,
+            rendered,
         } = sources;
         input_errors.extend(self.config_errors.iter().cloned());
         let keep_inventory = Keep::of(&self.engine);
@@ -202,7 +228,18 @@ impl Scanner {
             keep_inventory,
             |part| take(part, &mut gather),
         );
-        let mut cross = inventory_findings(&self.engine, &mut inventory, self.options.snippets);
+        for r in &rendered {
+            take(
+                scan_rendered(&self.engine, r, self.options.snippets, keep_inventory),
+                &mut gather,
+            );
+        }
+        let mut cross = inventory_findings(
+            &self.engine,
+            &mut inventory,
+            self.options.snippets,
+            &rendered,
+        );
         // Unstable: no scratch buffer of half the results (the order is total).
         cross.par_sort_unstable_by(rampart_report::finding_order);
         // The inventory and its analyses are done with. Freeing millions of small allocations
@@ -211,7 +248,7 @@ impl Scanner {
         gather.take_cross(cross);
 
         let scanned = Scanned {
-            files: inputs.len(),
+            files: inputs.len() + rendered.len(),
             objects,
             checks: self.engine.selection.checks.len(),
         };
@@ -441,10 +478,61 @@ fn scan_input(engine: &Engine, input: &Input, snippets: bool, keep_inventory: Ke
     out
 }
 
+/// Parses, checks and maps one rendered chart or overlay: each finding's location is the
+/// template, base or patch line that wrote the field (with the values line as a related
+/// location), else the rendered line with a note saying why it could not be mapped.
+fn scan_rendered(
+    engine: &Engine,
+    rendered: &rampart_render::Rendered,
+    snippets: bool,
+    keep_inventory: Keep,
+) -> Part {
+    let display = rendered.display_path();
+    let parsed = rampart_source::parse_str(&display, &rendered.text);
+    let mut out = Part {
+        errors: parsed.errors,
+        objects: parsed.resources.len(),
+        ..Part::default()
+    };
+    let rendered_lines = Lines::new(&rendered.text);
+    let display_arc: Arc<Path> = Arc::from(display.as_path());
+    let mut files = rampart_render::SourceFiles::default();
+    for res in &parsed.resources {
+        let (mut found, type_errors) = engine.run_checked(res);
+        for e in type_errors {
+            let pos = res.locate(e.pointer.as_str()).unwrap_or_default();
+            out.errors.push(InputError::at(&display, pos, e.message));
+        }
+        rampart_source::locate_findings(
+            res,
+            &mut found,
+            snippets.then_some(&rendered_lines),
+            &display_arc,
+        );
+        for f in &mut found {
+            let mapping = rendered.mapper.map(res, f.pointer.as_str());
+            rampart_render::apply(f, &mapping, &res.id, &mut files, snippets);
+        }
+        out.findings.extend(found);
+        match keep_inventory {
+            Keep::Nothing => {}
+            Keep::Digests => out.inventory.keep(res),
+            Keep::Whole => out.inventory.keep_whole(res),
+        }
+    }
+    out.findings.sort_unstable_by(rampart_report::finding_order);
+    out
+}
+
 /// Runs the inventory checks and locates their results and their related objects. Source lines
 /// for the table are read again from the files concerned (few: inventory results are about RBAC,
 /// policies, namespaces).
-fn inventory_findings(engine: &Engine, inventory: &mut Inventory, snippets: bool) -> Vec<Finding> {
+fn inventory_findings(
+    engine: &Engine,
+    inventory: &mut Inventory,
+    snippets: bool,
+    rendered: &[rampart_render::Rendered],
+) -> Vec<Finding> {
     let emitted = engine.emit_inventory(inventory);
     // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
     // free them on the side while the findings are made and located from the objects.
@@ -456,9 +544,25 @@ fn inventory_findings(engine: &Engine, inventory: &mut Inventory, snippets: bool
     } = engine.inventory_findings(inventory, emitted);
     let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
     let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
+    // Objects of rendered charts and overlays: parsed again (few results) to map the field.
+    let displays: Vec<PathBuf> = rendered.iter().map(|r| r.display_path()).collect();
+    let mut reparsed: HashMap<usize, Vec<Resource>> = HashMap::new();
+    let mut files = rampart_render::SourceFiles::default();
     let mut locate = |idx: usize, pointer: &str, with_snippet: bool| {
         let kept = inventory.objects.get(idx)?;
         let p = kept.origin().path()?;
+        if let Some(i) = displays.iter().position(|d| d == p) {
+            let r = &rendered[i];
+            let objects = reparsed
+                .entry(i)
+                .or_insert_with(|| rampart_source::parse_str(p, &r.text).resources);
+            if let Some(res) = objects.iter().find(|o| o.origin == *kept.origin()) {
+                let mapping = r.mapper.map(res, pointer);
+                if let Some(place) = &mapping.location {
+                    return Some(files.location(place, with_snippet));
+                }
+            }
+        }
         let path = match paths.get(p) {
             Some(a) => a.clone(),
             None => paths.entry(p.to_path_buf()).or_insert(Arc::from(p)).clone(),

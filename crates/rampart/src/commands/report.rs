@@ -125,6 +125,7 @@ fn load(args: &ReportArgs) -> anyhow::Result<Report> {
         kubernetes_version: None,
         checks: Vec::new(),
         policies: Vec::new(),
+        render: Default::default(),
     })?;
     let sources = scanner.sources()?;
     if let Some(loaded) = &sources.cluster {

@@ -61,6 +61,9 @@ pub struct ScanArgs {
     #[arg(long = "policy", value_name = "PATH")]
     pub policies: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub render: RenderArgs,
+
     /// Keep this scan in the history store: a SQLite file (*.db), sqlite:PATH or
     /// postgres://...; alone (or `--store=`) the default store ($RAMPART_STORE, else
     /// $XDG_STATE_HOME/rampart/history.db, else ~/.local/state/rampart/history.db).
@@ -73,6 +76,37 @@ pub struct ScanArgs {
     /// `files PATH...` for files].
     #[arg(long, value_name = "NAME", requires = "store")]
     pub store_target: Option<String>,
+}
+
+/// How Helm charts and Kustomize overlays among the paths are rendered. A directory holding
+/// Chart.yaml is rendered with `helm template`, one holding kustomization.yaml with
+/// `kustomize build` (also when found below a scanned directory); findings point at the
+/// template, values, base or patch line that wrote the field.
+#[derive(clap::Args, Debug, Default)]
+pub struct RenderArgs {
+    /// Values file for charts (repeatable; later ones win), as `helm template --values`.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+
+    /// Set a chart value (repeatable), as `helm template --set key=value`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Release name charts are rendered with [default: helm's `release-name`].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+
+    /// The helm binary [default: helm on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+
+    /// The kustomize binary [default: kustomize on PATH, else `kubectl kustomize`].
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// Stop a render that takes longer than this many seconds [default: 120].
+    #[arg(long, value_name = "SECONDS")]
+    pub render_timeout: Option<u64>,
 }
 
 /// `1.N`, `v1.N` or `v1.N.P` as N.
@@ -92,11 +126,29 @@ pub enum Format {
 }
 
 impl ScanArgs {
+    /// With paths holding a chart or an overlay and no other cluster flag, `--namespace NS` is
+    /// the namespace charts are rendered into (`helm template --namespace`), not a cluster read.
+    fn namespace_is_for_charts(&self) -> bool {
+        let c = &self.cluster;
+        c.connect.namespaces.len() == 1
+            && !c.cluster
+            && c.snapshot.is_none()
+            && c.connect.kubeconfig.is_none()
+            && c.connect.context.is_none()
+            && c.connect.exclude_namespaces.is_empty()
+            && !rampart_render::plan(&self.paths).targets.is_empty()
+    }
+
     /// The pipeline's options for these arguments.
     fn options(&self) -> ScanOptions {
+        let for_charts = self.namespace_is_for_charts();
         ScanOptions {
             paths: self.paths.clone(),
-            cluster: self.cluster.source(),
+            cluster: if for_charts {
+                None
+            } else {
+                self.cluster.source()
+            },
             config: match (&self.config, self.no_config) {
                 (_, true) => ConfigSource::None,
                 (Some(p), false) => ConfigSource::File(p.clone()),
@@ -110,6 +162,25 @@ impl ScanArgs {
             kubernetes_version: self.kubernetes_version,
             checks: Vec::new(),
             policies: self.policies.clone(),
+            render: rampart_render::RenderOptions {
+                values: self.render.values.clone(),
+                set: self.render.set.clone(),
+                release: self.render.release.clone(),
+                namespace: if for_charts {
+                    self.cluster.connect.namespaces.first().cloned()
+                } else {
+                    None
+                },
+                helm: self.render.helm.clone(),
+                kustomize: self.render.kustomize.clone(),
+                // The pipeline renders for --kubernetes-version (else the config's, else the
+                // newest release rampart knows).
+                kube_version: None,
+                timeout: self
+                    .render
+                    .render_timeout
+                    .map(std::time::Duration::from_secs),
+            },
         }
     }
 
@@ -118,7 +189,8 @@ impl ScanArgs {
         let paths: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
         rampart_store::ScanMeta {
             target: self.store_target.clone().or_else(|| {
-                (!self.cluster.requested()).then(|| super::history::files_target(&self.paths))
+                (!self.cluster.requested() || self.namespace_is_for_charts())
+                    .then(|| super::history::files_target(&self.paths))
             }),
             options: serde_json::json!({
                 "paths": paths,
