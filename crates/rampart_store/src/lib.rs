@@ -32,5 +32,5 @@ pub use record::{NewScan, Row, ScanMeta};
 #[cfg(feature = "scan")]
 pub use record::{Recorder, Tee};
 pub use store::{
-    Location, Prune, ScanInfo, Store, StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,
+    FindingQuery, FindingsPage, Group, Location, ScanSummary, SortKey, Prune, ScanInfo, Store, StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,
 };
