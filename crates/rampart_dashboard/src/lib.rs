@@ -25,6 +25,7 @@ mod svg;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -58,6 +59,8 @@ pub struct Dashboard {
 pub(crate) struct AppState {
     store: Mutex<Store>,
     cache: Mutex<HashMap<i64, Arc<ScanAgg>>>,
+    /// The newest scan of every target has been derived (`/readyz` waits for it).
+    warm: AtomicBool,
 }
 
 impl Dashboard {
@@ -69,6 +72,7 @@ impl Dashboard {
             state: Arc::new(AppState {
                 store: Mutex::new(store),
                 cache: Mutex::new(HashMap::new()),
+                warm: AtomicBool::new(false),
             }),
         })
     }
@@ -87,6 +91,10 @@ impl Part for Dashboard {
         router(self.state.clone())
     }
 
+    fn ready(&self) -> bool {
+        self.state.warm.load(Ordering::Relaxed)
+    }
+
     fn drain(self: Box<Self>) -> BoxFuture {
         Box::pin(async {})
     }
@@ -97,10 +105,23 @@ pub fn router_for(store: Store) -> Router {
     router(Arc::new(AppState {
         store: Mutex::new(store),
         cache: Mutex::new(HashMap::new()),
+        warm: AtomicBool::new(false),
     }))
 }
 
 fn router(state: Arc<AppState>) -> Router {
+    // Derive the newest scan of every target at start, so that the first pages answer at once.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let st = state.clone();
+        rt.spawn(async move {
+            if let Ok(scans) = st.with_store(|s| Ok(s.scan_summaries()?)).await {
+                for t in agg::Fleet::new(scans).targets {
+                    let _ = st.agg(t.latest().id).await;
+                }
+            }
+            st.warm.store(true, Ordering::Relaxed);
+        });
+    }
     Router::new()
         .route("/", get(overview))
         .route("/target", get(target))

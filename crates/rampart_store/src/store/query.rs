@@ -367,9 +367,22 @@ impl Store {
         severities: &[&str],
     ) -> Result<FindingsPage, StoreError> {
         let w = filters(q);
-        // How many rows each severity has under the filters (for open rows alone, the
-        // partial index covers the count).
-        let counts: Vec<(String, i64)> = self.call("counting results", async {
+        // How many rows each severity has under the filters: for the open rows of the scan
+        // alone, its counts as saved (baselined results are never stored, so they agree);
+        // else counted (for open rows, the partial index covers the count).
+        let plain = q.open_only
+            && q.checks.is_empty()
+            && q.namespace.is_none()
+            && q.text.as_deref().is_none_or(str::is_empty);
+        let summary = if plain { self.scan_summary(q.scan)? } else { None };
+        let counts: Vec<(String, i64)> = if let Some(scan) = summary {
+            SEVERITIES
+                .iter()
+                .zip(scan.by_severity)
+                .map(|(s, n)| (s.as_str().to_owned(), n))
+                .collect()
+        } else {
+            self.call("counting results", async {
             let rows = w
                 .query(format!(
                     "SELECT severity, COUNT(*) FROM findings WHERE {} GROUP BY severity",
@@ -380,7 +393,8 @@ impl Store {
             rows.iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<Result<Vec<_>, sqlx::Error>>()
-        })?;
+            })?
+        };
         let count_of = |s: &str| {
             counts
                 .iter()
