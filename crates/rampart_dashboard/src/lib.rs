@@ -379,3 +379,113 @@ async fn api_targets(State(st): State<Arc<AppState>>) -> Result<Response, Failur
     }
     Ok(json(&serde_json::Value::Array(out)))
 }
+
+#[cfg(test)]
+mod tests {
+    use rampart_store::{FindingsPage, Group, Row, ScanSummary};
+
+    use super::*;
+
+    fn summary() -> ScanSummary {
+        ScanSummary {
+            id: 3,
+            started_ms: 0,
+            started_at: "1970-01-01T00:00:00Z".into(),
+            target: "web & co".into(),
+            source_type: "files".into(),
+            objects: 2,
+            checks: 100,
+            errors: 0,
+            results: 3,
+            open: 3,
+            suppressed: 0,
+            by_severity: [0, 2, 1, 0, 0],
+            partial: false,
+        }
+    }
+
+    fn group(check: &str, ns: Option<&str>, sev: &str, count: i64) -> Group {
+        Group {
+            check: check.into(),
+            status: "fail".into(),
+            suppression: "open".into(),
+            namespace: ns.map(str::to_owned),
+            severity: sev.into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn a_scan_is_judged_and_its_pages_render() {
+        let groups = [
+            group("host-network", Some("a"), "high", 2),
+            group("image-tag-latest", None, "medium", 1),
+        ];
+        let a = ScanAgg::new(summary(), &groups);
+        assert_eq!(a.by_severity, [0, 2, 1, 0, 0]);
+        assert_eq!(a.open, 3);
+        assert!(a.posture.is_some_and(|p| p < 100.0 && p > 0.0));
+        assert_eq!(a.namespaces[0].key, "a");
+        let pss = a.framework("pss-baseline").expect("PSS baseline");
+        let failing: Vec<&agg::Control> = pss
+            .controls
+            .iter()
+            .filter(|c| c.status == rampart_frameworks::ControlStatus::Fail)
+            .collect();
+        assert!(
+            failing.iter().any(|c| c.checks.iter().any(|k| k == "host-network")),
+            "host-network breaks a PSS baseline control"
+        );
+        let key = failing[0].key();
+        assert!(a.control_checks(&key).is_some());
+        // Pages: escaped, with their landmarks and tables.
+        let fleet = agg::Fleet::new(vec![summary()]);
+        let html = pages::overview(&fleet, &[a.posture]);
+        assert!(html.contains("web &amp; co") && !html.contains("web & co"));
+        assert!(html.contains(r#"<main id="main""#) && html.contains("<svg"));
+        let html = pages::target(&fleet.targets[0], &a);
+        assert!(html.contains(r#"id="frameworks""#));
+        let html = pages::framework(&a, pss);
+        assert!(html.contains(r#"data-status="fail""#));
+        let p: Params = vec![
+            ("severity".into(), "high".into()),
+            ("control".into(), key.clone()),
+            ("sort".into(), "place".into()),
+            ("page".into(), "2".into()),
+        ];
+        let v = pages::FindingsView::parse(&p, 3, &a).unwrap_or_else(|_| panic!("parse"));
+        let q = v.query();
+        assert_eq!(q.severities, ["high"]);
+        assert!(q.checks.iter().any(|c| c == "host-network"));
+        assert_eq!(q.offset, PAGE_SIZE);
+        let row = Row {
+            check: "host-network".into(),
+            status: "fail".into(),
+            severity: "high".into(),
+            subject_type: "object".into(),
+            subject: "Pod/a/<x>".into(),
+            namespace: Some("a".into()),
+            pointer: "/spec/hostNetwork".into(),
+            path: Some("pods.yaml".into()),
+            line: Some(7),
+            column: Some(3),
+            message: "uses the host network".into(),
+            fingerprint: "0123456789abcdef".into(),
+            suppression: "open".into(),
+            suppressed_by: None,
+            suppression_reason: None,
+        };
+        let v = v.with_page(FindingsPage {
+            total: 102,
+            rows: vec![(5, row.clone())],
+        });
+        let html = pages::findings(&a, &v);
+        assert!(html.contains(r#"data-total="102""#));
+        assert!(html.contains("Pod/a/&lt;x&gt;"));
+        assert!(html.contains(r#"rel="prev""#) && !html.contains(r#"rel="next""#));
+        assert!(html.contains("/finding?scan=3&amp;seq=5"));
+        let html = pages::finding(&a, 5, &row);
+        assert!(html.contains("pods.yaml:7:3"));
+        assert!(pages::FindingsView::parse(&vec![("severity".into(), "bad".into())], 3, &a).is_err());
+    }
+}

@@ -44,8 +44,8 @@ async fn browser(e: &Env) -> Client {
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
-    ClientBuilder::rustls()
-        .expect("rustls client")
+    // chromedriver speaks plain HTTP on loopback: no TLS client needed.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&e.driver)
         .await
