@@ -320,11 +320,8 @@ impl ScanAgg {
 
     /// The checks of a control named `owner:id`.
     pub fn control_checks(&self, key: &str) -> Option<(&FrameworkEval, &Control)> {
-        self.frameworks.iter().find_map(|f| {
-            f.controls
-                .iter()
-                .find(|c| c.key() == key)
-                .map(|c| (f, c))
-        })
+        self.frameworks
+            .iter()
+            .find_map(|f| f.controls.iter().find(|c| c.key() == key).map(|c| (f, c)))
     }
 }

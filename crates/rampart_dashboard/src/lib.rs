@@ -433,7 +433,9 @@ mod tests {
             .filter(|c| c.status == rampart_frameworks::ControlStatus::Fail)
             .collect();
         assert!(
-            failing.iter().any(|c| c.checks.iter().any(|k| k == "host-network")),
+            failing
+                .iter()
+                .any(|c| c.checks.iter().any(|k| k == "host-network")),
             "host-network breaks a PSS baseline control"
         );
         let key = failing[0].key();
@@ -486,6 +488,8 @@ mod tests {
         assert!(html.contains("/finding?scan=3&amp;seq=5"));
         let html = pages::finding(&a, 5, &row);
         assert!(html.contains("pods.yaml:7:3"));
-        assert!(pages::FindingsView::parse(&vec![("severity".into(), "bad".into())], 3, &a).is_err());
+        assert!(
+            pages::FindingsView::parse(&vec![("severity".into(), "bad".into())], 3, &a).is_err()
+        );
     }
 }

@@ -167,7 +167,9 @@ fn trend_table(scans: &[rampart_store::ScanSummary], caption: &str) -> String {
 pub fn overview(fleet: &Fleet, scores: &[Option<f64>]) -> String {
     let mut b = String::new();
     if fleet.targets.is_empty() {
-        b.push_str("<p>The store holds no scans yet: run <code>rampart scan --store ...</code>.</p>");
+        b.push_str(
+            "<p>The store holds no scans yet: run <code>rampart scan --store ...</code>.</p>",
+        );
         return layout("Fleet", &[], &b);
     }
     let total: i64 = fleet.targets.iter().map(|t| t.latest().open).sum();
@@ -205,7 +207,11 @@ pub fn overview(fleet: &Fleet, scores: &[Option<f64>]) -> String {
                 tail,
                 220,
                 60,
-                &format!("Open findings per severity over the last {} scans of {}", tail.len(), t.name),
+                &format!(
+                    "Open findings per severity over the last {} scans of {}",
+                    tail.len(),
+                    t.name
+                ),
                 &format!("trend-{i}")
             )
         );
@@ -227,7 +233,11 @@ pub fn target(t: &TargetScans, a: &ScanAgg) -> String {
         s.checks,
         s.results,
         s.suppressed,
-        if s.partial { " Coverage partial: the cluster read missed resource types." } else { "" }
+        if s.partial {
+            " Coverage partial: the cluster read missed resource types."
+        } else {
+            ""
+        }
     );
     b.push_str(r#"<section aria-labelledby="h-posture"><h2 id="h-posture">Posture</h2><div class="cards">"#);
     let _ = write!(
@@ -258,7 +268,10 @@ pub fn target(t: &TargetScans, a: &ScanAgg) -> String {
             tail,
             640,
             200,
-            &format!("Open findings per severity over the last {} scans", tail.len()),
+            &format!(
+                "Open findings per severity over the last {} scans",
+                tail.len()
+            ),
             "trend"
         ),
         trend_table(tail, "Open findings per scan")
@@ -314,11 +327,18 @@ pub fn target(t: &TargetScans, a: &ScanAgg) -> String {
             severity_headers()
         );
         for c in list.iter().take(50) {
-            let label = if c.key.is_empty() { "(cluster-scoped)" } else { c.key.as_str() };
+            let label = if c.key.is_empty() {
+                "(cluster-scoped)"
+            } else {
+                c.key.as_str()
+            };
             let _ = write!(
                 b,
                 r#"<tr><th scope="row"><a href="{}">{}</a></th><td class="num">{}</td>"#,
-                esc(&findings_href(scan, &[(key, if c.key.is_empty() { "-" } else { &c.key })])),
+                esc(&findings_href(
+                    scan,
+                    &[(key, if c.key.is_empty() { "-" } else { &c.key })]
+                )),
                 esc(label),
                 c.total
             );
@@ -578,7 +598,11 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
         format!(
             r#"<option value="{}"{}>{}</option>"#,
             esc(val),
-            if cur == Some(val) || (cur.is_none() && val.is_empty()) { " selected" } else { "" },
+            if cur == Some(val) || (cur.is_none() && val.is_empty()) {
+                " selected"
+            } else {
+                ""
+            },
             esc(label)
         )
     };
@@ -606,7 +630,13 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
     let mut nss: Vec<&str> = a
         .namespaces
         .iter()
-        .map(|c| if c.key.is_empty() { "-" } else { c.key.as_str() })
+        .map(|c| {
+            if c.key.is_empty() {
+                "-"
+            } else {
+                c.key.as_str()
+            }
+        })
         .collect();
     nss.sort_unstable();
     if let Some(n) = v.ns.as_deref() {
@@ -615,7 +645,11 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
         }
     }
     for n in nss {
-        b.push_str(&opt(v.ns.as_deref(), n, if n == "-" { "(cluster-scoped)" } else { n }));
+        b.push_str(&opt(
+            v.ns.as_deref(),
+            n,
+            if n == "-" { "(cluster-scoped)" } else { n },
+        ));
     }
     b.push_str("</select></label>");
     let _ = write!(
@@ -627,7 +661,11 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
         opt(v.all.then_some("all"), "all", "all results"),
     );
     if v.sort != SortKey::Severity {
-        let _ = write!(b, r#"<input type="hidden" name="sort" value="{}">"#, v.sort.as_str());
+        let _ = write!(
+            b,
+            r#"<input type="hidden" name="sort" value="{}">"#,
+            v.sort.as_str()
+        );
     }
     if v.desc {
         b.push_str(r#"<input type="hidden" name="dir" value="desc">"#);
@@ -650,7 +688,10 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
             );
         }
     }
-    let pages = usize::try_from(total).unwrap_or(0).div_ceil(PAGE_SIZE).max(1);
+    let pages = usize::try_from(total)
+        .unwrap_or(0)
+        .div_ceil(PAGE_SIZE)
+        .max(1);
     let first = (v.page - 1) * PAGE_SIZE;
     let _ = write!(
         b,
@@ -680,7 +721,11 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
                 let on = v.sort == k;
                 let next_desc = on && !v.desc;
                 let aria = if on {
-                    if v.desc { "descending" } else { "ascending" }
+                    if v.desc {
+                        "descending"
+                    } else {
+                        "ascending"
+                    }
                 } else {
                     "none"
                 };
@@ -692,7 +737,15 @@ pub fn findings(a: &ScanAgg, v: &FindingsView) -> String {
                         ("dir", next_desc.then_some("desc")),
                         ("page", None),
                     ])),
-                    if on { if v.desc { " ▼" } else { " ▲" } } else { "" }
+                    if on {
+                        if v.desc {
+                            " ▼"
+                        } else {
+                            " ▲"
+                        }
+                    } else {
+                        ""
+                    }
                 );
             }
             None => {
@@ -775,7 +828,10 @@ pub fn finding(a: &ScanAgg, seq: i64, r: &Row) -> String {
         ("message", r.message.clone()),
         ("object", r.subject.clone()),
         ("kind of subject", r.subject_type.clone()),
-        ("namespace", r.namespace.clone().unwrap_or_else(|| "-".into())),
+        (
+            "namespace",
+            r.namespace.clone().unwrap_or_else(|| "-".into()),
+        ),
         ("field", r.pointer.clone()),
         ("file:line", place),
         ("fingerprint", r.fingerprint.clone()),
@@ -783,7 +839,11 @@ pub fn finding(a: &ScanAgg, seq: i64, r: &Row) -> String {
         let _ = write!(
             b,
             r#"<dt>{k}</dt><dd{}>{}</dd>"#,
-            if k == "file:line" { r#" id="place""# } else { "" },
+            if k == "file:line" {
+                r#" id="place""#
+            } else {
+                ""
+            },
             esc(&v)
         );
     }

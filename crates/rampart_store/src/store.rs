@@ -23,24 +23,30 @@ pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrations, per backend: `(version, description, SQL)`. Append only: an applied
 /// migration must never change (sqlx refuses a store whose applied migration's checksum differs).
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "history",
-    include_str!("../migrations/sqlite/0001_history.sql"),
-), (
-    2,
-    "dashboard indexes",
-    include_str!("../migrations/sqlite/0002_dashboard_indexes.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "history",
-    include_str!("../migrations/postgres/0001_history.sql"),
-), (
-    2,
-    "dashboard indexes",
-    include_str!("../migrations/postgres/0002_dashboard_indexes.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "history",
+        include_str!("../migrations/sqlite/0001_history.sql"),
+    ),
+    (
+        2,
+        "dashboard indexes",
+        include_str!("../migrations/sqlite/0002_dashboard_indexes.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "history",
+        include_str!("../migrations/postgres/0001_history.sql"),
+    ),
+    (
+        2,
+        "dashboard indexes",
+        include_str!("../migrations/postgres/0002_dashboard_indexes.sql"),
+    ),
+];
 
 /// How long one call to the store may take before it fails.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);

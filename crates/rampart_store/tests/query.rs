@@ -63,17 +63,86 @@ fn pages_match_the_rows_filtered_and_sorted_in_memory() {
     assert_eq!(summaries[0].results, 530);
     let rank = |s: &str| SEVERITIES.iter().position(|x| *x == s).unwrap_or(9);
     let cases: Vec<FindingQuery> = vec![
-        FindingQuery { scan: id, open_only: true, limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, offset: 100, limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, offset: 400, limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, descending: true, offset: 90, limit: 30, ..Default::default() },
-        FindingQuery { scan: id, open_only: false, limit: 1000, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, severities: vec!["high".into()], limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, checks: vec!["host-network".into()], namespace: Some("ns-1".into()), limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, namespace: Some(String::new()), limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, text: Some("MESSAGE 5".into()), sort: SortKey::Check, limit: 100, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, sort: SortKey::Place, descending: true, limit: 50, offset: 10, ..Default::default() },
-        FindingQuery { scan: id, open_only: true, sort: SortKey::Subject, limit: 50, ..Default::default() },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            offset: 100,
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            offset: 400,
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            descending: true,
+            offset: 90,
+            limit: 30,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: false,
+            limit: 1000,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            severities: vec!["high".into()],
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            checks: vec!["host-network".into()],
+            namespace: Some("ns-1".into()),
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            namespace: Some(String::new()),
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            text: Some("MESSAGE 5".into()),
+            sort: SortKey::Check,
+            limit: 100,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            sort: SortKey::Place,
+            descending: true,
+            limit: 50,
+            offset: 10,
+            ..Default::default()
+        },
+        FindingQuery {
+            scan: id,
+            open_only: true,
+            sort: SortKey::Subject,
+            limit: 50,
+            ..Default::default()
+        },
     ];
     for q in cases {
         let mut want: Vec<(usize, &Row)> = rows
@@ -103,7 +172,11 @@ fn pages_match_the_rows_filtered_and_sorted_in_memory() {
                 SortKey::Place => (&a.path, a.line).cmp(&(&b.path, b.line)),
             }
             .then(i.cmp(j));
-            if q.descending { ord.reverse() } else { ord }
+            if q.descending {
+                ord.reverse()
+            } else {
+                ord
+            }
         });
         let page = store.findings_page(&q).expect("page");
         assert_eq!(page.total, i64::try_from(want.len()).unwrap_or(0), "{q:?}");

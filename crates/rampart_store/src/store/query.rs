@@ -203,7 +203,10 @@ impl Where {
         self.binds.push(Bind::Text(value.to_owned()));
     }
 
-    fn query(&self, sql: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    fn query(
+        &self,
+        sql: String,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in &self.binds {
             q = match b {
@@ -374,7 +377,11 @@ impl Store {
             && q.checks.is_empty()
             && q.namespace.is_none()
             && q.text.as_deref().is_none_or(str::is_empty);
-        let summary = if plain { self.scan_summary(q.scan)? } else { None };
+        let summary = if plain {
+            self.scan_summary(q.scan)?
+        } else {
+            None
+        };
         let counts: Vec<(String, i64)> = if let Some(scan) = summary {
             SEVERITIES
                 .iter()
@@ -383,16 +390,16 @@ impl Store {
                 .collect()
         } else {
             self.call("counting results", async {
-            let rows = w
-                .query(format!(
-                    "SELECT severity, COUNT(*) FROM findings WHERE {} GROUP BY severity",
-                    w.sql
-                ))
-                .fetch_all(&self.pool)
-                .await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+                let rows = w
+                    .query(format!(
+                        "SELECT severity, COUNT(*) FROM findings WHERE {} GROUP BY severity",
+                        w.sql
+                    ))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
             })?
         };
         let count_of = |s: &str| {
