@@ -40,7 +40,8 @@ for d in "$CHECKS"/rbac/*/ "$CHECKS"/secrets/*/; do
   [ -f "$d/fixtures/fail.yaml" ] && cp "$d/fixtures/fail.yaml" "$WORK/platform/$(basename "$d").yaml"
 done
 scan() { # TARGET DIR
-  "$BIN" scan "$2" --store "$DB" --store-target "$1" --format json -o /dev/null || [ $? -eq 1 ]
+  # Exit 1 (findings) and 2 (input errors in the fixtures) are expected; the scan is kept.
+  "$BIN" scan "$2" --store "$DB" --store-target "$1" --format json -o /dev/null || true
 }
 scan web "$WORK/web"
 scan platform "$WORK/platform"

@@ -137,7 +137,7 @@ fn router(state: Arc<AppState>) -> Router {
 /// The query string's pairs, in order (repeated keys kept).
 pub(crate) type Params = Vec<(String, String)>;
 
-pub(crate) fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
     p.iter()
         .find(|(k, v)| k == key && !v.trim().is_empty())
         .map(|(_, v)| v.trim())
@@ -211,7 +211,7 @@ impl AppState {
     }
 }
 
-fn scan_param(p: &Params) -> Result<Option<i64>, Failure> {
+fn scan_param(p: &[(String, String)]) -> Result<Option<i64>, Failure> {
     param(p, "scan")
         .map(|s| {
             s.parse::<i64>()
@@ -301,7 +301,7 @@ fn json(v: &serde_json::Value) -> Response {
 /// A findings request read from the query string, and its result.
 async fn findings_of(
     st: &Arc<AppState>,
-    p: &Params,
+    p: &[(String, String)],
 ) -> Result<(pages::FindingsView, Arc<ScanAgg>), Failure> {
     let scan = match scan_param(p)? {
         Some(id) => id,
@@ -488,8 +488,6 @@ mod tests {
         assert!(html.contains("/finding?scan=3&amp;seq=5"));
         let html = pages::finding(&a, 5, &row);
         assert!(html.contains("pods.yaml:7:3"));
-        assert!(
-            pages::FindingsView::parse(&vec![("severity".into(), "bad".into())], 3, &a).is_err()
-        );
+        assert!(pages::FindingsView::parse(&[("severity".into(), "bad".into())], 3, &a).is_err());
     }
 }

@@ -7,7 +7,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use rampart_store::{FindingQuery, FindingsPage, Row, SortKey};
 
 use crate::agg::{Control, Fleet, FrameworkEval, ScanAgg, TargetScans, SEVERITIES};
-use crate::{param, svg, Failure, Params, PAGE_SIZE};
+use crate::{param, svg, Failure, PAGE_SIZE};
 
 /// HTML-escapes text for element content and quoted attributes.
 pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
@@ -443,7 +443,11 @@ pub struct FindingsView {
 }
 
 impl FindingsView {
-    pub fn parse(p: &Params, scan: i64, agg: &ScanAgg) -> Result<FindingsView, Failure> {
+    pub fn parse(
+        p: &[(String, String)],
+        scan: i64,
+        agg: &ScanAgg,
+    ) -> Result<FindingsView, Failure> {
         let severity = param(p, "severity").map(str::to_owned);
         if let Some(s) = &severity {
             if !SEVERITIES.contains(&s.as_str()) {
