@@ -36,6 +36,8 @@ pub struct ServeOptions {
     pub audit_kubeconfig: Option<PathBuf>,
     /// `--admission ADDR` and its checks and policies.
     pub admission: Option<admission::AdmissionOptions>,
+    /// Parts built by other crates (the dashboard, `rampart_dashboard`), served as they are.
+    pub parts: Vec<Box<dyn Part>>,
 }
 
 /// Runs the server until SIGTERM or SIGINT (a multi-threaded tokio runtime of its own).
@@ -63,6 +65,7 @@ pub async fn serve(
         let mut listen: Vec<SocketAddr> = opts.audit.iter().map(|a| a.addr).collect();
         listen.extend(opts.admission.iter().map(|a| a.addr));
         listen.extend(opts.server.metrics_addr);
+        listen.extend(opts.parts.iter().map(|p| p.addr()));
         for a in listen {
             let ip = a.ip().to_string();
             if !a.ip().is_unspecified() && !sans.contains(&ip) {
@@ -98,8 +101,14 @@ pub async fn serve(
         server.add(Box::new(part));
         any = true;
     }
+    for part in std::mem::take(&mut opts.parts) {
+        server.add(part);
+        any = true;
+    }
     if !any {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
+        anyhow::bail!(
+            "nothing to serve: give --audit-webhook ADDR, --admission ADDR or --dashboard ADDR"
+        );
     }
     let bound = server.bind().await?;
     announce(&bound, kubeconfig_path.as_deref())?;

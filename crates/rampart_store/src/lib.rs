@@ -32,5 +32,6 @@ pub use record::{NewScan, Row, ScanMeta};
 #[cfg(feature = "scan")]
 pub use record::{Recorder, Tee};
 pub use store::{
-    Location, Prune, ScanInfo, Store, StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,
+    FindingQuery, FindingsPage, Group, Location, Prune, ScanInfo, ScanSummary, SortKey, Store,
+    StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,
 };

@@ -14,21 +14,39 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor, Row as _};
 use crate::diff::{diff, Diff};
 use crate::record::{NewScan, Row, SEVERITIES};
 
+/// The dashboard's queries (a child module: they use the pool and [`Store::call`]).
+mod query;
+pub use query::{FindingQuery, FindingsPage, Group, ScanSummary, SortKey};
+
 /// The newest schema version this build knows (the number of its last migration).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrations, per backend: `(version, description, SQL)`. Append only: an applied
 /// migration must never change (sqlx refuses a store whose applied migration's checksum differs).
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "history",
-    include_str!("../migrations/sqlite/0001_history.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "history",
-    include_str!("../migrations/postgres/0001_history.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "history",
+        include_str!("../migrations/sqlite/0001_history.sql"),
+    ),
+    (
+        2,
+        "dashboard indexes",
+        include_str!("../migrations/sqlite/0002_dashboard_indexes.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "history",
+        include_str!("../migrations/postgres/0001_history.sql"),
+    ),
+    (
+        2,
+        "dashboard indexes",
+        include_str!("../migrations/postgres/0002_dashboard_indexes.sql"),
+    ),
+];
 
 /// How long one call to the store may take before it fails.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);

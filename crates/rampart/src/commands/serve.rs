@@ -22,6 +22,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub audit_webhook: Option<SocketAddr>,
 
+    /// Serve the web dashboard over the scan history (--store) on ADDR (e.g. 127.0.0.1:8080):
+    /// https://ADDR/ shows every target, its posture, frameworks and findings.
+    #[arg(long, value_name = "ADDR")]
+    pub dashboard: Option<SocketAddr>,
+
+    /// The history store the dashboard reads: a SQLite file or postgres://... [default:
+    /// $RAMPART_STORE, else the default SQLite file, as `scan --store`].
+    #[arg(long, value_name = "URL", requires = "dashboard")]
+    pub store: Option<String>,
+
     /// Serve the validating admission webhook on ADDR (e.g. 127.0.0.1:9443): the API server
     /// POSTs AdmissionReview v1 to https://ADDR/validate; judged by the built-in object checks
     /// and the --policy files with the --config's selection, severities, waivers and
@@ -202,14 +212,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             max_body: Some(args.admission_max_body),
         },
     });
-    if audit.is_none() && admission.is_none() {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
+    let mut parts: Vec<Box<dyn rampart_serve::Part>> = Vec::new();
+    if let Some(addr) = args.dashboard {
+        let store = rampart_store::Location::parse(args.store.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let part = rampart_dashboard::Dashboard::start(rampart_dashboard::DashboardOptions {
+            addr,
+            store,
+        })?;
+        parts.push(Box::new(part));
+    }
+    if audit.is_none() && admission.is_none() && parts.is_empty() {
+        anyhow::bail!(
+            "nothing to serve: give --audit-webhook ADDR, --admission ADDR or --dashboard ADDR"
+        );
     }
     rampart_serve::run(ServeOptions {
         server,
         audit,
         audit_kubeconfig: args.audit_kubeconfig.clone(),
         admission,
+        parts,
     })?;
     Ok(ExitCode::SUCCESS)
 }
