@@ -99,7 +99,12 @@ pub fn detect(name: &str, value: &str) -> Option<Detection> {
     if let Some(d) = value_kind(v) {
         return Some(d);
     }
-    if name_is_credential(name) && !v.contains('\n') && is_literal(v) && !names_a_reference(v) {
+    if name_is_credential(name)
+        && !v.contains('\n')
+        && is_literal(v)
+        && !names_a_reference(v)
+        && !names_a_secret(name, v)
+    {
         return Some(Detection {
             kind: Kind::Name,
             prefix: None,
@@ -659,6 +664,18 @@ fn names_a_reference(v: &str) -> bool {
         ]
         .iter()
         .any(|w| lower.contains(w))
+}
+
+/// A name ending in SECRET (`auth-secret`, `tlsSecret`) whose value is a Secret's name: lower-case
+/// words joined by dashes (`basic-auth`).
+fn names_a_secret(name: &str, v: &str) -> bool {
+    words(name)
+        .last()
+        .is_some_and(|l| l == "SECRET" || l == "SECRETS")
+        && v.contains('-')
+        && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        && !v.starts_with('-')
+        && !v.ends_with('-')
 }
 
 /// Words that hint at a credential without naming one for sure: a random-looking value under
