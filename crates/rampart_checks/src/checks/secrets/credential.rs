@@ -28,6 +28,8 @@ pub enum Kind {
     Jwt,
     /// A URL with a password in its user information (`scheme://user:password@host`).
     UrlPassword,
+    /// HTTP basic credentials (`Basic ` and base64 of `user:password`).
+    BasicAuth,
     /// `password=...` or `password: ...` inside a longer value (a connection string, a config
     /// file).
     EmbeddedPassword,
@@ -57,6 +59,7 @@ impl fmt::Display for Detection {
             Kind::SlackWebhook => "a Slack webhook URL",
             Kind::Jwt => "a JSON Web Token",
             Kind::UrlPassword => "a URL with a password",
+            Kind::BasicAuth => "HTTP basic credentials",
             Kind::EmbeddedPassword => "a password, secret or token setting inside it",
             Kind::HighEntropy => "a random-looking secret (high entropy) under a key-like name",
         };
@@ -155,6 +158,9 @@ fn value_kind(v: &str) -> Option<Detection> {
     }
     if url_password(v) {
         return hit(Kind::UrlPassword, None);
+    }
+    if basic_auth(v) {
+        return hit(Kind::BasicAuth, None);
     }
     // Token shapes: the whole value (a single word, after an HTTP `Bearer ` scheme).
     let v = v
@@ -461,6 +467,21 @@ fn azure_storage_key(v: &str) -> bool {
     })
 }
 
+/// `Basic ` followed by base64 that decodes to `user:password` (a non-empty, literal password).
+fn basic_auth(v: &str) -> bool {
+    v.match_indices("Basic ").any(|(i, m)| {
+        let word = v[i + m.len()..]
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
+            .next()
+            .unwrap_or("");
+        word.len() >= 8
+            && base64url_decode(word.trim_end_matches('='))
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.split_once(':').map(|(_, p)| is_literal(p)))
+                .unwrap_or(false)
+    })
+}
+
 fn pem_private_key(v: &str) -> bool {
     if v.contains("PuTTY-User-Key-File-") && v.contains("Private-Lines:") {
         return true;
@@ -666,16 +687,21 @@ fn names_a_reference(v: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
-/// A name ending in SECRET (`auth-secret`, `tlsSecret`) whose value is a Secret's name: lower-case
-/// words joined by dashes (`basic-auth`).
+/// A name ending in SECRET(S) (`auth-secret`, `imagePullSecrets`) whose value is a Secret's name:
+/// a DNS label that does not look random, with a dash unless the name is plural (`basic-auth`;
+/// `regcred` under `imagePullSecrets`, but `client-secret: abc` stays a credential).
 fn names_a_secret(name: &str, v: &str) -> bool {
-    words(name)
-        .last()
-        .is_some_and(|l| l == "SECRET" || l == "SECRETS")
-        && v.contains('-')
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    let random = v.len() >= 16
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().any(|b| b.is_ascii_lowercase());
+    let last = words(name).pop().unwrap_or_default();
+    (last.ends_with("SECRETS") || (last.ends_with("SECRET") && v.contains('-')))
+        && v.len() <= 63
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !v.starts_with('-')
         && !v.ends_with('-')
+        && !random
 }
 
 /// Words that hint at a credential without naming one for sure: a random-looking value under
@@ -698,8 +724,6 @@ const HINT_WORDS: &[&str] = &[
     "SESSION",
     "COOKIE",
     "PSK",
-    "NONCE",
-    "SEED",
 ];
 
 /// True when a name carries a weak credential hint (`auth`, `key`, `hmac` ...) and is not a
@@ -707,8 +731,9 @@ const HINT_WORDS: &[&str] = &[
 fn name_hints_credential(name: &str) -> bool {
     let w = words(name);
     if w.is_empty()
-        || w.iter()
-            .any(|x| x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE")
+        || w.iter().any(|x| {
+            x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE" || HASH_WORDS.contains(&x.as_str())
+        })
     {
         return false;
     }
@@ -826,6 +851,21 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "CREDENTIAL",
 ];
 
+/// Words of names that hold a hash or checksum of a credential, not the credential
+/// (`checksum/secret`, `PASSWORD_HASH`, `tokenSha256`).
+const HASH_WORDS: &[&str] = &[
+    "CHECKSUM",
+    "HASH",
+    "HASHED",
+    "SHA",
+    "SHA1",
+    "SHA256",
+    "SHA512",
+    "DIGEST",
+    "FINGERPRINT",
+    "MD5",
+];
+
 /// Two-word credentials (`API_KEY`, `ACCESS_KEY` ...).
 const CREDENTIAL_PAIRS: &[(&str, &str)] = &[
     ("API", "KEY"),
@@ -922,9 +962,9 @@ const NOT_SECRET_KEYS: &[&str] = &[
 /// True when the words name a credential through a password, secret or token word (not only
 /// through a generic `*_KEY`).
 fn strong_words(w: &[String]) -> bool {
-    if w.iter()
-        .any(|x| x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE")
-    {
+    if w.iter().any(|x| {
+        x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE" || HASH_WORDS.contains(&x.as_str())
+    }) {
         return false;
     }
     if let Some(last) = w.last() {
@@ -956,9 +996,9 @@ pub fn name_is_credential(name: &str) -> bool {
     if strong_words(&w) {
         return true;
     }
-    if w.iter()
-        .any(|x| x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE")
-    {
+    if w.iter().any(|x| {
+        x == "PUBLIC" || x == "PUB" || x == "PUBLISHABLE" || HASH_WORDS.contains(&x.as_str())
+    }) {
         return false;
     }
     // `*_KEY`: a key of something, not a database or cache key.
