@@ -727,7 +727,12 @@ fn real_world_manifests() {
         let parsed = rampart_source::parse_str(f, &text);
         if f.starts_with(&charts) {
             // Charts' values files read as HelmValues objects, without load errors.
-            assert!(parsed.errors.is_empty(), "{}: {:?}", f.display(), parsed.errors);
+            assert!(
+                parsed.errors.is_empty(),
+                "{}: {:?}",
+                f.display(),
+                parsed.errors
+            );
             assert!(
                 parsed.resources.iter().all(|r| r.kind() == "HelmValues"),
                 "{}",

@@ -91,6 +91,9 @@ impl Scanner {
         if let Some(minor) = options.kubernetes_version.or(config.kubernetes_version) {
             registry.set_kubernetes_version(minor);
         }
+        if !config.images.allowed_registries.is_empty() {
+            registry.set_allowed_registries(&config.images.allowed_registries);
+        }
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
         let baseline = options
