@@ -139,6 +139,12 @@ pub fn build(resources: &[Resource]) -> Inventory {
             }
             continue;
         }
+        // A Helm values file read as a `HelmValues` object is configuration, not an object.
+        if r.kind() == rampart_model::k8s::helm::VALUES_KIND
+            && r.id.api_version == rampart_model::k8s::helm::VALUES_API_VERSION
+        {
+            continue;
+        }
         inv.objects += 1;
         if let Some(ns) = &r.id.namespace {
             namespaces.insert(ns.clone());
