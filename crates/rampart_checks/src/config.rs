@@ -20,6 +20,12 @@
 //!                                 # (see the rampart_admission crate)
 //! fix: {}                         # `rampart fix`: resource defaults, digest lock map
 //!                                 # (see docs/fix.md)
+//! images:
+//!   allowed-registries:           # image-registry-not-allowed: where images may come from
+//!     - registry.example.com      # a registry (with its port, if any)
+//!     - ghcr.io/acme              # a repository prefix (at a `/` boundary)
+//!     - docker.io/library         # Docker Hub's official images (`nginx`)
+//!     - "*.dkr.ecr.eu-west-1.amazonaws.com"   # any subdomain
 //! ```
 
 use std::borrow::Cow;
@@ -53,6 +59,20 @@ pub struct Config {
     /// defaults and the image digest lock map; scans ignore it.
     #[serde(default)]
     pub fix: Option<Value>,
+    /// `images:` section: image reference settings.
+    #[serde(default)]
+    pub images: ImagesConfig,
+}
+
+/// `images:` section.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImagesConfig {
+    /// Registries (`registry.example.com[:port]`), repository prefixes (`ghcr.io/acme`,
+    /// `docker.io/library`) or `*.` host suffixes that images may come from; empty: any
+    /// (`image-registry-not-allowed` reports nothing).
+    #[serde(default)]
+    pub allowed_registries: Vec<String>,
 }
 
 /// `checks:` section.

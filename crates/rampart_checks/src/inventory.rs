@@ -551,8 +551,8 @@ pub fn whole_for_inventory(res: &Resource) -> Kept {
 const IGNORE_POINTER: &str = "/metadata/annotations/rampart.dev~1ignore";
 
 /// Records the positions of the fields that inventory findings and analysis diagnostics about a
-/// pod-bearing object point at: its identity, the pod labels, the service account fields, and
-/// the declared ports; with every ancestor of each, so that a missing field resolves to the
+/// pod-bearing object point at: its identity, the pod labels, the service account fields, the
+/// declared ports and the containers' images; with every ancestor of each, so that a missing field resolves to the
 /// nearest parent exactly as on the whole object.
 fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions {
     let mut out = Positions::default();
@@ -587,6 +587,9 @@ fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions 
     }
     for p in &facts.named_ports {
         record(p.ptr.as_str(), true);
+    }
+    for i in &facts.images {
+        record(i.ptr.as_str(), false);
     }
     out.shrink();
     out

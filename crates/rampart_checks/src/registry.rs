@@ -98,6 +98,18 @@ impl Registry {
         }
     }
 
+    /// Makes `image-registry-not-allowed` judge against this allow-list (the config's
+    /// `images.allowed-registries`).
+    pub fn set_allowed_registries<S: AsRef<str>>(&mut self, entries: &[S]) {
+        let check = checks::images::image_registry_not_allowed::configured(entries);
+        if let Ok(at) = self
+            .checks
+            .binary_search_by(|c| c.meta.id.cmp(&check.meta.id))
+        {
+            self.checks[at] = CheckRef::Added(Arc::new(check));
+        }
+    }
+
     /// Every check, sorted by id.
     pub fn checks(&self) -> &[CheckRef] {
         &self.checks

@@ -175,6 +175,15 @@ fn every_check_has_fail_and_pass_fixtures_that_hold() {
                     .expect("fixture kubernetes-version is 1.N");
                 registry.set_kubernetes_version(minor);
             }
+            // `# allowed-registries: a, b` configures the allow-list, as the config's
+            // `images.allowed-registries` does in a scan.
+            if let Some(v) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# allowed-registries:"))
+            {
+                let entries: Vec<&str> = v.split(',').map(str::trim).collect();
+                registry.set_allowed_registries(&entries);
+            }
             let configured = registry.by_id(id).expect("registered").clone();
             let sel = Selection {
                 checks: vec![configured],

@@ -37,6 +37,20 @@ pub struct PodFacts {
     /// projected `secret` sources, CSI `nodePublishSecretRef`, `secretKeyRef` and `secretRef` of
     /// every container's environment, and `imagePullSecrets`; sorted, without duplicates.
     pub secret_refs: Vec<String>,
+    /// Every container's image (init, regular and ephemeral containers, in that order) when it
+    /// is a non-empty string.
+    pub images: Vec<ImageUse>,
+}
+
+/// A container's image, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageUse {
+    /// Pointer to the container's `image` field.
+    pub ptr: Pointer,
+    pub image: String,
+    /// The container's name (empty when it has none).
+    pub container: String,
+    pub kind: ContainerKind,
 }
 
 /// A container port with a `name`, as written.
@@ -91,7 +105,21 @@ impl PodFacts {
                 });
             }
         }
+        let images = w
+            .containers
+            .iter()
+            .filter_map(|c| {
+                let image = c.image().filter(|i| !i.trim().is_empty())?;
+                Some(ImageUse {
+                    ptr: c.ptr.join("image"),
+                    image: image.to_owned(),
+                    container: c.name().to_owned(),
+                    kind: c.kind,
+                })
+            })
+            .collect();
         PodFacts {
+            images,
             secret_refs: secret_refs(w),
             spec_ptr: w.spec_ptr.clone(),
             meta_ptr: w.meta_ptr.clone(),

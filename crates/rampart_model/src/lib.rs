@@ -22,7 +22,7 @@ mod pointer;
 mod position;
 mod workload;
 
-pub use facts::{AnalysisObject, NamedPortDecl, PodFacts};
+pub use facts::{AnalysisObject, ImageUse, NamedPortDecl, PodFacts};
 pub use finding::{
     Component, Edit, EventRef, Evidence, Finding, Fingerprint, Fix, ImageRef, InputError, Location,
     PackageRef, Related, Status, Subject, Suppression,

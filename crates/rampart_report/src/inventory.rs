@@ -74,7 +74,33 @@ pub struct Namespace {
 #[derive(Serialize, Debug)]
 pub struct Image {
     pub image: String,
+    /// The number of containers (init, regular and ephemeral) that run it.
     pub count: usize,
+    /// The pod-bearing objects that run it, each with the containers that do.
+    pub workloads: Vec<ImageWorkload>,
+}
+
+/// A pod-bearing object running an image.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageWorkload {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The containers running the image, labelled by list: `app`, `init:setup`,
+    /// `ephemeral:debug`.
+    pub containers: Vec<String>,
+}
+
+impl std::fmt::Display for ImageWorkload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.kind, self.name)?,
+            None => write!(f, "{} {}", self.kind, self.name)?,
+        }
+        write!(f, " ({})", self.containers.join(", "))
+    }
 }
 
 #[derive(Serialize, Debug, Default)]
@@ -163,6 +189,29 @@ pub fn json(inv: &Inventory) -> serde_json::Result<String> {
     pretty_json(inv)
 }
 
+/// The images view (`rampart inventory --images`) as JSON: the images with their workloads.
+pub fn images_json(inv: &Inventory) -> serde_json::Result<String> {
+    pretty_json(&inv.images)
+}
+
+/// The images view as text: each image with the number of containers running it, then the
+/// workloads that run it.
+pub fn images_table(inv: &Inventory) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "Images ({}):", inv.images.len());
+    images_into(&mut o, &inv.images);
+    o
+}
+
+fn images_into(o: &mut String, images: &[Image]) {
+    for i in images {
+        let _ = writeln!(o, "  {:>5}  {}", i.count, i.image);
+        for w in &i.workloads {
+            let _ = writeln!(o, "         {w}");
+        }
+    }
+}
+
 /// The readable summary: the source, then one section per kind of thing.
 pub fn table(inv: &Inventory) -> String {
     let mut o = String::new();
@@ -242,9 +291,7 @@ pub fn table(inv: &Inventory) -> String {
         let _ = writeln!(o, "  {k:<30} {n}");
     }
     let _ = writeln!(o, "\nImages ({}):", inv.images.len());
-    for i in &inv.images {
-        let _ = writeln!(o, "  {:>5}  {}", i.count, i.image);
-    }
+    images_into(&mut o, &inv.images);
     let _ = writeln!(o, "\nService accounts ({}):", inv.service_accounts.len());
     for sa in &inv.service_accounts {
         let _ = writeln!(o, "  {sa}");
@@ -321,6 +368,12 @@ mod tests {
             images: vec![Image {
                 image: "nginx".into(),
                 count: 3,
+                workloads: vec![ImageWorkload {
+                    kind: "Deployment".into(),
+                    namespace: Some("prod".into()),
+                    name: "web".into(),
+                    containers: vec!["init:setup".into(), "web".into()],
+                }],
             }],
             service_accounts: vec!["prod/app".into()],
             rbac: RbacCounts {
@@ -364,6 +417,7 @@ mod tests {
              \n\
              Images (1):\n\
              \x20     3  nginx\n\
+             \x20        Deployment prod/web (init:setup, web)\n\
              \n\
              Service accounts (1):\n\
              \x20 prod/app\n\

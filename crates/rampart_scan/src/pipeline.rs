@@ -95,6 +95,9 @@ impl Scanner {
             // Charts are rendered for the release judged.
             options.render.kube_version.get_or_insert(minor);
         }
+        if !config.images.allowed_registries.is_empty() {
+            registry.set_allowed_registries(&config.images.allowed_registries);
+        }
         let selection = select(&registry, &config, &options.select, &options.ignore)?;
         let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::High);
         let baseline = options

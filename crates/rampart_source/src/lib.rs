@@ -5,6 +5,7 @@
 //! [`LoadError`]s, one per problem, and reading goes on with the rest.
 
 mod discover;
+mod helm_values;
 mod locate;
 pub mod yaml;
 
@@ -117,7 +118,12 @@ pub fn parse_str(path: &Path, text: &str) -> Parsed {
         }
         out.errors.push(LoadError::at(path, e.pos, message));
     }
+    let is_values_file = helm_values::is_values_file(path);
     for (doc_index, doc) in stream.docs.into_iter().enumerate() {
+        if is_values_file && doc.value.is_null() {
+            // A values file of comments only.
+            continue;
+        }
         let origin = Origin::File {
             path: path.to_path_buf(),
             doc: doc_index,
@@ -136,6 +142,11 @@ pub fn parse_str(path: &Path, text: &str) -> Parsed {
                 ));
                 continue;
             }
+        }
+        if is_values_file && helm_values::is_values_doc(&doc.value) {
+            out.resources
+                .push(helm_values::values_object(path, doc, doc_index));
+            continue;
         }
         if let Err((msg, field)) = check_identity(&doc.value) {
             let pos = field.map_or(doc.start, |f| doc.positions.locate(&doc.value, f));

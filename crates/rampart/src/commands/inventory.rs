@@ -10,10 +10,10 @@ use std::process::ExitCode;
 
 use rampart_checks::cluster_info::{self, ServerVersion};
 use rampart_cluster::{AnonymousProbe, Coverage, ProbeStatus};
-use rampart_model::{Resource, Workload};
+use rampart_model::{ContainerKind, Resource, Workload};
 use rampart_report::inventory::{
-    self as render, AnonymousSection, CoverageSection, Crd, Gap, Image, Inventory, Namespace, Node,
-    Probe, Source, Webhook,
+    self as render, AnonymousSection, CoverageSection, Crd, Gap, Image, ImageWorkload, Inventory,
+    Namespace, Node, Probe, Source, Webhook,
 };
 use serde_json::Value;
 
@@ -31,6 +31,11 @@ pub struct InventoryArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Show only the images: every container, init and ephemeral container image with the
+    /// workloads (and their containers) that run it.
+    #[arg(long)]
+    pub images: bool,
 
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -79,9 +84,11 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
         inv.source.kind = "files".into();
         inv
     };
-    let text = match args.format {
-        Format::Json => render::json(&inv)?,
-        Format::Table => render::table(&inv),
+    let text = match (args.format, args.images) {
+        (Format::Json, false) => render::json(&inv)?,
+        (Format::Table, false) => render::table(&inv),
+        (Format::Json, true) => render::images_json(&inv)?,
+        (Format::Table, true) => render::images_table(&inv),
     };
     super::output::write(args.output.as_deref(), &text)?;
     for e in &errors {
@@ -106,10 +113,15 @@ fn is(r: &Resource, group: &str, kind: &str) -> bool {
     r.kind() == kind && api_group == group
 }
 
+/// A workload running an image: kind, namespace, name.
+type ImageWorkloadKey = (String, Option<String>, String);
+
 /// The inventory of some objects.
 pub fn build(resources: &[Resource]) -> Inventory {
     let mut inv = Inventory::default();
-    let mut images: BTreeMap<String, usize> = BTreeMap::new();
+    // image -> (containers running it, workload -> its containers running it)
+    let mut images: BTreeMap<String, (usize, BTreeMap<ImageWorkloadKey, Vec<String>>)> =
+        BTreeMap::new();
     let mut netpols: BTreeMap<String, usize> = BTreeMap::new();
     let mut namespaces: BTreeSet<String> = BTreeSet::new();
     for r in resources {
@@ -127,6 +139,12 @@ pub fn build(resources: &[Resource]) -> Inventory {
             }
             continue;
         }
+        // A Helm values file read as a `HelmValues` object is configuration, not an object.
+        if r.kind() == rampart_model::k8s::helm::VALUES_KIND
+            && r.id.api_version == rampart_model::k8s::helm::VALUES_API_VERSION
+        {
+            continue;
+        }
         inv.objects += 1;
         if let Some(ns) = &r.id.namespace {
             namespaces.insert(ns.clone());
@@ -135,7 +153,19 @@ pub fn build(resources: &[Resource]) -> Inventory {
             *inv.workloads.entry(r.kind().to_owned()).or_default() += 1;
             for c in &w.containers {
                 if let Some(img) = c.image() {
-                    *images.entry(img.to_owned()).or_default() += 1;
+                    let entry = images.entry(img.to_owned()).or_default();
+                    entry.0 += 1;
+                    let key = (
+                        r.kind().to_owned(),
+                        r.id.namespace.clone(),
+                        r.id.name.clone(),
+                    );
+                    let label = match c.kind {
+                        ContainerKind::Regular => c.name().to_owned(),
+                        ContainerKind::Init => format!("init:{}", c.name()),
+                        ContainerKind::Ephemeral => format!("ephemeral:{}", c.name()),
+                    };
+                    entry.1.entry(key).or_default().push(label);
                 }
             }
         }
@@ -261,7 +291,19 @@ pub fn build(resources: &[Resource]) -> Inventory {
     inv.network_policies = netpols;
     inv.images = images
         .into_iter()
-        .map(|(image, count)| Image { image, count })
+        .map(|(image, (count, workloads))| Image {
+            image,
+            count,
+            workloads: workloads
+                .into_iter()
+                .map(|((kind, namespace, name), containers)| ImageWorkload {
+                    kind,
+                    namespace,
+                    name,
+                    containers,
+                })
+                .collect(),
+        })
         .collect();
     inv.images
         .sort_by(|a, b| b.count.cmp(&a.count).then(a.image.cmp(&b.image)));
@@ -302,4 +344,38 @@ fn anonymous_section(a: &AnonymousProbe) -> serde_json::Result<AnonymousSection>
         api: probe(&a.api),
         version: probe(&a.version),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn images_list_every_container_kind_with_their_workloads() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: setup\n        image: busybox:1.36\n      containers:\n      - name: web\n        image: nginx:1.27.3\n      - name: sidecar\n        image: busybox:1.36\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  namespace: prod\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27.3\n  ephemeralContainers:\n  - name: shell\n    image: nicolaka/netshoot\n";
+        let parsed = rampart_source::parse_str(Path::new("x.yaml"), text);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let inv = super::build(&parsed.resources);
+        let table = super::render::images_table(&inv);
+        assert_eq!(
+            table,
+            "Images (3):\n\
+             \x20     2  busybox:1.36\n\
+             \x20        Deployment prod/web (init:setup, sidecar)\n\
+             \x20     2  nginx:1.27.3\n\
+             \x20        Deployment prod/web (web)\n\
+             \x20        Pod prod/debug (app)\n\
+             \x20     1  nicolaka/netshoot\n\
+             \x20        Pod prod/debug (ephemeral:shell)\n"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&super::render::images_json(&inv).expect("json")).expect("valid");
+        assert_eq!(json[0]["image"], "busybox:1.36");
+        assert_eq!(json[0]["count"], 2);
+        assert_eq!(
+            json[0]["workloads"][0],
+            serde_json::json!({"kind": "Deployment", "namespace": "prod", "name": "web",
+                "containers": ["init:setup", "sidecar"]})
+        );
+    }
 }

@@ -156,13 +156,18 @@ impl<'a> ImageReference<'a> {
 
     /// The registry and the repository path inside it, as container runtimes resolve them
     /// (distribution's `ParseNormalizedNamed`): the first component is a registry only when it
-    /// has a `.` or a `:` or is `localhost`; otherwise the registry is `docker.io`, where a
+    /// has a `.` or a `:`, is `localhost` or has upper-case letters; otherwise the registry is `docker.io`, where a
     /// one-component path is an official image under `library/` (`nginx` is
     /// `docker.io/library/nginx`).
     pub fn registry_and_path(&self) -> (&'a str, std::borrow::Cow<'a, str>) {
         let name = self.name;
         if let Some((first, rest)) = name.split_once('/') {
-            if first.contains(['.', ':']) || first == "localhost" {
+            // distribution's splitDockerDomain also takes a first component with upper-case
+            // letters as a registry (repository paths are lower-case).
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.bytes().any(|b| b.is_ascii_uppercase())
+            {
                 let registry = if first == "index.docker.io" {
                     "docker.io"
                 } else {
@@ -177,6 +182,53 @@ impl<'a> ImageReference<'a> {
         }
         ("docker.io", format!("library/{name}").into())
     }
+}
+
+impl ImageReference<'_> {
+    /// The fully qualified repository, as runtimes pull it: `registry/path` after
+    /// [`ImageReference::registry_and_path`] (`nginx` is `docker.io/library/nginx`,
+    /// `index.docker.io/a/b` is `docker.io/a/b`).
+    pub fn repository(&self) -> String {
+        let (registry, path) = self.registry_and_path();
+        format!("{registry}/{path}")
+    }
+
+    /// The version a reference names inside its repository, as people compare them: the tag
+    /// when there is one (`app:1.2@sha256:...` is version `1.2`), else the digest, else
+    /// `latest`.
+    pub fn version(&self) -> &str {
+        self.tag.or(self.digest).unwrap_or("latest")
+    }
+}
+
+/// A registry allow-list entry normalised like a reference: `index.docker.io` is `docker.io`, a
+/// trailing `/` is dropped, and a bare Docker Hub namespace stays a path prefix
+/// (`docker.io/library` allows the official images only). `None` for an empty entry.
+pub fn normalize_registry_entry(entry: &str) -> Option<String> {
+    let e = entry.trim().trim_end_matches('/');
+    if e.is_empty() {
+        return None;
+    }
+    let e = e
+        .strip_prefix("index.docker.io")
+        .map_or_else(|| e.to_string(), |rest| format!("docker.io{rest}"));
+    Some(e)
+}
+
+/// True when `repository` (as [`ImageReference::repository`] gives it) is under the allow-list
+/// entry `allowed` (normalised by [`normalize_registry_entry`]): equal to it, or below it at a
+/// `/` boundary (`ghcr.io/acme` allows `ghcr.io/acme/api`, not `ghcr.io/acme-evil/api`). An entry
+/// starting with `*.` allows every subdomain of a registry host (`*.dkr.ecr.eu-west-1.amazonaws.com`).
+pub fn repository_allowed(repository: &str, allowed: &str) -> bool {
+    if let Some(suffix) = allowed.strip_prefix("*.") {
+        let host = repository.split('/').next().unwrap_or("");
+        let host_name = host.split(':').next().unwrap_or(host);
+        return host_name.ends_with(&format!(".{suffix}")) || host.ends_with(&format!(".{suffix}"));
+    }
+    repository == allowed
+        || repository
+            .strip_prefix(allowed)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Validates `algorithm:encoded` as the OCI image spec and distribution's reference grammar
@@ -300,6 +352,40 @@ mod tests {
             pair("127.0.0.1:5000", "team/app")
         );
         assert_eq!(rp("ghcr.io/o/r@sha256:00"), pair("ghcr.io", "o/r"));
+    }
+
+    #[test]
+    fn repositories_versions_and_allow_lists() {
+        assert_eq!(p("nginx").repository(), "docker.io/library/nginx");
+        assert_eq!(p("Registry/app").repository(), "Registry/app");
+        assert_eq!(p("nginx").version(), "latest");
+        assert_eq!(p("nginx:1.27").version(), "1.27");
+        assert_eq!(p(&format!("nginx:1.27@sha256:{HEX64}")).version(), "1.27");
+        assert_eq!(
+            p(&format!("nginx@sha256:{HEX64}")).version(),
+            format!("sha256:{HEX64}")
+        );
+        let n = |e: &str| normalize_registry_entry(e).unwrap_or_default();
+        assert_eq!(n("index.docker.io/library/"), "docker.io/library");
+        assert_eq!(normalize_registry_entry(" "), None);
+        let ok = |image: &str, entry: &str| repository_allowed(&p(image).repository(), &n(entry));
+        assert!(ok("nginx:1.27", "docker.io"));
+        assert!(ok("nginx:1.27", "docker.io/library"));
+        assert!(ok("docker.io/nginx", "index.docker.io/library"));
+        assert!(!ok("bitnami/redis", "docker.io/library"));
+        assert!(ok("ghcr.io/acme/api:1", "ghcr.io/acme"));
+        assert!(!ok("ghcr.io/acme-evil/api:1", "ghcr.io/acme"));
+        assert!(!ok("ghcr.io.evil.com/acme/api", "ghcr.io"));
+        assert!(ok(
+            "1234.dkr.ecr.eu-west-1.amazonaws.com/api",
+            "*.amazonaws.com"
+        ));
+        assert!(!ok("amazonaws.com.evil/api", "*.amazonaws.com"));
+        assert!(ok(
+            "registry.example.com:5000/app",
+            "registry.example.com:5000"
+        ));
+        assert!(!ok("registry.example.com:5000/app", "registry.example.com"));
     }
 
     fn why(d: &str) -> Option<(usize, EncodedWhy<'_>)> {

@@ -16,11 +16,13 @@
 //! - [`verbs`]: the API request verbs of resource requests.
 //! - [`api_versions`]: deprecated and removed API versions per kind, with removal releases.
 //! - [`bootstrap_rbac`]: Kubernetes' bootstrap RBAC policy (built-in roles), per minor version.
+//! - [`helm`]: Helm values file names and the `HelmValues` object they are read into.
 
 pub mod addons;
 pub mod api_versions;
 pub mod bootstrap_rbac;
 pub mod capabilities;
+pub mod helm;
 pub mod host_paths;
 pub mod image_ref;
 pub mod kinds;
