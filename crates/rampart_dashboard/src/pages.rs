@@ -874,7 +874,7 @@ pub fn finding(a: &ScanAgg, seq: i64, r: &Row) -> String {
             .flat_map(|f| {
                 f.controls
                     .iter()
-                    .filter(|c| c.checks.iter().any(|x| *x == r.check))
+                    .filter(|c| c.checks.contains(&r.check))
                     .map(|c| (c.key(), format!("{} {}", f.title, c.id)))
             })
             .collect();
