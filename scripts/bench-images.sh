@@ -10,30 +10,29 @@
 #      here, so a synthetic export of the real exports' size is generated (see gen_osv below),
 #      with records for the packages the images hold.
 #
-#   scripts/bench-images.sh [--runs N] [--keep]
+#   scripts/bench-images.sh [--runs N] [--prepare]   # --prepare: build the images only
 #
 # Needs a release build (cargo build --release -p rampart). Installs what it needs: docker-registry,
 # umoci, skopeo (apt, via scripts/registry.sh), syft and osv-scanner (scripts/install_peers.sh).
-# Work files live in $RAMPART_BENCH_DIR (default /tmp/rampart-bench-images); the registry in
+# Peers: $RAMPART_PEERS_BIN (default bench/.peers/bin). Work files live in $RAMPART_BENCH_DIR (default /tmp/rampart-bench-images); the registry in
 # $RAMPART_REGISTRY_DIR (default /tmp/rampart-bench-registry). Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=3
-keep=0
+prepare=0
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) runs=$2; shift 2 ;;
-        --keep) keep=1; shift ;;
-        *) echo "usage: $0 [--runs N] [--keep]" >&2; exit 2 ;;
+        --prepare) prepare=1; shift ;;
+        *) echo "usage: $0 [--runs N] [--prepare]" >&2; exit 2 ;;
     esac
 done
 work=${RAMPART_BENCH_DIR:-/tmp/rampart-bench-images}
 export RAMPART_REGISTRY_DIR=${RAMPART_REGISTRY_DIR:-/tmp/rampart-bench-registry}
 rampart=${RAMPART_BIN:-$root/target/release/rampart}
-[ -x "$rampart" ] || { echo "build first: cargo build --release -p rampart" >&2; exit 2; }
-peers=$root/bench/.peers/bin
-for tool in syft osv-scanner; do
+peers=${RAMPART_PEERS_BIN:-$root/bench/.peers/bin}
+for tool in syft osv-scanner hey kustomize gitleaks; do
     if [ ! -x "$peers/$tool" ]; then
         scripts/install_peers.sh --only "$tool" >&2
     fi
@@ -64,7 +63,7 @@ if [ ! -f "$work/big.tar" ] || [ ! -d "$oci" ]; then
     # Base layer 2: real Go binaries (their build info lists their modules).
     mkdir -p "$stage/bin"
     for b in hey kustomize gitleaks; do
-        [ -x "$peers/$b" ] && cp "$peers/$b" "$stage/bin/$b"
+        if [ -x "$peers/$b" ]; then cp "$peers/$b" "$stage/bin/$b"; fi
     done
     umoci insert --image "$oci:base" "$stage/bin" /usr/local/bin
     # Base layer 3: an npm tree and Python site-packages.
@@ -109,6 +108,8 @@ PY
     done
     rm -rf "$stage"
 fi
+[ "$prepare" = 1 ] && { echo "images in $work" >&2; exit 0; }
+[ -x "$rampart" ] || { echo "build first: cargo build --release -p rampart" >&2; exit 2; }
 echo "pushing 100 images to $reg" >&2
 for i in $(seq 1 100); do
     skopeo copy --quiet --dest-tls-verify=false "oci:$oci:img$i" "docker://$reg/bench/img$i:1"
@@ -229,7 +230,4 @@ cat <<EOF
 | matching the big image's packages against ${rec_count} records: rampart whole scan vs osv-scanner on its SBOM | ${t_big} s | osv-scanner ${t_osv} s | $(ratio "$t_big" "$t_osv") |
 | opening the ${rec_count}-record index and one query (rampart db query) | ${t_db_open} s | | |
 EOF
-echo "medians of $runs runs; $(nproc) cores" >&2
-if [ "$keep" = 0 ]; then
-    echo "work files kept in $work (delete with rm -rf $work)" >&2
-fi
+echo "medians of $runs runs; $(nproc) cores; work files kept in $work (rm -rf it when done)" >&2

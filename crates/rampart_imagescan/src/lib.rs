@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use rampart_image::{CosignKey, LayerCache, Verified};
 use rampart_model::{
-    Evidence, Finding, ImageRef, Location, ObjectRef, PackageRef, Pointer, Related, Resource,
-    Severity, Subject, Workload,
+    Evidence, Finding, ImageRef, Location, ObjectRef, Pointer, Related, Resource, Severity,
+    Subject, Workload,
 };
 use rampart_packages::{DetectError, Distro, Package, PackageFilter};
 use rampart_vuln::{Db, Level, Query, Vuln};
@@ -261,7 +261,9 @@ impl<'a> Scanner<'a> {
         if let Some(db) = self.db {
             for p in &detection.packages {
                 for v in db.query(&query_of(p)) {
-                    findings.push(vulnerability_finding(&image_ref, &sources, p, &v, &workloads));
+                    findings.push(vulnerability_finding(
+                        &image_ref, &sources, p, &v, &workloads,
+                    ));
                 }
             }
         }
@@ -308,7 +310,9 @@ pub fn query_of(p: &Package) -> Query {
         source: p.source_name.clone().map(|s| {
             (
                 s,
-                p.source_version.clone().unwrap_or_else(|| p.version.clone()),
+                p.source_version
+                    .clone()
+                    .unwrap_or_else(|| p.version.clone()),
             )
         }),
     }
@@ -439,7 +443,9 @@ fn unsigned_findings(image: &ImageRef, why: &str, workloads: &[WorkloadRef]) -> 
                 IMAGE_UNSIGNED.severity,
                 Subject::Object(w.object.clone()),
                 w.pointer.clone(),
-                format!("runs image {what}, which has no valid cosign signature for the key: {why}"),
+                format!(
+                    "runs image {what}, which has no valid cosign signature for the key: {why}"
+                ),
             );
             f.location = w.location.clone();
             f.evidence.push(evidence.clone());

@@ -35,7 +35,10 @@ fn findings_are_the_index_answers_for_every_package() {
     assert_eq!(out.images.len(), 1);
     let img = &out.images[0];
     let names: Vec<&str> = img.packages.iter().map(|p| p.name.as_str()).collect();
-    assert!(names.contains(&"libssl3") && names.contains(&"lodash"), "{names:?}");
+    assert!(
+        names.contains(&"libssl3") && names.contains(&"lodash"),
+        "{names:?}"
+    );
     // Every (package, record) the index answers is one finding, and nothing else.
     let mut want = Vec::new();
     for p in &img.packages {
@@ -74,15 +77,21 @@ fn findings_are_the_index_answers_for_every_package() {
     };
     assert_eq!(ev("aliases"), "CVE-2099-1001, CVE-2099-1002");
     assert_eq!(ev("source package"), "openssl 3.0.11-1~deb12u1");
-    assert!(dsa.message.contains("fixed in 3.0.11-1~deb12u2"), "{}", dsa.message);
+    assert!(
+        dsa.message.contains("fixed in 3.0.11-1~deb12u2"),
+        "{}",
+        dsa.message
+    );
     // lodash 4.17.20 is affected (fixed in 4.17.21), with a CVSS-derived severity.
     let lodash = out
         .findings
         .iter()
         .find(|f| f.message.starts_with("GHSA-9xxq-aaaa-0001"))
         .expect("lodash finding");
-    assert!(lodash.evidence.iter().any(|e| e.source == "severity"
-        && e.found.as_deref().is_some_and(|s| s.contains("CVSS"))));
+    assert!(lodash
+        .evidence
+        .iter()
+        .any(|e| e.source == "severity" && e.found.as_deref().is_some_and(|s| s.contains("CVSS"))));
     // Fingerprints are distinct per (package, record).
     let mut fps: Vec<_> = out.findings.iter().map(|f| f.fingerprint).collect();
     fps.sort();
@@ -108,14 +117,26 @@ fn shared_layers_and_repeated_images_are_read_once_and_bad_images_do_not_stop_th
     assert_eq!(out.images.len(), 2, "{:?}", out.images);
     assert_eq!(out.errors.len(), 1);
     assert!(out.errors[0].source.ends_with("missing.tar"));
-    assert!(out.errors[0].message.contains("no such file"), "{}", out.errors[0]);
-    let first = out.images.iter().find(|i| i.image.reference == a).expect("a");
+    assert!(
+        out.errors[0].message.contains("no such file"),
+        "{}",
+        out.errors[0]
+    );
+    let first = out
+        .images
+        .iter()
+        .find(|i| i.image.reference == a)
+        .expect("a");
     assert_eq!(first.sources, vec![a.clone(), format!("oci:{a}:v1")]);
     // Three distinct layers (one base shared by both images) among four.
     assert_eq!(out.layers_total, 4);
     assert_eq!(out.layers_read, 3);
     // lodash 4.17.21 (image b) is fixed.
-    let b_img = out.images.iter().find(|i| i.image.reference == b).expect("b");
+    let b_img = out
+        .images
+        .iter()
+        .find(|i| i.image.reference == b)
+        .expect("b");
     assert!(b_img.vulnerabilities < first.vulnerabilities);
 }
 
@@ -175,7 +196,11 @@ fn workloads_link_to_the_images_they_run_and_unsigned_is_reported_per_workload()
         .iter()
         .find(|f| f.check == "image-vulnerability")
         .expect("a vulnerability");
-    let related: Vec<&str> = vuln.related.iter().map(|r| r.object.name.as_str()).collect();
+    let related: Vec<&str> = vuln
+        .related
+        .iter()
+        .map(|r| r.object.name.as_str())
+        .collect();
     assert_eq!(related, vec!["web", "web", "api", "api"]);
     {
         let unsigned: Vec<_> = out
@@ -187,6 +212,10 @@ fn workloads_link_to_the_images_they_run_and_unsigned_is_reported_per_workload()
         assert!(unsigned
             .iter()
             .all(|f| matches!(&f.subject, Subject::Object(o) if Arc::strong_count(o) > 0)));
-        assert!(unsigned[0].message.contains("local"), "{}", unsigned[0].message);
+        assert!(
+            unsigned[0].message.contains("local"),
+            "{}",
+            unsigned[0].message
+        );
     }
 }

@@ -231,7 +231,8 @@ fn files(args: &FilesArgs) -> anyhow::Result<ExitCode> {
 pub fn verify_key(path: &std::path::Path) -> anyhow::Result<rampart_image::CosignKey> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    rampart_image::CosignKey::from_pem(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    rampart_image::CosignKey::from_pem(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Opens the vulnerability database.
@@ -311,14 +312,8 @@ fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         objects: outcome.images.iter().map(|i| i.packages.len()).sum(),
         checks: rules.len(),
     };
-    let report = rampart_report::Report::new(
-        outcome.findings,
-        errors,
-        scanned,
-        rules,
-        args.fail_on,
-        0,
-    );
+    let report =
+        rampart_report::Report::new(outcome.findings, errors, scanned, rules, args.fail_on, 0);
     let format = report_format(args.format);
     super::output::with_writer(args.output.as_deref(), |w| {
         rampart_report::write(&report, format, w)
@@ -384,7 +379,11 @@ pub struct WorkloadImagesArgs {
     pub verify_key: Option<std::path::PathBuf>,
 
     /// With --images: the platform to take from multi-platform images.
-    #[arg(long = "image-platform", value_name = "OS/ARCH", default_value = "linux/amd64")]
+    #[arg(
+        long = "image-platform",
+        value_name = "OS/ARCH",
+        default_value = "linux/amd64"
+    )]
     pub platform: String,
 }
 

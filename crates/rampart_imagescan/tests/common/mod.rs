@@ -32,7 +32,8 @@ fn put_blob(dir: &Path, data: &[u8]) -> String {
     let d = sha256(data);
     std::fs::create_dir_all(dir.join("blobs/sha256")).expect("mkdir");
     std::fs::write(
-        dir.join("blobs/sha256").join(d.trim_start_matches("sha256:")),
+        dir.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:")),
         data,
     )
     .expect("write blob");
@@ -67,8 +68,11 @@ pub fn oci_dir(dir: &Path, layers: &[Vec<u8>]) {
         "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": manifest.len(),
         "annotations": {"org.opencontainers.image.ref.name": "v1"}
     }]});
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).expect("json"))
-        .expect("index");
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&index).expect("json"),
+    )
+    .expect("index");
 }
 
 pub const DPKG_STATUS: &str = "Package: libssl3\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u1\nSource: openssl\nArchitecture: amd64\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nSource: zlib\nArchitecture: amd64\n\n";
