@@ -219,3 +219,12 @@ fn workloads_link_to_the_images_they_run_and_unsigned_is_reported_per_workload()
         );
     }
 }
+
+#[test]
+fn docs_are_up_to_date() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (rel, want) in rampart_imagescan::checks::doc_files() {
+        let have = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+        assert!(have == want, "{rel} is out of date; run `cargo run -p xtask -- docs`");
+    }
+}
