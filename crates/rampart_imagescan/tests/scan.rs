@@ -225,6 +225,9 @@ fn docs_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for (rel, want) in rampart_imagescan::checks::doc_files() {
         let have = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
-        assert!(have == want, "{rel} is out of date; run `cargo run -p xtask -- docs`");
+        assert!(
+            have == want,
+            "{rel} is out of date; run `cargo run -p xtask -- docs`"
+        );
     }
 }
