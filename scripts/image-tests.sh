@@ -29,4 +29,4 @@ else
     echo "warning: cosign did not install; the cosign signature test will skip" >&2
 fi
 cargo test --workspace --test registry -- --ignored --test-threads=2
-cargo test --workspace --test image_cli -- --ignored
+cargo test --workspace --test image_cli -- --ignored --test-threads=1

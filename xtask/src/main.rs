@@ -53,9 +53,21 @@ fn docs(root: &Path) -> Result<()> {
         std::fs::write(root.join(rel), content).with_context(|| format!("writing {rel}"))?;
     }
     println!("wrote {} files under {}", files.len(), dir.display());
+    // The image checks' pages (crates/rampart_imagescan/src/checks.rs).
+    let dir = root.join(rampart_imagescan::checks::DOCS_DIR);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let files = rampart_imagescan::checks::doc_files();
+    for (rel, content) in &files {
+        std::fs::write(root.join(rel), content).with_context(|| format!("writing {rel}"))?;
+    }
+    println!("wrote {} files under {}", files.len(), dir.display());
     // The frameworks' coverage (crates/rampart_frameworks/frameworks/).
     let mut metas: Vec<_> = rampart_checks::all().iter().map(|c| &c.meta).collect();
     metas.extend(rampart_node::metas());
+    metas.extend(rampart_imagescan::metas().iter().copied());
     let page = rampart_frameworks::docs::page(rampart_frameworks::catalog(), &metas);
     let path = root.join(rampart_frameworks::docs::PATH);
     std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;

@@ -10,6 +10,7 @@ use rampart_model::Meta;
 fn metas() -> Vec<&'static Meta> {
     let mut v: Vec<&Meta> = rampart_checks::all().iter().map(|c| &c.meta).collect();
     v.extend(rampart_node::metas());
+    v.extend(rampart_imagescan::metas().iter().copied());
     v
 }
 

@@ -74,6 +74,11 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             super::output::write(None, &rampart_node::docs::page(b, item, meta))?;
             return Ok(ExitCode::SUCCESS);
         }
+        // The image checks (`rampart image scan`, `rampart scan --images`).
+        if let Some(m) = rampart_imagescan::metas().iter().find(|m| m.id == args.id) {
+            super::output::write(None, &rampart_imagescan::checks::page(m))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         bail!(
             "no check `{}` (see `rampart checks`, and docs/benchmarks/ for the node benchmark)",
             args.id

@@ -76,6 +76,9 @@ pub struct ScanArgs {
     /// `files PATH...` for files].
     #[arg(long, value_name = "NAME", requires = "store")]
     pub store_target: Option<String>,
+
+    #[command(flatten)]
+    pub images: super::image::WorkloadImagesArgs,
 }
 
 /// How Helm charts and Kustomize overlays among the paths are rendered. A directory holding
@@ -218,6 +221,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|_| rampart_store::Recorder::new(args.store_meta()));
     let scanner = Scanner::new(args.options())?;
+    // The images of the workloads, scanned first (the sources below are consumed by the scan).
+    let images = super::image::scan_workload_images(&args.images, &args.paths, &args.cluster)?;
     let sources = scanner.sources()?;
     if let Some(loaded) = &sources.cluster {
         super::cluster::warn_partial(&loaded.coverage);
@@ -228,23 +233,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => scanner.run(sources, sink),
     };
     let mut outcome = None;
+    let mut images_failed = false;
     super::output::with_writer(args.output.as_deref(), |w| {
         let mut done = match args.format {
             // JSON is written as the results come; the other formats need them all first.
-            Format::Json => {
+            Format::Json if images.is_none() => {
                 let mut sink = JsonStream::begin(w)?;
                 run_into(&mut sink)
             }
             other => {
                 let mut sink = Collect::new();
                 let mut done = run_into(&mut sink);
-                if let (Some(report), None) = (sink.into_report(), &done.write_error) {
-                    let format = match other {
-                        Format::Sarif => rampart_report::Format::Sarif,
-                        Format::Junit => rampart_report::Format::Junit,
-                        Format::Html => rampart_report::Format::Html,
-                        _ => rampart_report::Format::Table,
-                    };
+                if let (Some(mut report), None) = (sink.into_report(), &done.write_error) {
+                    if let Some(images) = &images {
+                        report = super::image::merge(report, images);
+                        images_failed = report.summary.failed;
+                    }
+                    let format = super::image::report_format(other);
                     done.write_error = rampart_report::write(&report, format, w).err();
                 }
                 done
@@ -282,5 +287,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         );
         store.close();
     }
-    Ok(ExitCode::from(outcome.exit_code()))
+    let mut code = outcome.exit_code();
+    if let Some(images) = &images {
+        if !images.errors.is_empty() {
+            code = 2;
+        } else if images_failed && code == 0 {
+            code = 1;
+        }
+    }
+    Ok(ExitCode::from(code))
 }
