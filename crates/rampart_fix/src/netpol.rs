@@ -157,12 +157,12 @@ fn policy_text(namespace: Option<&str>, fixes: &BTreeMap<String, usize>) -> Stri
          # allows yet stops. Add policies allowing the flows the workloads need.\n\
          apiVersion: networking.k8s.io/v1\n\
          kind: NetworkPolicy\n\
-         metadata:\n  name: default-deny\n{ns_line}\
+         metadata:\n  name: rampart-default-deny\n{ns_line}\
          spec:\n  podSelector: {{}}\n  policyTypes:\n  - Ingress\n  - Egress\n\
          ---\n\
          apiVersion: networking.k8s.io/v1\n\
          kind: NetworkPolicy\n\
-         metadata:\n  name: allow-dns-egress\n{ns_line}\
+         metadata:\n  name: rampart-allow-dns-egress\n{ns_line}\
          spec:\n  podSelector: {{}}\n  policyTypes:\n  - Egress\n  egress:\n  - to:\n\
          \x20   - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n\
          \x20     podSelector:\n        matchLabels:\n          k8s-app: kube-dns\n\
