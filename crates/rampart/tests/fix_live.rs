@@ -254,7 +254,10 @@ fn default_deny_files_are_accepted_by_the_api_server() {
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(0) {
-            problems.push(format!("{check}: rampart fix exited {:?}: {stderr}", out.status.code()));
+            problems.push(format!(
+                "{check}: rampart fix exited {:?}: {stderr}",
+                out.status.code()
+            ));
             continue;
         }
         let written: Vec<PathBuf> = std::fs::read_dir(dir.dir())

@@ -68,8 +68,7 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
         rampart_checks::config::apply_waivers(&mut findings, &opts.waivers, today);
     }
     // Namespace (None: not named by the workloads) -> (folder, checks fixed).
-    let mut wanted: BTreeMap<Option<String>, (PathBuf, BTreeMap<String, usize>)> =
-        BTreeMap::new();
+    let mut wanted: BTreeMap<Option<String>, (PathBuf, BTreeMap<String, usize>)> = BTreeMap::new();
     let mut out = NewFiles::default();
     for f in findings.iter().filter(|f| f.is_open()) {
         if !DEFAULT_DENY_CHECKS.contains(&&*f.check) {
@@ -95,7 +94,9 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
             .as_ref()
             .and_then(|l| l.path.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let entry = wanted.entry(namespace).or_insert_with(|| (dir, BTreeMap::new()));
+        let entry = wanted
+            .entry(namespace)
+            .or_insert_with(|| (dir, BTreeMap::new()));
         *entry.1.entry(f.check.to_string()).or_default() += 1;
     }
     for (namespace, (dir, fixes)) in wanted {

@@ -68,13 +68,7 @@ fn container() -> impl Strategy<Value = Container> {
             prop_oneof![Just("ALL"), Just("NET_RAW"), Just("CHOWN")],
             0..2,
         ),
-        (
-            0u8..3,
-            any::<bool>(),
-            0u8..4,
-            any::<bool>(),
-            any::<bool>(),
-        ),
+        (0u8..3, any::<bool>(), 0u8..4, any::<bool>(), any::<bool>()),
         0u8..6,
     )
         .prop_map(

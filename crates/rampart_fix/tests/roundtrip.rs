@@ -327,7 +327,10 @@ fn default_deny_files_remove_their_findings_and_add_none() {
             let inputs = vec![(path.clone(), text)];
             let safe = rampart_fix::netpol::default_deny(&inputs, &engine, &Options::default());
             if !safe.files.is_empty() || safe.skipped_unsafe == 0 {
-                problems.push(format!("{}: {id}: proposed without --unsafe-fixes, or nothing skipped", path.display()));
+                problems.push(format!(
+                    "{}: {id}: proposed without --unsafe-fixes, or nothing skipped",
+                    path.display()
+                ));
             }
             let opts = Options {
                 unsafe_fixes: true,

@@ -202,7 +202,10 @@ mod sink {
     }
 
     /// Every framework of the catalog judged over the results, with `rules` the checks that ran.
-    fn framework_scores(findings: &[Finding], rules: &[rampart_model::Meta]) -> Vec<FrameworkScore> {
+    fn framework_scores(
+        findings: &[Finding],
+        rules: &[rampart_model::Meta],
+    ) -> Vec<FrameworkScore> {
         let metas: Vec<&rampart_model::Meta> = rules.iter().collect();
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         rampart_frameworks::eval::evaluate_all(rampart_frameworks::catalog(), findings, &metas)

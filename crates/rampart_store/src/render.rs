@@ -200,7 +200,9 @@ pub fn trend(t: &Trend) -> String {
         )
     };
     if framework && t.series.is_empty() {
-        out.push_str("No framework scores kept for these scans (kept before rampart stored them).\n");
+        out.push_str(
+            "No framework scores kept for these scans (kept before rampart stored them).\n",
+        );
         return out;
     }
     let ids: Vec<String> = t.scans.iter().map(|s| format!("#{}", s.id)).collect();
@@ -212,10 +214,15 @@ pub fn trend(t: &Trend) -> String {
         .map(|s| {
             let mut r = vec![s.key.clone()];
             if framework {
-                r.extend(s.counts.iter().zip(&s.scores).map(|(fail, score)| match score {
-                    Some(v) => format!("{v:.1}% ({fail})"),
-                    None => "-".to_owned(),
-                }));
+                r.extend(
+                    s.counts
+                        .iter()
+                        .zip(&s.scores)
+                        .map(|(fail, score)| match score {
+                            Some(v) => format!("{v:.1}% ({fail})"),
+                            None => "-".to_owned(),
+                        }),
+                );
             } else {
                 r.extend(s.counts.iter().map(i64::to_string));
             }

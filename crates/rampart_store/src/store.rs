@@ -1078,7 +1078,8 @@ mod tests {
     #[test]
     fn placeholders_number_from_first() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert!(insert_findings_sql(2, true).ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        assert!(insert_findings_sql(2, true)
+            .ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         assert_eq!(ANONYMOUS_ROW.matches('?').count(), FINDING_COLUMNS);
         assert!(insert_findings_sql(2, false).ends_with("$17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
     }

@@ -490,15 +490,27 @@ fn framework_scores_are_kept_and_followed(fresh: Fresh) {
         .trend(TrendBy::Framework, Some("fw"), 10)
         .expect("trend");
     assert_eq!(t.by, "framework");
-    assert_eq!(t.scans.iter().map(|s| s.id).collect::<Vec<_>>(), vec![s1, s2]);
-    let nsa = t.series.iter().find(|s| s.key == "nsa").expect("nsa series");
+    assert_eq!(
+        t.scans.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![s1, s2]
+    );
+    let nsa = t
+        .series
+        .iter()
+        .find(|s| s.key == "nsa")
+        .expect("nsa series");
     assert_eq!(nsa.scores.len(), 2);
     assert_eq!(nsa.scores[1], Some(87.5));
     assert_eq!(nsa.counts[1], 1);
     assert_eq!(t.series.len(), recorded.frameworks.len());
     let text = rampart_store::render::trend(&t);
     assert!(text.contains("87.5% (1)"), "{text}");
-    store.prune(Prune { keep: Some(1), older_than: None }).expect("prune");
+    store
+        .prune(Prune {
+            keep: Some(1),
+            older_than: None,
+        })
+        .expect("prune");
     let t = store
         .trend(TrendBy::Framework, Some("fw"), 10)
         .expect("trend");
@@ -614,8 +626,5 @@ fn two_processes_write_one_sqlite_file() {
     for s in &scans {
         assert_eq!(s.results, 1000, "scan {}", s.id);
     }
-    assert_eq!(
-        scans.iter().filter(|s| s.target == "writer a").count(),
-        5
-    );
+    assert_eq!(scans.iter().filter(|s| s.target == "writer a").count(), 5);
 }
