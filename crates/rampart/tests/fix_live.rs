@@ -200,11 +200,12 @@ fn fixed_workloads_are_accepted_by_the_api_server() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    // net-raw-not-dropped has nothing left to do once capabilities-not-dropped drops ALL (its
-    // own fix is checked on its fixtures above).
+    // net-raw-not-dropped has nothing left to do once capabilities-not-dropped drops ALL;
+    // procMount: Unmasked needs a node with user namespaces, so the sample leaves it out (both
+    // fixes are checked on their fixtures above).
     for (check, _) in rampart_checks::docs::FIXES
         .iter()
-        .filter(|(c, _)| *c != "net-raw-not-dropped")
+        .filter(|(c, _)| !matches!(*c, "net-raw-not-dropped" | "proc-mount-unmasked"))
     {
         assert!(
             stderr.contains(&format!(": {check} (")),
@@ -215,4 +216,82 @@ fn fixed_workloads_are_accepted_by_the_api_server() {
     let (after, log) = accepted(&admin, &fixed);
     assert_eq!(after, before, "{log}\n{after_text}");
     println!("{stderr}\n{after_text}");
+}
+
+/// The fixes that add files: `rampart fix --unsafe-fixes` writes a default-deny NetworkPolicy
+/// file beside each fail fixture of the default-deny checks, and the server accepts every
+/// policy in it.
+#[test]
+#[ignore = "needs a running testenv (testenv/run-with.sh)"]
+fn default_deny_files_are_accepted_by_the_api_server() {
+    let Some(admin) = admin() else { return };
+    let mut problems = Vec::new();
+    let mut policies = 0;
+    let mut namespaces = BTreeSet::new();
+    for check in rampart_fix::netpol::DEFAULT_DENY_CHECKS {
+        let Some((folder, _)) = rampart_checks::checks::FOLDERS
+            .iter()
+            .find(|(_, c)| c.meta.id == *check)
+        else {
+            problems.push(format!("{check}: no folder"));
+            continue;
+        };
+        let src = checks_dir().join(folder).join("fixtures/fail.yaml");
+        let text = std::fs::read_to_string(&src).expect("fixture");
+        let dir = TempDir::new(&format!("fix_live_{check}"));
+        let input = dir.write("manifests.yaml", &text);
+        let out = rampart_testutil::run_binary(
+            env!("CARGO_BIN_EXE_rampart"),
+            &[
+                "fix",
+                "--no-config",
+                "--unsafe-fixes",
+                "--select",
+                check,
+                &input.to_string_lossy(),
+            ],
+            None,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(0) {
+            problems.push(format!(
+                "{check}: rampart fix exited {:?}: {stderr}",
+                out.status.code()
+            ));
+            continue;
+        }
+        let written: Vec<PathBuf> = std::fs::read_dir(dir.dir())
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("networkpolicy-default-deny-"))
+            })
+            .collect();
+        if written.is_empty() {
+            problems.push(format!("{check}: no default-deny file written:\n{stderr}"));
+        }
+        for file in written {
+            let policy_text = std::fs::read_to_string(&file).expect("read");
+            for r in &rampart_source::parse_str(&file, &policy_text).resources {
+                if let Some(ns) = &r.id.namespace {
+                    if namespaces.insert(ns.clone()) {
+                        rampart_testutil::kubectl(&admin, &["create", "namespace", ns], None);
+                    }
+                }
+            }
+            let (ok, log) = accepted(&admin, &file);
+            if ok.len() != 2 {
+                problems.push(format!(
+                    "{}: the server accepted {ok:?}, expected both policies:\n{log}\n{policy_text}",
+                    file.display()
+                ));
+            }
+            policies += ok.len();
+        }
+    }
+    println!("{policies} default-deny policies accepted by the API server");
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

@@ -11,8 +11,10 @@ use rampart_model::Meta;
 /// crate's round-trip test fails when this list and the checks' behaviour disagree.
 pub const FIXES: &[(&str, bool)] = &[
     ("allow-privilege-escalation", true),
+    ("apparmor-unconfined", false),
     ("automount-service-account-token", false),
     ("capabilities-not-dropped", false),
+    ("container-stdin-tty", true),
     ("cpu-limit-missing", false),
     ("cpu-request-missing", true),
     ("dangerous-capabilities", false),
@@ -20,14 +22,18 @@ pub const FIXES: &[(&str, bool)] = &[
     ("host-ipc", false),
     ("host-network", false),
     ("host-pid", false),
+    ("host-users-not-disabled", false),
     ("image-not-pinned-by-digest", true),
+    ("image-pull-policy", true),
     ("memory-limit-missing", false),
     ("memory-request-missing", true),
     ("net-raw-not-dropped", true),
     ("privileged-container", false),
+    ("proc-mount-unmasked", false),
     ("read-only-root-filesystem", false),
     ("run-as-non-root", false),
     ("seccomp-profile-missing", true),
+    ("seccomp-unconfined", false),
     ("service-account-automount", false),
 ];
 

@@ -21,6 +21,7 @@
 //! reference to digest). [`Options`] carries both.
 
 pub mod cst;
+pub mod netpol;
 pub mod splice;
 
 use std::collections::BTreeMap;

@@ -21,7 +21,11 @@ struct Container {
     ro: Option<bool>,
     add: Vec<&'static str>,
     drop: Vec<&'static str>,
-    seccomp: bool,
+    /// 0: none, 1: RuntimeDefault, 2: Unconfined.
+    seccomp: u8,
+    /// 0: nothing, 1: `stdin: true`, 2: `procMount: Unmasked`, 3: AppArmor Unconfined,
+    /// 4: `imagePullPolicy: Always` (no finding), 5: `imagePullPolicy: IfNotPresent`.
+    extra: u8,
     flow_sc: bool,
     resources: u8,
     quoted_image: bool,
@@ -64,13 +68,8 @@ fn container() -> impl Strategy<Value = Container> {
             prop_oneof![Just("ALL"), Just("NET_RAW"), Just("CHOWN")],
             0..2,
         ),
-        (
-            any::<bool>(),
-            any::<bool>(),
-            0u8..4,
-            any::<bool>(),
-            any::<bool>(),
-        ),
+        (0u8..3, any::<bool>(), 0u8..4, any::<bool>(), any::<bool>()),
+        0u8..6,
     )
         .prop_map(
             |(
@@ -78,6 +77,7 @@ fn container() -> impl Strategy<Value = Container> {
                 add,
                 drop,
                 (seccomp, flow_sc, resources, quoted_image, comment),
+                extra,
             )| Container {
                 privileged,
                 ape,
@@ -86,6 +86,7 @@ fn container() -> impl Strategy<Value = Container> {
                 add,
                 drop,
                 seccomp,
+                extra,
                 flow_sc,
                 resources,
                 quoted_image,
@@ -139,8 +140,15 @@ fn security_context(c: &Container, ind: &str, unit: &str, seq: &str) -> String {
     if let Some(p) = c.ro {
         fields.push(("readOnlyRootFilesystem".into(), p.to_string()));
     }
-    if c.seccomp {
-        fields.push(("seccompProfile".into(), "{type: RuntimeDefault}".into()));
+    match c.seccomp {
+        1 => fields.push(("seccompProfile".into(), "{type: RuntimeDefault}".into())),
+        2 => fields.push(("seccompProfile".into(), "{type: Unconfined}".into())),
+        _ => {}
+    }
+    match c.extra {
+        2 => fields.push(("procMount".into(), "Unmasked".into())),
+        3 => fields.push(("appArmorProfile".into(), "{type: Unconfined}".into())),
+        _ => {}
     }
     let list = |v: &[&str]| format!("[{}]", v.join(", "));
     if c.flow_sc {
@@ -227,6 +235,12 @@ fn render(f: &File) -> String {
             } else {
                 out.push_str(&format!("{inner}image: app:{j}\n"));
             }
+            match c.extra {
+                1 => out.push_str(&format!("{inner}stdin: true\n")),
+                4 => out.push_str(&format!("{inner}imagePullPolicy: Always\n")),
+                5 => out.push_str(&format!("{inner}imagePullPolicy: IfNotPresent\n")),
+                _ => {}
+            }
             match c.resources {
                 0 => {}
                 1 => out.push_str(&format!("{inner}resources: {{}}\n")),
@@ -277,7 +291,7 @@ proptest! {
     }
 
     #[test]
-    fn files_without_findings_of_the_selected_check_are_unchanged(f in file(), pick in 0usize..19) {
+    fn files_without_findings_of_the_selected_check_are_unchanged(f in file(), pick in 0usize..64) {
         let text = render(&f);
         let path = Path::new("gen.yaml");
         let (id, _) = rampart_checks::docs::FIXES[pick % rampart_checks::docs::FIXES.len()];
@@ -328,4 +342,59 @@ fn generated_files_do_get_fixed() {
     }
     assert!(changed > total / 2, "{changed}/{total}");
     assert!(flow > 0);
+}
+
+fn default_deny_engine() -> Engine {
+    fixable_engine(rampart_fix::netpol::DEFAULT_DENY_CHECKS)
+}
+
+/// Open findings of the default-deny checks over the files together.
+fn default_deny_findings(inputs: &[(std::path::PathBuf, String)]) -> usize {
+    let mut inv = rampart_checks::Inventory::default();
+    for (p, t) in inputs {
+        for r in &rampart_source::parse_str(p, t).resources {
+            inv.keep(r);
+        }
+    }
+    default_deny_engine()
+        .run_inventory(&inv)
+        .findings
+        .iter()
+        .filter(|f| f.is_open())
+        .count()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The default-deny files: none without a finding, none again once written, and none
+    /// without `unsafe_fixes`.
+    #[test]
+    fn default_deny_files_only_where_needed_and_once(f in file(), policy in 0u8..3) {
+        let mut text = render(&f);
+        match policy {
+            1 => text.push_str("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"),
+            2 => text.push_str("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: some\nspec:\n  podSelector: {matchLabels: {app: x}}\n  policyTypes: [Ingress]\n"),
+            _ => {}
+        }
+        let inputs = vec![(std::path::PathBuf::from("/nonexistent-rampart-dir/gen.yaml"), text.clone())];
+        let engine = default_deny_engine();
+        let findings = default_deny_findings(&inputs);
+        let safe_only = rampart_fix::netpol::default_deny(&inputs, &engine, &Options::default());
+        prop_assert!(safe_only.files.is_empty());
+        prop_assert_eq!(safe_only.skipped_unsafe, findings);
+        let opts = Options { unsafe_fixes: true, ..Options::default() };
+        let out = rampart_fix::netpol::default_deny(&inputs, &engine, &opts);
+        prop_assert!(out.failed.is_empty(), "{:?}", out.failed);
+        if findings == 0 {
+            prop_assert!(out.files.is_empty(), "{:?}\n{}", out.files, text);
+            return Ok(());
+        }
+        prop_assert_eq!(out.files.len(), 1, "{}", text);
+        let mut all = inputs.clone();
+        all.extend(out.files.iter().map(|n| (n.path.clone(), n.text.clone())));
+        prop_assert_eq!(default_deny_findings(&all), 0, "{}", out.files[0].text);
+        let again = rampart_fix::netpol::default_deny(&all, &engine, &opts);
+        prop_assert!(again.files.is_empty());
+    }
 }

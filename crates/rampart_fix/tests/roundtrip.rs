@@ -276,3 +276,94 @@ fn fixing_everything_at_once_is_idempotent() {
     eprintln!("{changed} fail fixtures changed by fixing everything");
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// Every finding of every check over several files scanned together: (check, object) -> count.
+fn scan_files(files: &[(PathBuf, String)], engine: &Engine) -> BTreeMap<(String, String), usize> {
+    let mut all = Vec::new();
+    let mut inv = Inventory::default();
+    for (path, text) in files {
+        let parsed = rampart_source::parse_str(path, text);
+        assert!(
+            parsed.errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            parsed.errors
+        );
+        for r in &parsed.resources {
+            all.extend(engine.run(r));
+            inv.keep(r);
+        }
+    }
+    all.extend(engine.run_inventory(&inv).findings);
+    let mut counts = BTreeMap::new();
+    for f in all.iter().filter(|f| f.is_open()) {
+        *counts
+            .entry((f.check.to_string(), f.subject.display_name()))
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The fixes that add files (default-deny NetworkPolicies): on each of their checks' fail
+/// fixtures, the new files remove the check's findings, add none anywhere, and a second run
+/// proposes nothing. Without `unsafe_fixes` nothing is proposed.
+#[test]
+fn default_deny_files_remove_their_findings_and_add_none() {
+    let all = Engine::new(Selection::all());
+    let mut problems = Vec::new();
+    let mut fixed = 0;
+    for id in rampart_fix::netpol::DEFAULT_DENY_CHECKS {
+        let (folder, _) = rampart_checks::checks::FOLDERS
+            .iter()
+            .find(|(_, c)| c.meta.id == *id)
+            .expect("a folder of the check");
+        let cref = rampart_checks::Registry::builtin()
+            .by_id(id)
+            .cloned()
+            .expect("registered");
+        let engine = only(&cref);
+        for path in fixtures(folder, "fail") {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let inputs = vec![(path.clone(), text)];
+            let safe = rampart_fix::netpol::default_deny(&inputs, &engine, &Options::default());
+            if !safe.files.is_empty() || safe.skipped_unsafe == 0 {
+                problems.push(format!(
+                    "{}: {id}: proposed without --unsafe-fixes, or nothing skipped",
+                    path.display()
+                ));
+            }
+            let opts = Options {
+                unsafe_fixes: true,
+                ..Options::default()
+            };
+            let out = rampart_fix::netpol::default_deny(&inputs, &engine, &opts);
+            if out.files.is_empty() {
+                problems.push(format!("{}: {id}: no file proposed", path.display()));
+                continue;
+            }
+            fixed += 1;
+            let mut with = inputs.clone();
+            with.extend(out.files.iter().map(|n| (n.path.clone(), n.text.clone())));
+            let before = scan_files(&inputs, &all);
+            let after = scan_files(&with, &all);
+            for (key, n) in &after {
+                let was = before.get(key).copied().unwrap_or(0);
+                if key.0 == *id || *n > was {
+                    problems.push(format!(
+                        "{}: after the default-deny files for {id}, {} reports {n} finding(s) on {} (was {was})\n{}",
+                        path.display(),
+                        key.0,
+                        key.1,
+                        out.files.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join("\n---\n")
+                    ));
+                }
+            }
+            let again = rampart_fix::netpol::default_deny(&with, &engine, &opts);
+            if !again.files.is_empty() {
+                problems.push(format!("{}: {id}: proposed again", path.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert!(fixed >= 3, "only {fixed} fixtures fixed");
+}

@@ -1,6 +1,7 @@
 //! Times storing one large scan: `cargo run --release -p rampart_store --example store_bench
 //! [-- FINDINGS [STORE]]` (default 100,000 findings into a new SQLite file in a temporary
-//! directory). Prints the time of `Store::save` (one transaction, multi-row inserts), of reading
+//! directory). Prints the time of `Store::save` (one transaction, multi-row inserts; SQLite's with
+//! anonymous `?` parameters), of reading
 //! the rows back, and of a diff against a second scan with every line moved.
 
 use std::path::Path;
@@ -64,6 +65,18 @@ fn scan(n: usize, shift: u32) -> NewScan {
         errors: serde_json::json!([]),
         error_count: 0,
         rows,
+        frameworks: ["cis-1.12", "nsa", "nist-800-190", "pss-restricted"]
+            .iter()
+            .map(|f| rampart_store::FrameworkScore {
+                framework: (*f).into(),
+                score_permille: Some(875),
+                pass: 70,
+                fail: 10,
+                manual: 5,
+                not_applicable: 3,
+                not_assessed: 2,
+            })
+            .collect(),
     }
 }
 

@@ -28,7 +28,7 @@ pub mod render;
 mod store;
 
 pub use diff::{diff, Change, Diff};
-pub use record::{NewScan, Row, ScanMeta};
+pub use record::{FrameworkScore, NewScan, Row, ScanMeta};
 #[cfg(feature = "scan")]
 pub use record::{Recorder, Tee};
 pub use store::{

@@ -95,6 +95,22 @@ impl Row {
     }
 }
 
+/// One compliance framework judged over a scan (see `rampart_frameworks::eval`): its score and
+/// controls by status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkScore {
+    /// The framework's id (`cis-1.12`, `nsa`, ...).
+    pub framework: String,
+    /// pass / (pass + fail) controls, in tenths of a percent (None when none was decided).
+    pub score_permille: Option<i64>,
+    pub pass: i64,
+    pub fail: i64,
+    pub manual: i64,
+    pub not_applicable: i64,
+    pub not_assessed: i64,
+}
+
 /// What is known about a scan before it runs.
 #[derive(Clone, Debug)]
 pub struct ScanMeta {
@@ -132,6 +148,8 @@ pub struct NewScan {
     pub errors: serde_json::Value,
     pub error_count: i64,
     pub rows: Vec<Row>,
+    /// Each framework's score over this scan (empty: not judged).
+    pub frameworks: Vec<FrameworkScore>,
 }
 
 /// The severities in the order of [`NewScan::by_severity`].
@@ -152,14 +170,56 @@ mod sink {
     use rampart_scan::sink::End;
     use rampart_scan::Sink;
 
-    use super::{NewScan, Row, ScanMeta, SEVERITIES};
+    use super::{FrameworkScore, NewScan, Row, ScanMeta, SEVERITIES};
 
     /// Keeps a row per result of a scan, and its end. Use [`Recorder::tee`] to put it in front of
     /// the sink that writes the report.
     pub struct Recorder {
         meta: ScanMeta,
         rows: Vec<Row>,
+        /// What the framework evaluation reads of each result (its check, status, suppression
+        /// and subject; no message, location or evidence).
+        slim: Vec<Finding>,
         scan: Option<NewScan>,
+    }
+
+    /// The part of a result the framework scores depend on.
+    fn slim(f: &Finding) -> Finding {
+        Finding {
+            check: f.check.clone(),
+            status: f.status,
+            severity: f.severity,
+            subject: f.subject.clone(),
+            pointer: rampart_model::Pointer::default(),
+            location: None,
+            message: String::new(),
+            evidence: Vec::new(),
+            related: Vec::new(),
+            fingerprint: f.fingerprint,
+            fix: None,
+            suppression: f.suppression.clone(),
+        }
+    }
+
+    /// Every framework of the catalog judged over the results, with `rules` the checks that ran.
+    fn framework_scores(
+        findings: &[Finding],
+        rules: &[rampart_model::Meta],
+    ) -> Vec<FrameworkScore> {
+        let metas: Vec<&rampart_model::Meta> = rules.iter().collect();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        rampart_frameworks::eval::evaluate_all(rampart_frameworks::catalog(), findings, &metas)
+            .into_iter()
+            .map(|e| FrameworkScore {
+                framework: e.framework,
+                score_permille: e.score.map(|s| (s * 10.0).round() as i64),
+                pass: count(e.counts.pass),
+                fail: count(e.counts.fail),
+                manual: count(e.counts.manual),
+                not_applicable: count(e.counts.not_applicable),
+                not_assessed: count(e.counts.not_assessed),
+            })
+            .collect()
     }
 
     impl Recorder {
@@ -167,8 +227,14 @@ mod sink {
             Recorder {
                 meta,
                 rows: Vec::new(),
+                slim: Vec::new(),
                 scan: None,
             }
+        }
+
+        fn keep(&mut self, findings: &[Finding]) {
+            self.rows.extend(findings.iter().map(Row::of));
+            self.slim.extend(findings.iter().map(slim));
         }
 
         /// A sink that records every result and passes it on to `inner`.
@@ -227,6 +293,7 @@ mod sink {
                 errors: serde_json::to_value(end.errors).unwrap_or_default(),
                 error_count: count(end.errors.len()),
                 rows: std::mem::take(&mut self.rows),
+                frameworks: framework_scores(&std::mem::take(&mut self.slim), end.rules),
             });
         }
     }
@@ -239,12 +306,12 @@ mod sink {
 
     impl Sink for Tee<'_> {
         fn results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
-            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.rec.keep(&findings);
             self.inner.results(findings)
         }
 
         fn cross_object_results(&mut self, findings: Vec<Finding>) -> io::Result<()> {
-            self.rec.rows.extend(findings.iter().map(Row::of));
+            self.rec.keep(&findings);
             self.inner.cross_object_results(findings)
         }
 

@@ -184,12 +184,27 @@ pub fn trend(t: &Trend) -> String {
     if t.scans.is_empty() {
         return "No scans kept yet: run `rampart scan --store ...`.\n".to_owned();
     }
-    let mut out = format!(
-        "Open findings by {} over the last {} scan(s) of {}\n\n",
-        t.by,
-        t.scans.len(),
-        t.target
-    );
+    let framework = t.by == "framework";
+    let mut out = if framework {
+        format!(
+            "Framework scores (failing controls) over the last {} scan(s) of {}\n\n",
+            t.scans.len(),
+            t.target
+        )
+    } else {
+        format!(
+            "Open findings by {} over the last {} scan(s) of {}\n\n",
+            t.by,
+            t.scans.len(),
+            t.target
+        )
+    };
+    if framework && t.series.is_empty() {
+        out.push_str(
+            "No framework scores kept for these scans (kept before rampart stored them).\n",
+        );
+        return out;
+    }
     let ids: Vec<String> = t.scans.iter().map(|s| format!("#{}", s.id)).collect();
     let mut header: Vec<&str> = vec![t.by];
     header.extend(ids.iter().map(String::as_str));
@@ -198,7 +213,19 @@ pub fn trend(t: &Trend) -> String {
         .iter()
         .map(|s| {
             let mut r = vec![s.key.clone()];
-            r.extend(s.counts.iter().map(i64::to_string));
+            if framework {
+                r.extend(
+                    s.counts
+                        .iter()
+                        .zip(&s.scores)
+                        .map(|(fail, score)| match score {
+                            Some(v) => format!("{v:.1}% ({fail})"),
+                            None => "-".to_owned(),
+                        }),
+                );
+            } else {
+                r.extend(s.counts.iter().map(i64::to_string));
+            }
             r
         })
         .collect();

@@ -12,14 +12,14 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Executor, Row as _};
 
 use crate::diff::{diff, Diff};
-use crate::record::{NewScan, Row, SEVERITIES};
+use crate::record::{FrameworkScore, NewScan, Row, SEVERITIES};
 
 /// The dashboard's queries (a child module: they use the pool and [`Store::call`]).
 mod query;
 pub use query::{FindingQuery, FindingsPage, Group, ScanSummary, SortKey};
 
 /// The newest schema version this build knows (the number of its last migration).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The migrations, per backend: `(version, description, SQL)`. Append only: an applied
 /// migration must never change (sqlx refuses a store whose applied migration's checksum differs).
@@ -34,6 +34,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboard indexes",
         include_str!("../migrations/sqlite/0002_dashboard_indexes.sql"),
     ),
+    (
+        3,
+        "framework scores",
+        include_str!("../migrations/sqlite/0003_framework_scores.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -45,6 +50,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "dashboard indexes",
         include_str!("../migrations/postgres/0002_dashboard_indexes.sql"),
+    ),
+    (
+        3,
+        "framework scores",
+        include_str!("../migrations/postgres/0003_framework_scores.sql"),
     ),
 ];
 
@@ -58,6 +68,11 @@ const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
 /// Rows per multi-row insert: 17 columns each, within SQLite's 32,766 and PostgreSQL's 65,535
 /// bind parameters.
 const ROWS_PER_INSERT: usize = 100;
+/// Rows per multi-row insert into SQLite. Its statements take anonymous `?` parameters: binding a
+/// named one (`$N`) makes SQLite search the statement's parameter names (`sqlite3_bind_parameter_name`
+/// is linear), so a statement of `$N` parameters costs the square of its size to bind, which
+/// kept batches at 100 rows; with `?` a larger batch is only cheaper (fewer statements).
+const SQLITE_ROWS_PER_INSERT: usize = 1000;
 const FINDING_COLUMNS: usize = 17;
 
 /// Where the store is.
@@ -177,12 +192,14 @@ pub struct ScanInfo {
     pub coverage: Option<serde_json::Value>,
 }
 
-/// What `history trend` groups open findings by.
+/// What `history trend` groups open findings by, or (`Framework`) follows the framework scores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrendBy {
     Severity,
     Namespace,
     Check,
+    /// Each compliance framework's score (and failing controls) per scan.
+    Framework,
 }
 
 impl TrendBy {
@@ -190,7 +207,7 @@ impl TrendBy {
         match self {
             TrendBy::Severity => "severity",
             TrendBy::Namespace => "namespace",
-            TrendBy::Check => "check_id",
+            TrendBy::Check | TrendBy::Framework => "check_id",
         }
     }
 
@@ -199,6 +216,7 @@ impl TrendBy {
             TrendBy::Severity => "severity",
             TrendBy::Namespace => "namespace",
             TrendBy::Check => "check",
+            TrendBy::Framework => "framework",
         }
     }
 }
@@ -213,11 +231,16 @@ pub struct Trend {
 }
 
 /// One key's counts, one per scan of [`Trend::scans`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrendSeries {
-    /// The severity, namespace (`-` for cluster-scoped subjects) or check.
+    /// The severity, namespace (`-` for cluster-scoped subjects), check or framework.
     pub key: String,
+    /// Open findings; for a framework, its failing controls.
     pub counts: Vec<i64>,
+    /// For a framework: its score per scan (percent of decided controls that pass; None when
+    /// none was decided or the scan was kept before scores were).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<Option<f64>>,
 }
 
 /// Which scans `history prune` removes.
@@ -374,7 +397,7 @@ impl Store {
 
     /// Keeps a scan: its metadata, counts and every result, in one transaction. Returns its id.
     pub fn save(&self, scan: &NewScan) -> Result<i64, StoreError> {
-        self.call("saving the scan", save(&self.pool, scan))
+        self.call("saving the scan", save(&self.pool, scan, self.sqlite))
     }
 
     /// The scans, newest first: of one target when given, at most `limit` when given.
@@ -533,6 +556,15 @@ impl Store {
         let mut scans = self.scans(Some(&target), Some(last))?;
         scans.reverse();
         let ids: Vec<i64> = scans.iter().map(|s| s.id).collect();
+        if by == TrendBy::Framework {
+            let series = self.framework_series(&ids)?;
+            return Ok(Trend {
+                by: by.as_str(),
+                target,
+                scans,
+                series,
+            });
+        }
         let col = by.column();
         let counts: Vec<(i64, Option<String>, i64)> = if ids.is_empty() {
             Vec::new()
@@ -570,7 +602,11 @@ impl Store {
         }
         let mut series: Vec<TrendSeries> = series
             .into_iter()
-            .map(|(key, counts)| TrendSeries { key, counts })
+            .map(|(key, counts)| TrendSeries {
+                key,
+                counts,
+                scores: Vec::new(),
+            })
             .collect();
         if by == TrendBy::Severity {
             let rank = |k: &str| SEVERITIES.iter().position(|s| s.as_str() == k);
@@ -590,6 +626,44 @@ impl Store {
             scans,
             series,
         })
+    }
+
+    /// Each framework's score and failing controls over the scans `ids` (in their order).
+    fn framework_series(&self, ids: &[i64]) -> Result<Vec<TrendSeries>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String, Option<i64>, i64)> =
+            self.call("reading framework scores", async {
+                let sql = format!(
+                    "SELECT scan_id, framework, score_permille, fail FROM framework_scores \
+                     WHERE scan_id IN ({})",
+                    placeholders(1, ids.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                    .collect()
+            })?;
+        let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut series: BTreeMap<String, TrendSeries> = BTreeMap::new();
+        for (scan, framework, permille, fail) in rows {
+            let Some(&i) = index.get(&scan) else { continue };
+            let s = series
+                .entry(framework.clone())
+                .or_insert_with(|| TrendSeries {
+                    key: framework,
+                    counts: vec![0; ids.len()],
+                    scores: vec![None; ids.len()],
+                });
+            s.counts[i] = fail;
+            s.scores[i] = permille.map(|p| p as f64 / 10.0);
+        }
+        Ok(series.into_values().collect())
     }
 
     /// Removes scans (and their results) by count per target and/or age, in one transaction.
@@ -627,7 +701,11 @@ impl Store {
         self.call("removing scans", async {
             let mut tx = self.pool.begin().await?;
             for chunk in doomed.chunks(500) {
-                for table_col in [("findings", "scan_id"), ("scans", "id")] {
+                for table_col in [
+                    ("findings", "scan_id"),
+                    ("framework_scores", "scan_id"),
+                    ("scans", "id"),
+                ] {
                     let sql = format!(
                         "DELETE FROM {} WHERE {} IN ({})",
                         table_col.0,
@@ -837,7 +915,7 @@ fn finding_row(r: &AnyRow) -> Result<Row, sqlx::Error> {
     })
 }
 
-async fn save(pool: &AnyPool, scan: &NewScan) -> Result<i64, sqlx::Error> {
+async fn save(pool: &AnyPool, scan: &NewScan, sqlite: bool) -> Result<i64, sqlx::Error> {
     let to_text = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
     let mut tx = pool.begin().await?;
     let [critical, high, medium, low, info] = scan.by_severity;
@@ -873,13 +951,18 @@ async fn save(pool: &AnyPool, scan: &NewScan) -> Result<i64, sqlx::Error> {
     .bind(to_text(&scan.errors))
     .fetch_one(&mut *tx)
     .await?;
-    let full_sql = insert_findings_sql(ROWS_PER_INSERT);
+    let per_insert = if sqlite {
+        SQLITE_ROWS_PER_INSERT
+    } else {
+        ROWS_PER_INSERT
+    };
+    let full_sql = insert_findings_sql(per_insert, sqlite);
     let mut seq: i64 = 0;
-    for chunk in scan.rows.chunks(ROWS_PER_INSERT) {
-        let sql = if chunk.len() == ROWS_PER_INSERT {
+    for chunk in scan.rows.chunks(per_insert) {
+        let sql = if chunk.len() == per_insert {
             full_sql.clone()
         } else {
-            insert_findings_sql(chunk.len())
+            insert_findings_sql(chunk.len(), sqlite)
         };
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -905,11 +988,53 @@ async fn save(pool: &AnyPool, scan: &NewScan) -> Result<i64, sqlx::Error> {
         }
         q.execute(&mut *tx).await?;
     }
+    insert_framework_scores(&mut tx, id, &scan.frameworks).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-fn insert_findings_sql(rows: usize) -> String {
+async fn insert_framework_scores(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scan: i64,
+    scores: &[FrameworkScore],
+) -> Result<(), sqlx::Error> {
+    const COLUMNS: usize = 8;
+    for chunk in scores.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO framework_scores (scan_id, framework, score_permille, pass, fail, \
+             manual, not_applicable, not_assessed) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * COLUMNS + 1, COLUMNS));
+            sql.push(')');
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for f in chunk {
+            q = q
+                .bind(scan)
+                .bind(f.framework.as_str())
+                .bind(f.score_permille)
+                .bind(f.pass)
+                .bind(f.fail)
+                .bind(f.manual)
+                .bind(f.not_applicable)
+                .bind(f.not_assessed);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// One row's anonymous parameters.
+const ANONYMOUS_ROW: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+/// The multi-row insert of `rows` findings: `$N` parameters, or for SQLite anonymous `?` ones
+/// (bound in order; see [`SQLITE_ROWS_PER_INSERT`]).
+fn insert_findings_sql(rows: usize, sqlite: bool) -> String {
     let mut sql = String::from(
         "INSERT INTO findings (scan_id, seq, check_id, status, severity, subject_type, subject, \
          namespace, pointer, path, line, col, message, fingerprint, suppression, suppressed_by, \
@@ -921,7 +1046,11 @@ fn insert_findings_sql(rows: usize) -> String {
             sql.push_str(", ");
         }
         sql.push('(');
-        sql.push_str(&placeholders(i * FINDING_COLUMNS + 1, FINDING_COLUMNS));
+        if sqlite {
+            sql.push_str(ANONYMOUS_ROW);
+        } else {
+            sql.push_str(&placeholders(i * FINDING_COLUMNS + 1, FINDING_COLUMNS));
+        }
         sql.push(')');
     }
     sql
@@ -963,6 +1092,9 @@ mod tests {
     #[test]
     fn placeholders_number_from_first() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert!(insert_findings_sql(2).ends_with("$17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
+        assert!(insert_findings_sql(2, true)
+            .ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        assert_eq!(ANONYMOUS_ROW.matches('?').count(), FINDING_COLUMNS);
+        assert!(insert_findings_sql(2, false).ends_with("$17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
     }
 }

@@ -81,6 +81,7 @@ on_both!(
     retention_by_count_and_age,
     diff_by_fingerprint,
     trend_by_severity_namespace_and_check,
+    framework_scores_are_kept_and_followed,
     concurrent_writers,
 );
 
@@ -460,6 +461,62 @@ fn trend_by_severity_namespace_and_check(fresh: Fresh) {
     assert!(text.contains("host-pid"), "{text}");
 }
 
+/// Each scan's framework scores: computed by the recorder for every framework of the catalog,
+/// kept, followed by `trend --by framework`, and removed with their scan.
+fn framework_scores_are_kept_and_followed(fresh: Fresh) {
+    let store = Store::open(&fresh.location).expect("open");
+    let recorded = record(
+        "fw",
+        vec![finding("web", "host-network", Severity::High, 1, "m")],
+    );
+    assert_eq!(
+        recorded.frameworks.len(),
+        rampart_frameworks::catalog().frameworks.len(),
+        "the recorder judges every framework"
+    );
+    let s1 = store.save(&recorded).expect("save");
+    let mut second = record("fw", Vec::new());
+    second.frameworks = vec![rampart_store::FrameworkScore {
+        framework: "nsa".into(),
+        score_permille: Some(875),
+        pass: 7,
+        fail: 1,
+        manual: 2,
+        not_applicable: 0,
+        not_assessed: 3,
+    }];
+    let s2 = store.save(&second).expect("save");
+    let t = store
+        .trend(TrendBy::Framework, Some("fw"), 10)
+        .expect("trend");
+    assert_eq!(t.by, "framework");
+    assert_eq!(
+        t.scans.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![s1, s2]
+    );
+    let nsa = t
+        .series
+        .iter()
+        .find(|s| s.key == "nsa")
+        .expect("nsa series");
+    assert_eq!(nsa.scores.len(), 2);
+    assert_eq!(nsa.scores[1], Some(87.5));
+    assert_eq!(nsa.counts[1], 1);
+    assert_eq!(t.series.len(), recorded.frameworks.len());
+    let text = rampart_store::render::trend(&t);
+    assert!(text.contains("87.5% (1)"), "{text}");
+    store
+        .prune(Prune {
+            keep: Some(1),
+            older_than: None,
+        })
+        .expect("prune");
+    let t = store
+        .trend(TrendBy::Framework, Some("fw"), 10)
+        .expect("trend");
+    assert_eq!(t.series.len(), 1, "the pruned scan's scores are gone");
+}
+
 /// Two writers with their own connections (as two processes have) save at once; every scan and
 /// every row arrives.
 fn concurrent_writers(fresh: Fresh) {
@@ -504,4 +561,70 @@ fn concurrent_writers(fresh: Fresh) {
             rows_each as usize
         );
     }
+}
+
+/// A writer process for [`two_processes_write_one_sqlite_file`]: does nothing unless
+/// RAMPART_STORE_CHILD_DB names the store.
+#[test]
+fn child_writer() {
+    let Ok(db) = std::env::var("RAMPART_STORE_CHILD_DB") else {
+        return;
+    };
+    let w = std::env::var("RAMPART_STORE_CHILD_NAME").unwrap_or_default();
+    let store = Store::open(&Location::Sqlite(db.into())).expect("open");
+    for i in 0..5 {
+        let findings = (0..1000)
+            .map(|n| {
+                finding(
+                    &format!("{w}-s{i}-{n}"),
+                    "host-network",
+                    Severity::High,
+                    1 + n,
+                    "m",
+                )
+            })
+            .collect();
+        store
+            .save(&record(&format!("writer {w}"), findings))
+            .expect("save");
+    }
+    store.close();
+}
+
+/// Two processes (this test binary, run as [`child_writer`]) save into one new SQLite file at
+/// once: both succeed, and every scan and row arrives.
+#[test]
+fn two_processes_write_one_sqlite_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("shared.db");
+    let exe = std::env::current_exe().expect("test binary");
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|w| {
+            std::process::Command::new(&exe)
+                .args(["child_writer", "--exact", "--test-threads=1"])
+                .env("RAMPART_STORE_CHILD_DB", &db)
+                .env("RAMPART_STORE_CHILD_NAME", w)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn a writer")
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().expect("writer");
+        assert!(
+            out.status.success(),
+            "writer failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let store = Store::open(&Location::Sqlite(db)).expect("open");
+    let scans = store.scans(None, None).expect("list");
+    assert_eq!(scans.len(), 10);
+    for s in &scans {
+        assert_eq!(s.results, 1000, "scan {}", s.id);
+    }
+    assert_eq!(scans.iter().filter(|s| s.target == "writer a").count(), 5);
 }

@@ -43,7 +43,7 @@ pub struct FixArgs {
 
     /// Image digest lock map (YAML or JSON: reference -> sha256:...) for
     /// image-not-pinned-by-digest [default: the config's fix.image-digests].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", alias = "image-lock")]
     pub digests: Option<PathBuf>,
 
     /// Config file [default: .rampart.yaml found upward from the first path].
@@ -107,13 +107,26 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // The inputs as read, for the fixes that look at every file at once.
+    let mut originals: Vec<(PathBuf, String)> = Vec::new();
     for (input, result) in inputs.iter().zip(results) {
-        match result.and_then(|f| report(input.path(), f, args, &mut out)) {
+        let result = result.and_then(|f| {
+            originals.push((input.path().to_path_buf(), f.text.to_string()));
+            report(input.path(), f, args, &mut out)
+        });
+        match result {
             Ok(t) => totals.add(&t),
             Err(e) => {
                 eprintln!("error: {e:#}");
                 errors += 1;
             }
+        }
+    }
+    match new_files(&originals, &engine, &opts, args, &mut out) {
+        Ok(t) => totals.add(&t),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            errors += 1;
         }
     }
     out.flush().ok();
@@ -222,6 +235,67 @@ fn report(
         skipped_unsafe: outcome.skipped_unsafe,
         failed: outcome.failed.len(),
     })
+}
+
+/// The fixes that add files: a default-deny NetworkPolicy file for each namespace that needs
+/// one (unsafe), written beside the manifests (never over an existing file).
+fn new_files(
+    originals: &[(PathBuf, String)],
+    engine: &Engine,
+    opts: &Options,
+    args: &FixArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Totals> {
+    let found = rampart_fix::netpol::default_deny(originals, engine, opts);
+    let mut totals = Totals {
+        skipped_unsafe: found.skipped_unsafe,
+        failed: found.failed.len(),
+        ..Totals::default()
+    };
+    for f in &found.failed {
+        eprintln!("warning: fix not applied: {f}");
+    }
+    for nf in &found.files {
+        if nf.path.exists() {
+            // The same policies, written by an earlier run but not among the inputs.
+            eprintln!(
+                "{}: already holds the default-deny policies (give it with the manifests)",
+                nf.path.display()
+            );
+            continue;
+        }
+        if args.diff {
+            let name = nf.path.display().to_string();
+            let diff = similar::TextDiff::from_lines("", nf.text.as_str());
+            write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header("/dev/null", &format!("b/{name}"))
+            )?;
+        }
+        if !args.dry_run {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&nf.path)
+                .with_context(|| format!("{}: cannot create", nf.path.display()))?;
+            file.write_all(nf.text.as_bytes())
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("{}: cannot write", nf.path.display()))?;
+        }
+        for (check, n) in &nf.fixes {
+            eprintln!(
+                "{}: {check} (Namespace/{}): new file: default-deny NetworkPolicies ({n} finding(s))",
+                nf.path.display(),
+                nf.namespace.as_deref().unwrap_or("-"),
+            );
+        }
+        totals.files += 1;
+        totals.fixed += nf.fixes.values().sum::<usize>();
+    }
+    Ok(totals)
 }
 
 /// Writes beside the file, then renames over it (keeping its permissions), so a crash never

@@ -88,7 +88,8 @@ pub enum HistoryCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Open findings per severity, namespace or check over the last scans of one target.
+    /// Open findings per severity, namespace or check, or framework scores, over the last scans
+    /// of one target.
     Trend {
         #[command(flatten)]
         store: StoreArgs,
@@ -122,6 +123,8 @@ pub enum By {
     Severity,
     Namespace,
     Check,
+    /// Each compliance framework's score (and failing controls) per scan.
+    Framework,
 }
 
 /// `30d`, `12h`, `2w`, `90m`, `45s` as seconds.
@@ -192,6 +195,7 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 By::Severity => TrendBy::Severity,
                 By::Namespace => TrendBy::Namespace,
                 By::Check => TrendBy::Check,
+                By::Framework => TrendBy::Framework,
             };
             let trend = store.trend(by, target.as_deref(), *last)?;
             print(*format, &trend, || rampart_store::render::trend(&trend));

@@ -5,7 +5,7 @@
 use rampart_model::{meta, Category, Control, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -36,9 +36,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     for c in w.app_containers() {
         for field in ["stdin", "tty"] {
             if common::is_true(c.value.get(field)) {
-                out.emit(
-                    c.ptr.join(field),
-                    format!("{} sets {field}: true", c.label()),
+                out.result(
+                    Emitted::fail(
+                        c.ptr.join(field),
+                        format!("{} sets {field}: true", c.label()),
+                    )
+                    .with_fix(common::set_fix(
+                        format!("set {field}: false"),
+                        true,
+                        c.ptr.join(field),
+                        serde_json::Value::Bool(false),
+                    )),
                 );
             }
         }

@@ -10,7 +10,7 @@ use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -59,12 +59,20 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             Some(_) => (c.ptr.join("imagePullPolicy"), ""),
             None => (c.ptr.clone(), " (the default)"),
         };
-        out.emit(
-            ptr,
-            format!(
-                "{} pulls the mutable image {image} with imagePullPolicy {policy}{how}",
-                c.label()
-            ),
+        out.result(
+            Emitted::fail(
+                ptr,
+                format!(
+                    "{} pulls the mutable image {image} with imagePullPolicy {policy}{how}",
+                    c.label()
+                ),
+            )
+            .with_fix(common::set_fix(
+                "set imagePullPolicy: Always",
+                true,
+                c.ptr.join("imagePullPolicy"),
+                Value::String("Always".into()),
+            )),
         );
     }
 }

@@ -12,7 +12,7 @@ use rampart_model::k8s::profiles::{self, ProfileKind, ProfileSource};
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -62,6 +62,17 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             ProfileSource::PodField => "the pod's AppArmor profile is Unconfined".to_string(),
         };
         pod_reported |= p.source.is_pod_level();
-        out.emit(p.ptr, message);
+        // Unsafe: the application may make a system call the runtime's default profile blocks.
+        let (value, what) = match p.source {
+            ProfileSource::ContainerAnnotation => (profiles::ANNOTATION_RUNTIME_DEFAULT, "the annotation"),
+            _ => (profiles::RUNTIME_DEFAULT, "the profile type"),
+        };
+        let fix = common::set_fix(
+            format!("set AppArmor {what} to {value}"),
+            false,
+            p.ptr.clone(),
+            serde_json::Value::String(value.into()),
+        );
+        out.result(Emitted::fail(p.ptr, message).with_fix(fix));
     }
 }

@@ -7,7 +7,7 @@
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -41,8 +41,18 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     {
         return;
     }
-    out.emit(
-        common::field_or_parent(w.spec, &w.spec_ptr, "hostUsers"),
-        "the pod shares the node's user namespace (set hostUsers: false)",
+    // Unsafe: user namespaces need node support (Linux 6.3+, a runtime that supports them), and
+    // volumes or processes that rely on host IDs may break.
+    out.result(
+        Emitted::fail(
+            common::field_or_parent(w.spec, &w.spec_ptr, "hostUsers"),
+            "the pod shares the node's user namespace (set hostUsers: false)",
+        )
+        .with_fix(common::set_fix(
+            "set hostUsers: false",
+            false,
+            w.spec_ptr.join("hostUsers"),
+            serde_json::Value::Bool(false),
+        )),
     );
 }

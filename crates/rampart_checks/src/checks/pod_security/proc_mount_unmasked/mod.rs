@@ -4,7 +4,7 @@ use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -35,9 +35,18 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
     for c in &w.containers {
         if let Some(m) = c.sc("procMount").and_then(Value::as_str) {
             if m != "Default" {
-                out.emit(
-                    c.sc_ptr("procMount"),
-                    format!("{} sets procMount: {m}", c.label()),
+                // Unsafe: a container that runs nested containers may need the unmasked /proc.
+                out.result(
+                    Emitted::fail(
+                        c.sc_ptr("procMount"),
+                        format!("{} sets procMount: {m}", c.label()),
+                    )
+                    .with_fix(common::set_fix(
+                        "set securityContext.procMount: Default",
+                        false,
+                        c.sc_ptr("procMount"),
+                        Value::String("Default".into()),
+                    )),
                 );
             }
         }

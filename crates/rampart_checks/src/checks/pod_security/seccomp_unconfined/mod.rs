@@ -13,7 +13,7 @@ use rampart_model::k8s::profiles::{self, ProfileKind, ProfileSource};
 use rampart_model::{meta, Category, Severity};
 
 use crate::checks::common;
-use crate::{Check, Ctx, Emitter, Run};
+use crate::{Check, Ctx, Emitted, Emitter, Run};
 
 pub static CHECK: Check = Check {
     meta: meta! {
@@ -61,6 +61,14 @@ fn run(ctx: &Ctx, out: &mut Emitter) {
             _ => format!("{} sets seccomp profile Unconfined", c.label()),
         };
         pod_reported |= p.source.is_pod_level();
-        out.emit(p.ptr, message);
+        // Unsafe: the application may make a system call the runtime's default profile blocks.
+        let (value, what) = (profiles::RUNTIME_DEFAULT, "the profile type");
+        let fix = common::set_fix(
+            format!("set seccomp {what} to {value}"),
+            false,
+            p.ptr.clone(),
+            serde_json::Value::String(value.into()),
+        );
+        out.result(Emitted::fail(p.ptr, message).with_fix(fix));
     }
 }
