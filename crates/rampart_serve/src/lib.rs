@@ -16,6 +16,7 @@ pub mod audit;
 pub mod server;
 pub mod sink;
 pub mod tls;
+pub mod watch;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,6 +37,8 @@ pub struct ServeOptions {
     pub audit_kubeconfig: Option<PathBuf>,
     /// `--admission ADDR` and its checks and policies.
     pub admission: Option<admission::AdmissionOptions>,
+    /// `--watch`: keep a live cluster's posture current (metrics, alerts, snapshots).
+    pub watch: Option<watch::WatchOptions>,
 }
 
 /// Runs the server until SIGTERM or SIGINT (a multi-threaded tokio runtime of its own).
@@ -98,13 +101,23 @@ pub async fn serve(
         server.add(Box::new(part));
         any = true;
     }
+    let mut watching = None;
+    if let Some(w) = opts.watch.take() {
+        watching = Some(watch::Watch::start(w, server.registry()).await?);
+        any = true;
+    }
     if !any {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
+        anyhow::bail!("nothing to serve: give --audit-webhook ADDR, --admission ADDR or --watch");
     }
     let bound = server.bind().await?;
     announce(&bound, kubeconfig_path.as_deref())?;
     on_bound(&bound);
-    bound.serve(shutdown).await
+    let report = bound.serve(shutdown).await;
+    if let Some(w) = watching {
+        w.stop().await;
+        eprintln!("rampart serve: watch: stopped");
+    }
+    report
 }
 
 /// `host:port` of a listen address as a client reaches it (loopback for an unspecified one).

@@ -424,6 +424,7 @@ async fn serve_writes_the_api_server_kubeconfig_and_reuses_its_certificate() {
             audit: Some(audit),
             audit_kubeconfig: None,
             admission: None,
+            watch: None,
         };
         let done = tokio::spawn(rampart_serve::serve(
             opts,

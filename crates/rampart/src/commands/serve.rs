@@ -139,6 +139,9 @@ pub struct ServeArgs {
     /// seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub shutdown_timeout: f64,
+
+    #[command(flatten)]
+    pub watch: super::serve_watch::WatchArgs,
 }
 
 fn seconds(flag: &str, s: f64) -> anyhow::Result<Duration> {
@@ -202,14 +205,26 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             max_body: Some(args.admission_max_body),
         },
     });
-    if audit.is_none() && admission.is_none() {
-        anyhow::bail!("nothing to serve: give --audit-webhook ADDR or --admission ADDR");
+    let watch_alerts = match (&args.alert_webhook, args.watch.watch) {
+        (Some(url), true) => {
+            let mut s = SinkOptions::new(url.clone());
+            s.ca = args.alert_webhook_ca.clone();
+            s.retries = args.alert_webhook_retries;
+            s.timeout = seconds("--alert-webhook-timeout", args.alert_webhook_timeout)?;
+            Some(s)
+        }
+        _ => None,
+    };
+    let watch = args.watch.options(watch_alerts, shutdown_timeout)?;
+    if audit.is_none() && admission.is_none() && watch.is_none() {
+        anyhow::bail!("nothing to serve: give --audit-webhook ADDR, --admission ADDR or --watch");
     }
     rampart_serve::run(ServeOptions {
         server,
         audit,
         audit_kubeconfig: args.audit_kubeconfig.clone(),
         admission,
+        watch,
     })?;
     Ok(ExitCode::SUCCESS)
 }
