@@ -31,6 +31,7 @@ pub struct WatchedType {
     pub version: &'static str,
     pub resource: &'static str,
     pub kind: &'static str,
+    pub namespaced: bool,
 }
 
 impl WatchedType {
@@ -49,11 +50,22 @@ const fn t(
     resource: &'static str,
     kind: &'static str,
 ) -> WatchedType {
+    // Every watched type is namespaced but these.
+    let namespaced = !matches!(
+        kind.as_bytes(),
+        b"Namespace"
+            | b"Node"
+            | b"ClusterRole"
+            | b"ClusterRoleBinding"
+            | b"ValidatingWebhookConfiguration"
+            | b"MutatingWebhookConfiguration"
+    );
     WatchedType {
         group,
         version,
         resource,
         kind,
+        namespaced,
     }
 }
 
@@ -137,10 +149,12 @@ pub struct ClusterFacts {
 }
 
 /// Connects (fails when the server cannot be used at all) and returns the cluster's facts and
-/// the merged event stream of every type in `types`.
+/// the merged event stream of every type in `types`. With `namespace`, namespaced types are
+/// watched in that namespace only (cluster-scoped ones still whole).
 pub async fn watch(
     connect: &ConnectOptions,
     types: &[WatchedType],
+    namespace: Option<&str>,
 ) -> Result<(ClusterFacts, BoxStream<'static, WatchEvent>), ClusterError> {
     // A watch request stays open for minutes: the per-request read timeout must outlast the
     // server-side watch timeout (290 s by default in kube-runtime).
@@ -173,17 +187,29 @@ pub async fn watch(
     let streams: Vec<BoxStream<'static, WatchEvent>> = types
         .iter()
         .enumerate()
-        .map(|(i, t)| one_type(conn.client.clone(), i, *t))
+        .map(|(i, t)| one_type(conn.client.clone(), i, *t, namespace))
         .collect();
     Ok((facts, futures::stream::select_all(streams).boxed()))
 }
 
-fn one_type(client: kube::Client, type_index: usize, t: WatchedType) -> BoxStream<'static, WatchEvent> {
+fn one_type(
+    client: kube::Client,
+    type_index: usize,
+    t: WatchedType,
+    namespace: Option<&str>,
+) -> BoxStream<'static, WatchEvent> {
     let gvk = GroupVersionKind::gvk(t.group, t.version, t.kind);
     let ar = ApiResource::from_gvk_with_plural(&gvk, t.resource);
-    let api: Api<DynamicObject> = Api::all_with(client, &ar);
+    let api: Api<DynamicObject> = match namespace {
+        Some(ns) if t.namespaced => Api::namespaced_with(client, ns, &ar),
+        _ => Api::all_with(client, &ar),
+    };
     let api_version = t.api_version();
-    let cfg = watcher::Config::default().page_size(500);
+    let mut cfg = watcher::Config::default().page_size(500);
+    if let (Some(ns), "Namespace") = (namespace, t.kind) {
+        // A tenant sees its own Namespace object only.
+        cfg = cfg.fields(&format!("metadata.name={ns}"));
+    }
     let mut buffer: Vec<Value> = Vec::new();
     watcher::watcher(api, cfg)
         .default_backoff()
@@ -232,5 +258,6 @@ mod tests {
         }
         assert_eq!(WATCHED[0].api_version(), "v1");
         assert_eq!(WATCHED[10].api_version(), "apps/v1");
+        assert!(!WATCHED[0].namespaced && WATCHED[2].namespaced);
     }
 }

@@ -82,6 +82,8 @@ pub struct WatchOptions {
     pub drain_timeout: Duration,
     /// The types to watch (default: [`WATCHED`]; tests narrow it).
     pub types: Vec<WatchedType>,
+    /// Watch namespaced types in this namespace only (a tenant); cluster-scoped types whole.
+    pub namespace: Option<String>,
 }
 
 impl WatchOptions {
@@ -96,6 +98,7 @@ impl WatchOptions {
             alerts: None,
             drain_timeout: Duration::from_secs(30),
             types: WATCHED.to_vec(),
+            namespace: None,
         }
     }
 }
@@ -317,7 +320,7 @@ impl Watch {
             Some(url) => Some(start_store(url, metrics.clone()).await?),
             None => None,
         };
-        let (facts, stream) = rampart_cluster::watch::watch(&opts.connect, &opts.types)
+        let (facts, stream) = rampart_cluster::watch::watch(&opts.connect, &opts.types, opts.namespace.as_deref())
             .await
             .context("--watch")?;
         let target = opts

@@ -37,6 +37,11 @@ pub struct WatchArgs {
     #[arg(long, value_name = "NAME", requires = "watch")]
     pub context: Option<String>,
 
+    /// Watch: namespaced resources of this namespace only (a tenant); cluster-scoped ones
+    /// (nodes, cluster roles, ...) are still read whole.
+    #[arg(long, value_name = "NAME", requires = "watch")]
+    pub namespace: Option<String>,
+
     /// Watch: the cluster's name in the store and in alerts (the fleet view groups scans by it)
     /// [default: `cluster CONTEXT`].
     #[arg(long, value_name = "NAME", requires = "watch")]
@@ -111,6 +116,7 @@ impl WatchArgs {
             ..ScanOptions::default()
         };
         w.cluster_name = self.cluster_name.clone();
+        w.namespace = self.namespace.clone();
         w.store = self.store.clone();
         w.snapshot_interval = seconds("--snapshot-interval", self.snapshot_interval)?;
         w.debounce = seconds("--debounce", self.debounce)?;
