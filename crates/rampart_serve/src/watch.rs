@@ -385,7 +385,9 @@ async fn start_store(url: &str, metrics: Metrics) -> anyhow::Result<SnapshotTx> 
             let mut warned = false;
             for scan in rx {
                 match store.save(&scan) {
-                    Ok(_) => metrics.snapshots.inc(),
+                    Ok(_) => {
+                        metrics.snapshots.inc();
+                    }
                     Err(e) => {
                         metrics.snapshot_errors.inc();
                         if !warned {
@@ -600,7 +602,7 @@ impl State {
         let all = self.all_findings();
         let metas: Vec<&Meta> = self.metas.iter().collect();
         let evaluations =
-            rampart_frameworks::evaluate_all(rampart_frameworks::catalog(), &all, &metas);
+            rampart_frameworks::eval::evaluate_all(rampart_frameworks::catalog(), &all, &metas);
         self.metrics.score.clear();
         for e in &evaluations {
             if let Some(s) = e.score {
@@ -612,7 +614,7 @@ impl State {
                     .set(s);
             }
         }
-        if let Some(p) = rampart_frameworks::posture_score(&all, &metas) {
+        if let Some(p) = rampart_frameworks::eval::posture_score(&all, &metas) {
             self.metrics.posture.set(p);
         }
         self.publish(&all);
