@@ -260,7 +260,6 @@ fn watch_finds_alerts_and_forgets() {
     let privileged =
         "rampart_watch_findings_by_check{check=\"privileged-container\",severity=\"critical\"}";
     let before = metric(&metrics_of(&serve), privileged);
-    assert_eq!(metric(&metrics_of(&serve), &by_ns), 0.0);
 
     // A privileged pod: a finding, and one alert.
     apply(&kc, &privileged_pod(ns, "priv", "a"));
@@ -297,9 +296,12 @@ fn watch_finds_alerts_and_forgets() {
     assert!(ok, "{out}");
     let took = wait_for(30, "the finding to go", || {
         metric(&metrics_of(&serve), privileged) == before
-            && metric(&metrics_of(&serve), &by_ns) == 0.0
     });
     eprintln!("pod deleted -> finding gone from /metrics: {took:?}");
+    // What stays in the namespace (its default ServiceAccount's findings, made by the
+    // controller-manager meanwhile).
+    std::thread::sleep(Duration::from_secs(2));
+    let ns_base = metric(&metrics_of(&serve), &by_ns);
 
     // A RoleBinding to cluster-admin: RBAC findings after the debounce; gone when removed.
     let rb = format!(
@@ -307,7 +309,7 @@ fn watch_finds_alerts_and_forgets() {
     );
     apply(&kc, &rb);
     let took = wait_for(30, "the RoleBinding's RBAC findings", || {
-        metric(&metrics_of(&serve), &by_ns) > 0.0
+        metric(&metrics_of(&serve), &by_ns) > ns_base
     });
     eprintln!("RoleBinding created -> RBAC findings in /metrics (debounce 1 s): {took:?}");
     let m = metrics_of(&serve);
@@ -324,7 +326,7 @@ fn watch_finds_alerts_and_forgets() {
     let (ok, out) = kubectl(&kc, &["delete", "rolebinding", "-n", ns, "ci-admin"], None);
     assert!(ok, "{out}");
     wait_for(30, "the RBAC findings to go", || {
-        metric(&metrics_of(&serve), &by_ns) == 0.0
+        metric(&metrics_of(&serve), &by_ns) == ns_base
     });
 
     // The pod comes back: fixed, then reappeared, so alerted once more.
@@ -620,9 +622,10 @@ fn fleet_two_clusters_one_store() {
     );
     let scans: Value = serde_json::from_slice(&out.stdout).expect("history JSON");
     let scans = scans.as_array().cloned().unwrap_or_default();
-    for name in ["cluster-a", "cluster-b"] {
+    // cluster-a: the first snapshot and the one after the change; cluster-b: the first.
+    for (name, least) in [("cluster-a", 2), ("cluster-b", 1)] {
         let of: Vec<&Value> = scans.iter().filter(|s| s["target"] == name).collect();
-        assert!(of.len() >= 2, "{name}: {of:?}");
+        assert!(of.len() >= least, "{name}: {of:?}");
     }
     eprintln!("fleet: {} scans stored", scans.len());
     // Each cluster's latest scan holds its own findings, and not the other's.

@@ -445,6 +445,8 @@ struct State {
     /// the start): not alerted again while they stay open.
     alerted: HashSet<Fingerprint>,
     synced: bool,
+    /// Alerts start once the findings present at the start are known (see `baseline_alerts`).
+    armed: bool,
     started: jiff::Timestamp,
 }
 
@@ -478,6 +480,7 @@ impl State {
             listed: HashSet::new(),
             alerted: HashSet::new(),
             synced: false,
+            armed: false,
             started: jiff::Timestamp::now(),
             scanner,
         }
@@ -695,6 +698,9 @@ impl State {
         let Some(a) = self.alert.clone() else {
             return;
         };
+        if !self.armed {
+            return;
+        }
         let worth: Vec<&Finding> = open
             .iter()
             .copied()
@@ -727,6 +733,7 @@ impl State {
     /// Marks every open finding worth alerting as already handled (the findings present at the
     /// start, unless `--alert-existing`).
     fn baseline_alerts(&mut self, all: &[Finding]) {
+        self.armed = true;
         if let Some(a) = &self.alert {
             if !a.existing {
                 self.alerted = all
@@ -876,6 +883,10 @@ async fn run(
                         state.cross_pass();
                         let all = state.all_findings();
                         state.baseline_alerts(&all);
+                        if state.alert.as_ref().is_some_and(|a| a.existing) {
+                            let open: Vec<&Finding> = all.iter().filter(|f| f.is_open()).collect();
+                            state.alert_new(&open);
+                        }
                         eprintln!(
                             "rampart serve: watch: synced: {} objects, {} open findings ({:.1} s)",
                             state.objects.len(),
