@@ -193,7 +193,10 @@ impl Serve {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        panic!("serve --watch did not stop on SIGTERM; log:\n{}", self.log());
+        panic!(
+            "serve --watch did not stop on SIGTERM; log:\n{}",
+            self.log()
+        );
     }
 }
 
@@ -290,7 +293,13 @@ fn watch_finds_alerts_and_forgets() {
     let (ok, out) = kubectl(
         &kc,
         &[
-            "delete", "pod", "-n", ns, "priv", "--grace-period=0", "--force",
+            "delete",
+            "pod",
+            "-n",
+            ns,
+            "priv",
+            "--grace-period=0",
+            "--force",
         ],
         None,
     );
@@ -345,11 +354,7 @@ fn watch_finds_alerts_and_forgets() {
     }
     let priv_fp = alerts_for(&bodies, "privileged-container", ns)[0]["fingerprint"].clone();
     for (fp, n) in &per_fp {
-        let expected = if Value::from(fp.as_str()) == priv_fp {
-            2
-        } else {
-            1
-        };
+        let expected = if priv_fp == fp.as_str() { 2 } else { 1 };
         assert_eq!(*n, expected, "alerts for {fp}: {bodies:?}");
     }
     let m = metrics_of(&serve);
@@ -386,7 +391,11 @@ fn watch_finds_alerts_and_forgets() {
             eprintln!("serve --watch peak memory: {l}");
         }
     }
-    assert!(m.keys().any(|k| k.starts_with("rampart_watch_framework_score{")), "{m:?}");
+    assert!(
+        m.keys()
+            .any(|k| k.starts_with("rampart_watch_framework_score{")),
+        "{m:?}"
+    );
     let log = serve.stop();
     assert!(!log.contains("panicked"), "{log}");
     let _ = kubectl(&kc, &["delete", "namespace", ns, "--wait=false"], None);
@@ -533,7 +542,12 @@ fn chart_cluster_role_is_least_privilege() {
         ),
     );
     let serve = Serve::start(
-        &["--kubeconfig", &sa_kc.to_string_lossy(), "--cluster-name", "sa"],
+        &[
+            "--kubeconfig",
+            &sa_kc.to_string_lossy(),
+            "--cluster-name",
+            "sa",
+        ],
         &dir,
         "sa",
     );
@@ -544,7 +558,12 @@ fn chart_cluster_role_is_least_privilege() {
         .filter(|(k, _)| k.starts_with("rampart_watch_errors_total"))
         .map(|(_, v)| v)
         .sum();
-    assert_eq!(errors, 0.0, "watch errors as the chart's service account: {m:?}\n{}", serve.log());
+    assert_eq!(
+        errors,
+        0.0,
+        "watch errors as the chart's service account: {m:?}\n{}",
+        serve.log()
+    );
     assert!(metric(&m, "rampart_watch_objects") > 0.0);
     serve.stop();
     let _ = kubectl(&kc, &["delete", "namespace", ns, "--wait=false"], None);
@@ -564,7 +583,14 @@ fn fleet_two_clusters_one_store() {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| dir.join("fleet.db"));
-    eprintln!("fleet store: {}", if store.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
+    eprintln!(
+        "fleet store: {}",
+        if store.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
     // Two tenants of the one control plane, each seen by its own rampart through an identity
     // that may read only its namespace (a cluster of its own, as far as rampart can tell).
     let tenants = ["fleet-a", "fleet-b"];
@@ -581,9 +607,7 @@ fn fleet_two_clusters_one_store() {
     apply(&kc, &privileged_pod("fleet-a", "priv-a", "a"));
     apply(
         &kc,
-        &format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: host-b\n  namespace: fleet-b\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: registry.example/app:1\n"
-        ),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: host-b\n  namespace: fleet-b\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: registry.example/app:1\n",
     );
     let mut servers = Vec::new();
     for (t, name) in tenants.iter().zip(["cluster-a", "cluster-b"]) {
@@ -634,8 +658,16 @@ fn fleet_two_clusters_one_store() {
         let out = run_binary(
             BIN,
             &[
-                "history", "trend", "--by", "namespace", "--target", name, "--store", &store,
-                "--format", "json",
+                "history",
+                "trend",
+                "--by",
+                "namespace",
+                "--target",
+                name,
+                "--store",
+                &store,
+                "--format",
+                "json",
             ],
             None,
         );

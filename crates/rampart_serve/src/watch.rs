@@ -210,7 +210,11 @@ impl Metrics {
             "Posture score (0-100, severity-weighted) of the cluster now",
             self.posture.clone(),
         );
-        r.register("objects", "Objects held from the watches", self.objects.clone());
+        r.register(
+            "objects",
+            "Objects held from the watches",
+            self.objects.clone(),
+        );
         r.register(
             "synced",
             "1 once every watched type has been listed",
@@ -320,9 +324,10 @@ impl Watch {
             Some(url) => Some(start_store(url, metrics.clone()).await?),
             None => None,
         };
-        let (facts, stream) = rampart_cluster::watch::watch(&opts.connect, &opts.types, opts.namespace.as_deref())
-            .await
-            .context("--watch")?;
+        let (facts, stream) =
+            rampart_cluster::watch::watch(&opts.connect, &opts.types, opts.namespace.as_deref())
+                .await
+                .context("--watch")?;
         let target = opts
             .cluster_name
             .clone()
@@ -365,8 +370,8 @@ impl Watch {
 /// Opens the store on a thread of its own (the store runs its own runtime) and returns the
 /// channel snapshots are handed over on (one waiting at most).
 async fn start_store(url: &str, metrics: Metrics) -> anyhow::Result<SnapshotTx> {
-    let location = rampart_store::Location::parse(url)
-        .map_err(|e| anyhow::anyhow!("--store {url}: {e}"))?;
+    let location =
+        rampart_store::Location::parse(url).map_err(|e| anyhow::anyhow!("--store {url}: {e}"))?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<rampart_store::NewScan>(1);
     let (opened_tx, opened_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
     std::thread::Builder::new()
@@ -471,7 +476,10 @@ impl State {
             sender,
             sink,
             alert: opts.alerts.clone(),
-            bucket: opts.alerts.as_ref().map(|a| Bucket::new(a.burst, a.per_minute)),
+            bucket: opts
+                .alerts
+                .as_ref()
+                .map(|a| Bucket::new(a.burst, a.per_minute)),
             store,
             objects: HashMap::new(),
             object_findings: HashMap::new(),
@@ -570,7 +578,14 @@ impl State {
                 }
                 // A type the server does not serve (or we may not list) never lists: count it
                 // as listed so the rest is judged; its objects are simply absent.
-                if !self.listed.contains(&i) && self.metrics.errors.get_or_create(&ResourceLabels { resource: name }).get() >= 3 {
+                if !self.listed.contains(&i)
+                    && self
+                        .metrics
+                        .errors
+                        .get_or_create(&ResourceLabels { resource: name })
+                        .get()
+                        >= 3
+                {
                     self.listed.insert(i);
                     return true;
                 }
@@ -587,7 +602,7 @@ impl State {
     fn cross_pass(&mut self) {
         let start = Instant::now();
         let mut resources: Vec<Resource> = self.objects.values().cloned().collect();
-        resources.sort_by(|a, b| a.id.display_name().cmp(&b.id.display_name()));
+        resources.sort_by_key(|a| a.id.display_name());
         self.cross = self.scanner.check_inventory(&resources);
         let loaded = Loaded {
             resources: Vec::new(),
@@ -715,10 +730,7 @@ impl State {
                 continue;
             }
             self.alerted.insert(f.fingerprint);
-            let allowed = self
-                .bucket
-                .as_mut()
-                .is_none_or(|b| b.take(Instant::now()));
+            let allowed = self.bucket.as_mut().is_none_or(|b| b.take(Instant::now()));
             if !allowed {
                 self.metrics.alerts_rate_limited.inc();
                 continue;
@@ -934,7 +946,7 @@ async fn run(
         if let Some(tx) = state.store.take() {
             let scan = state.new_scan(&all);
             // Blocking send off the runtime: the store thread takes it when it is free.
-            let _ = tokio::task::spawn_blocking(move || tx.send(scan)).await;
+            let _ = tokio::task::spawn_blocking(move || tx.send(scan).is_ok()).await;
         }
     }
     state.store = None;
@@ -964,18 +976,18 @@ mod tests {
         let f = Finding::new(
             "privileged-container".into(),
             Severity::Critical,
-            rampart_model::Subject::Object(rampart_model::ObjectRef {
+            rampart_model::Subject::Object(std::sync::Arc::new(rampart_model::ObjectRef {
                 api_version: "v1".into(),
                 kind: "Pod".into(),
                 namespace: Some("team-a".into()),
                 name: "p".into(),
                 uid: None,
-            }),
+            })),
             rampart_model::Pointer::root(),
             "runs privileged".into(),
         );
-        let slack: Value = serde_json::from_slice(&alert_body(&f, "prod", AlertFormat::Slack))
-            .unwrap_or_default();
+        let slack: Value =
+            serde_json::from_slice(&alert_body(&f, "prod", AlertFormat::Slack)).unwrap_or_default();
         assert!(slack["text"]
             .as_str()
             .is_some_and(|t| t.contains("privileged-container") && t.contains("prod")));
