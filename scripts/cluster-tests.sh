@@ -24,3 +24,20 @@ echo "== rampart fix: the fixed objects pass the API server's server-side dry ru
 testenv/run-with.sh -- cargo test --workspace --test fix_live -- --ignored --test-threads=1
 echo "== audit webhook: rampart serve fed by a live API server (the test starts its own control plane)"
 cargo test --workspace --test serve_live -- --ignored --nocapture
+echo "== serve --watch (continuous mode), the Helm chart (lint, template, own scan, least-privilege ClusterRole), two tenants into one PostgreSQL (fleet)"
+scripts/install_peers.sh --only helm
+HELM="$PWD/bench/.peers/bin/helm"
+export HELM
+"$HELM" lint charts/rampart
+"$HELM" template rel charts/rampart --namespace rampart-system --set clusterName=ci \
+  --set image.digest=sha256:0000000000000000000000000000000000000000000000000000000000000000 \
+  > target/rampart-chart.yaml
+cargo build -q --workspace --bins
+"${CARGO_TARGET_DIR:-target}/debug/rampart" scan target/rampart-chart.yaml --no-config --fail-on info
+(
+  export RAMPART_PG_DIR="$(mktemp -d /tmp/rampart-pg-watch.XXXXXX)"
+  trap 'scripts/postgres.sh stop' EXIT
+  RAMPART_TEST_POSTGRES="$(scripts/postgres.sh start)"
+  export RAMPART_TEST_POSTGRES
+  testenv/run-with.sh -- cargo test --workspace --test watch_live -- --ignored --test-threads=1 --nocapture
+)

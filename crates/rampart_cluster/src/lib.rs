@@ -18,6 +18,7 @@ mod error;
 mod legacy_cert;
 mod read;
 mod snapshot;
+pub mod watch;
 
 pub use client::{install_crypto_provider, ConnectOptions};
 pub use coverage::{AnonymousProbe, Coverage, GapReason, ProbeStatus, TypeGap, TypeRead};

@@ -188,6 +188,30 @@ impl Scanner {
         findings
     }
 
+    /// Runs the inventory checks (RBAC, NetworkPolicy, checks across objects) over `resources`
+    /// (objects read from a cluster: no file locations), with the config's waivers. Empty when no
+    /// inventory check is selected. A watcher calls it after a change, debounced.
+    pub fn check_inventory(&self, resources: &[Resource]) -> Vec<Finding> {
+        let keep = Keep::of(&self.engine);
+        if keep == Keep::Nothing {
+            return Vec::new();
+        }
+        let mut inventory = Inventory::default();
+        for res in resources {
+            let kept = match keep {
+                Keep::Nothing => None,
+                Keep::Digests => rampart_checks::inventory::for_inventory(res),
+                Keep::Whole => Some(rampart_checks::inventory::whole_for_inventory(res)),
+            };
+            if let Some(k) = kept {
+                inventory.objects.push(k);
+            }
+        }
+        let mut findings = inventory_findings(&self.engine, &mut inventory, false);
+        apply_waivers(&mut findings, &self.waivers, today());
+        findings
+    }
+
     /// Scans the sources into the sink.
     pub fn run(&self, sources: Sources, sink: &mut dyn Sink) -> Outcome {
         let Sources {

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod server;
 pub mod sink;
 pub mod tls;
+pub mod watch;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +39,8 @@ pub struct ServeOptions {
     pub admission: Option<admission::AdmissionOptions>,
     /// Parts built by other crates (the dashboard, `rampart_dashboard`), served as they are.
     pub parts: Vec<Box<dyn Part>>,
+    /// `--watch`: keep a live cluster's posture current (metrics, alerts, snapshots).
+    pub watch: Option<watch::WatchOptions>,
 }
 
 /// Runs the server until SIGTERM or SIGINT (a multi-threaded tokio runtime of its own).
@@ -105,15 +108,25 @@ pub async fn serve(
         server.add(part);
         any = true;
     }
+    let mut watching = None;
+    if let Some(w) = opts.watch.take() {
+        watching = Some(watch::Watch::start(w, server.registry()).await?);
+        any = true;
+    }
     if !any {
         anyhow::bail!(
-            "nothing to serve: give --audit-webhook ADDR, --admission ADDR or --dashboard ADDR"
+            "nothing to serve: give --audit-webhook ADDR, --admission ADDR, --dashboard ADDR or --watch"
         );
     }
     let bound = server.bind().await?;
     announce(&bound, kubeconfig_path.as_deref())?;
     on_bound(&bound);
-    bound.serve(shutdown).await
+    let report = bound.serve(shutdown).await;
+    if let Some(w) = watching {
+        w.stop().await;
+        eprintln!("rampart serve: watch: stopped");
+    }
+    report
 }
 
 /// `host:port` of a listen address as a client reaches it (loopback for an unspecified one).

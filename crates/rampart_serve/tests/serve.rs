@@ -425,6 +425,7 @@ async fn serve_writes_the_api_server_kubeconfig_and_reuses_its_certificate() {
             audit_kubeconfig: None,
             admission: None,
             parts: Vec::new(),
+            watch: None,
         };
         let done = tokio::spawn(rampart_serve::serve(
             opts,

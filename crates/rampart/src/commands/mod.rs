@@ -18,5 +18,6 @@ pub mod rbac;
 pub mod report;
 pub mod scan;
 pub mod serve;
+pub mod serve_watch;
 pub mod snapshot;
 pub mod webhook;

@@ -27,11 +27,6 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub dashboard: Option<SocketAddr>,
 
-    /// The history store the dashboard reads: a SQLite file or postgres://... [default:
-    /// $RAMPART_STORE, else the default SQLite file, as `scan --store`].
-    #[arg(long, value_name = "URL", requires = "dashboard")]
-    pub store: Option<String>,
-
     /// Serve the validating admission webhook on ADDR (e.g. 127.0.0.1:9443): the API server
     /// POSTs AdmissionReview v1 to https://ADDR/validate; judged by the built-in object checks
     /// and the --policy files with the --config's selection, severities, waivers and
@@ -149,6 +144,9 @@ pub struct ServeArgs {
     /// seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub shutdown_timeout: f64,
+
+    #[command(flatten)]
+    pub watch: super::serve_watch::WatchArgs,
 }
 
 fn seconds(flag: &str, s: f64) -> anyhow::Result<Duration> {
@@ -214,7 +212,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     });
     let mut parts: Vec<Box<dyn rampart_serve::Part>> = Vec::new();
     if let Some(addr) = args.dashboard {
-        let store = rampart_store::Location::parse(args.store.as_deref().unwrap_or(""))
+        let store = rampart_store::Location::parse(args.watch.store.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!(e))?;
         let part = rampart_dashboard::Dashboard::start(rampart_dashboard::DashboardOptions {
             addr,
@@ -222,9 +220,20 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         })?;
         parts.push(Box::new(part));
     }
-    if audit.is_none() && admission.is_none() && parts.is_empty() {
+    let watch_alerts = match (&args.alert_webhook, args.watch.watch) {
+        (Some(url), true) => {
+            let mut s = SinkOptions::new(url.clone());
+            s.ca = args.alert_webhook_ca.clone();
+            s.retries = args.alert_webhook_retries;
+            s.timeout = seconds("--alert-webhook-timeout", args.alert_webhook_timeout)?;
+            Some(s)
+        }
+        _ => None,
+    };
+    let watch = args.watch.options(watch_alerts, shutdown_timeout)?;
+    if audit.is_none() && admission.is_none() && parts.is_empty() && watch.is_none() {
         anyhow::bail!(
-            "nothing to serve: give --audit-webhook ADDR, --admission ADDR or --dashboard ADDR"
+            "nothing to serve: give --audit-webhook ADDR, --admission ADDR, --dashboard ADDR or --watch"
         );
     }
     rampart_serve::run(ServeOptions {
@@ -233,6 +242,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         audit_kubeconfig: args.audit_kubeconfig.clone(),
         admission,
         parts,
+        watch,
     })?;
     Ok(ExitCode::SUCCESS)
 }
