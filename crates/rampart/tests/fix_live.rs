@@ -68,7 +68,7 @@ fn fixed_fail_fixtures_are_accepted_by_the_api_server() {
         };
         let fixtures = checks_dir().join(folder).join("fixtures");
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<PathBuf>>())
             .unwrap_or_default();
         paths.retain(|p| {
             p.file_name()
@@ -261,7 +261,7 @@ fn default_deny_files_are_accepted_by_the_api_server() {
             continue;
         }
         let written: Vec<PathBuf> = std::fs::read_dir(dir.dir())
-            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<PathBuf>>())
             .unwrap_or_default()
             .into_iter()
             .filter(|p| {

@@ -207,7 +207,7 @@ impl Scanner {
                 inventory.objects.push(k);
             }
         }
-        let mut findings = inventory_findings(&self.engine, &mut inventory, false);
+        let mut findings = inventory_findings(&self.engine, &mut inventory, false, &[]);
         apply_waivers(&mut findings, &self.waivers, today());
         findings
     }

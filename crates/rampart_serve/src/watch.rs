@@ -814,6 +814,7 @@ impl State {
             errors: json!([]),
             error_count: 0,
             rows: all.iter().map(rampart_store::Row::of).collect(),
+            frameworks: rampart_store::framework_scores(all, &self.metas),
         }
     }
 }

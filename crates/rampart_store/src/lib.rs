@@ -28,9 +28,9 @@ pub mod render;
 mod store;
 
 pub use diff::{diff, Change, Diff};
-pub use record::{FrameworkScore, NewScan, Row, ScanMeta};
 #[cfg(feature = "scan")]
-pub use record::{Recorder, Tee};
+pub use record::{framework_scores, Recorder, Tee};
+pub use record::{FrameworkScore, NewScan, Row, ScanMeta};
 pub use store::{
     FindingQuery, FindingsPage, Group, Location, Prune, ScanInfo, ScanSummary, SortKey, Store,
     StoreError, Trend, TrendBy, TrendSeries, SCHEMA_VERSION,

@@ -5,7 +5,7 @@ use rampart_model::{Finding, Severity, Subject, Suppression};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "scan")]
-pub use sink::{Recorder, Tee};
+pub use sink::{framework_scores, Recorder, Tee};
 
 /// One stored result: what identifies it (check, subject, pointer, fingerprint) and what may
 /// change between scans (status, severity, message, location, suppression).
@@ -202,7 +202,7 @@ mod sink {
     }
 
     /// Every framework of the catalog judged over the results, with `rules` the checks that ran.
-    fn framework_scores(
+    pub fn framework_scores(
         findings: &[Finding],
         rules: &[rampart_model::Meta],
     ) -> Vec<FrameworkScore> {

@@ -49,6 +49,7 @@ fn new_scan(rows: Vec<Row>) -> NewScan {
         errors: serde_json::json!([]),
         error_count: 0,
         rows,
+        frameworks: Vec::new(),
     }
 }
 
