@@ -79,7 +79,8 @@ pub static CHECK: Check = Check {
         controls: &[
             common::NIST_STALE_IMAGES,
             common::MITRE_IMPLANT_IMAGE,
-            common::cis("5.5.1"),
+            // Not CIS 5.5.1 (image provenance through ImagePolicyWebhook): that control is about
+            // the admission controller's configuration, judged manually.
         ],
         rationale: "Images from registries the organisation does not control skip its build \
             pipeline, scanning and signing, and can be replaced by whoever controls that \
