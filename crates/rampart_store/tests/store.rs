@@ -477,7 +477,7 @@ fn framework_scores_are_kept_and_followed(fresh: Fresh) {
     let s1 = store.save(&recorded).expect("save");
     let mut second = record("fw", Vec::new());
     second.frameworks = vec![rampart_store::FrameworkScore {
-        framework: "nsa".into(),
+        framework: "nsa-cisa".into(),
         score_permille: Some(875),
         pass: 7,
         fail: 1,
@@ -497,8 +497,8 @@ fn framework_scores_are_kept_and_followed(fresh: Fresh) {
     let nsa = t
         .series
         .iter()
-        .find(|s| s.key == "nsa")
-        .expect("nsa series");
+        .find(|s| s.key == "nsa-cisa")
+        .expect("nsa-cisa series");
     assert_eq!(nsa.scores.len(), 2);
     assert_eq!(nsa.scores[1], Some(87.5));
     assert_eq!(nsa.counts[1], 1);
