@@ -16,9 +16,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-liberation >/dev/null
 fi
 echo "== building rampart and the tests"
-cargo build -p rampart
-cargo test -p rampart_dashboard --test chromium --no-run
-BIN=target/debug/rampart
+# Workspace-wide feature resolution, as scripts/test.sh builds: its artifacts are reused.
+cargo build --workspace --bins
+cargo test --workspace --test chromium --no-run
+BIN=${CARGO_TARGET_DIR:-target}/debug/rampart
 WORK=$(mktemp -d /tmp/rampart-dashboard.XXXXXX)
 DB="$WORK/history.db"
 SERVE_PID="" DRIVER_PID=""
@@ -73,5 +74,5 @@ RAMPART_DASHBOARD_URL="https://127.0.0.1:$PORT" \
 RAMPART_DASHBOARD_STORE="$DB" \
 RAMPART_WEBDRIVER_URL="http://127.0.0.1:$DPORT" \
 RAMPART_SCREENSHOTS="$PWD/target/dashboard-screenshots" \
-  cargo test -p rampart_dashboard --test chromium -- --ignored --test-threads=1
+  cargo test --workspace --test chromium -- --ignored --test-threads=1
 echo "== dashboard tests passed in $(( $(date +%s) - start )) s; screenshots in target/dashboard-screenshots/"

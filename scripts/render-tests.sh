@@ -8,5 +8,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_peers.sh --only helm,kustomize
 export PATH="$PWD/bench/.peers/bin:$PATH"
-cargo test -p rampart_render -- --ignored --nocapture
-cargo test -p rampart_scan --test render -- --ignored
+cargo test --workspace --test render --test mapping -- --ignored --nocapture

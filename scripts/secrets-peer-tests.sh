@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install_peers.sh --only gitleaks
 GITLEAKS="$PWD/bench/.peers/bin/gitleaks" \
-  cargo test -p rampart_checks --test secret_corpus -- --include-ignored --nocapture
+  cargo test --workspace --test secret_corpus -- --include-ignored --nocapture
