@@ -52,17 +52,59 @@ fn http(hostport: &str, method: &str, path: &str, body: Option<&Value>) -> (u16,
         body.len()
     );
     let mut s = std::net::TcpStream::connect(hostport).expect("connect to chromedriver");
+    // chromedriver keeps the connection open despite `Connection: close`: read the head, then
+    // exactly Content-Length bytes, and never wait more than a minute for either.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("a read timeout");
     s.write_all(req.as_bytes()).expect("write to chromedriver");
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp).expect("read from chromedriver");
-    let resp = String::from_utf8_lossy(&resp);
-    let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP response");
+    let mut buf = [0u8; 16384];
+    let head_end = loop {
+        if let Some(i) = resp.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("{method} {path}: reading chromedriver's answer: {e}"));
+        assert!(
+            n > 0,
+            "{method} {path}: chromedriver closed the connection early"
+        );
+        resp.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&resp[..head_end]).into_owned();
     let code: u16 = head
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .expect("a status code");
-    (code, serde_json::from_str(body).unwrap_or(Value::Null))
+    let len: Option<usize> = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse().ok())?
+    });
+    let mut body = resp[head_end..].to_vec();
+    match len {
+        Some(len) => {
+            while body.len() < len {
+                let n = s.read(&mut buf).unwrap_or_else(|e| {
+                    panic!("{method} {path}: reading chromedriver's body: {e}")
+                });
+                assert!(
+                    n > 0,
+                    "{method} {path}: chromedriver closed the connection early"
+                );
+                body.extend_from_slice(&buf[..n]);
+            }
+            body.truncate(len);
+        }
+        None => {
+            s.read_to_end(&mut body)
+                .unwrap_or_else(|e| panic!("{method} {path}: reading chromedriver's body: {e}"));
+        }
+    }
+    (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 impl Browser {
@@ -290,7 +332,7 @@ fn fleet_target_and_keyboard() {
     let targets = texts(&c, "#targets tbody th a");
     assert_eq!(targets, ["platform", "web"], "the two scanned targets");
     // Every target has its trend chart, labelled for screen readers.
-    assert_eq!(c.find_all("#targets svg[role=img] title").len(), 2);
+    assert_eq!(c.find_all("#targets svg[role=img] > title").len(), 2);
     // Nothing is fetched from anywhere (no CDN, no script, no style sheet).
     let fetched = c.execute(
         "return performance.getEntriesByType('resource').length + document.scripts.length",

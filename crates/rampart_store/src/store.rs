@@ -16,6 +16,8 @@ use crate::record::{FrameworkScore, NewScan, Row, SEVERITIES};
 
 /// The dashboard's queries (a child module: they use the pool and [`Store::call`]).
 mod query;
+/// Saving into SQLite through a prepared statement (rusqlite).
+mod sqlite_save;
 pub use query::{FindingQuery, FindingsPage, Group, ScanSummary, SortKey};
 
 /// The newest schema version this build knows (the number of its last migration).
@@ -68,11 +70,6 @@ const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
 /// Rows per multi-row insert: 17 columns each, within SQLite's 32,766 and PostgreSQL's 65,535
 /// bind parameters.
 const ROWS_PER_INSERT: usize = 100;
-/// Rows per multi-row insert into SQLite. Its statements take anonymous `?` parameters: binding a
-/// named one (`$N`) makes SQLite search the statement's parameter names (`sqlite3_bind_parameter_name`
-/// is linear), so a statement of `$N` parameters costs the square of its size to bind, which
-/// kept batches at 100 rows; with `?` a larger batch is only cheaper (fewer statements).
-const SQLITE_ROWS_PER_INSERT: usize = 1000;
 const FINDING_COLUMNS: usize = 17;
 
 /// Where the store is.
@@ -258,6 +255,8 @@ pub struct Store {
     pool: AnyPool,
     name: String,
     sqlite: bool,
+    /// The SQLite file, for [`Store::save`]'s prepared-statement path.
+    sqlite_path: Option<PathBuf>,
     timeout: Duration,
 }
 
@@ -346,11 +345,16 @@ impl Store {
                 store: store_name,
                 message: e.to_string(),
             })?;
+        let sqlite_path = match location {
+            Location::Sqlite(path) => Some(path.clone()),
+            Location::Postgres(_) => None,
+        };
         Ok(Store {
             rt,
             pool,
             name,
             sqlite,
+            sqlite_path,
             timeout,
         })
     }
@@ -397,7 +401,11 @@ impl Store {
 
     /// Keeps a scan: its metadata, counts and every result, in one transaction. Returns its id.
     pub fn save(&self, scan: &NewScan) -> Result<i64, StoreError> {
-        self.call("saving the scan", save(&self.pool, scan, self.sqlite))
+        match &self.sqlite_path {
+            Some(path) => sqlite_save::save(path, scan)
+                .map_err(|m| self.error(format!("saving the scan: {m}"))),
+            None => self.call("saving the scan", save(&self.pool, scan)),
+        }
     }
 
     /// The scans, newest first: of one target when given, at most `limit` when given.
@@ -915,7 +923,8 @@ fn finding_row(r: &AnyRow) -> Result<Row, sqlx::Error> {
     })
 }
 
-async fn save(pool: &AnyPool, scan: &NewScan, sqlite: bool) -> Result<i64, sqlx::Error> {
+/// Saves a scan through the pool (PostgreSQL; SQLite goes through [`sqlite_save`]).
+async fn save(pool: &AnyPool, scan: &NewScan) -> Result<i64, sqlx::Error> {
     let to_text = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
     let mut tx = pool.begin().await?;
     let [critical, high, medium, low, info] = scan.by_severity;
@@ -951,18 +960,14 @@ async fn save(pool: &AnyPool, scan: &NewScan, sqlite: bool) -> Result<i64, sqlx:
     .bind(to_text(&scan.errors))
     .fetch_one(&mut *tx)
     .await?;
-    let per_insert = if sqlite {
-        SQLITE_ROWS_PER_INSERT
-    } else {
-        ROWS_PER_INSERT
-    };
-    let full_sql = insert_findings_sql(per_insert, sqlite);
+    let per_insert = ROWS_PER_INSERT;
+    let full_sql = insert_findings_sql(per_insert);
     let mut seq: i64 = 0;
     for chunk in scan.rows.chunks(per_insert) {
         let sql = if chunk.len() == per_insert {
             full_sql.clone()
         } else {
-            insert_findings_sql(chunk.len(), sqlite)
+            insert_findings_sql(chunk.len())
         };
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -1029,12 +1034,8 @@ async fn insert_framework_scores(
     Ok(())
 }
 
-/// One row's anonymous parameters.
-const ANONYMOUS_ROW: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
-
-/// The multi-row insert of `rows` findings: `$N` parameters, or for SQLite anonymous `?` ones
-/// (bound in order; see [`SQLITE_ROWS_PER_INSERT`]).
-fn insert_findings_sql(rows: usize, sqlite: bool) -> String {
+/// The multi-row insert of `rows` findings, with `$N` parameters.
+fn insert_findings_sql(rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO findings (scan_id, seq, check_id, status, severity, subject_type, subject, \
          namespace, pointer, path, line, col, message, fingerprint, suppression, suppressed_by, \
@@ -1046,11 +1047,7 @@ fn insert_findings_sql(rows: usize, sqlite: bool) -> String {
             sql.push_str(", ");
         }
         sql.push('(');
-        if sqlite {
-            sql.push_str(ANONYMOUS_ROW);
-        } else {
-            sql.push_str(&placeholders(i * FINDING_COLUMNS + 1, FINDING_COLUMNS));
-        }
+        sql.push_str(&placeholders(i * FINDING_COLUMNS + 1, FINDING_COLUMNS));
         sql.push(')');
     }
     sql
@@ -1092,9 +1089,6 @@ mod tests {
     #[test]
     fn placeholders_number_from_first() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert!(insert_findings_sql(2, true)
-            .ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        assert_eq!(ANONYMOUS_ROW.matches('?').count(), FINDING_COLUMNS);
-        assert!(insert_findings_sql(2, false).ends_with("$17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
+        assert!(insert_findings_sql(2).ends_with("$17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
     }
 }
