@@ -54,6 +54,9 @@ pub struct NewFiles {
 /// are skipped (the per-file fix reports them).
 pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Options) -> NewFiles {
     let mut inv = Inventory::default();
+    // Where a namespace's manifests are (the folder of the first file with an object in it), for
+    // findings without a location (a namespace only named by its workloads).
+    let mut folders: BTreeMap<Option<String>, PathBuf> = BTreeMap::new();
     for (path, text) in inputs {
         let parsed = rampart_source::parse_str(path, text);
         if !parsed.errors.is_empty() {
@@ -61,8 +64,20 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
         }
         for r in &parsed.resources {
             inv.keep(r);
+            let folder = || path.parent().map(Path::to_path_buf).unwrap_or_default();
+            folders.entry(r.id.namespace.clone()).or_insert_with(folder);
+            if r.id.kind == "Namespace" {
+                folders
+                    .entry(Some(r.id.name.clone()))
+                    .or_insert_with(folder);
+            }
         }
     }
+    let first_folder = inputs
+        .first()
+        .and_then(|(p, _)| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut findings = engine.run_inventory(&inv).findings;
     if let Some(today) = opts.today {
         rampart_checks::config::apply_waivers(&mut findings, &opts.waivers, today);
@@ -89,11 +104,15 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
             out.skipped_unsafe += 1;
             continue;
         }
+        // Beside the finding's file; else beside the namespace's manifests; else beside the
+        // first input (never the working directory, which may be anywhere).
         let dir = f
             .location
             .as_ref()
             .and_then(|l| l.path.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
+            .filter(|d| !d.as_os_str().is_empty())
+            .or_else(|| folders.get(&namespace).cloned())
+            .unwrap_or_else(|| first_folder.clone());
         let entry = wanted
             .entry(namespace)
             .or_insert_with(|| (dir, BTreeMap::new()));

@@ -391,10 +391,42 @@ proptest! {
             return Ok(());
         }
         prop_assert_eq!(out.files.len(), 1, "{}", text);
+        // Beside the manifests, whether or not the finding has a line (a namespace only named by
+        // its workloads has none): never in the working directory.
+        prop_assert_eq!(
+            out.files[0].path.parent(),
+            Some(std::path::Path::new("/nonexistent-rampart-dir")),
+            "{:?}", out.files[0].path
+        );
         let mut all = inputs.clone();
         all.extend(out.files.iter().map(|n| (n.path.clone(), n.text.clone())));
         prop_assert_eq!(default_deny_findings(&all), 0, "{}", out.files[0].text);
         let again = rampart_fix::netpol::default_deny(&all, &engine, &opts);
         prop_assert!(again.files.is_empty());
+    }
+}
+
+/// A namespace named only by its workloads: the finding has no line of its own, and the
+/// default-deny file still goes beside the manifests (it once went to the working directory).
+#[test]
+fn default_deny_file_of_a_namespace_without_manifest_goes_beside_the_manifests() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: web:1\n";
+    let inputs = vec![(
+        std::path::PathBuf::from("/nonexistent-rampart-dir/apps/web.yaml"),
+        text.to_owned(),
+    )];
+    let opts = Options {
+        unsafe_fixes: true,
+        ..Options::default()
+    };
+    let out = rampart_fix::netpol::default_deny(&inputs, &default_deny_engine(), &opts);
+    assert!(!out.files.is_empty(), "a default-deny file for shop");
+    for f in &out.files {
+        assert_eq!(
+            f.path.parent(),
+            Some(std::path::Path::new("/nonexistent-rampart-dir/apps")),
+            "{:?}",
+            f.path
+        );
     }
 }
