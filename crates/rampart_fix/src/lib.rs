@@ -157,6 +157,9 @@ pub struct Outcome {
     pub failed: Vec<String>,
     /// Edits applied that removed something (a removal may take a comment with it).
     pub removals: usize,
+    /// The file's objects as read (before any fix), for the fixes that look at every file at
+    /// once ([`netpol::default_deny_objects`]), so that they need not parse it again.
+    pub resources: Vec<Resource>,
 }
 
 impl Outcome {
@@ -288,6 +291,7 @@ pub fn fix_text(
     out.unfixable = unfixable;
     out.skipped_unsafe = skipped;
     if plans.is_empty() {
+        out.resources = parsed.resources;
         return Ok(out);
     }
     // Each document is edited on its own text (an edit re-reads only its document); the file is
@@ -368,6 +372,7 @@ pub fn fix_text(
         });
     }
     out.text = whole;
+    out.resources = parsed.resources;
     Ok(out)
 }
 

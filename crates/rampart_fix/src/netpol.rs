@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rampart_checks::{Engine, Inventory};
-use rampart_model::Subject;
+use rampart_model::{Resource, Subject};
+use rayon::prelude::*;
 
 use crate::Options;
 
@@ -53,16 +54,54 @@ pub struct NewFiles {
 /// The default-deny files for `inputs` (each file's path and text). Files that do not parse
 /// are skipped (the per-file fix reports them).
 pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Options) -> NewFiles {
+    if !selects_default_deny(engine) {
+        return NewFiles::default();
+    }
+    // Parsed on every core; the files' order is kept (the first file of a namespace wins).
+    let parsed: Vec<_> = inputs
+        .par_iter()
+        .map(|(path, text)| rampart_source::parse_str(path, text))
+        .collect();
+    let files: Vec<(&Path, &[Resource])> = inputs
+        .iter()
+        .zip(&parsed)
+        .filter(|(_, p)| p.errors.is_empty())
+        .map(|((path, _), p)| (path.as_path(), p.resources.as_slice()))
+        .collect();
+    default_deny_objects(&files, engine, opts)
+}
+
+fn selects_default_deny(engine: &Engine) -> bool {
+    engine
+        .selection
+        .checks
+        .iter()
+        .any(|c| DEFAULT_DENY_CHECKS.contains(&c.meta.id.as_ref()))
+}
+
+/// [`default_deny`] over files already parsed (each file's path and objects, in input order),
+/// as `fix` has them from fixing each file ([`crate::Outcome::resources`]).
+pub fn default_deny_objects(
+    files: &[(&Path, &[Resource])],
+    engine: &Engine,
+    opts: &Options,
+) -> NewFiles {
+    // Only the default-deny checks run here (the others' findings are the per-file fixes'); when
+    // none of them is selected there is nothing to do.
+    let mut selection = engine.selection.clone();
+    selection
+        .checks
+        .retain(|c| DEFAULT_DENY_CHECKS.contains(&c.meta.id.as_ref()));
+    if selection.checks.is_empty() {
+        return NewFiles::default();
+    }
+    let engine = Engine::new(selection);
     let mut inv = Inventory::default();
     // Where a namespace's manifests are (the folder of the first file with an object in it), for
     // findings without a location (a namespace only named by its workloads).
     let mut folders: BTreeMap<Option<String>, PathBuf> = BTreeMap::new();
-    for (path, text) in inputs {
-        let parsed = rampart_source::parse_str(path, text);
-        if !parsed.errors.is_empty() {
-            continue;
-        }
-        for r in &parsed.resources {
+    for (path, resources) in files {
+        for r in *resources {
             inv.keep(r);
             let folder = || path.parent().map(Path::to_path_buf).unwrap_or_default();
             folders.entry(r.id.namespace.clone()).or_insert_with(folder);
@@ -73,7 +112,7 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
             }
         }
     }
-    let first_folder = inputs
+    let first_folder = files
         .first()
         .and_then(|(p, _)| p.parent())
         .map(Path::to_path_buf)

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use rampart_checks::{Config, Engine, Selection};
 use rampart_fix::Options;
+use rampart_model::Resource;
 
 /// Arguments of `rampart fix`.
 #[derive(clap::Args, Debug)]
@@ -107,11 +108,12 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    // The inputs as read, for the fixes that look at every file at once.
-    let mut originals: Vec<(PathBuf, String)> = Vec::new();
+    // The objects of the inputs as read, for the fixes that look at every file at once.
+    let mut originals: Vec<(PathBuf, Vec<Resource>)> = Vec::new();
     for (input, result) in inputs.iter().zip(results) {
-        let result = result.and_then(|f| {
-            originals.push((input.path().to_path_buf(), f.text.to_string()));
+        let result = result.and_then(|mut f| {
+            let resources = std::mem::take(&mut f.outcome.resources);
+            originals.push((input.path().to_path_buf(), resources));
             report(input.path(), f, args, &mut out)
         });
         match result {
@@ -240,13 +242,17 @@ fn report(
 /// The fixes that add files: a default-deny NetworkPolicy file for each namespace that needs
 /// one (unsafe), written beside the manifests (never over an existing file).
 fn new_files(
-    originals: &[(PathBuf, String)],
+    originals: &[(PathBuf, Vec<Resource>)],
     engine: &Engine,
     opts: &Options,
     args: &FixArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Totals> {
-    let found = rampart_fix::netpol::default_deny(originals, engine, opts);
+    let files: Vec<(&Path, &[Resource])> = originals
+        .iter()
+        .map(|(p, r)| (p.as_path(), r.as_slice()))
+        .collect();
+    let found = rampart_fix::netpol::default_deny_objects(&files, engine, opts);
     let mut totals = Totals {
         skipped_unsafe: found.skipped_unsafe,
         failed: found.failed.len(),
