@@ -378,23 +378,50 @@ pub fn reachability<O: AnalysisObject>(objects: &[O], netpol: &Analysis) -> Reac
     let groups = netpol.pod_group_count();
     let full = (groups <= FULL_MATRIX_LIMIT).then(|| netpol.matrix());
     let total = full.as_ref().map_or(groups, |m| m.endpoints().len());
-    let n = total.min(MAX_ENDPOINTS);
+    // Which endpoints to keep: pod groups of namespaces with policies first (where policies
+    // decide anything), then the others, then external ranges, up to the cap.
+    let governed: std::collections::HashSet<String> = netpol
+        .namespace_coverage()
+        .into_iter()
+        .filter(|c| !c.policies.is_empty())
+        .map(|c| c.namespace)
+        .collect();
+    let mut chosen: Vec<(usize, NpEndpoint, Option<Target>)> = Vec::new();
+    let mut rest: Vec<(usize, NpEndpoint, Option<Target>)> = Vec::new();
+    for i in 0..groups {
+        if chosen.len() >= MAX_ENDPOINTS {
+            break;
+        }
+        let Some((ep, t)) = netpol.pod_group(i) else {
+            continue;
+        };
+        let ns_governed = matches!(&ep, NpEndpoint::Pods(g) if governed.contains(&g.namespace));
+        if ns_governed {
+            chosen.push((i, ep, Some(t)));
+        } else if rest.len() < MAX_ENDPOINTS {
+            rest.push((i, ep, Some(t)));
+        }
+    }
+    let room = MAX_ENDPOINTS.saturating_sub(chosen.len());
+    chosen.extend(rest.into_iter().take(room));
+    if let Some(m) = &full {
+        let room = MAX_ENDPOINTS.saturating_sub(chosen.len());
+        for (i, ep) in m.endpoints().iter().enumerate().skip(groups).take(room) {
+            let t = match ep {
+                NpEndpoint::External(r) => r.cidrs.first().map(|c| Target::Ip(c.network())),
+                NpEndpoint::Pods(_) => None,
+            };
+            chosen.push((i, ep.clone(), t));
+        }
+    }
+    // Pod groups in matrix order (by namespace as the analysis lists them), then the ranges.
+    chosen.sort_by_key(|c| c.0);
+    let n = chosen.len();
     let mut endpoints = Vec::with_capacity(n);
     let mut targets: Vec<Option<Target>> = Vec::with_capacity(n);
     // The matrix index of each endpoint kept.
     let mut index: Vec<usize> = Vec::with_capacity(n);
-    for i in 0..n {
-        let (ep, target) = if i < groups {
-            match netpol.pod_group(i) {
-                Some((ep, t)) => (ep, Some(t)),
-                None => continue,
-            }
-        } else {
-            match full.as_ref().and_then(|m| m.endpoints().get(i)) {
-                Some(ep) => (ep.clone(), None),
-                None => continue,
-            }
-        };
+    for (i, ep, target) in chosen {
         match &ep {
             NpEndpoint::Pods(g) => {
                 endpoints.push(MatrixEndpoint {
@@ -415,7 +442,7 @@ pub fn reachability<O: AnalysisObject>(objects: &[O], netpol: &Analysis) -> Reac
                     workload_count: 0,
                     external: true,
                 });
-                targets.push(r.cidrs.first().map(|c| Target::Ip(c.network())));
+                targets.push(target);
                 index.push(i);
             }
         }
