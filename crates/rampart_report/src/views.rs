@@ -308,6 +308,18 @@ pub fn build<'a, O: AnalysisObject>(
     }
 }
 
+/// Both views of `objects`, building the analyses (when there is input for them) here: for
+/// callers that hold no analyses of their own (`serve --watch`'s snapshots).
+pub fn of_objects<O: AnalysisObject>(objects: &[O]) -> Views {
+    let rbac = std::cell::OnceCell::new();
+    let netpol = std::cell::OnceCell::new();
+    build(
+        objects,
+        || rbac.get_or_init(|| Rbac::build(objects)),
+        || netpol.get_or_init(|| Analysis::new(objects, &rampart_netpol::Options::default())),
+    )
+}
+
 /// `file:line` of a pointer in object `i`.
 fn at<O: AnalysisObject>(objects: &[O], i: usize, pointer: &str) -> Option<String> {
     let o = objects.get(i)?;
@@ -1308,6 +1320,50 @@ spec:
         let rbac = Rbac::build(&none);
         let np = Analysis::new(&none, &rampart_netpol::Options::default());
         assert_eq!(build(&none, || &rbac, || &np), Views::default());
+    }
+
+    #[test]
+    fn the_html_report_shows_both_views_linked_to_findings() {
+        let res = resources();
+        let binding = res
+            .iter()
+            .find(|r| r.id.name == "ci-deploys")
+            .expect("binding");
+        let f = rampart_model::Finding::new(
+            std::borrow::Cow::Borrowed(ESCALATION_CHECK),
+            rampart_model::Severity::High,
+            binding.id.clone().into(),
+            rampart_model::Pointer::from_raw("/subjects/0"),
+            "sa:ci/deployer reaches cluster-admin".into(),
+        );
+        let mut report = crate::Report::new(
+            vec![f],
+            Vec::new(),
+            crate::Scanned::default(),
+            Vec::new(),
+            rampart_model::Severity::High,
+            0,
+        );
+        report.views = Some(Box::new(views()));
+        let mut out = Vec::new();
+        crate::html::write(&report, &mut out).expect("html");
+        let html = String::from_utf8(out).expect("utf-8");
+        assert!(html.contains(r##"<a href="#rbac-paths">RBAC escalation paths</a>"##));
+        assert!(html.contains(r##"<a href="#reachability">Network reachability</a>"##));
+        assert!(html.contains(r#"<section id="rbac-paths""#) && html.contains("<svg class=\"graph\""));
+        assert!(html.contains(r#"<table class="matrix""#));
+        // The path links to its finding in the same file; nothing is fetched.
+        assert!(html.contains(r##"<a class="finding-link" href="#f-0">"##));
+        assert!(!html.contains("http://") || html.contains("http://www.w3.org/2000/svg"));
+        let svg_start = html.find("<svg class=\"graph\"").expect("svg");
+        let svg_end = html[svg_start..].find("</svg>").expect("end") + svg_start + 6;
+        well_formed(&html[svg_start..svg_end]);
+        // Without views, no such section.
+        report.views = None;
+        let mut out = Vec::new();
+        crate::html::write(&report, &mut out).expect("html");
+        let html = String::from_utf8(out).expect("utf-8");
+        assert!(!html.contains("rbac-paths"));
     }
 
     #[test]
