@@ -958,7 +958,7 @@ async fn run(
     if state.synced && snapshot_due {
         let all = state.all_findings();
         if let Some(tx) = state.store.take() {
-            let scan = state.new_scan(&all);
+            let scan = (state.new_scan(&all), state.views.clone());
             // Blocking send off the runtime: the store thread takes it when it is free.
             let _ = tokio::task::spawn_blocking(move || tx.send(scan).is_ok()).await;
         }
