@@ -601,9 +601,9 @@ fn link_open(href: Option<&str>, label: &str) -> String {
     }
 }
 
-const NODE_W: f64 = 220.0;
+const NODE_W: f64 = 178.0;
 const NODE_H: f64 = 44.0;
-const COL_GAP: f64 = 56.0;
+const COL_GAP: f64 = 38.0;
 const ROW_GAP: f64 = 14.0;
 const TOP: f64 = 30.0;
 const LEFT: f64 = 10.0;
@@ -653,7 +653,7 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
             col: 0,
             row: 0,
             kind: GKind::Id(r.kind),
-            lines: [r.kind.as_str().to_owned(), clip(&r.name, 34)],
+            lines: [r.kind.as_str().to_owned(), clip(r.subject_name(), 27)],
             title: format!("{} ({})", r.name, r.kind.as_str()),
             href: if r.kind == NodeKind::ClusterAdmin {
                 None
@@ -680,8 +680,8 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
                         row: 0,
                         kind: GKind::Grant,
                         lines: [
-                            clip(&format!("{kind}: {}", g.role), 34),
-                            clip(&format!("via {}", g.binding), 34),
+                            clip(&format!("{kind}: {}", g.role), 30),
+                            clip(&format!("via {}", g.binding), 27),
                         ],
                         title: format!(
                             "{kind}: {} via {}, rule {}{}",
@@ -775,7 +775,7 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
             .unwrap_or_default();
         let _ = write!(
             s,
-            r##"{open}<g class="node"><title>{}</title><rect x="{x:.0}" y="{y:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"{dash}/><text x="{:.0}" y="{:.0}" font-size="11" fill="#4d4d4d">{}</text><text x="{:.0}" y="{:.0}" font-size="12.5" fill="#1b1b1b"{}>{}</text></g>{}"##,
+            r##"{open}<g class="node"><title>{}</title><rect x="{x:.0}" y="{y:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"{dash}/><text x="{:.0}" y="{:.0}" font-size="11" fill="#4d4d4d">{}</text><text x="{:.0}" y="{:.0}" font-size="12" fill="#1b1b1b"{}>{}</text></g>{}"##,
             esc(&n.title),
             x + 8.0,
             y + 16.0,
