@@ -332,7 +332,11 @@ async fn api_views(
         Some(rampart_report::views::ESCALATION_KIND) | None => {
             rampart_report::views::ESCALATION_KIND
         }
-        Some(k) => return Err(Failure::BadRequest(format!("kind `{k}`: expected rbac-escalation or netpol-reachability"))),
+        Some(k) => {
+            return Err(Failure::BadRequest(format!(
+                "kind `{k}`: expected rbac-escalation or netpol-reachability"
+            )))
+        }
     };
     let (_, v) = stored_view::<serde_json::Value>(&st, &p, kind).await?;
     Ok(json(&v))

@@ -57,7 +57,10 @@ pub fn section(scan: i64, views: &[ViewSummary]) -> String {
         };
         let (title, what) = match v.kind.as_str() {
             rv::ESCALATION_KIND => ("RBAC escalation paths", "paths to cluster-admin"),
-            _ => ("Network reachability", "endpoints (pod groups and address ranges)"),
+            _ => (
+                "Network reachability",
+                "endpoints (pod groups and address ranges)",
+            ),
         };
         let capped = if v.shown < v.total {
             format!(", {} kept", v.shown)

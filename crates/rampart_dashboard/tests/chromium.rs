@@ -318,7 +318,7 @@ fn fleet_target_and_keyboard() {
     let targets = texts(&c, "#targets tbody th a");
     assert_eq!(targets, ["platform", "web"], "the two scanned targets");
     // Every target has its trend chart, labelled for screen readers.
-    assert_eq!(c.find_all("#targets svg[role=img] title").len(), 2);
+    assert_eq!(c.find_all("#targets svg[role=img] > title").len(), 2);
     // Nothing is fetched from anywhere (no CDN, no script, no style sheet).
     let fetched = c.execute(
         "return performance.getEntriesByType('resource').length + document.scripts.length",
@@ -517,8 +517,16 @@ fn rbac_escalation_graph_to_its_finding() {
     // From the target page.
     c.goto(&format!("{}/target?t=platform", e.url));
     c.click(&c.link("RBAC escalation paths"));
-    assert!(c.url().contains(&format!("/rbac?scan={scan}")), "{}", c.url());
-    assert!(c.title().starts_with("RBAC escalation paths"), "{}", c.title());
+    assert!(
+        c.url().contains(&format!("/rbac?scan={scan}")),
+        "{}",
+        c.url()
+    );
+    assert!(
+        c.title().starts_with("RBAC escalation paths"),
+        "{}",
+        c.title()
+    );
     no_console_errors(&c, "/rbac");
     // The graph: one labelled SVG, drawn on the server, with a node per path start.
     assert_eq!(c.find_all("svg.graph[role=img] > title").len(), 1);
@@ -569,7 +577,11 @@ fn network_matrix_to_a_policy_finding() {
     let c = Browser::start(&e);
     c.goto(&format!("{}/target?t=platform", e.url));
     c.click(&c.link("Network reachability"));
-    assert!(c.url().contains(&format!("/network?scan={scan}")), "{}", c.url());
+    assert!(
+        c.url().contains(&format!("/network?scan={scan}")),
+        "{}",
+        c.url()
+    );
     no_console_errors(&c, "/network");
     let cols = c.find_all("table.matrix thead th[scope=col]").len();
     let rows = c.find_all("table.matrix tbody th[scope=row]").len();
@@ -597,9 +609,6 @@ fn network_matrix_to_a_policy_finding() {
     no_console_errors(&c, "/findings from /network");
     assert!(total(&c) >= 1);
     let listed = attrs(&c, "#findings tbody tr", "data-check");
-    assert!(
-        listed.iter().any(|t| t == "netpol-allow-all"),
-        "{listed:?}"
-    );
+    assert!(listed.iter().any(|t| t == "netpol-allow-all"), "{listed:?}");
     shot(&e, &c, "11-network-policy-finding");
 }

@@ -607,6 +607,8 @@ const COL_GAP: f64 = 38.0;
 const ROW_GAP: f64 = 14.0;
 const TOP: f64 = 30.0;
 const LEFT: f64 = 10.0;
+/// Graphs up to this wide are scaled down to the page's width.
+const FIT_WIDTH: f64 = 1700.0;
 
 /// A node of the drawing.
 struct GNode {
@@ -665,7 +667,12 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
     for p in paths {
         let len = p.steps.len();
         // Distance d from cluster-admin: column 2 * (depth - d).
-        let mut at = add(&mut nodes, 2 * (depth - len), p.from.name.clone(), &id_node(&p.from));
+        let mut at = add(
+            &mut nodes,
+            2 * (depth - len),
+            p.from.name.clone(),
+            &id_node(&p.from),
+        );
         for (k, s) in p.steps.iter().enumerate() {
             let d_to = len - k - 1;
             let col_to = 2 * (depth - d_to);
@@ -715,10 +722,17 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
             TOP + n.row as f64 * (NODE_H + ROW_GAP),
         )
     };
+    // A graph a little wider than the page is scaled down to fit; a much wider one scrolls
+    // (its text would be too small to read).
+    let fit = if w <= FIT_WIDTH {
+        r#" style="max-width:100%;height:auto""#
+    } else {
+        ""
+    };
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">RBAC escalation paths to cluster-admin</title><desc id="{id}-d">{} of {} paths drawn, from footholds on the left to cluster-admin on the right; boxes with an amber border are grants (role and binding). The table below lists the same paths with every rule.</desc><defs><marker id="{id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##,
+        r##"<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}"{fit} role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">RBAC escalation paths to cluster-admin</title><desc id="{id}-d">{} of {} paths drawn, from footholds on the left to cluster-admin on the right; boxes with an amber border are grants (role and binding). The table below lists the same paths with every rule.</desc><defs><marker id="{id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>"##,
         paths.len(),
         v.total
     );
@@ -767,7 +781,11 @@ pub fn escalation_svg(v: &EscalationView, links: &dyn Links, id: &str) -> String
             GKind::Id(NodeKind::Pool) => ("#f4f4f4", "#4d4d4d", r#" stroke-dasharray="4 3""#, 1.5),
             GKind::Id(_) => ("#e8f0fb", "#1d5fa0", "", 1.5),
         };
-        let rx = if matches!(n.kind, GKind::Grant) { 2 } else { 10 };
+        let rx = if matches!(n.kind, GKind::Grant) {
+            2
+        } else {
+            10
+        };
         let open = n
             .href
             .as_deref()
@@ -839,7 +857,10 @@ pub fn escalation_html(v: &EscalationView, links: &dyn Links, id: &str) -> Strin
             r#"<tr id="{id}-p{}"><td class="num">{}</td><th scope="row">{}{}{}<br><span class="muted">{}</span></th><td><ol>"#,
             i + 1,
             i + 1,
-            link_open(links.subject(p.from.subject_name()).as_deref(), &p.from.name),
+            link_open(
+                links.subject(p.from.subject_name()).as_deref(),
+                &p.from.name
+            ),
             esc(&p.from.name),
             if links.subject(p.from.subject_name()).is_some() {
                 "</a>"
@@ -1009,7 +1030,10 @@ pub fn reachability_html(v: &ReachabilityView, links: &dyn Links, id: &str) -> S
     }
     b.push_str("</tr></thead><tbody>");
     for (i, e) in v.endpoints.iter().enumerate() {
-        let href = e.namespace.as_deref().and_then(|ns| links.netpol_namespace(ns));
+        let href = e
+            .namespace
+            .as_deref()
+            .and_then(|ns| links.netpol_namespace(ns));
         let _ = write!(
             b,
             r#"<tr><th scope="row" id="{id}-r{i}">{}<abbr title="{}">{}</abbr>{}</th>"#,
@@ -1057,10 +1081,7 @@ pub fn reachability_html(v: &ReachabilityView, links: &dyn Links, id: &str) -> S
     }
     b.push_str("</tbody></table></div>");
     if !v.policies.is_empty() {
-        let _ = write!(
-            b,
-            r#"<h3 id="{id}-pol">Policies that decide</h3><ul>"#
-        );
+        let _ = write!(b, r#"<h3 id="{id}-pol">Policies that decide</h3><ul>"#);
         for p in &v.policies {
             let href = links.subject(&p.name);
             let _ = write!(
@@ -1069,8 +1090,7 @@ pub fn reachability_html(v: &ReachabilityView, links: &dyn Links, id: &str) -> S
                 link_open(href.as_deref(), &p.name),
                 esc(&p.name),
                 if href.is_some() { "</a>" } else { "" },
-                p.at
-                    .as_deref()
+                p.at.as_deref()
                     .map(|a| format!(" <span class=\"muted\">{}</span>", esc(a)))
                     .unwrap_or_default()
             );
@@ -1238,7 +1258,11 @@ spec:
         // Every node of every path is drawn (names are short here: none is clipped), every
         // grant is a node, and there are arrows.
         for p in &e.paths {
-            assert!(svg.contains(&esc(&p.from.name).into_owned()), "{}", p.from.name);
+            assert!(
+                svg.contains(&esc(&p.from.name).into_owned()),
+                "{}",
+                p.from.name
+            );
             for s in &p.steps {
                 assert!(svg.contains(&esc(&s.to.name).into_owned()), "{}", s.to.name);
                 for g in &s.grants {
@@ -1252,16 +1276,17 @@ spec:
         let html = escalation_html(e, &TestLinks, "g");
         // The table holds every path, each linking to its finding.
         assert_eq!(html.matches("<tr id=\"g-p").count(), e.paths.len());
-        assert!(html.contains(
-            "/c?check=rbac-escalation-path&amp;q=RoleBinding/prod/ci-deploys"
-        ));
+        assert!(html.contains("/c?check=rbac-escalation-path&amp;q=RoleBinding/prod/ci-deploys"));
         assert!(html.contains("verbs=[create]"));
     }
 
     #[test]
     fn the_matrix_says_who_decides() {
         let v = views();
-        let r = v.reachability.as_ref().expect("a NetworkPolicy was scanned");
+        let r = v
+            .reachability
+            .as_ref()
+            .expect("a NetworkPolicy was scanned");
         let at = |name: &str| {
             r.endpoints
                 .iter()
@@ -1350,7 +1375,9 @@ spec:
         let html = String::from_utf8(out).expect("utf-8");
         assert!(html.contains(r##"<a href="#rbac-paths">RBAC escalation paths</a>"##));
         assert!(html.contains(r##"<a href="#reachability">Network reachability</a>"##));
-        assert!(html.contains(r#"<section id="rbac-paths""#) && html.contains("<svg class=\"graph\""));
+        assert!(
+            html.contains(r#"<section id="rbac-paths""#) && html.contains("<svg class=\"graph\"")
+        );
         assert!(html.contains(r#"<table class="matrix""#));
         // The path links to its finding in the same file; nothing is fetched.
         assert!(html.contains(r##"<a class="finding-link" href="#f-0">"##));

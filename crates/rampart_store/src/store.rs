@@ -41,7 +41,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "framework scores",
         include_str!("../migrations/sqlite/0003_framework_scores.sql"),
-    ),    (
+    ),
+    (
         4,
         "scan views",
         include_str!("../migrations/sqlite/0004_scan_views.sql"),
@@ -62,7 +63,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "framework scores",
         include_str!("../migrations/postgres/0003_framework_scores.sql"),
-    ),    (
+    ),
+    (
         4,
         "scan views",
         include_str!("../migrations/postgres/0004_scan_views.sql"),

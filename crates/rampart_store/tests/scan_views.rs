@@ -178,10 +178,14 @@ fn views_round_trip(fresh: Fresh) {
         .find(|p| p.from.name == "sa:ci/deployer")
         .expect("the deployer's path");
     assert_eq!(p.steps[0].grants[0].binding, "RoleBinding/prod/ci-deploys");
-    assert!(p.steps[0].grants[0]
-        .rule_at
-        .as_deref()
-        .is_some_and(|a| a.ends_with("in.yaml:4")), "{:?}", p.steps[0].grants[0].rule_at);
+    assert!(
+        p.steps[0].grants[0]
+            .rule_at
+            .as_deref()
+            .is_some_and(|a| a.ends_with("in.yaml:4")),
+        "{:?}",
+        p.steps[0].grants[0].rule_at
+    );
     let reach = store
         .view(id, REACHABILITY_KIND)
         .expect("read")
