@@ -220,7 +220,9 @@ fn views_round_trip(fresh: Fresh) {
         body: "{\"total\":0,\"paths\":[]}".into(),
         ..views[0].clone()
     };
-    store.save_views(id, &[replaced.clone()]).expect("replace");
+    store
+        .save_views(id, std::slice::from_ref(&replaced))
+        .expect("replace");
     assert_eq!(
         store.view(id, ESCALATION_KIND).expect("read"),
         Some(replaced)
