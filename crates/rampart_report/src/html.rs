@@ -1,6 +1,8 @@
 //! HTML: one self-contained file (inline CSS and a few lines of script, no network) with the
 //! posture score, findings by severity, namespace and framework, and a drill-down from each
-//! framework control to its findings and their `file:line`.
+//! framework control to its findings and their `file:line`; when the scan computed them
+//! ([`crate::Report::views`]), the RBAC escalation paths (an SVG graph and a table) and the
+//! NetworkPolicy reachability matrix, linked to their findings (see [`crate::views`]).
 //!
 //! Built for large reports: findings are grouped by check in collapsed `<details>` elements,
 //! and a check with more than [`PAGE`] findings is split into collapsed pages of that size, so
