@@ -52,45 +52,59 @@ fn http(hostport: &str, method: &str, path: &str, body: Option<&Value>) -> (u16,
         body.len()
     );
     let mut s = std::net::TcpStream::connect(hostport).expect("connect to chromedriver");
-    // A command chromedriver never answers fails the test instead of hanging the run.
-    s.set_read_timeout(Some(std::time::Duration::from_secs(90)))
-        .expect("read timeout");
+    // chromedriver keeps the connection open despite `Connection: close`: read the head, then
+    // exactly Content-Length bytes, and never wait more than a minute for either.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("a read timeout");
     s.write_all(req.as_bytes()).expect("write to chromedriver");
-    // Read up to the end of the body: chromedriver answers `Connection: close` but may keep
-    // the socket open, so reading to the end of the stream can wait forever.
     let mut resp = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        let n = match s.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) => panic!("{method} {path}: no answer from chromedriver: {e}"),
-        };
-        resp.extend_from_slice(&buf[..n]);
-        if n == 0 || response_complete(&resp) {
-            break;
+    let mut buf = [0u8; 16384];
+    let head_end = loop {
+        if let Some(i) = resp.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
         }
-    }
-    let resp = String::from_utf8_lossy(&resp);
-    let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP response");
+        let n = s
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("{method} {path}: reading chromedriver's answer: {e}"));
+        assert!(
+            n > 0,
+            "{method} {path}: chromedriver closed the connection early"
+        );
+        resp.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&resp[..head_end]).into_owned();
     let code: u16 = head
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
         .expect("a status code");
-    (code, serde_json::from_str(body).unwrap_or(Value::Null))
-}
-
-/// True once `resp` holds the headers and as many body bytes as `Content-Length` says.
-fn response_complete(resp: &[u8]) -> bool {
-    let Some(end) = resp.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&resp[..end]).to_ascii_lowercase();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    len.is_some_and(|len| resp.len() >= end + 4 + len)
+    let len: Option<usize> = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse().ok())?
+    });
+    let mut body = resp[head_end..].to_vec();
+    match len {
+        Some(len) => {
+            while body.len() < len {
+                let n = s.read(&mut buf).unwrap_or_else(|e| {
+                    panic!("{method} {path}: reading chromedriver's body: {e}")
+                });
+                assert!(
+                    n > 0,
+                    "{method} {path}: chromedriver closed the connection early"
+                );
+                body.extend_from_slice(&buf[..n]);
+            }
+            body.truncate(len);
+        }
+        None => {
+            s.read_to_end(&mut body)
+                .unwrap_or_else(|e| panic!("{method} {path}: reading chromedriver's body: {e}"));
+        }
+    }
+    (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 impl Browser {
