@@ -5,7 +5,8 @@
 # and chromedriver, and runs the #[ignore]d WebDriver tests of rampart_dashboard
 # (tests/chromium.rs): pages render without console errors, screenshots are written to
 # target/dashboard-screenshots/, links, sorting and filters are clicked and their rows checked
-# against the store, and a framework control is followed to a finding's file and line.
+# against the store, a framework control is followed to a finding's file and line, and the RBAC
+# escalation graph and the NetworkPolicy matrix are followed to their findings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -40,6 +41,50 @@ done
 for d in "$CHECKS"/rbac/*/ "$CHECKS"/secrets/*/; do
   [ -f "$d/fixtures/fail.yaml" ] && cp "$d/fixtures/fail.yaml" "$WORK/platform/$(basename "$d").yaml"
 done
+# A small shop for the reachability matrix: front end -> api -> db, an allow-all policy (a
+# netpol-allow-all finding the matrix links to) and a worker no policy selects.
+cat > "$WORK/platform/shop-network.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+YAML
+for app in frontend api db worker metrics; do
+  cat >> "$WORK/platform/shop-network.yaml" <<YAML
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $app, namespace: shop}
+spec:
+  selector: {matchLabels: {app: $app}}
+  template:
+    metadata: {labels: {app: $app}}
+    spec: {containers: [{name: main, image: "registry.example/$app:1.0", ports: [{containerPort: 8080}]}]}
+YAML
+done
+cat >> "$WORK/platform/shop-network.yaml" <<'YAML'
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-from-frontend, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: frontend}}}], ports: [{port: 8080}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress, Egress]
+  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all-metrics, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: metrics}}
+  ingress: [{}]
+YAML
 scan() { # TARGET DIR
   # Exit 1 (findings) and 2 (input errors in the fixtures) are expected; the scan is kept.
   "$BIN" scan "$2" --store "$DB" --store-target "$1" --format json -o /dev/null || true

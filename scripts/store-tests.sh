@@ -11,4 +11,5 @@ RAMPART_TEST_POSTGRES="$(scripts/postgres.sh start)"
 export RAMPART_TEST_POSTGRES
 echo "== store tests against PostgreSQL ($RAMPART_TEST_POSTGRES)"
 cargo test --workspace --test store -- --ignored
+cargo test --workspace --test scan_views -- --ignored
 cargo test --workspace --test history_cli -- --ignored

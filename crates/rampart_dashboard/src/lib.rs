@@ -13,7 +13,11 @@
 //!   carries the filters;
 //! - `/finding?scan=ID&seq=N`: one finding: the check's documentation, the object, the file
 //!   and line;
-//! - `/api/targets`, `/api/findings?...` (same parameters as the page), `/api/framework?...`.
+//! - `/rbac?scan=ID`: the scan's RBAC escalation paths, an SVG graph drawn on the server
+//!   with a table of the same content; `/network?scan=ID`: its NetworkPolicy reachability
+//!   matrix (both kept with the scan when it was stored, linked from the target page);
+//! - `/api/targets`, `/api/findings?...` (same parameters as the page), `/api/framework?...`,
+//!   `/api/views?scan=ID&kind=rbac-escalation|netpol-reachability`.
 //!
 //! The store is read through [`rampart_store::Store`] on blocking threads; a scan never
 //! changes once stored, so what is derived from its rows (framework evaluation, counts by
@@ -22,6 +26,7 @@
 mod agg;
 mod pages;
 mod svg;
+mod views;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -128,6 +133,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/framework", get(framework))
         .route("/findings", get(findings))
         .route("/finding", get(finding))
+        .route("/rbac", get(rbac_page))
+        .route("/network", get(network_page))
+        .route("/api/views", get(api_views))
         .route("/api/targets", get(api_targets))
         .route("/api/findings", get(api_findings))
         .route("/api/framework", get(api_framework))
@@ -255,7 +263,83 @@ async fn target(
         None => t.latest(),
     };
     let agg = st.agg(chosen.id).await?;
-    Ok(Html(pages::target(t, &agg)))
+    let id = chosen.id;
+    let views = st.with_store(move |s| Ok(s.view_summaries(id)?)).await?;
+    Ok(Html(pages::target(t, &agg, &views)))
+}
+
+/// A scan's stored view (`?scan=ID`), read as `T`.
+async fn stored_view<T: serde::de::DeserializeOwned + Send + 'static>(
+    st: &Arc<AppState>,
+    p: &[(String, String)],
+    kind: &'static str,
+) -> Result<(Arc<ScanAgg>, T), Failure> {
+    let scan = scan_param(p)?.ok_or_else(|| Failure::BadRequest("no scan given".into()))?;
+    let agg = st.agg(scan).await?;
+    let doc = st
+        .with_store(move |s| {
+            let v = s.view(scan, kind)?.ok_or_else(|| {
+                Failure::NotFound(format!(
+                    "scan {scan} has no {kind} view (no RBAC objects or NetworkPolicies were scanned, or an older rampart kept it)"
+                ))
+            })?;
+            if v.format != rampart_report::views::FORMAT {
+                return Err(Failure::NotFound(format!(
+                    "scan {scan}'s {kind} view has format {}, this rampart reads {}",
+                    v.format,
+                    rampart_report::views::FORMAT
+                )));
+            }
+            serde_json::from_str::<T>(&v.body)
+                .map_err(|e| Failure::Store(format!("scan {scan}'s {kind} view: {e}")))
+        })
+        .await?;
+    Ok((agg, doc))
+}
+
+async fn rbac_page(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<Params>,
+) -> Result<Html<String>, Failure> {
+    let (agg, v) = stored_view::<rampart_report::views::EscalationView>(
+        &st,
+        &p,
+        rampart_report::views::ESCALATION_KIND,
+    )
+    .await?;
+    Ok(Html(views::escalation_page(&agg, &v)))
+}
+
+async fn network_page(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<Params>,
+) -> Result<Html<String>, Failure> {
+    let (agg, v) = stored_view::<rampart_report::views::ReachabilityView>(
+        &st,
+        &p,
+        rampart_report::views::REACHABILITY_KIND,
+    )
+    .await?;
+    Ok(Html(views::reachability_page(&agg, &v)))
+}
+
+async fn api_views(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<Params>,
+) -> Result<Response, Failure> {
+    let kind = match param(&p, "kind") {
+        Some(rampart_report::views::REACHABILITY_KIND) => rampart_report::views::REACHABILITY_KIND,
+        Some(rampart_report::views::ESCALATION_KIND) | None => {
+            rampart_report::views::ESCALATION_KIND
+        }
+        Some(k) => {
+            return Err(Failure::BadRequest(format!(
+                "kind `{k}`: expected rbac-escalation or netpol-reachability"
+            )))
+        }
+    };
+    let (_, v) = stored_view::<serde_json::Value>(&st, &p, kind).await?;
+    Ok(json(&v))
 }
 
 async fn framework(
@@ -445,7 +529,7 @@ mod tests {
         let html = pages::overview(&fleet, &[a.posture]);
         assert!(html.contains("web &amp; co") && !html.contains("web & co"));
         assert!(html.contains(r#"<main id="main""#) && html.contains("<svg"));
-        let html = pages::target(&fleet.targets[0], &a);
+        let html = pages::target(&fleet.targets[0], &a, &[]);
         assert!(html.contains(r#"id="frameworks""#));
         let html = pages::framework(&a, pss);
         assert!(html.contains(r#"data-status="fail""#));

@@ -70,12 +70,13 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px}dl.kv dt{f
 .muted{color:var(--muted)}
 "#;
 
-fn layout(title: &str, crumbs: &[(String, String)], body: &str) -> String {
+pub(crate) fn layout(title: &str, crumbs: &[(String, String)], body: &str) -> String {
     let mut s = String::with_capacity(body.len() + 4096);
     let _ = write!(
         s,
-        r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{} · rampart dashboard</title><style>{CSS}</style></head><body><a class="skip" href="#main">Skip to content</a><header><nav aria-label="Main"><ul><li class="brand"><a href="/">rampart</a></li><li><a href="/">Fleet</a></li></ul></nav></header><main id="main" tabindex="-1">"##,
-        esc(title)
+        r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{} · rampart dashboard</title><style>{CSS}{}</style></head><body><a class="skip" href="#main">Skip to content</a><header><nav aria-label="Main"><ul><li class="brand"><a href="/">rampart</a></li><li><a href="/">Fleet</a></li></ul></nav></header><main id="main" tabindex="-1">"##,
+        esc(title),
+        rampart_report::views::STYLE
     );
     if !crumbs.is_empty() {
         s.push_str(r#"<nav aria-label="Breadcrumb"><p class="crumbs">"#);
@@ -127,11 +128,11 @@ fn severity_headers() -> String {
         .collect()
 }
 
-fn target_href(t: &str) -> String {
+pub(crate) fn target_href(t: &str) -> String {
     format!("/target?t={}", enc(t))
 }
 
-fn findings_href(scan: i64, extra: &[(&str, &str)]) -> String {
+pub(crate) fn findings_href(scan: i64, extra: &[(&str, &str)]) -> String {
     let mut s = format!("/findings?scan={scan}");
     for (k, v) in extra {
         let _ = write!(s, "&{k}={}", enc(v));
@@ -220,7 +221,7 @@ pub fn overview(fleet: &Fleet, scores: &[Option<f64>]) -> String {
     layout("Fleet", &[], &b)
 }
 
-pub fn target(t: &TargetScans, a: &ScanAgg) -> String {
+pub fn target(t: &TargetScans, a: &ScanAgg, views: &[rampart_store::ViewSummary]) -> String {
     let s = &a.summary;
     let scan = s.id;
     let mut b = String::new();
@@ -258,6 +259,7 @@ pub fn target(t: &TargetScans, a: &ScanAgg) -> String {
         );
     }
     b.push_str("</div></section>");
+    b.push_str(&crate::views::section(scan, views));
     // Trend.
     let tail = &t.scans[t.scans.len().saturating_sub(60)..];
     let _ = write!(

@@ -508,3 +508,121 @@ fn control_to_finding_to_file_and_line() {
     assert!(h2.iter().any(|t| t.starts_with("The check:")), "{h2:?}");
     shot(&e, &c, "07-finding");
 }
+
+/// The `platform` target's newest scan (the one with RBAC objects and NetworkPolicies).
+fn platform_scan(e: &Env) -> i64 {
+    newest(e, "platform").0
+}
+
+#[test]
+#[ignore = "needs chromium, chromedriver and a served dashboard: scripts/dashboard-tests.sh"]
+fn rbac_escalation_graph_to_its_finding() {
+    let e = env();
+    let scan = platform_scan(&e);
+    let store = Store::open(&Location::Sqlite(e.store.clone())).expect("open the store");
+    let view = store
+        .view(scan, "rbac-escalation")
+        .expect("read")
+        .expect("the scan kept its escalation paths");
+    let doc: Value = serde_json::from_str(&view.body).expect("json");
+    let paths = doc["paths"].as_array().cloned().unwrap_or_default();
+    assert!(!paths.is_empty(), "the RBAC fixtures have escalation paths");
+    let c = Browser::start(&e);
+    // From the target page.
+    c.goto(&format!("{}/target?t=platform", e.url));
+    c.click(&c.link("RBAC escalation paths"));
+    assert!(
+        c.url().contains(&format!("/rbac?scan={scan}")),
+        "{}",
+        c.url()
+    );
+    assert!(
+        c.title().starts_with("RBAC escalation paths"),
+        "{}",
+        c.title()
+    );
+    no_console_errors(&c, "/rbac");
+    // The graph: one labelled SVG, drawn on the server, with a node per path start.
+    assert_eq!(c.find_all("svg.graph[role=img] > title").len(), 1);
+    let drawn = c.execute(
+        "return document.querySelector('svg.graph').getBBox().width > 200 \
+         && document.querySelectorAll('svg.graph g.node').length",
+    );
+    assert!(drawn.as_i64().unwrap_or(0) >= 3, "nodes drawn: {drawn}");
+    // The table: every kept path, in the store's order.
+    let rows = c.find_all("#esc-table tbody tr");
+    assert_eq!(rows.len(), paths.len());
+    let from = texts(&c, "#esc-table tbody tr th");
+    for (i, p) in paths.iter().enumerate() {
+        let name = p["from"]["name"].as_str().unwrap_or("");
+        assert!(from[i].starts_with(name), "{} vs {name}", from[i]);
+    }
+    // Nothing fetched, no script.
+    let fetched = c.execute(
+        "return performance.getEntriesByType('resource').length + document.scripts.length",
+    );
+    assert_eq!(fetched, json!(0));
+    shot(&e, &c, "08-rbac-paths");
+    // An SVG node links to the findings about it.
+    let node_links = attrs(&c, "svg.graph a", "href");
+    assert!(
+        node_links.iter().all(|h| h.starts_with("/findings?scan=")),
+        "{node_links:?}"
+    );
+    // A path's finding: the rbac-escalation-path finding of its first binding.
+    let link = c.find("#esc-table a.finding-link");
+    c.click(&link);
+    assert!(c.url().contains("/findings?scan="), "{}", c.url());
+    no_console_errors(&c, "/findings from /rbac");
+    assert!(total(&c) >= 1, "the path's finding is listed");
+    let listed = attrs(&c, "#findings tbody tr", "data-check");
+    assert!(
+        !listed.is_empty() && listed.iter().all(|t| t == "rbac-escalation-path"),
+        "{listed:?}"
+    );
+    shot(&e, &c, "09-rbac-path-finding");
+}
+
+#[test]
+#[ignore = "needs chromium, chromedriver and a served dashboard: scripts/dashboard-tests.sh"]
+fn network_matrix_to_a_policy_finding() {
+    let e = env();
+    let scan = platform_scan(&e);
+    let c = Browser::start(&e);
+    c.goto(&format!("{}/target?t=platform", e.url));
+    c.click(&c.link("Network reachability"));
+    assert!(
+        c.url().contains(&format!("/network?scan={scan}")),
+        "{}",
+        c.url()
+    );
+    no_console_errors(&c, "/network");
+    let cols = c.find_all("table.matrix thead th[scope=col]").len();
+    let rows = c.find_all("table.matrix tbody th[scope=row]").len();
+    assert!(cols >= 4 && cols == rows, "{rows} x {cols}");
+    assert_eq!(
+        c.find_all("table.matrix tbody td").len(),
+        rows * cols,
+        "a cell per pair"
+    );
+    assert!(c.exists("table.matrix td.allow") && c.exists("table.matrix td.deny"));
+    // Every cell says why in its title.
+    let titles = attrs(&c, "table.matrix td abbr", "title");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("denied") && t.contains("isolated by NetworkPolicy/shop/")),
+        "{titles:?}"
+    );
+    shot(&e, &c, "10-network-matrix");
+    // The cell allowed by the allow-all policy leads to that policy's finding.
+    // (Query values are percent-encoded, `-` too.)
+    let link = c.find("table.matrix td.allow a[href*='allow%2Dall%2Dmetrics']");
+    c.click(&link);
+    assert!(c.url().contains("/findings?scan="), "{}", c.url());
+    no_console_errors(&c, "/findings from /network");
+    assert!(total(&c) >= 1);
+    let listed = attrs(&c, "#findings tbody tr", "data-check");
+    assert!(listed.iter().any(|t| t == "netpol-allow-all"), "{listed:?}");
+    shot(&e, &c, "11-network-policy-finding");
+}

@@ -527,6 +527,20 @@ impl Analysis {
         }
     }
 
+    /// The number of pod groups (the first endpoints of [`Analysis::matrix`]), known without
+    /// computing the matrix (whose size is the square of the endpoints).
+    pub fn pod_group_count(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Pod group `c` as endpoint `c` of [`Analysis::matrix`] names it, with one of its
+    /// workloads as a target for [`Analysis::explain`] (every workload of a group is judged
+    /// alike).
+    pub fn pod_group(&self, c: usize) -> Option<(Endpoint, Target)> {
+        let first = *self.classes.get(c)?.members.first()?;
+        Some((self.class_endpoint(c), Target::Workload(first)))
+    }
+
     fn class_endpoint(&self, c: usize) -> Endpoint {
         let class = &self.classes[c];
         Endpoint::Pods(PodGroup {

@@ -1,6 +1,8 @@
 //! HTML: one self-contained file (inline CSS and a few lines of script, no network) with the
 //! posture score, findings by severity, namespace and framework, and a drill-down from each
-//! framework control to its findings and their `file:line`.
+//! framework control to its findings and their `file:line`; when the scan computed them
+//! ([`crate::Report::views`]), the RBAC escalation paths (an SVG graph and a table) and the
+//! NetworkPolicy reachability matrix, linked to their findings (see [`crate::views`]).
 //!
 //! Built for large reports: findings are grouped by check in collapsed `<details>` elements,
 //! and a check with more than [`PAGE`] findings is split into collapsed pages of that size, so
@@ -129,6 +131,7 @@ pub fn write_with(report: &Report, opts: &Options, w: &mut dyn Write) -> io::Res
     summary(&mut w, report, &metas, &evals)?;
     namespaces(&mut w, &report.findings)?;
     frameworks(&mut w, report, &evals)?;
+    views(&mut w, report)?;
     findings(&mut w, report)?;
     errors(&mut w, report)?;
     write!(w, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")?;
@@ -140,13 +143,15 @@ fn head(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         w,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>rampart report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <title>rampart report</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n\
          <a class=\"skip\" href=\"#main\">Skip to the report</a>\n<header>\n<h1>rampart report</h1>\n\
          <p class=\"muted\">{} {} · {} files, {} objects, {} checks</p>\n</header>\n\
          <nav aria-label=\"Sections\"><ul>\
          <li><a href=\"#posture\">Posture</a></li><li><a href=\"#namespaces\">Namespaces</a></li>\
-         <li><a href=\"#frameworks\">Frameworks</a></li><li><a href=\"#findings\">Findings</a></li>\
+         <li><a href=\"#frameworks\">Frameworks</a></li>{}<li><a href=\"#findings\">Findings</a></li>\
          <li><a href=\"#errors\">Input errors</a></li></ul></nav>\n<main id=\"main\">\n",
+        crate::views::STYLE,
+        views_nav(report),
         report.tool.name,
         esc(report.tool.version),
         report.scanned.files,
@@ -408,6 +413,97 @@ fn frameworks(w: &mut dyn Write, report: &Report, evals: &[Evaluation]) -> io::R
         w.write_all(b"</section>\n")?;
     }
     w.write_all(b"</section>\n")
+}
+
+/// Links to the views' sections, when the scan has them.
+fn views_nav(report: &Report) -> String {
+    let mut s = String::new();
+    if let Some(v) = &report.views {
+        if v.escalation.is_some() {
+            s.push_str("<li><a href=\"#rbac-paths\">RBAC escalation paths</a></li>");
+        }
+        if v.reachability.is_some() {
+            s.push_str("<li><a href=\"#reachability\">Network reachability</a></li>");
+        }
+    }
+    s
+}
+
+/// In-page links from the views to the first finding about an object (RBAC and NetworkPolicy
+/// checks only).
+struct ReportLinks {
+    subject: std::collections::HashMap<String, usize>,
+    check_subject: std::collections::HashMap<(String, String), usize>,
+    namespace: std::collections::HashMap<String, usize>,
+}
+
+impl ReportLinks {
+    fn new(report: &Report) -> Self {
+        let mut l = ReportLinks {
+            subject: Default::default(),
+            check_subject: Default::default(),
+            namespace: Default::default(),
+        };
+        for (i, f) in report.findings.iter().enumerate() {
+            let netpol = f.check.starts_with("netpol-");
+            if !(netpol || f.check.starts_with("rbac-")) || !f.is_open() {
+                continue;
+            }
+            let name = f.subject.display_name();
+            l.check_subject
+                .entry((f.check.to_string(), name.clone()))
+                .or_insert(i);
+            if netpol {
+                if let Some(ns) = f.object().and_then(|o| o.namespace.clone()) {
+                    l.namespace.entry(ns).or_insert(i);
+                }
+            }
+            l.subject.entry(name).or_insert(i);
+        }
+        l
+    }
+}
+
+impl crate::views::Links for ReportLinks {
+    fn subject(&self, name: &str) -> Option<String> {
+        self.subject.get(name).map(|i| format!("#f-{i}"))
+    }
+
+    fn check_subject(&self, check: &str, name: &str) -> Option<String> {
+        self.check_subject
+            .get(&(check.to_owned(), name.to_owned()))
+            .map(|i| format!("#f-{i}"))
+    }
+
+    fn netpol_namespace(&self, ns: &str) -> Option<String> {
+        self.namespace.get(ns).map(|i| format!("#f-{i}"))
+    }
+}
+
+/// The RBAC escalation paths (graph and table) and the reachability matrix, when computed.
+fn views(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let Some(v) = &report.views else {
+        return Ok(());
+    };
+    if v.escalation.is_none() && v.reachability.is_none() {
+        return Ok(());
+    }
+    let links = ReportLinks::new(report);
+    if let Some(e) = &v.escalation {
+        write!(
+            w,
+            "<section id=\"rbac-paths\" aria-labelledby=\"rbac-paths-h\">\n<h2 id=\"rbac-paths-h\">RBAC escalation paths</h2>\n{}\n</section>\n",
+            crate::views::escalation_html(e, &links, "esc")
+        )?;
+    }
+    if let Some(r) = &v.reachability {
+        write!(
+            w,
+            "<section id=\"reachability\" aria-labelledby=\"reach-h\">\n<h2 id=\"reach-h\">Network reachability</h2>\n{}\n</section>\n",
+            crate::views::reachability_html(r, &links, "reach")
+        )?;
+    }
+    Ok(())
 }
 
 fn findings(w: &mut dyn Write, report: &Report) -> io::Result<()> {

@@ -13,6 +13,7 @@ pub mod read;
 pub mod sarif;
 mod table;
 pub mod text;
+pub mod views;
 
 use std::collections::BTreeMap;
 
@@ -67,6 +68,9 @@ pub struct Report {
     pub coverage: Option<serde_json::Value>,
     /// Metadata of every check that ran (SARIF rules, JUnit cases).
     pub rules: Vec<Meta>,
+    /// The RBAC escalation paths and NetworkPolicy reachability, when the scan computed them
+    /// (the HTML report shows them).
+    pub views: Option<Box<views::Views>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -205,6 +209,7 @@ impl Report {
             source: None,
             coverage: None,
             rules,
+            views: None,
         }
     }
 

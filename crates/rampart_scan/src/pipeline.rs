@@ -261,6 +261,15 @@ impl Scanner {
                 &mut gather,
             );
         }
+        if gather.sink.wants_views() && gather.write_error.is_none() {
+            // From the analyses the inventory checks share (built once, here or by them).
+            let views = rampart_report::views::build(
+                &inventory.objects,
+                || inventory.rbac(),
+                || inventory.netpol(),
+            );
+            gather.write_error = gather.sink.views(&views).err();
+        }
         let mut cross = inventory_findings(
             &self.engine,
             &mut inventory,

@@ -9,6 +9,7 @@
 use std::io;
 
 use rampart_model::{Finding, InputError, Meta};
+use rampart_report::views::Views;
 use rampart_report::{json, Report, Scanned, Summary, Tool};
 
 /// The end of a scan: what is known once every result was handed over.
@@ -34,6 +35,19 @@ pub trait Sink {
 
     /// The end of the scan.
     fn finish(&mut self, end: &End<'_>) -> io::Result<()>;
+
+    /// Whether this sink wants the scan's RBAC escalation paths and NetworkPolicy
+    /// reachability ([`Sink::views`]); they are only computed when some sink does.
+    fn wants_views(&self) -> bool {
+        false
+    }
+
+    /// The RBAC escalation paths and reachability matrix, after every file and before the
+    /// cross-object results (only called when [`Sink::wants_views`]).
+    fn views(&mut self, views: &Views) -> io::Result<()> {
+        let _ = views;
+        Ok(())
+    }
 }
 
 /// Writes the JSON report as results come.
@@ -79,11 +93,23 @@ pub struct Collect {
     parts: Vec<Vec<Finding>>,
     cross: Vec<Finding>,
     report: Option<Report>,
+    /// Keep the views (for the HTML report).
+    want_views: bool,
+    views: Option<Views>,
 }
 
 impl Collect {
     pub fn new() -> Self {
         Collect::default()
+    }
+
+    /// A collector that also keeps the RBAC escalation paths and reachability matrix in the
+    /// report (the HTML report shows them).
+    pub fn with_views() -> Self {
+        Collect {
+            want_views: true,
+            ..Collect::default()
+        }
     }
 
     /// The report, once the scan has finished.
@@ -119,7 +145,17 @@ impl Sink for Collect {
         );
         report.source = end.source.cloned();
         report.coverage = end.coverage.cloned();
+        report.views = self.views.take().map(Box::new);
         self.report = Some(report);
+        Ok(())
+    }
+
+    fn wants_views(&self) -> bool {
+        self.want_views
+    }
+
+    fn views(&mut self, views: &Views) -> io::Result<()> {
+        self.views = Some(views.clone());
         Ok(())
     }
 }

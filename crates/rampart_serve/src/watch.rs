@@ -303,7 +303,9 @@ pub struct Watch {
 }
 
 /// What the store thread is asked to save.
-type SnapshotTx = std::sync::mpsc::SyncSender<rampart_store::NewScan>;
+/// A snapshot and its views (RBAC escalation paths, reachability).
+type Snapshot = (rampart_store::NewScan, Vec<rampart_store::StoredView>);
+type SnapshotTx = std::sync::mpsc::SyncSender<Snapshot>;
 
 impl Watch {
     /// Prepares the checks, opens the store, connects and starts watching. Fails when the
@@ -372,7 +374,7 @@ impl Watch {
 async fn start_store(url: &str, metrics: Metrics) -> anyhow::Result<SnapshotTx> {
     let location =
         rampart_store::Location::parse(url).map_err(|e| anyhow::anyhow!("--store {url}: {e}"))?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<rampart_store::NewScan>(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Snapshot>(1);
     let (opened_tx, opened_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
     std::thread::Builder::new()
         .name("rampart-watch-store".into())
@@ -388,9 +390,12 @@ async fn start_store(url: &str, metrics: Metrics) -> anyhow::Result<SnapshotTx> 
                 }
             };
             let mut warned = false;
-            for scan in rx {
-                match store.save(&scan) {
-                    Ok(_) => {
+            for (scan, views) in rx {
+                match store
+                    .save(&scan)
+                    .and_then(|id| store.save_views(id, &views))
+                {
+                    Ok(()) => {
                         metrics.snapshots.inc();
                     }
                     Err(e) => {
@@ -441,6 +446,8 @@ struct State {
     bucket: Option<Bucket>,
     store: Option<SnapshotTx>,
     objects: HashMap<Key, Resource>,
+    /// The views of the last cross pass, stored with the snapshots (when there is a store).
+    views: Vec<rampart_store::StoredView>,
     object_findings: HashMap<Key, Vec<Finding>>,
     cross: Vec<Finding>,
     cluster: Vec<Finding>,
@@ -482,6 +489,7 @@ impl State {
                 .map(|a| Bucket::new(a.burst, a.per_minute)),
             store,
             objects: HashMap::new(),
+            views: Vec::new(),
             object_findings: HashMap::new(),
             cross: Vec::new(),
             cluster: Vec::new(),
@@ -604,6 +612,11 @@ impl State {
         let mut resources: Vec<Resource> = self.objects.values().cloned().collect();
         resources.sort_by_key(|a| a.id.display_name());
         self.cross = self.scanner.check_inventory(&resources);
+        if self.store.is_some() {
+            // Kept with each snapshot, as `scan --store` keeps them.
+            self.views =
+                rampart_store::stored_views(&rampart_report::views::of_objects(&resources));
+        }
         let loaded = Loaded {
             resources: Vec::new(),
             coverage: rampart_cluster::Coverage::default(),
@@ -763,7 +776,7 @@ impl State {
             return true;
         };
         let scan = self.new_scan(all);
-        match tx.try_send(scan) {
+        match tx.try_send((scan, self.views.clone())) {
             Ok(()) => true,
             Err(std::sync::mpsc::TrySendError::Full(_)) => false,
             Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
@@ -945,7 +958,7 @@ async fn run(
     if state.synced && snapshot_due {
         let all = state.all_findings();
         if let Some(tx) = state.store.take() {
-            let scan = state.new_scan(&all);
+            let scan = (state.new_scan(&all), state.views.clone());
             // Blocking send off the runtime: the store thread takes it when it is free.
             let _ = tokio::task::spawn_blocking(move || tx.send(scan).is_ok()).await;
         }

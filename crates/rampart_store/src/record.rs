@@ -5,7 +5,7 @@ use rampart_model::{Finding, Severity, Subject, Suppression};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "scan")]
-pub use sink::{framework_scores, Recorder, Tee};
+pub use sink::{framework_scores, stored_views, Recorder, Tee};
 
 /// One stored result: what identifies it (check, subject, pointer, fingerprint) and what may
 /// change between scans (status, severity, message, location, suppression).
@@ -181,6 +181,8 @@ mod sink {
         /// and subject; no message, location or evidence).
         slim: Vec<Finding>,
         scan: Option<NewScan>,
+        /// The escalation paths and reachability matrix, when the scan computed them.
+        views: Option<rampart_report::views::Views>,
     }
 
     /// The part of a result the framework scores depend on.
@@ -229,7 +231,14 @@ mod sink {
                 rows: Vec::new(),
                 slim: Vec::new(),
                 scan: None,
+                views: None,
             }
+        }
+
+        /// The scan's views as the store keeps them (see [`crate::Store::save_views`]): one
+        /// JSON document per view the scan had input for.
+        pub fn stored_views(&self) -> Vec<crate::StoredView> {
+            self.views.as_ref().map(stored_views).unwrap_or_default()
         }
 
         fn keep(&mut self, findings: &[Finding]) {
@@ -319,5 +328,48 @@ mod sink {
             self.rec.finish(end);
             self.inner.finish(end)
         }
+
+        fn wants_views(&self) -> bool {
+            true
+        }
+
+        fn views(&mut self, views: &rampart_report::views::Views) -> io::Result<()> {
+            self.rec.views = Some(views.clone());
+            if self.inner.wants_views() {
+                self.inner.views(views)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// The views as the store keeps them: one JSON document per view, with how much of it was
+    /// kept.
+    pub fn stored_views(v: &rampart_report::views::Views) -> Vec<crate::StoredView> {
+        use rampart_report::views::{ESCALATION_KIND, FORMAT, REACHABILITY_KIND};
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        if let Some(e) = &v.escalation {
+            if let Ok(body) = serde_json::to_string(e) {
+                out.push(crate::StoredView {
+                    kind: ESCALATION_KIND.to_owned(),
+                    format: FORMAT,
+                    shown: count(e.paths.len()),
+                    total: count(e.total),
+                    body,
+                });
+            }
+        }
+        if let Some(r) = &v.reachability {
+            if let Ok(body) = serde_json::to_string(r) {
+                out.push(crate::StoredView {
+                    kind: REACHABILITY_KIND.to_owned(),
+                    format: FORMAT,
+                    shown: count(r.endpoints.len()),
+                    total: count(r.total),
+                    body,
+                });
+            }
+        }
+        out
     }
 }

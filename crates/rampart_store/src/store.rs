@@ -19,9 +19,12 @@ mod query;
 /// Saving into SQLite through a prepared statement (rusqlite).
 mod sqlite_save;
 pub use query::{FindingQuery, FindingsPage, Group, ScanSummary, SortKey};
+/// Views kept per scan (escalation paths, reachability; migration 4).
+mod views;
+pub use views::{StoredView, ViewSummary};
 
 /// The newest schema version this build knows (the number of its last migration).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The migrations, per backend: `(version, description, SQL)`. Append only: an applied
 /// migration must never change (sqlx refuses a store whose applied migration's checksum differs).
@@ -41,6 +44,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "framework scores",
         include_str!("../migrations/sqlite/0003_framework_scores.sql"),
     ),
+    (
+        4,
+        "scan views",
+        include_str!("../migrations/sqlite/0004_scan_views.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -57,6 +65,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "framework scores",
         include_str!("../migrations/postgres/0003_framework_scores.sql"),
+    ),
+    (
+        4,
+        "scan views",
+        include_str!("../migrations/postgres/0004_scan_views.sql"),
     ),
 ];
 
@@ -712,6 +725,7 @@ impl Store {
                 for table_col in [
                     ("findings", "scan_id"),
                     ("framework_scores", "scan_id"),
+                    ("scan_views", "scan_id"),
                     ("scans", "id"),
                 ] {
                     let sql = format!(

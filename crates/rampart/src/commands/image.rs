@@ -435,6 +435,7 @@ pub fn merge(
         summary,
         source,
         coverage,
+        views,
         ..
     } = report;
     findings.extend(images.findings.iter().cloned());
@@ -459,5 +460,6 @@ pub fn merge(
     );
     merged.source = source;
     merged.coverage = coverage;
+    merged.views = views;
     merged
 }

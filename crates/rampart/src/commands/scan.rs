@@ -242,7 +242,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 run_into(&mut sink)
             }
             other => {
-                let mut sink = Collect::new();
+                let mut sink = if other == Format::Html {
+                    Collect::with_views()
+                } else {
+                    Collect::new()
+                };
                 let mut done = run_into(&mut sink);
                 if let (Some(mut report), None) = (sink.into_report(), &done.write_error) {
                     if let Some(images) = &images {
@@ -277,8 +281,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             "rampart: error: the API server stopped answering during the read: the results are partial"
         );
     }
+    let views = recorder
+        .as_ref()
+        .map(|r| r.stored_views())
+        .unwrap_or_default();
     if let (Some(store), Some(scan)) = (store, recorder.and_then(|r| r.into_scan())) {
         let id = store.save(&scan)?;
+        store.save_views(id, &views)?;
         eprintln!(
             "rampart: scan {id} kept in {} ({} results, target `{}`)",
             store.name(),
