@@ -435,3 +435,138 @@ fn errors_are_clear_and_never_hang() {
     );
     drop(held);
 }
+
+/// `rampart scan --images`: the image findings are selected, waived, baselined and kept like
+/// the manifest checks' findings.
+#[test]
+fn scan_images_findings_go_through_the_pipeline() {
+    let f = fixture();
+    let manifest = f.dir.join("deploy.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: web, namespace: prod}}\nspec:\n  containers:\n  - {{name: app, image: \"{}\"}}\n",
+            f.image
+        ),
+    )
+    .expect("write");
+    let m = manifest.display().to_string();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", &m, "--images", "--db", &f.db, "-f", "json"];
+        args.extend(extra);
+        let (code, out, err) = rampart(&args);
+        let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        (code, doc, err)
+    };
+    let checks_of = |doc: &Value| -> BTreeSet<String> {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|x| x["check"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (code, all, err) = scan(&["--no-config"]);
+    assert_eq!(code, 1, "{err}");
+    let vulns = vuln_pairs(&all);
+    assert!(vulns.len() >= 3, "{all}");
+    assert!(checks_of(&all).len() > 1);
+    let checks_run = all["scanned"]["checks"].as_u64().expect("scanned checks");
+
+    // --select: the image check alone (the manifest checks do not run).
+    let (_, doc, err) = scan(&["--no-config", "--select", "image-vulnerability"]);
+    assert_eq!(
+        checks_of(&doc),
+        BTreeSet::from(["image-vulnerability".to_string()]),
+        "{err}"
+    );
+    assert_eq!(vuln_pairs(&doc), vulns);
+    // A category and a framework select it too.
+    let (_, doc, _) = scan(&["--no-config", "--select", "images"]);
+    assert!(checks_of(&doc).contains("image-vulnerability"));
+    // --ignore: no image finding, and the images are not read.
+    let (_, doc, err) = scan(&["--no-config", "--ignore", "image-vulnerability"]);
+    assert!(vuln_pairs(&doc).is_empty(), "{doc}");
+    assert!(err.contains("the images are not read"), "{err}");
+    assert_eq!(doc["scanned"]["checks"].as_u64(), Some(checks_run - 1));
+
+    // A waiver in the config: lodash's findings are suppressed, the others stay open.
+    let config = f.dir.join("rampart.yaml");
+    std::fs::write(
+        &config,
+        "waivers:\n- check: image-vulnerability\n  kind: package\n  name: \"npm lodash *\"\n  reason: rebuilt next sprint\n",
+    )
+    .expect("write");
+    let c = config.display().to_string();
+    let (_, doc, err) = scan(&["--config", &c]);
+    let mut waived = 0;
+    for x in doc["findings"].as_array().expect("findings") {
+        if x["check"] != "image-vulnerability" {
+            continue;
+        }
+        let lodash = x["subject"]["name"] == "lodash";
+        assert_eq!(
+            x["suppression"]["by"].as_str() == Some("waiver"),
+            lodash,
+            "{x}: {err}"
+        );
+        waived += usize::from(lodash);
+    }
+    assert!(waived > 0, "{doc}");
+    // The config's severity override applies too.
+    std::fs::write(
+        &config,
+        "checks:\n  severity:\n    image-vulnerability: low\n",
+    )
+    .expect("write");
+    let (code, doc, err) = scan(&["--config", &c, "--select", "image-vulnerability"]);
+    assert_eq!(code, 0, "all low, under the default --fail-on high: {err}");
+    assert!(doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|x| x["severity"] == "low"));
+
+    // --baseline: a second scan against the first reports nothing new.
+    let baseline = f.dir.join("baseline.json");
+    std::fs::write(&baseline, all.to_string()).expect("write");
+    let b = baseline.display().to_string();
+    let (code, doc, err) = scan(&["--no-config", "--baseline", &b]);
+    assert_eq!(code, 0, "{err}");
+    assert!(vuln_pairs(&doc).is_empty(), "{doc}");
+    let baselined = doc["summary"]["baselined"].as_u64().unwrap_or(0);
+    assert!(baselined as usize >= vulns.len(), "{}", doc["summary"]);
+
+    // --store: the image findings are kept with the others.
+    let store = format!("--store={}", f.dir.join("history.db").display());
+    let (_, _, err) = scan(&["--no-config", &store]);
+    assert!(err.contains("kept in"), "{err}");
+    let (code, out, err) = rampart(&[
+        "history", "trend", &store, "--by", "check", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let t: Value = serde_json::from_str(&out).expect("trend json");
+    let count = t["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .find(|s| s["key"] == "image-vulnerability")
+        .map(|s| s["counts"].clone());
+    assert_eq!(count, Some(serde_json::json!([vulns.len()])), "{t}");
+
+    // Other formats carry them too.
+    for (format, check) in [("sarif", "image-vulnerability"), ("table", "lodash")] {
+        let (code, out, err) = rampart(&[
+            "scan",
+            &m,
+            "--no-config",
+            "--images",
+            "--db",
+            &f.db,
+            "-f",
+            format,
+        ]);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert!(out.contains(check), "{format}: {out}");
+    }
+}
