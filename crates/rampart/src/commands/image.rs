@@ -271,6 +271,15 @@ pub fn summarise(outcome: &rampart_imagescan::Outcome) {
             eprintln!("rampart: warning: {}: {e}", img.image.reference);
         }
     }
+    if outcome.images.len() > 1 {
+        eprintln!(
+            "rampart: {} images, {} layers ({} read, {} shared with another image)",
+            outcome.images.len(),
+            outcome.layers_total,
+            outcome.layers_read,
+            outcome.layers_total.saturating_sub(outcome.layers_read),
+        );
+    }
     for e in &outcome.errors {
         eprintln!("rampart: error: {e}");
     }
