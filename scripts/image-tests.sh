@@ -30,3 +30,6 @@ else
 fi
 cargo test --workspace --test registry -- --ignored --test-threads=2
 cargo test --workspace --test image_cli -- --ignored --test-threads=1
+# image scan/sbom end to end on tarballs and layouts (no registry needed; run here too so that
+# the image suite covers the commands).
+cargo test --workspace --test image_scan_cli

@@ -26,7 +26,7 @@ use rampart_model::Severity;
 
 pub use cluster::{ClusterSource, Loaded};
 pub use config::find_config;
-pub use pipeline::{Outcome, Scanner};
+pub use pipeline::{Extra, Outcome, Scanner};
 pub use sink::Sink;
 
 /// What to scan and how.

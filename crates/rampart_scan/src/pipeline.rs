@@ -37,6 +37,19 @@ pub struct Sources {
     pub rendered: Vec<rampart_render::Rendered>,
 }
 
+/// Results found outside the pipeline, by a source the pipeline does not read itself (the
+/// images the workloads run: `rampart scan --images`). Their checks must be among the scan's
+/// ([`ScanOptions::checks`]) to be selected; their findings go through the same selection,
+/// severity overrides, waivers, baseline, counts and sink as every other result.
+#[derive(Debug, Default)]
+pub struct Extra {
+    pub findings: Vec<Finding>,
+    /// Inputs of that source that could not be read (exit code 2, as any input error).
+    pub errors: Vec<InputError>,
+    /// Inputs read, counted with the files.
+    pub files: usize,
+}
+
 /// How a scan ended.
 #[derive(Debug)]
 pub struct Outcome {
@@ -139,6 +152,22 @@ impl Scanner {
             .collect()
     }
 
+    /// The results of selected checks among `findings`, at the config's severity for their
+    /// check.
+    fn select_extra(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        let checks = &self.engine.selection.checks;
+        findings
+            .into_iter()
+            .filter(|f| checks.iter().any(|c| c.meta.id == f.check))
+            .map(|mut f| {
+                if let Some(s) = self.engine.selection.severity.get(&*f.check) {
+                    f.severity = *s;
+                }
+                f
+            })
+            .collect()
+    }
+
     /// Reads the cluster (or snapshot) and finds the files. Nothing is written yet, so a cluster
     /// that cannot be read leaves no half-written report.
     pub fn sources(&self) -> Result<Sources, ScanError> {
@@ -214,6 +243,14 @@ impl Scanner {
 
     /// Scans the sources into the sink.
     pub fn run(&self, sources: Sources, sink: &mut dyn Sink) -> Outcome {
+        self.run_with(sources, Extra::default(), sink)
+    }
+
+    /// Like [`Scanner::run`], with results found outside the pipeline (see [`Extra`]) judged
+    /// like the others: only those of selected checks are kept, at the config's severity, then
+    /// waivers, the baseline and the counts apply, and they reach the sink with the
+    /// cross-object results.
+    pub fn run_with(&self, sources: Sources, extra: Extra, sink: &mut dyn Sink) -> Outcome {
         let Sources {
             cluster,
             inputs,
@@ -276,6 +313,8 @@ impl Scanner {
             self.options.snippets,
             &rendered,
         );
+        cross.extend(self.select_extra(extra.findings));
+        input_errors.extend(extra.errors);
         // Unstable: no scratch buffer of half the results (the order is total).
         cross.par_sort_unstable_by(rampart_report::finding_order);
         // The inventory and its analyses are done with. Freeing millions of small allocations
@@ -284,7 +323,7 @@ impl Scanner {
         gather.take_cross(cross);
 
         let scanned = Scanned {
-            files: inputs.len() + rendered.len(),
+            files: inputs.len() + rendered.len() + extra.files,
             objects,
             checks: self.engine.selection.checks.len(),
         };

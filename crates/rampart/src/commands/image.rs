@@ -271,6 +271,15 @@ pub fn summarise(outcome: &rampart_imagescan::Outcome) {
             eprintln!("rampart: warning: {}: {e}", img.image.reference);
         }
     }
+    if outcome.images.len() > 1 {
+        eprintln!(
+            "rampart: {} images, {} layers ({} read, {} shared with another image)",
+            outcome.images.len(),
+            outcome.layers_total,
+            outcome.layers_read,
+            outcome.layers_total.saturating_sub(outcome.layers_read),
+        );
+    }
     for e in &outcome.errors {
         eprintln!("rampart: error: {e}");
     }
@@ -387,20 +396,62 @@ pub struct WorkloadImagesArgs {
     pub platform: String,
 }
 
+/// The image checks, added to `rampart scan`'s checks so that `--select`, `--ignore`, the
+/// config's `checks:`, severity overrides, waivers and framework terms name them like any other
+/// check. Their logic is not in the pipeline: each is an object check that finds nothing; their
+/// findings come from [`scan_workload_images`] through [`rampart_scan::Scanner::run_with`].
+/// Without --images (image-unsigned: without --verify-key) they are in [`unused_image_checks`].
+pub fn workload_image_checks() -> Vec<rampart_checks::Check> {
+    fn nothing(_: &rampart_checks::Ctx, _: &mut rampart_checks::Emitter) {}
+    rampart_imagescan::metas()
+        .iter()
+        .map(|m| rampart_checks::Check {
+            meta: (*m).clone(),
+            run: rampart_checks::Run::Object(nothing),
+        })
+        .collect()
+}
+
+/// The ids of the image checks that this scan does not run (ignored on top of the user's
+/// terms, so that they are not reported as checks run).
+pub fn unused_image_checks(args: &WorkloadImagesArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    if !args.images {
+        out.push(rampart_imagescan::IMAGE_VULNERABILITY.id.to_string());
+    }
+    if !args.images || args.verify_key.is_none() {
+        out.push(rampart_imagescan::IMAGE_UNSIGNED.id.to_string());
+    }
+    out
+}
+
 /// Scans the images of the workloads in `paths` (and the cluster, when asked), when --images is
-/// given.
+/// given and an image check is among the scan's `rules` (the selected checks): the findings,
+/// errors and images read, for [`rampart_scan::Scanner::run_with`].
 pub fn scan_workload_images(
     args: &WorkloadImagesArgs,
     paths: &[std::path::PathBuf],
     cluster: &super::cluster::ClusterArgs,
-) -> anyhow::Result<Option<rampart_imagescan::Outcome>> {
+    rules: &[rampart_model::Meta],
+) -> anyhow::Result<rampart_scan::Extra> {
     if !args.images {
-        return Ok(None);
+        return Ok(rampart_scan::Extra::default());
     }
     let Some(dir) = &args.db else {
         anyhow::bail!("--images needs --db DIR (built by `rampart db import`)");
     };
-    let db = open_db(dir)?;
+    let selected = |m: &rampart_model::Meta| rules.iter().any(|r| r.id == m.id);
+    let match_vulns = selected(&rampart_imagescan::IMAGE_VULNERABILITY);
+    let verify = args.verify_key.is_some() && selected(&rampart_imagescan::IMAGE_UNSIGNED);
+    if !match_vulns && !verify {
+        eprintln!("rampart: note: --images: no image check is selected; the images are not read");
+        return Ok(rampart_scan::Extra::default());
+    }
+    let db = if match_vulns {
+        Some(open_db(dir)?)
+    } else {
+        None
+    };
     let registry = RegistryArgs {
         platform: args.platform.clone(),
         insecure: false,
@@ -410,56 +461,22 @@ pub fn scan_workload_images(
     };
     let opts = rampart_imagescan::Options {
         image: options(&registry)?,
-        verify_key: args.verify_key.as_deref().map(verify_key).transpose()?,
+        verify_key: if verify {
+            args.verify_key.as_deref().map(verify_key).transpose()?
+        } else {
+            None
+        },
     };
     // Input errors are reported by the scan itself.
     let (resources, _) = super::load::load_inputs(paths, cluster)?;
     let targets = rampart_imagescan::targets_from_resources(&resources);
     drop(resources);
-    let scanner = rampart_imagescan::Scanner::new(opts, Some(&db));
+    let scanner = rampart_imagescan::Scanner::new(opts, db.as_ref());
     let outcome = scanner.scan(targets);
     summarise(&outcome);
-    Ok(Some(outcome))
-}
-
-/// The scan's report with the image findings, errors and checks added.
-pub fn merge(
-    report: rampart_report::Report,
-    images: &rampart_imagescan::Outcome,
-) -> rampart_report::Report {
-    let rampart_report::Report {
-        mut findings,
-        mut errors,
-        mut scanned,
-        mut rules,
-        summary,
-        source,
-        coverage,
-        views,
-        ..
-    } = report;
-    findings.extend(images.findings.iter().cloned());
-    errors.extend(images.errors.iter().map(|e| e.to_input_error()));
-    let verified = images.images.iter().any(|i| i.signature.is_some());
-    for m in rampart_imagescan::metas() {
-        if m.id == rampart_imagescan::IMAGE_UNSIGNED.id && !verified {
-            continue;
-        }
-        if !rules.iter().any(|r| r.id == m.id) {
-            rules.push((*m).clone());
-            scanned.checks += 1;
-        }
-    }
-    let mut merged = rampart_report::Report::new(
-        findings,
-        errors,
-        scanned,
-        rules,
-        summary.fail_on,
-        summary.baselined,
-    );
-    merged.source = source;
-    merged.coverage = coverage;
-    merged.views = views;
-    merged
+    Ok(rampart_scan::Extra {
+        files: outcome.images.len(),
+        errors: outcome.errors.iter().map(|e| e.to_input_error()).collect(),
+        findings: outcome.findings,
+    })
 }
