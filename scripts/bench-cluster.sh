@@ -205,7 +205,7 @@ for r in $(seq 1 "$rounds"); do
 		# shellcheck disable=SC2086  # the command lines are word-split on purpose
 		/usr/bin/time -f '%e %M' -o "$work/t" timeout 600 ${cmd[$name]} >/dev/null 2>"$work/err" || code=$?
 		# rampart exits 1 when findings reach --fail-on; that is a successful scan.
-		if [[ $code != 0 ]] && ! [[ $name == rampart-scan && $code == 1 ]]; then
+		if [[ $code != 0 ]] && ! [[ $name == rampart-* && $code == 1 ]]; then
 			log "$name failed ($code): $(tail -3 "$work/err")"
 			exit 1
 		fi
