@@ -9,6 +9,26 @@ use rampart_store::{FindingQuery, FindingsPage, Row, SortKey};
 use crate::agg::{Control, Fleet, FrameworkEval, ScanAgg, TargetScans, SEVERITIES};
 use crate::{param, svg, Failure, PAGE_SIZE};
 
+/// A check's prose (rationale, remediation) as HTML: escaped, with its `code` spans shown as
+/// code (an unmatched backtick stays as it is).
+pub fn prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return esc(s).into_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 32);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(&esc(part));
+            out.push_str("</code>");
+        } else {
+            out.push_str(&esc(part));
+        }
+    }
+    out
+}
+
 /// HTML-escapes text for element content and quoted attributes.
 pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains(['&', '<', '>', '"', '\'']) {
@@ -867,8 +887,8 @@ pub fn finding(a: &ScanAgg, seq: i64, r: &Row) -> String {
             b,
             r#"<section aria-labelledby="h-check"><h2 id="h-check">The check: {}</h2><h3>Why</h3><p>{}</p><h3>Remediation</h3><p>{}</p>"#,
             esc(&m.title),
-            esc(&m.rationale),
-            esc(&m.remediation)
+            prose(&m.rationale),
+            prose(&m.remediation)
         );
         let controls: Vec<(String, String)> = a
             .frameworks
@@ -903,4 +923,19 @@ pub fn finding(a: &ScanAgg, seq: i64, r: &Row) -> String {
         ],
         &b,
     )
+}
+
+#[cfg(test)]
+mod prose_tests {
+    use super::prose;
+
+    #[test]
+    fn code_spans_become_code_and_the_rest_is_escaped() {
+        assert_eq!(
+            prose("Set `runAsNonRoot: true` <now>"),
+            "Set <code>runAsNonRoot: true</code> &lt;now&gt;"
+        );
+        assert_eq!(prose("a ` alone"), "a ` alone");
+        assert_eq!(prose("`<b>`"), "<code>&lt;b&gt;</code>");
+    }
 }
