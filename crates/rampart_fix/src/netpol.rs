@@ -54,9 +54,9 @@ pub struct NewFiles {
 /// The default-deny files for `inputs` (each file's path and text). Files that do not parse
 /// are skipped (the per-file fix reports them).
 pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Options) -> NewFiles {
-    if !selects_default_deny(engine) {
+    let Some(engine) = only_default_deny(engine) else {
         return NewFiles::default();
-    }
+    };
     // Parsed on every core; the files' order is kept (the first file of a namespace wins).
     let parsed: Vec<_> = inputs
         .par_iter()
@@ -68,15 +68,7 @@ pub fn default_deny(inputs: &[(PathBuf, String)], engine: &Engine, opts: &Option
         .filter(|(_, p)| p.errors.is_empty())
         .map(|((path, _), p)| (path.as_path(), p.resources.as_slice()))
         .collect();
-    default_deny_objects(&files, engine, opts)
-}
-
-fn selects_default_deny(engine: &Engine) -> bool {
-    engine
-        .selection
-        .checks
-        .iter()
-        .any(|c| DEFAULT_DENY_CHECKS.contains(&c.meta.id.as_ref()))
+    new_files(&files, &engine, opts)
 }
 
 /// [`default_deny`] over files already parsed (each file's path and objects, in input order),
@@ -86,29 +78,37 @@ pub fn default_deny_objects(
     engine: &Engine,
     opts: &Options,
 ) -> NewFiles {
-    // Only the default-deny checks run here (the others' findings are the per-file fixes'); when
-    // none of them is selected there is nothing to do.
+    match only_default_deny(engine) {
+        Some(engine) => new_files(files, &engine, opts),
+        None => NewFiles::default(),
+    }
+}
+
+/// `engine` with only its default-deny checks (the others' findings are the per-file fixes'),
+/// or `None` when it has none (nothing to do, not even parsing).
+fn only_default_deny(engine: &Engine) -> Option<Engine> {
     let mut selection = engine.selection.clone();
     selection
         .checks
         .retain(|c| DEFAULT_DENY_CHECKS.contains(&c.meta.id.as_ref()));
-    if selection.checks.is_empty() {
-        return NewFiles::default();
-    }
-    let engine = Engine::new(selection);
+    (!selection.checks.is_empty()).then(|| Engine::new(selection))
+}
+
+/// The default-deny files, with `engine` running the default-deny checks only.
+fn new_files(files: &[(&Path, &[Resource])], engine: &Engine, opts: &Options) -> NewFiles {
     let mut inv = Inventory::default();
     // Where a namespace's manifests are (the folder of the first file with an object in it), for
     // findings without a location (a namespace only named by its workloads).
     let mut folders: BTreeMap<Option<String>, PathBuf> = BTreeMap::new();
     for (path, resources) in files {
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for r in *resources {
             inv.keep(r);
-            let folder = || path.parent().map(Path::to_path_buf).unwrap_or_default();
-            folders.entry(r.id.namespace.clone()).or_insert_with(folder);
-            if r.id.kind == "Namespace" {
-                folders
-                    .entry(Some(r.id.name.clone()))
-                    .or_insert_with(folder);
+            if !folders.contains_key(&r.id.namespace) {
+                folders.insert(r.id.namespace.clone(), folder.clone());
+            }
+            if r.id.kind == "Namespace" && !folders.contains_key(&Some(r.id.name.clone())) {
+                folders.insert(Some(r.id.name.clone()), folder.clone());
             }
         }
     }

@@ -267,8 +267,7 @@ pub struct Store {
     rt: tokio::runtime::Runtime,
     pool: AnyPool,
     name: String,
-    sqlite: bool,
-    /// The SQLite file, for [`Store::save`]'s prepared-statement path.
+    /// The SQLite file (`None` for PostgreSQL), for [`Store::save`]'s prepared-statement path.
     sqlite_path: Option<PathBuf>,
     timeout: Duration,
 }
@@ -366,7 +365,6 @@ impl Store {
             rt,
             pool,
             name,
-            sqlite,
             sqlite_path,
             timeout,
         })
@@ -755,7 +753,7 @@ impl Store {
 
     /// True for a SQLite store.
     pub fn is_sqlite(&self) -> bool {
-        self.sqlite
+        self.sqlite_path.is_some()
     }
 }
 
