@@ -224,6 +224,35 @@ impl Browser {
         self.call("POST", &format!("/element/{}/click", e.0), None);
     }
 
+    /// Clicks a link or submit button and waits until the next document has loaded. A click does
+    /// not wait for the navigation it starts: reading the page straight after it can meet the old
+    /// document's elements, which go stale under the reader. The old document carries a mark the
+    /// new one lacks.
+    fn follow(&self, e: &El) {
+        self.execute("window.__rampartOld = true;");
+        self.click(e);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let done = self.try_call(
+                "POST",
+                "/execute/sync",
+                Some(json!({
+                    "script": "return !window.__rampartOld && document.readyState === 'complete';",
+                    "args": []
+                })),
+            );
+            if done.as_ref().is_ok_and(|v| v.as_bool() == Some(true)) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the click did not load a new page within 30 s (at {})",
+                self.url()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     fn type_text(&self, e: &El, text: &str) {
         self.call(
             "POST",
@@ -318,7 +347,7 @@ fn total(c: &Browser) -> i64 {
 }
 
 fn submit(c: &Browser) {
-    c.click(&c.find("form.filters button[type=submit]"));
+    c.follow(&c.find("form.filters button[type=submit]"));
 }
 
 #[test]
@@ -343,7 +372,7 @@ fn fleet_target_and_keyboard() {
     c.type_text(&c.find("body"), "\u{e004}");
     assert_eq!(c.text(&c.active()), "Skip to content");
     // Click through to a target.
-    c.click(&c.link("web"));
+    c.follow(&c.link("web"));
     assert!(c.url().contains("/target?t=web"), "{}", c.url());
     no_console_errors(&c, "/target");
     let posture = c.text(&c.find("#posture"));
@@ -358,7 +387,7 @@ fn fleet_target_and_keyboard() {
     );
     shot(&e, &c, "02-target-web");
     // A framework from the target page.
-    c.click(&c.find("#frameworks tbody th a"));
+    c.follow(&c.find("#frameworks tbody th a"));
     assert!(c.url().contains("/framework?scan="), "{}", c.url());
     assert!(c.exists("#controls tbody tr"));
 }
@@ -412,12 +441,12 @@ fn findings_filters_sorting_and_paging() {
     assert_eq!(attrs(&c, "#findings tbody tr td a", "href"), before);
     // Sort by check: click the header, then again for descending.
     c.goto(&format!("{}/findings?scan={scan}", e.url));
-    c.click(&c.link("check"));
+    c.follow(&c.link("check"));
     let checks = attrs(&c, "#findings tbody tr", "data-check");
     let mut sorted = checks.clone();
     sorted.sort();
     assert_eq!(checks, sorted, "ascending by check");
-    c.click(&c.find("th[aria-sort=ascending] a"));
+    c.follow(&c.find("th[aria-sort=ascending] a"));
     assert!(c.url().contains("dir=desc"), "{}", c.url());
     let checks = attrs(&c, "#findings tbody tr", "data-check");
     let mut sorted = checks.clone();
@@ -482,7 +511,7 @@ fn control_to_finding_to_file_and_line() {
     // The first failing control's findings.
     let link = c.find("#controls tbody tr[data-status=fail] td a");
     let n: i64 = c.text(&link).parse().expect("a count");
-    c.click(&link);
+    c.follow(&link);
     assert!(c.url().contains("control="), "{}", c.url());
     assert_eq!(total(&c), n, "the control's count matches its findings");
     shot(&e, &c, "06-control-findings");
@@ -494,7 +523,7 @@ fn control_to_finding_to_file_and_line() {
         .next()
         .and_then(|s| s.parse().ok())
         .expect("seq");
-    c.click(&first);
+    c.follow(&first);
     no_console_errors(&c, "/finding");
     let place = c.text(&c.find("#place"));
     let row = &rows[seq];
@@ -530,7 +559,7 @@ fn rbac_escalation_graph_to_its_finding() {
     let c = Browser::start(&e);
     // From the target page.
     c.goto(&format!("{}/target?t=platform", e.url));
-    c.click(&c.link("RBAC escalation paths"));
+    c.follow(&c.link("RBAC escalation paths"));
     assert!(
         c.url().contains(&format!("/rbac?scan={scan}")),
         "{}",
@@ -571,7 +600,7 @@ fn rbac_escalation_graph_to_its_finding() {
     );
     // A path's finding: the rbac-escalation-path finding of its first binding.
     let link = c.find("#esc-table a.finding-link");
-    c.click(&link);
+    c.follow(&link);
     assert!(c.url().contains("/findings?scan="), "{}", c.url());
     no_console_errors(&c, "/findings from /rbac");
     assert!(total(&c) >= 1, "the path's finding is listed");
@@ -590,7 +619,7 @@ fn network_matrix_to_a_policy_finding() {
     let scan = platform_scan(&e);
     let c = Browser::start(&e);
     c.goto(&format!("{}/target?t=platform", e.url));
-    c.click(&c.link("Network reachability"));
+    c.follow(&c.link("Network reachability"));
     assert!(
         c.url().contains(&format!("/network?scan={scan}")),
         "{}",
@@ -618,7 +647,7 @@ fn network_matrix_to_a_policy_finding() {
     // The cell allowed by the allow-all policy leads to that policy's finding.
     // (Query values are percent-encoded, `-` too.)
     let link = c.find("table.matrix td.allow a[href*='allow%2Dall%2Dmetrics']");
-    c.click(&link);
+    c.follow(&link);
     assert!(c.url().contains("/findings?scan="), "{}", c.url());
     no_console_errors(&c, "/findings from /network");
     assert!(total(&c) >= 1);
