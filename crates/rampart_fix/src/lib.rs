@@ -7,6 +7,10 @@
 //! anchors elsewhere survive. The same edits are applied to the parsed objects, and the result is
 //! re-parsed: a file whose new text does not parse, or whose objects differ from the intended
 //! ones in any way (a field the edits did not name), is refused with an error and left as it was.
+//! Each edited document is re-parsed on its own (documents are fixed in parallel); the whole file
+//! is parsed again only when an edited document holds something that could read differently
+//! inside the stream (a document marker or directive line appeared, a block scalar keeping its
+//! trailing line breaks), the rest of the file being unchanged text.
 //!
 //! Why a splicer of our own rather than `yamlpatch` (the crate of choice in crates.md): the
 //! loader's parser (saphyr) already gives every node's span, and fixes are a handful of
@@ -166,6 +170,13 @@ impl Outcome {
     pub fn changed(&self, original: &str) -> bool {
         self.text != original
     }
+
+    /// Adds what another part of the run applied or failed.
+    fn merge(&mut self, part: Outcome) {
+        self.applied.extend(part.applied);
+        self.failed.extend(part.failed);
+        self.removals += part.removals;
+    }
 }
 
 /// Why a file was not fixed at all.
@@ -303,67 +314,91 @@ pub fn fix_text(
         ))
     })?;
     let ranges: Vec<(usize, usize)> = cst.iter().map(|d| d.lines(text)).collect();
-    let mut docs: Vec<String> = ranges
-        .iter()
-        .map(|&(from, to)| text[from..to].to_string())
-        .collect();
-    let mut expected: Vec<Value> = parsed.resources.iter().map(|r| r.raw.clone()).collect();
-    apply_fixes(
-        path,
-        &mut docs,
-        &parsed.resources,
-        &mut expected,
-        plans,
-        true,
-        &mut out,
-    );
-    // What each edited document must hold, object by object.
-    let mut per_doc: Vec<Option<Vec<Value>>> = vec![None; docs.len()];
-    for (r, v) in parsed.resources.iter().zip(&expected) {
+    drop(cst);
+    // The objects of each document (indices into `parsed.resources`, in order), for the
+    // documents some fix edits.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ranges.len()];
+    let mut local = vec![None; parsed.resources.len()];
+    for (ri, r) in parsed.resources.iter().enumerate() {
         if let Some((d, _)) = place(r) {
-            if docs.get(d).map(String::as_str) != ranges.get(d).and_then(|&(f, t)| text.get(f..t)) {
-                per_doc[d].get_or_insert_with(Vec::new).push(v.clone());
+            if let Some(m) = members.get_mut(d) {
+                local[ri] = Some((d, m.len()));
+                m.push(ri);
             }
         }
     }
-    // Later rounds: the edited documents alone, until nothing is left to fix.
-    for (d, want) in per_doc.iter_mut().enumerate() {
-        let Some(want) = want else { continue };
-        for _ in 1..MAX_ROUNDS {
-            let piece = rampart_source::parse_str(path, &docs[d]);
-            verify_parsed(path, &piece, want)?;
-            let (plans, _, _) = plan(&piece.resources, engine, opts);
-            if plans.is_empty() {
-                break;
+    let mut jobs: BTreeMap<usize, Vec<Plan>> = BTreeMap::new();
+    for (ri, fixes) in plans {
+        if let Some((d, li)) = local[ri] {
+            jobs.entry(d).or_default().push((li, fixes));
+        }
+    }
+    // Documents are independent: each one's fixes (all rounds) run on its own text, in parallel
+    // when there are several (a large file with many workloads is otherwise the last to finish).
+    let run = |(d, plans): (usize, Vec<Plan>)| {
+        let (from, to) = ranges[d];
+        let objects: Vec<&Resource> = members[d].iter().map(|&ri| &parsed.resources[ri]).collect();
+        fix_doc(path, d, &text[from..to], &objects, plans, engine, opts)
+    };
+    let jobs: Vec<(usize, Vec<Plan>)> = jobs.into_iter().collect();
+    let done: Vec<(usize, Result<DocFixed, FixError>)> = if jobs.len() > 1 {
+        use rayon::prelude::*;
+        jobs.into_par_iter().map(|j| (j.0, run(j))).collect()
+    } else {
+        jobs.into_iter().map(|j| (j.0, run(j))).collect()
+    };
+    // Reported as if the documents were fixed one after the other: the first round's fixes in
+    // object order, then the later rounds' document by document; the first document whose
+    // result does not verify refuses the file.
+    let mut done_ok = Vec::with_capacity(done.len());
+    for (d, r) in done {
+        done_ok.push((d, r?));
+    }
+    let mut first: Vec<(usize, Outcome)> = Vec::new();
+    for (d, f) in &mut done_ok {
+        for (li, part) in std::mem::take(&mut f.first) {
+            first.push((members[*d][li], part));
+        }
+    }
+    first.sort_by_key(|(ri, _)| *ri);
+    for (_, part) in first {
+        out.merge(part);
+    }
+    for (_, f) in &mut done_ok {
+        out.merge(std::mem::take(&mut f.later));
+    }
+    let mut docs: Vec<Option<String>> = vec![None; ranges.len()];
+    // Whether the objects of the whole text need checking by parsing it all again (see below).
+    let mut whole_check = false;
+    let mut want: Vec<Value> = parsed.resources.iter().map(|r| r.raw.clone()).collect();
+    for (d, f) in done_ok {
+        let (from, to) = ranges[d];
+        let old = &text[from..to];
+        let values = match f.want {
+            // Edited: the document's text verified after its last edit (or not, after the last
+            // round), and nothing in it that reads differently inside the whole stream.
+            Some(values) => {
+                whole_check |= !f.verified || !stands_alone(old, &f.text);
+                docs[d] = Some(f.text);
+                values
             }
-            let before = out.applied.len();
-            apply_fixes(
-                path,
-                std::slice::from_mut(&mut docs[d]),
-                &piece.resources,
-                want,
-                plans,
-                false,
-                &mut out,
-            );
-            if out.applied.len() == before {
-                break;
+            // Not edited: its objects must be the ones read.
+            None => f.expected,
+        };
+        for (&ri, v) in members[d].iter().zip(values) {
+            if docs[d].is_none() && v != want[ri] {
+                whole_check = true;
             }
+            want[ri] = v;
         }
     }
     let whole = join(text, &ranges, &docs);
-    let mut queues: Vec<std::collections::VecDeque<Value>> = per_doc
-        .into_iter()
-        .map(|w| w.unwrap_or_default().into())
-        .collect();
-    let mut want = Vec::with_capacity(expected.len());
-    for (r, v) in parsed.resources.iter().zip(expected) {
-        let edited = place(r)
-            .and_then(|(d, _)| queues.get_mut(d))
-            .and_then(|q| q.pop_front());
-        want.push(edited.unwrap_or(v));
+    // The edited documents were parsed and verified on their own text, and the others did not
+    // change: the whole text holds the intended objects without parsing it all again, unless an
+    // edited document holds something whose meaning depends on what follows it in the stream.
+    if whole_check {
+        verify(path, &whole, &want)?;
     }
-    verify(path, &whole, &want)?;
     // Comments are not part of the objects: check them apart. Without removals, none is lost.
     if out.removals == 0 && comments(&whole) < comments(text) {
         return Err(FixError::Verify {
@@ -376,6 +411,118 @@ pub fn fix_text(
     Ok(out)
 }
 
+/// What fixing one document did (see [`fix_doc`]).
+struct DocFixed {
+    /// The document's new text.
+    text: String,
+    /// The first round, object by object (index among the document's objects).
+    first: Vec<(usize, Outcome)>,
+    /// The later rounds.
+    later: Outcome,
+    /// The objects the new text must hold, when it changed.
+    want: Option<Vec<Value>>,
+    /// The objects after the first round.
+    expected: Vec<Value>,
+    /// Whether the new text was parsed and verified after its last edit.
+    verified: bool,
+}
+
+/// Fixes one document (`old`, its text; `objects`, its objects as read from the whole file;
+/// `plans`, the first round's fixes by index into `objects`), then runs later rounds on its new
+/// text alone until nothing is left to fix. Each later round parses the text and verifies it.
+#[allow(clippy::too_many_arguments)]
+fn fix_doc(
+    path: &Path,
+    d: usize,
+    old: &str,
+    objects: &[&Resource],
+    plans: Vec<Plan>,
+    engine: &Engine,
+    opts: &Options,
+) -> Result<DocFixed, FixError> {
+    let mut doc = old.to_string();
+    let mut expected: Vec<Value> = objects.iter().map(|r| r.raw.clone()).collect();
+    let mut first = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let li = plan.0;
+        let mut part = Outcome::default();
+        apply_fixes(
+            path,
+            d,
+            &mut doc,
+            objects,
+            &mut expected,
+            vec![plan],
+            true,
+            &mut part,
+        );
+        first.push((li, part));
+    }
+    let mut fixed = DocFixed {
+        text: String::new(),
+        first,
+        later: Outcome::default(),
+        want: None,
+        expected,
+        verified: true,
+    };
+    if doc == old {
+        fixed.text = doc;
+        return Ok(fixed);
+    }
+    let mut want = fixed.expected.clone();
+    for _ in 1..MAX_ROUNDS {
+        let piece = rampart_source::parse_str(path, &doc);
+        verify_parsed(path, &piece, &want)?;
+        fixed.verified = true;
+        let (plans, _, _) = plan(&piece.resources, engine, opts);
+        if plans.is_empty() {
+            break;
+        }
+        let before = fixed.later.applied.len();
+        let objs: Vec<&Resource> = piece.resources.iter().collect();
+        apply_fixes(
+            path,
+            0,
+            &mut doc,
+            &objs,
+            &mut want,
+            plans,
+            false,
+            &mut fixed.later,
+        );
+        if fixed.later.applied.len() == before {
+            break;
+        }
+        fixed.verified = false;
+    }
+    fixed.text = doc;
+    fixed.want = Some(want);
+    Ok(fixed)
+}
+
+/// True when an edited document (`old` before, `new` after) reads the same inside the whole
+/// stream as on its own: no line that starts or ends a document or is a directive appeared (or
+/// went), and no block scalar keeps its trailing line breaks (those would take in the blank
+/// lines after the document).
+fn stands_alone(old: &str, new: &str) -> bool {
+    let markers = |t: &str| {
+        t.lines()
+            .filter(|l| l.starts_with("---") || l.starts_with("...") || l.starts_with('%'))
+            .count()
+    };
+    let b = new.as_bytes();
+    let keeps = b.iter().enumerate().any(|(i, &c)| {
+        (c == b'|' || c == b'>')
+            && b[i + 1..]
+                .iter()
+                .take(2)
+                .take_while(|x| x.is_ascii_digit() || matches!(x, b'+' | b'-'))
+                .any(|&x| x == b'+')
+    });
+    !keeps && markers(old) == markers(new)
+}
+
 /// How many comments a text has, roughly: each `#` at the start of a line or after a space.
 fn comments(text: &str) -> usize {
     let b = text.as_bytes();
@@ -384,11 +531,12 @@ fn comments(text: &str) -> usize {
         .count()
 }
 
-/// Puts a text together again from its documents' lines.
-fn join(text: &str, ranges: &[(usize, usize)], docs: &[String]) -> String {
+/// Puts a text together again from its documents' lines (`None`: the document as it was).
+fn join(text: &str, ranges: &[(usize, usize)], docs: &[Option<String>]) -> String {
     let mut whole = String::with_capacity(text.len() + 1024);
     let mut at = 0;
     for ((from, to), doc) in ranges.iter().zip(docs) {
+        let Some(doc) = doc else { continue };
         whole.push_str(&text[at..*from]);
         whole.push_str(doc);
         at = *to;
@@ -440,27 +588,29 @@ fn overlaps(a: &[String], b: &[String]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// Applies one round of fixes: `docs[d]` is the text of document `d` (as [`place`] numbers
-/// them) and `expected[i]` the value object `resources[i]` must have, both updated as fixes
-/// apply. `lines`: whether the resources' positions are the file's (to report lines).
+/// Applies one round of fixes to one document: `current` is the text of document `doc_index` (as
+/// [`place`] numbers them; objects of other documents are left alone) and `expected[i]` the value
+/// object `resources[i]` must have, both updated as fixes apply. `lines`: whether the resources'
+/// positions are the file's (to report lines).
 #[allow(clippy::too_many_arguments)]
 fn apply_fixes(
     path: &Path,
-    docs: &mut [String],
-    resources: &[Resource],
+    doc_index: usize,
+    current: &mut String,
+    resources: &[&Resource],
     expected: &mut [Value],
     plans: Vec<Plan>,
     lines: bool,
     out: &mut Outcome,
 ) {
     for (ri, mut fixes) in plans {
-        let r = &resources[ri];
+        let r = resources[ri];
         let Some((doc, prefix)) = place(r) else {
             continue;
         };
-        let Some(current) = docs.get_mut(doc) else {
+        if doc != doc_index {
             continue;
-        };
+        }
         // Fixes that remove items run last, the highest index first, so earlier removals do
         // not shift the items later ones name.
         fixes.sort_by(|(_, a), (_, b)| {
