@@ -23,7 +23,9 @@ pub mod watch;
 pub use client::{install_crypto_provider, ConnectOptions};
 pub use coverage::{AnonymousProbe, Coverage, GapReason, ProbeStatus, TypeGap, TypeRead};
 pub use error::ClusterError;
-pub use read::{read_cluster, read_cluster_async, NamespaceFilter, ReadOptions};
+pub use read::{
+    read_cluster, read_cluster_async, read_cluster_pages, NamespaceFilter, ReadOptions,
+};
 pub use snapshot::{
     clean_object, read_snapshot, to_resources, write_snapshot, Snapshot, SCHEMA_VERSION,
 };

@@ -120,25 +120,95 @@ fn gv_path(group: &str, version: &str) -> String {
 const METADATA_LIST: &str =
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;q=0.1";
 
-/// One list task's result: the type's index, the namespace listed (if per namespace), the items.
-type ListOutcome = (usize, Option<String>, Result<Vec<Value>, Failure>);
+/// One list task's result: the type's index, the namespace listed (if per namespace), the number
+/// of objects kept (or why the list failed).
+type ListOutcome = (usize, Option<String>, Result<usize, Failure>);
+
+/// Where the listed objects go, page by page.
+enum Emit {
+    /// Kept in memory, for a whole snapshot.
+    Keep(std::sync::Mutex<Vec<Value>>),
+    /// Handed to a consumer as they arrive (bounded: the lists wait while it is busy).
+    Send(tokio::sync::mpsc::Sender<(String, Vec<Value>)>),
+}
+
+impl Emit {
+    async fn page(&self, context: &str, objects: Vec<Value>) {
+        if objects.is_empty() {
+            return;
+        }
+        match self {
+            Emit::Keep(all) => all
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(objects),
+            // A consumer that has gone away wants nothing more.
+            Emit::Send(tx) => drop(tx.send((context.to_owned(), objects)).await),
+        }
+    }
+}
 
 /// Reads the cluster (blocking; runs its own tokio runtime).
 pub fn read_cluster(opts: &ReadOptions) -> Result<Snapshot, ClusterError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(read_cluster_async(opts))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| ClusterError::Config(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(read_cluster_async(opts))
+        .map_err(|e| ClusterError::Config(format!("cannot start the async runtime: {e}")))
+}
+
+/// Reads the cluster like [`read_cluster`], handing the objects to `on_page` a page at a time as
+/// they arrive (cleaned and filtered as a snapshot's objects are, in no particular order) instead
+/// of keeping them: the read holds a few pages at most, whatever the size of the cluster. The
+/// returned snapshot has no objects; its coverage counts those handed over. Objects of a type
+/// whose list failed part-way have been handed over (the coverage lists the type as not read).
+/// `on_page` is also given the kubeconfig context read (the snapshot's `context`).
+pub fn read_cluster_pages(
+    opts: &ReadOptions,
+    mut on_page: impl FnMut(&str, Vec<Value>),
+) -> Result<Snapshot, ClusterError> {
+    let rt = runtime()?;
+    // Two pages queued: enough to keep the lists busy while the consumer works on one.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| rt.block_on(read_into(opts, Emit::Send(tx))));
+        while let Some((context, page)) = rx.blocking_recv() {
+            on_page(&context, page);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Reads the cluster: server version, anonymous probe, discovery, every listable type.
 ///
 /// Fails only when the server cannot be used at all (unreachable, TLS, 401, discovery refused);
 /// a type that cannot be listed, or a server going away mid-read, becomes a gap in the coverage
-/// and marks it partial.
+/// and marks it partial (the objects it gave before failing are kept).
 pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterError> {
+    let keep = Emit::Keep(std::sync::Mutex::new(Vec::new()));
+    let mut snapshot = read_into_ref(opts, &keep).await?;
+    if let Emit::Keep(all) = keep {
+        snapshot.objects = all
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+    crate::snapshot::sort_objects(&mut snapshot.objects);
+    Ok(snapshot)
+}
+
+async fn read_into(opts: &ReadOptions, emit: Emit) -> Result<Snapshot, ClusterError> {
+    // The sender goes when the read is done, which ends the consumer's loop.
+    read_into_ref(opts, &emit).await
+}
+
+/// The read, objects going to `emit`; the snapshot returned has none.
+async fn read_into_ref(opts: &ReadOptions, emit: &Emit) -> Result<Snapshot, ClusterError> {
     let conn = Conn::connect(&opts.connect).await?;
     let version = conn
         .get("/version", None)
@@ -181,9 +251,16 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
         .map(|(i, ns)| {
             let conn = &conn;
             let t = &types[i];
-            let page = opts.page_size;
             async move {
-                let r = list_all(conn, t, ns.as_deref(), page).await;
+                let list = List {
+                    conn,
+                    t,
+                    namespace: ns.as_deref(),
+                    page_size: opts.page_size,
+                    filter: &opts.namespaces,
+                    emit,
+                };
+                let r = list.all().await;
                 (i, ns, r)
             }
         })
@@ -193,25 +270,10 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
 
     let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
     let mut failed: BTreeMap<usize, bool> = BTreeMap::new();
-    let mut objects = Vec::new();
     for (i, ns, r) in results {
         let t = &types[i];
         match r {
-            Ok(items) => {
-                let api_version = t.api_version();
-                let is_namespace = t.group.is_empty() && t.resource == "namespaces";
-                for item in items {
-                    let obj = clean_object(item, &api_version, &t.kind);
-                    if opts
-                        .namespaces
-                        .keeps_object(&obj, t.namespaced, is_namespace)
-                    {
-                        *counts.entry(i).or_default() += 1;
-                        objects.push(obj);
-                    }
-                }
-                counts.entry(i).or_default();
-            }
+            Ok(kept) => *counts.entry(i).or_default() += kept,
             Err(f) => {
                 let (reason, message) = f.gap();
                 coverage.not_read.push(t.gap(ns, reason, message));
@@ -236,7 +298,6 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
         });
     }
     coverage.finish();
-    crate::snapshot::sort_objects(&mut objects);
     Ok(Snapshot {
         schema_version: SCHEMA_VERSION,
         taken_at: jiff::Timestamp::now().to_string(),
@@ -247,7 +308,7 @@ pub async fn read_cluster_async(opts: &ReadOptions) -> Result<Snapshot, ClusterE
         server_minor,
         coverage,
         anonymous,
-        objects,
+        objects: Vec::new(),
     })
 }
 
@@ -359,52 +420,79 @@ async fn discover(
     Ok((types, coverage))
 }
 
-/// All items of one type (in one namespace), page by page. An expired continue token restarts
-/// the list once.
-async fn list_all(
-    conn: &Conn,
-    t: &ApiType,
-    namespace: Option<&str>,
+/// One list: all items of one type (in one namespace), page by page.
+struct List<'a> {
+    conn: &'a Conn,
+    t: &'a ApiType,
+    namespace: Option<&'a str>,
     page_size: u32,
-) -> Result<Vec<Value>, Failure> {
-    let base = match namespace {
-        Some(ns) => format!("{}/namespaces/{}/{}", t.base(), ns, t.resource),
-        None => format!("{}/{}", t.base(), t.resource),
-    };
-    let accept = t.metadata_only().then_some(METADATA_LIST);
-    let mut restarted = false;
-    'restart: loop {
-        let mut items = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut path = format!("{base}?limit={page_size}");
-            if !token.is_empty() {
-                path.push_str("&continue=");
-                path.push_str(&percent_encode(&token));
-            }
-            let mut page = match conn.get(&path, accept).await {
-                Ok(p) => p,
-                Err(Failure::Api { code: 410, .. }) if !token.is_empty() && !restarted => {
-                    restarted = true;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue 'restart;
+    filter: &'a NamespaceFilter,
+    emit: &'a Emit,
+}
+
+impl List<'_> {
+    /// Lists every page, each page's objects cleaned, filtered and emitted as it comes; returns
+    /// how many were kept. An expired continue token restarts the list once; objects already
+    /// emitted (by uid) are not emitted again.
+    async fn all(&self) -> Result<usize, Failure> {
+        let t = self.t;
+        let base = match self.namespace {
+            Some(ns) => format!("{}/namespaces/{}/{}", t.base(), ns, t.resource),
+            None => format!("{}/{}", t.base(), t.resource),
+        };
+        let accept = t.metadata_only().then_some(METADATA_LIST);
+        let api_version = t.api_version();
+        let is_namespace = t.group.is_empty() && t.resource == "namespaces";
+        let mut restarted = false;
+        let mut emitted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut kept = 0;
+        'restart: loop {
+            let mut token = String::new();
+            loop {
+                let mut path = format!("{base}?limit={}", self.page_size);
+                if !token.is_empty() {
+                    path.push_str("&continue=");
+                    path.push_str(&percent_encode(&token));
                 }
-                Err(f) => return Err(f),
-            };
-            if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
-                items.extend(page_items);
-            } else if page.get("items").is_none() && page.get("kind").is_none() {
-                return Err(Failure::Invalid(format!(
-                    "{path}: the answer is not a list"
-                )));
-            }
-            token = page
-                .pointer("/metadata/continue")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            if token.is_empty() {
-                return Ok(items);
+                let mut page = match self.conn.get(&path, accept).await {
+                    Ok(p) => p,
+                    Err(Failure::Api { code: 410, .. }) if !token.is_empty() && !restarted => {
+                        restarted = true;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue 'restart;
+                    }
+                    Err(f) => return Err(f),
+                };
+                if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
+                    let mut objects = Vec::with_capacity(items.len());
+                    for item in items {
+                        let obj = clean_object(item, &api_version, &t.kind);
+                        if !self.filter.keeps_object(&obj, t.namespaced, is_namespace) {
+                            continue;
+                        }
+                        let uid = obj.pointer("/metadata/uid").and_then(Value::as_str);
+                        if let Some(uid) = uid {
+                            if !emitted.insert(uid.to_owned()) && restarted {
+                                continue;
+                            }
+                        }
+                        objects.push(obj);
+                    }
+                    kept += objects.len();
+                    self.emit.page(&self.conn.context, objects).await;
+                } else if page.get("items").is_none() && page.get("kind").is_none() {
+                    return Err(Failure::Invalid(format!(
+                        "{path}: the answer is not a list"
+                    )));
+                }
+                token = page
+                    .pointer("/metadata/continue")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if token.is_empty() {
+                    return Ok(kept);
+                }
             }
         }
     }

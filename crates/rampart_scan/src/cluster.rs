@@ -42,7 +42,14 @@ pub struct Loaded {
     pub taken_at: String,
     /// True when this came from a snapshot file.
     pub from_snapshot: bool,
+    /// The objects' results, when they were checked as the read went (then `resources` is
+    /// empty): see [`crate::Scanner::sources`]. Empty otherwise.
+    pub checked: Checked,
 }
+
+/// Results of objects checked as a live read brought them (opaque: only the scan reads them).
+#[derive(Debug, Default)]
+pub struct Checked(pub(crate) Option<crate::pipeline::Part>);
 
 impl Loaded {
     fn new(mut s: Snapshot, from_snapshot: bool) -> Self {
@@ -58,6 +65,7 @@ impl Loaded {
             server: s.server,
             taken_at: s.taken_at,
             from_snapshot,
+            checked: Checked::default(),
         }
     }
 
@@ -115,6 +123,18 @@ impl Loaded {
 pub fn load(source: &ClusterSource) -> Result<Loaded, ScanError> {
     let from_snapshot = matches!(source, ClusterSource::Snapshot { .. });
     Ok(Loaded::new(read(source)?, from_snapshot))
+}
+
+/// Reads a live cluster, handing its objects to `on_page` a page at a time as they arrive (see
+/// [`rampart_cluster::read_cluster_pages`]): the [`Loaded`] returned has no resources.
+pub(crate) fn load_pages(
+    read: &ReadOptions,
+    mut on_page: impl FnMut(Vec<Resource>),
+) -> Result<Loaded, ScanError> {
+    let snapshot = rampart_cluster::read_cluster_pages(read, |context, page| {
+        on_page(rampart_cluster::to_resources(context, page));
+    })?;
+    Ok(Loaded::new(snapshot, false))
 }
 
 /// Like [`load`], keeping the snapshot form (for `rampart snapshot`).

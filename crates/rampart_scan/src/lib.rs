@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use rampart_model::Severity;
 
-pub use cluster::{ClusterSource, Loaded};
+pub use cluster::{Checked, ClusterSource, Loaded};
 pub use config::find_config;
 pub use pipeline::{Extra, Outcome, Scanner};
 pub use sink::Sink;

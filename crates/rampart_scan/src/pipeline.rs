@@ -77,8 +77,19 @@ impl Outcome {
 }
 
 /// What one file (or the cluster) gave.
+impl std::fmt::Debug for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Part")
+            .field("findings", &self.findings.len())
+            .field("errors", &self.errors.len())
+            .field("objects", &self.objects)
+            .field("inventory", &self.inventory.objects.len())
+            .finish()
+    }
+}
+
 #[derive(Default)]
-struct Part {
+pub(crate) struct Part {
     findings: Vec<Finding>,
     errors: Vec<InputError>,
     objects: usize,
@@ -170,13 +181,16 @@ impl Scanner {
 
     /// Reads the cluster (or snapshot) and finds the files. Nothing is written yet, so a cluster
     /// that cannot be read leaves no half-written report.
+    ///
+    /// A live cluster's objects are checked page by page as the read brings them, and only
+    /// their results and what the inventory checks need are kept: memory follows the results,
+    /// not the size of the cluster's objects.
     pub fn sources(&self) -> Result<Sources, ScanError> {
-        let cluster = self
-            .options
-            .cluster
-            .as_ref()
-            .map(cluster::load)
-            .transpose()?;
+        let cluster = match &self.options.cluster {
+            Some(cluster::ClusterSource::Live(read)) => Some(self.read_and_check(read)?),
+            Some(other) => Some(cluster::load(other)?),
+            None => None,
+        };
         if self.options.paths.is_empty() && cluster.is_none() {
             return Err(ScanError::NothingToScan);
         }
@@ -207,6 +221,33 @@ impl Scanner {
             errors,
             rendered,
         })
+    }
+
+    /// Reads a live cluster, checking each page of objects as it arrives (see [`Scanner::sources`]).
+    fn read_and_check(&self, read: &rampart_cluster::ReadOptions) -> Result<Loaded, ScanError> {
+        let keep = Keep::of(&self.engine);
+        let mut checked = Part::default();
+        let mut loaded = cluster::load_pages(read, |page| {
+            let part = scan_objects(&self.engine, &page, keep);
+            // The objects go now; only their results and inventory digests stay.
+            drop(page);
+            checked.objects += part.objects;
+            checked.findings.extend(part.findings);
+            checked.inventory.objects.extend(part.inventory.objects);
+        })?;
+        // Pages come in no particular order: the inventory is put in the order a whole read
+        // gives (apiVersion, kind, namespace, name), so that what depends on it is stable.
+        fn key(k: &rampart_checks::inventory::Kept) -> (&str, &str, &str, &str) {
+            let id = k.id();
+            let ns = id.namespace.as_deref().unwrap_or_default();
+            (&id.api_version, &id.kind, ns, &id.name)
+        }
+        checked
+            .inventory
+            .objects
+            .sort_by(|a, b| key(a).cmp(&key(b)));
+        loaded.checked = cluster::Checked(Some(checked));
+        Ok(loaded)
     }
 
     /// Judges one object (an admission request, a watched object): every selected object
@@ -252,7 +293,7 @@ impl Scanner {
     /// cross-object results.
     pub fn run_with(&self, sources: Sources, extra: Extra, sink: &mut dyn Sink) -> Outcome {
         let Sources {
-            cluster,
+            mut cluster,
             inputs,
             errors: mut input_errors,
             rendered,
@@ -275,8 +316,11 @@ impl Scanner {
             inventory.extend(part.inventory);
             gather.take(part.findings);
         };
-        if let Some(loaded) = &cluster {
-            let mut part = scan_objects(&self.engine, &loaded.resources, keep_inventory);
+        if let Some(loaded) = &mut cluster {
+            let mut part = match loaded.checked.0.take() {
+                Some(part) => part,
+                None => scan_objects(&self.engine, &loaded.resources, keep_inventory),
+            };
             // The cluster's own facts (version, anonymous probe) for the cluster-level checks;
             // not a cluster object, so not counted as one.
             part.findings

@@ -628,6 +628,7 @@ impl State {
             server: self.facts.server.clone(),
             taken_at: jiff::Timestamp::now().to_string(),
             from_snapshot: false,
+            checked: rampart_scan::Checked::default(),
         };
         self.cluster = self.scanner.check_object(&loaded.cluster_info());
         let all = self.all_findings();
@@ -826,7 +827,7 @@ impl State {
             coverage: None,
             errors: json!([]),
             error_count: 0,
-            rows: all.iter().map(rampart_store::Row::of).collect(),
+            rows: rampart_store::Rows::Results(all.to_vec()),
             frameworks: rampart_store::framework_scores(all, &self.metas),
         }
     }

@@ -64,7 +64,7 @@ fn scan(n: usize, shift: u32) -> NewScan {
         coverage: None,
         errors: serde_json::json!([]),
         error_count: 0,
-        rows,
+        rows: rows.into(),
         frameworks: ["cis-1.12", "nsa", "nist-800-190", "pss-restricted"]
             .iter()
             .map(|f| rampart_store::FrameworkScore {

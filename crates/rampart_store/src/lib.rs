@@ -32,7 +32,7 @@ mod store;
 pub use diff::{diff, Change, Diff};
 #[cfg(feature = "scan")]
 pub use record::{framework_scores, stored_views, Recorder, Tee};
-pub use record::{FrameworkScore, NewScan, Row, ScanMeta};
+pub use record::{FrameworkScore, NewScan, Row, Rows, ScanMeta};
 pub use store::{
     FindingQuery, FindingsPage, Group, Location, Prune, ScanInfo, ScanSummary, SortKey, Store,
     StoreError, StoredView, Trend, TrendBy, TrendSeries, ViewSummary, SCHEMA_VERSION,

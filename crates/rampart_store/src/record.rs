@@ -95,6 +95,53 @@ impl Row {
     }
 }
 
+/// A scan's results as the store keeps them: rows, or the results themselves, made into rows
+/// one at a time as they are saved (so that a large scan is not held twice, as results and as
+/// rows).
+#[derive(Clone, Debug)]
+pub enum Rows {
+    Rows(Vec<Row>),
+    Results(Vec<Finding>),
+}
+
+impl Default for Rows {
+    fn default() -> Self {
+        Rows::Rows(Vec::new())
+    }
+}
+
+impl From<Vec<Row>> for Rows {
+    fn from(rows: Vec<Row>) -> Self {
+        Rows::Rows(rows)
+    }
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Rows(r) => r.len(),
+            Rows::Results(f) => f.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows in order (those of results made as they are read).
+    pub fn iter(&self) -> Box<dyn Iterator<Item = std::borrow::Cow<'_, Row>> + '_> {
+        match self {
+            Rows::Rows(r) => Box::new(r.iter().map(std::borrow::Cow::Borrowed)),
+            Rows::Results(f) => Box::new(f.iter().map(|f| std::borrow::Cow::Owned(Row::of(f)))),
+        }
+    }
+
+    /// Every row.
+    pub fn to_vec(&self) -> Vec<Row> {
+        self.iter().map(std::borrow::Cow::into_owned).collect()
+    }
+}
+
 /// One compliance framework judged over a scan (see `rampart_frameworks::eval`): its score and
 /// controls by status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +194,7 @@ pub struct NewScan {
     /// The input errors, as the JSON report writes them.
     pub errors: serde_json::Value,
     pub error_count: i64,
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     /// Each framework's score over this scan (empty: not judged).
     pub frameworks: Vec<FrameworkScore>,
 }
@@ -170,31 +217,34 @@ mod sink {
     use rampart_scan::sink::End;
     use rampart_scan::Sink;
 
-    use super::{FrameworkScore, NewScan, Row, ScanMeta, SEVERITIES};
+    use super::{FrameworkScore, NewScan, Rows, ScanMeta, SEVERITIES};
 
     /// Keeps a row per result of a scan, and its end. Use [`Recorder::tee`] to put it in front of
     /// the sink that writes the report.
     pub struct Recorder {
         meta: ScanMeta,
-        rows: Vec<Row>,
-        /// What the framework evaluation reads of each result (its check, status, suppression
-        /// and subject; no message, location or evidence).
-        slim: Vec<Finding>,
+        /// What the store and the framework evaluation read of each result (no evidence,
+        /// related objects or fix): made into rows as the scan is saved.
+        kept: Vec<Finding>,
+        /// False when the results are handed over at the end instead ([`Recorder::results_later`]).
+        keep: bool,
+        /// The checks that ran, for the framework scores.
+        rules: Vec<rampart_model::Meta>,
         scan: Option<NewScan>,
         /// The escalation paths and reachability matrix, when the scan computed them.
         views: Option<rampart_report::views::Views>,
     }
 
-    /// The part of a result the framework scores depend on.
-    fn slim(f: &Finding) -> Finding {
+    /// The part of a result its row and the framework scores depend on.
+    fn lean(f: &Finding) -> Finding {
         Finding {
             check: f.check.clone(),
             status: f.status,
             severity: f.severity,
             subject: f.subject.clone(),
-            pointer: rampart_model::Pointer::default(),
-            location: None,
-            message: String::new(),
+            pointer: f.pointer.clone(),
+            location: f.location.clone(),
+            message: f.message.clone(),
             evidence: Vec::new(),
             related: Vec::new(),
             fingerprint: f.fingerprint,
@@ -228,11 +278,28 @@ mod sink {
         pub fn new(meta: ScanMeta) -> Self {
             Recorder {
                 meta,
-                rows: Vec::new(),
-                slim: Vec::new(),
+                kept: Vec::new(),
+                keep: true,
+                rules: Vec::new(),
                 scan: None,
                 views: None,
             }
+        }
+
+        /// A recorder that keeps nothing of the results as they pass: the caller hands them
+        /// over with [`Recorder::set_results`] once the sink behind it is done with them (a
+        /// report that gathers every result anyway), so that a large scan is held once.
+        pub fn results_later(meta: ScanMeta) -> Self {
+            Recorder {
+                keep: false,
+                ..Recorder::new(meta)
+            }
+        }
+
+        /// The scan's results, for a recorder made with [`Recorder::results_later`] (in the
+        /// order the store numbers them).
+        pub fn set_results(&mut self, results: Vec<Finding>) {
+            self.kept = results;
         }
 
         /// The scan's views as the store keeps them (see [`crate::Store::save_views`]): one
@@ -242,8 +309,9 @@ mod sink {
         }
 
         fn keep(&mut self, findings: &[Finding]) {
-            self.rows.extend(findings.iter().map(Row::of));
-            self.slim.extend(findings.iter().map(slim));
+            if self.keep {
+                self.kept.extend(findings.iter().map(lean));
+            }
         }
 
         /// A sink that records every result and passes it on to `inner`.
@@ -252,8 +320,19 @@ mod sink {
         }
 
         /// The scan, once it has finished (None when the scan never reached its end).
-        pub fn into_scan(self) -> Option<NewScan> {
-            self.scan
+        pub fn into_scan(mut self) -> Option<NewScan> {
+            let mut scan = self.scan?;
+            // In the report's order, whichever sink the results went through (results come
+            // a file or a batch at a time, results across objects last).
+            if !self
+                .kept
+                .is_sorted_by(|a, b| rampart_report::finding_order(a, b).is_le())
+            {
+                self.kept.sort_unstable_by(rampart_report::finding_order);
+            }
+            scan.frameworks = framework_scores(&self.kept, &self.rules);
+            scan.rows = Rows::Results(std::mem::take(&mut self.kept));
+            Some(scan)
         }
 
         fn finish(&mut self, end: &End<'_>) {
@@ -282,6 +361,7 @@ mod sink {
                 .and_then(|c| c.get("partial"))
                 .and_then(|p| p.as_bool())
                 .unwrap_or(false);
+            self.rules = end.rules.to_vec();
             self.scan = Some(NewScan {
                 target,
                 source_type,
@@ -301,8 +381,9 @@ mod sink {
                 coverage: end.coverage.cloned(),
                 errors: serde_json::to_value(end.errors).unwrap_or_default(),
                 error_count: count(end.errors.len()),
-                rows: std::mem::take(&mut self.rows),
-                frameworks: framework_scores(&std::mem::take(&mut self.slim), end.rules),
+                // Both made from the results in `into_scan`.
+                frameworks: Vec::new(),
+                rows: Rows::default(),
             });
         }
     }

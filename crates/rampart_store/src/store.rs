@@ -975,14 +975,19 @@ async fn save(pool: &AnyPool, scan: &NewScan) -> Result<i64, sqlx::Error> {
     let per_insert = ROWS_PER_INSERT;
     let full_sql = insert_findings_sql(per_insert);
     let mut seq: i64 = 0;
-    for chunk in scan.rows.chunks(per_insert) {
+    let mut rows = scan.rows.iter();
+    loop {
+        let chunk: Vec<Cow<'_, crate::Row>> = rows.by_ref().take(per_insert).collect();
+        if chunk.is_empty() {
+            break;
+        }
         let sql = if chunk.len() == per_insert {
             full_sql.clone()
         } else {
             insert_findings_sql(chunk.len())
         };
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in chunk {
+        for r in &chunk {
             q = q
                 .bind(id)
                 .bind(seq)

@@ -48,7 +48,7 @@ fn new_scan(rows: Vec<Row>) -> NewScan {
         coverage: None,
         errors: serde_json::json!([]),
         error_count: 0,
-        rows,
+        rows: rows.into(),
         frameworks: Vec::new(),
     }
 }

@@ -224,9 +224,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Some(s) => Some(super::history::open(Some(s.as_str()))?),
         None => None,
     };
-    let mut recorder = store
-        .as_ref()
-        .map(|_| rampart_store::Recorder::new(args.store_meta()));
+    // A report that gathers every result hands them to the recorder once it is written (one
+    // copy of a large scan, not two); the JSON stream lets them go, so the recorder keeps its
+    // own.
+    let mut recorder = store.as_ref().map(|_| match args.format {
+        Format::Json => rampart_store::Recorder::new(args.store_meta()),
+        _ => rampart_store::Recorder::results_later(args.store_meta()),
+    });
     let scanner = Scanner::new(args.options())?;
     // The images of the workloads, scanned first (the sources below are consumed by the scan);
     // their findings then go through the pipeline with the others.
@@ -246,6 +250,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => scanner.run_with(sources, extra, sink),
     };
     let mut outcome = None;
+    let mut results = None;
     super::output::with_writer(args.output.as_deref(), |w| {
         let mut done = match args.format {
             // JSON is written as the results come; the other formats need them all first.
@@ -260,9 +265,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                     Collect::new()
                 };
                 let mut done = run_into(&mut sink);
-                if let (Some(report), None) = (sink.into_report(), &done.write_error) {
-                    let format = super::image::report_format(other);
-                    done.write_error = rampart_report::write(&report, format, w).err();
+                if let Some(report) = sink.into_report() {
+                    if done.write_error.is_none() {
+                        let format = super::image::report_format(other);
+                        done.write_error = rampart_report::write(&report, format, w).err();
+                    }
+                    results = Some(report.findings);
                 }
                 done
             }
@@ -288,6 +296,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "rampart: error: the API server stopped answering during the read: the results are partial"
         );
+    }
+    if let (Some(r), Some(results)) = (recorder.as_mut(), results) {
+        r.set_results(results);
     }
     let views = recorder
         .as_ref()

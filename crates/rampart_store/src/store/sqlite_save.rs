@@ -79,7 +79,7 @@ pub(super) fn save(path: &Path, scan: &NewScan) -> Result<i64, String> {
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .map_err(|e| e.to_string())?;
-        for (seq, r) in (0_i64..).zip(&scan.rows) {
+        for (seq, r) in (0_i64..).zip(scan.rows.iter()) {
             insert
                 .execute(params![
                     id,
