@@ -37,11 +37,21 @@ pub const FIXES: &[(&str, bool)] = &[
     ("service-account-automount", false),
 ];
 
+/// The checks `rampart fix --unsafe-fixes` answers with a new file (a default-deny
+/// NetworkPolicy for the namespace) rather than an edit of the finding's object: judged over
+/// every input at once, so not among [`FIXES`].
+pub const DEFAULT_DENY_FIXES: &[&str] = &[
+    "netpol-namespace-without-policy",
+    "netpol-no-default-deny-ingress",
+    "netpol-no-default-deny-egress",
+];
+
 /// `safe`, `unsafe` or `none`: what `rampart fix` does for a check.
 pub fn fix_kind(id: &str) -> &'static str {
     match FIXES.iter().find(|(i, _)| *i == id) {
         Some((_, true)) => "safe",
         Some((_, false)) => "unsafe",
+        None if DEFAULT_DENY_FIXES.contains(&id) => "unsafe",
         None => "none",
     }
 }
@@ -62,6 +72,9 @@ pub fn page(m: &Meta) -> String {
     let _ = writeln!(s, "| Kinds | {kinds} |");
     let fix = match fix_kind(&m.id) {
         "safe" => "safe: `rampart fix` applies it (see [fix](../fix.md))",
+        "unsafe" if DEFAULT_DENY_FIXES.contains(&m.id.as_ref()) => {
+            "unsafe: `rampart fix --unsafe-fixes` writes a default-deny NetworkPolicy file for the namespace (see [fix](../fix.md))"
+        }
         "unsafe" => "unsafe: `rampart fix --unsafe-fixes` applies it (see [fix](../fix.md))",
         _ => "none",
     };

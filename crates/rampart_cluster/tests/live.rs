@@ -68,7 +68,13 @@ fn pages_hand_over_what_a_whole_read_keeps() {
         let mut v: Vec<String> = objects
             .iter()
             .filter(|o| o["kind"] != "Event" && o["kind"] != "Lease")
-            .map(|o| format!("{} {}", o["kind"], o["metadata"]["uid"]))
+            .map(|o| {
+                let m = &o["metadata"];
+                format!(
+                    "{} {} {} {}",
+                    o["apiVersion"], o["kind"], m["namespace"], m["name"]
+                )
+            })
             .collect();
         v.sort();
         v

@@ -21,11 +21,7 @@ use rayon::prelude::*;
 use crate::Options;
 
 /// The checks whose findings a default-deny policy fixes.
-pub const DEFAULT_DENY_CHECKS: &[&str] = &[
-    "netpol-namespace-without-policy",
-    "netpol-no-default-deny-ingress",
-    "netpol-no-default-deny-egress",
-];
+pub const DEFAULT_DENY_CHECKS: &[&str] = rampart_checks::docs::DEFAULT_DENY_FIXES;
 
 /// A file a fix adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
