@@ -281,21 +281,25 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `f` with a per-thread memo of [`Review::to_gatekeeper`] converted to a regorus value, so
-/// that N policies judging the same AdmissionRequest convert it once instead of N times. Only
+/// Runs `f` with a per-thread memo of [`Review::to_gatekeeper`] converted to a regorus value (and
+/// of the request's CEL values for ValidatingAdmissionPolicies), so that N policies judging the
+/// same AdmissionRequest convert it once instead of N times. Only
 /// reviews made by [`Review::of_request`] are memoised, by the request's address: the caller
 /// keeps every request it judges inside `f` alive for the whole scope (an admission server judges
 /// one request per scope), so an address cannot be reused for another request within it.
 pub fn with_review_cache<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(Option<Vec<(usize, regorus::Value)>>);
+    type CelMemo = Option<Vec<(usize, std::sync::Arc<crate::vap::Base>)>>;
+    struct Reset(Option<Vec<(usize, regorus::Value)>>, CelMemo);
     impl Drop for Reset {
         fn drop(&mut self) {
             let prev = self.0.take();
             REGO_INPUTS.with(|c| *c.borrow_mut() = prev);
+            crate::vap::cel_input_scope(self.1.take());
         }
     }
     let prev = REGO_INPUTS.with(|c| c.borrow_mut().replace(Vec::new()));
-    let _reset = Reset(prev);
+    let prev_cel = crate::vap::cel_input_scope(Some(Vec::new()));
+    let _reset = Reset(prev, prev_cel);
     f()
 }
 

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, Program, Value as Cel};
 use rampart_model::k8s::labels::{read_labels, Labels, Problems, NAMESPACE_NAME_LABEL};
@@ -485,11 +486,14 @@ impl Vap {
             }
             _ => vec![Value::Null],
         };
-        let base = Base {
-            object: review.object.map(to_cel).unwrap_or(Cel::Null),
-            old_object: review.old_object.map(to_cel).unwrap_or(Cel::Null),
-            request: to_cel(&req.value),
-            namespace_object: namespace_object.as_ref().map(to_cel).unwrap_or(Cel::Null),
+        let base = Base::of(review, &req);
+        let namespace_object: Box<dyn Val> = match &namespace_object {
+            Some(ns) => to_val(ns),
+            None => to_val(&Value::Null),
+        };
+        let inputs = Inputs {
+            base: &base,
+            namespace_object: namespace_object.as_ref(),
         };
         let who = review.user_info.map(|u| {
             Arc::new(lib::Who {
@@ -512,24 +516,23 @@ impl Vap {
             })
         });
         for p in &params {
-            self.evaluate_with(&base, to_cel(p), who.clone(), &mut out);
+            self.evaluate_with(&inputs, to_cel(p), who.clone(), &mut out);
         }
         out
     }
 
     fn evaluate_with(
         &self,
-        base: &Base,
+        inputs: &Inputs<'_>,
         params: Cel,
         who: Option<Arc<lib::Who>>,
         out: &mut Vec<Verdict>,
     ) {
         let mut ctx = Context::with_env(env());
-        ctx.add_variable_from_value("object", base.object.clone());
-        ctx.add_variable_from_value("oldObject", base.old_object.clone());
-        ctx.add_variable_from_value("request", base.request.clone());
+        // `object`, `oldObject`, `request` and `namespaceObject` are read through the resolver,
+        // from values converted once per review (not copied per policy).
+        ctx.set_variable_resolver(inputs);
         ctx.add_variable_from_value("params", params);
-        ctx.add_variable_from_value("namespaceObject", base.namespace_object.clone());
         ctx.add_variable_from_value("authorizer", lib::authorizer(who));
         // Variables, in order; each sees the ones before it. An erring variable is an error
         // only for the expressions that read it (the API server evaluates them lazily).
@@ -655,12 +658,85 @@ impl Vap {
     }
 }
 
-/// The values every expression of one evaluation sees.
-struct Base {
-    object: Cel,
-    old_object: Cel,
-    request: Cel,
-    namespace_object: Cel,
+/// The request's values as CEL values, the same for every policy judging one review.
+pub(crate) struct Base {
+    object: Box<dyn Val>,
+    old_object: Box<dyn Val>,
+    request: Box<dyn Val>,
+}
+
+thread_local! {
+    /// [`Base`]s converted during a [`crate::with_review_cache`] scope, by the address of the
+    /// AdmissionRequest they came from (see [`crate::review::with_review_cache`] for why an
+    /// address is a sound key inside a scope). `None` outside a scope.
+    static CEL_INPUTS: std::cell::RefCell<Option<Vec<(usize, Arc<Base>)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Base {
+    fn convert(review: &Review, req: &Request) -> Base {
+        Base {
+            object: to_val(review.object.unwrap_or(&Value::Null)),
+            old_object: to_val(review.old_object.unwrap_or(&Value::Null)),
+            request: to_val(&req.value),
+        }
+    }
+
+    /// The review's values, converted once per AdmissionRequest inside a review-cache scope.
+    fn of(review: &Review, req: &Request) -> Arc<Base> {
+        let Some(r) = review.request else {
+            return Arc::new(Base::convert(review, req));
+        };
+        let key = r as *const Value as usize;
+        let hit = CEL_INPUTS.with(|c| {
+            c.borrow()
+                .as_ref()
+                .and_then(|v| v.iter().find(|(k, _)| *k == key).map(|(_, b)| b.clone()))
+        });
+        if let Some(b) = hit {
+            return b;
+        }
+        let b = Arc::new(Base::convert(review, req));
+        CEL_INPUTS.with(|c| {
+            if let Some(memo) = c.borrow_mut().as_mut() {
+                memo.push((key, b.clone()));
+            }
+        });
+        b
+    }
+}
+
+/// Replaces this thread's memo of [`Base`]s (`Some(empty)` starts a scope, the value given back
+/// by the start ends it) and returns what it held.
+pub(crate) fn cel_input_scope(
+    start: Option<Vec<(usize, Arc<Base>)>>,
+) -> Option<Vec<(usize, Arc<Base>)>> {
+    CEL_INPUTS.with(|c| std::mem::replace(&mut *c.borrow_mut(), start))
+}
+
+/// What one policy's expressions read besides `params`, `variables` and `authorizer`.
+struct Inputs<'a> {
+    base: &'a Base,
+    namespace_object: &'a dyn Val,
+}
+
+impl cel::context::VariableResolver for Inputs<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<cel::common::value::CowVal<'b, 'b>> {
+        use cel::common::value::CowVal;
+        match variable {
+            "object" => Some(CowVal::Borrowed(self.base.object.as_ref())),
+            "oldObject" => Some(CowVal::Borrowed(self.base.old_object.as_ref())),
+            "request" => Some(CowVal::Borrowed(self.base.request.as_ref())),
+            "namespaceObject" => Some(CowVal::Borrowed(self.namespace_object)),
+            _ => None,
+        }
+    }
+}
+
+/// A JSON value as a CEL value the interpreter reads directly.
+fn to_val(v: &Value) -> Box<dyn Val> {
+    // A value made by `to_cel` always converts (only functions and the like do not).
+    Box::<dyn Val>::try_from(to_cel(v)).unwrap_or_else(|_| Box::new(cel::common::types::CelNull))
 }
 
 /// An error as cel-go words the common ones (the API server's messages quote them).
@@ -747,8 +823,10 @@ fn find_params(
 
 /// The AdmissionRequest of a review, as the API server builds it, and the facts matching
 /// reads from it.
-pub(crate) struct Request {
-    pub value: Value,
+pub(crate) struct Request<'r> {
+    /// The AdmissionRequest: the review's own when it has one (borrowed), else one made for a
+    /// scanned object.
+    pub value: std::borrow::Cow<'r, Value>,
     pub group: String,
     pub version: String,
     pub resource: String,
@@ -759,15 +837,15 @@ pub(crate) struct Request {
     pub namespaced: bool,
 }
 
-impl Request {
-    fn of(review: &Review, subject: &Value) -> Request {
+impl<'r> Request<'r> {
+    fn of(review: &Review<'r>, subject: &Value) -> Request<'r> {
         let kind = str_at(subject, "/kind");
         let (group, version) = group_version(subject);
         let namespaced = !rampart_model::k8s::kinds::CLUSTER_SCOPED_KINDS.contains(&kind);
         if let Some(r) = review.request {
             let g = |p: &str| str_at(r, p).to_string();
             return Request {
-                value: r.clone(),
+                value: std::borrow::Cow::Borrowed(r),
                 group: g("/resource/group"),
                 version: g("/resource/version"),
                 resource: g("/resource/resource"),
@@ -812,7 +890,7 @@ impl Request {
             value["namespace"] = json!(namespace);
         }
         Request {
-            value,
+            value: std::borrow::Cow::Owned(value),
             group: group.to_string(),
             version: version.to_string(),
             resource,

@@ -68,6 +68,20 @@ fn workload(obj: &Kept) -> String {
     }
 }
 
+/// How many versions a message lists before it says how many more there are: a repository run
+/// at hundreds of versions must not make every one of its findings hundreds of versions long.
+const VERSIONS_LISTED: usize = 8;
+
+/// The versions in use, the first [`VERSIONS_LISTED`] in sort order and the count of the rest.
+fn versions_in_use<'a>(versions: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let listed: Vec<&str> = versions.take(VERSIONS_LISTED).collect();
+    let mut out = listed.join(", ");
+    if count > listed.len() {
+        out.push_str(&format!(" and {} more", count - listed.len()));
+    }
+    out
+}
+
 fn run(inv: &Inventory, out: &mut InventoryEmitter) {
     // repository -> version -> uses
     let mut repos: BTreeMap<String, BTreeMap<String, Vec<Use>>> = BTreeMap::new();
@@ -107,7 +121,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
         let Some(reference) = main_uses.first() else {
             continue;
         };
-        let all: Vec<&str> = versions.keys().map(String::as_str).collect();
+        let all = versions_in_use(versions.keys().map(String::as_str), versions.len());
         for (version, uses) in versions {
             if version == main {
                 continue;
@@ -133,7 +147,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
                         u.image,
                         main_uses.len(),
                         reference.container,
-                        all.join(", ")
+                        all
                     ),
                     vec![RelatedIdx {
                         role: "runs the most used version",
@@ -143,5 +157,22 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_version_lists_are_cut_with_a_count() {
+        let few = ["1.0", "1.1"];
+        assert_eq!(versions_in_use(few.into_iter(), 2), "1.0, 1.1");
+        let many: Vec<String> = (0..300).map(|i| format!("1.{i:03}")).collect();
+        let s = versions_in_use(many.iter().map(String::as_str), many.len());
+        assert_eq!(
+            s,
+            "1.000, 1.001, 1.002, 1.003, 1.004, 1.005, 1.006, 1.007 and 292 more"
+        );
     }
 }
