@@ -1,0 +1,328 @@
+//! The cluster as the webhook knows it: objects kept current by watches (the server feeds them
+//! in; this module does no I/O), read at admission by the checks across objects and by the user
+//! policies that read other objects.
+//!
+//! - [`ObjectCache::apply`], [`ObjectCache::delete`] and [`ObjectCache::relist`] take the
+//!   watches' events (a re-list replaces every object of its type, so what was deleted while a
+//!   watch was down disappears).
+//! - [`ObjectCache::data`] is what user policies read ([`ClusterData`]: Gatekeeper's
+//!   `data.inventory`, the Namespaces for namespace selectors, ValidatingAdmissionPolicy params):
+//!   one snapshot shared by every request, made again after a change at most once per
+//!   `min_rebuild` (requests meanwhile read the previous one), so that its cost, which grows
+//!   with the cluster, is not paid per request.
+//! - [`ObjectCache::objects_for`] is what the checks across objects read about one incoming
+//!   object: its namespace's objects and the cluster-scoped ones, plus, for RBAC checks, the
+//!   RBAC objects and ServiceAccounts of every namespace. A request's cost follows its
+//!   namespace, not the cluster.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use rampart_policy::ClusterData;
+use serde_json::Value;
+
+/// Kinds the RBAC analysis reads in every namespace.
+pub const RBAC_KINDS: &[&str] = &[
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ServiceAccount",
+];
+
+/// An object's identity in the cache: API group, kind and name (the namespace is the outer key).
+type Key = (String, String, String);
+
+#[derive(Default)]
+struct Objects {
+    /// Namespace ("" for cluster-scoped objects) -> objects.
+    by_ns: HashMap<String, HashMap<Key, Arc<Value>>>,
+    len: usize,
+    generation: u64,
+}
+
+struct Snapshot {
+    data: Arc<ClusterData>,
+    generation: u64,
+    built: Instant,
+}
+
+/// Objects of the cluster, fed by watches.
+pub struct ObjectCache {
+    objects: RwLock<Objects>,
+    snapshot: Mutex<Option<Snapshot>>,
+    min_rebuild: Duration,
+}
+
+impl std::fmt::Debug for ObjectCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectCache")
+            .field("objects", &self.len())
+            .finish()
+    }
+}
+
+fn str_at<'v>(v: &'v Value, ptr: &str) -> &'v str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The API group of an `apiVersion` (`""` for the core group).
+fn group_of(api_version: &str) -> &str {
+    api_version.split_once('/').map_or("", |(g, _)| g)
+}
+
+/// (namespace, key) of an object.
+fn place(obj: &Value) -> (String, Key) {
+    (
+        str_at(obj, "/metadata/namespace").to_owned(),
+        (
+            group_of(str_at(obj, "/apiVersion")).to_owned(),
+            str_at(obj, "/kind").to_owned(),
+            str_at(obj, "/metadata/name").to_owned(),
+        ),
+    )
+}
+
+impl Default for ObjectCache {
+    fn default() -> Self {
+        ObjectCache::new(Duration::from_millis(500))
+    }
+}
+
+impl ObjectCache {
+    /// An empty cache whose policy view is made again at most once per `min_rebuild`.
+    pub fn new(min_rebuild: Duration) -> ObjectCache {
+        ObjectCache {
+            objects: RwLock::new(Objects::default()),
+            snapshot: Mutex::new(None),
+            min_rebuild,
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Objects> {
+        self.objects.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Objects> {
+        self.objects.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An object was created or changed.
+    pub fn apply(&self, obj: Value) {
+        let (ns, key) = place(&obj);
+        if key.1.is_empty() || key.2.is_empty() {
+            return;
+        }
+        let mut o = self.write();
+        if o.by_ns
+            .entry(ns)
+            .or_default()
+            .insert(key, Arc::new(obj))
+            .is_none()
+        {
+            o.len += 1;
+        }
+        o.generation += 1;
+    }
+
+    /// An object was deleted.
+    pub fn delete(&self, obj: &Value) {
+        let (ns, key) = place(obj);
+        let mut o = self.write();
+        let mut removed = false;
+        if let Some(m) = o.by_ns.get_mut(&ns) {
+            removed = m.remove(&key).is_some();
+            if m.is_empty() {
+                o.by_ns.remove(&ns);
+            }
+        }
+        if removed {
+            o.len -= 1;
+            o.generation += 1;
+        }
+    }
+
+    /// Every object of one type (`apiVersion`'s group and `kind`) now: the others of that type
+    /// are gone.
+    pub fn relist(&self, group: &str, kind: &str, objs: Vec<Value>) {
+        let mut o = self.write();
+        let mut len = 0;
+        for m in o.by_ns.values_mut() {
+            m.retain(|k, _| !(k.0 == group && k.1 == kind));
+            len += m.len();
+        }
+        o.by_ns.retain(|_, m| !m.is_empty());
+        o.len = len;
+        for obj in objs {
+            let (ns, key) = place(&obj);
+            if key.1.is_empty() || key.2.is_empty() {
+                continue;
+            }
+            if o.by_ns
+                .entry(ns)
+                .or_default()
+                .insert(key, Arc::new(obj))
+                .is_none()
+            {
+                o.len += 1;
+            }
+        }
+        o.generation += 1;
+    }
+
+    /// Objects held.
+    pub fn len(&self) -> usize {
+        self.read().len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What user policies read of the cluster (see the module documentation): the last
+    /// snapshot, made again when the objects changed since and it is older than `min_rebuild`.
+    pub fn data(&self) -> Arc<ClusterData> {
+        let generation = self.read().generation;
+        let mut slot = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = slot.as_ref() {
+            if s.generation == generation || s.built.elapsed() < self.min_rebuild {
+                return s.data.clone();
+            }
+        }
+        let (data, generation) = {
+            let o = self.read();
+            let data =
+                ClusterData::from_objects(o.by_ns.values().flat_map(|m| m.values()).map(|v| &**v));
+            (Arc::new(data), o.generation)
+        };
+        *slot = Some(Snapshot {
+            data: data.clone(),
+            generation,
+            built: Instant::now(),
+        });
+        data
+    }
+
+    /// The objects the checks across objects read about an object in `namespace` (`""` for a
+    /// cluster-scoped one): the namespace's objects and the cluster-scoped ones, and with `rbac`
+    /// the RBAC objects and ServiceAccounts of every namespace.
+    pub fn objects_for(&self, namespace: &str, rbac: bool) -> Vec<Arc<Value>> {
+        let o = self.read();
+        let mut out: Vec<Arc<Value>> = Vec::new();
+        for (ns, m) in &o.by_ns {
+            if ns.is_empty() || ns == namespace {
+                out.extend(m.values().cloned());
+            } else if rbac {
+                out.extend(
+                    m.iter()
+                        .filter(|(k, _)| {
+                            RBAC_KINDS.contains(&k.1.as_str())
+                                && (k.0 == "rbac.authorization.k8s.io" || k.0.is_empty())
+                        })
+                        .map(|(_, v)| v.clone()),
+                );
+            }
+        }
+        // A stable order (the namespace's objects by kind and name), so that findings that
+        // count or name other objects read the same from one request to the next.
+        out.sort_by(|a, b| {
+            let k = |v: &Value| {
+                (
+                    str_at(v, "/metadata/namespace").to_owned(),
+                    str_at(v, "/kind").to_owned(),
+                    str_at(v, "/metadata/name").to_owned(),
+                )
+            };
+            k(a).cmp(&k(b))
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(api: &str, kind: &str, ns: &str, name: &str) -> Value {
+        let mut meta = json!({"name": name});
+        if !ns.is_empty() {
+            meta["namespace"] = json!(ns);
+        }
+        json!({"apiVersion": api, "kind": kind, "metadata": meta})
+    }
+
+    #[test]
+    fn apply_delete_relist() {
+        let c = ObjectCache::new(Duration::ZERO);
+        c.apply(obj("v1", "Pod", "shop", "a"));
+        c.apply(obj("v1", "Pod", "shop", "b"));
+        c.apply(obj("v1", "Pod", "shop", "a"));
+        c.apply(obj("v1", "Namespace", "", "shop"));
+        assert_eq!(c.len(), 3);
+        c.delete(&obj("v1", "Pod", "shop", "b"));
+        assert_eq!(c.len(), 2);
+        c.delete(&obj("v1", "Pod", "shop", "b"));
+        assert_eq!(c.len(), 2);
+        // A re-list replaces every Pod (the deleted `a` goes), and keeps the Namespace.
+        c.relist("", "Pod", vec![obj("v1", "Pod", "web", "c")]);
+        assert_eq!(c.len(), 2);
+        let web = c.objects_for("web", false);
+        assert_eq!(
+            web.len(),
+            2,
+            "the pod of web and the cluster-scoped Namespace"
+        );
+        assert!(c
+            .objects_for("shop", false)
+            .iter()
+            .all(|o| o["kind"] == "Namespace"));
+    }
+
+    #[test]
+    fn rbac_objects_come_from_every_namespace() {
+        let c = ObjectCache::new(Duration::ZERO);
+        c.apply(obj(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            "prod",
+            "rb",
+        ));
+        c.apply(obj("v1", "ServiceAccount", "prod", "sa"));
+        c.apply(obj("v1", "Pod", "prod", "p"));
+        c.apply(obj("rbac.authorization.k8s.io/v1", "ClusterRole", "", "cr"));
+        let kinds = |v: Vec<Arc<Value>>| -> Vec<String> {
+            v.iter()
+                .map(|o| o["kind"].as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        assert_eq!(kinds(c.objects_for("ci", false)), vec!["ClusterRole"]);
+        assert_eq!(
+            kinds(c.objects_for("ci", true)),
+            vec!["ClusterRole", "RoleBinding", "ServiceAccount"]
+        );
+    }
+
+    #[test]
+    fn policy_view_is_rebuilt_after_changes_at_most_once_per_period() {
+        let c = ObjectCache::new(Duration::from_secs(3600));
+        c.apply(obj("v1", "Namespace", "", "shop"));
+        let first = c.data();
+        assert!(first.namespace("shop").is_some());
+        c.apply(obj("v1", "Namespace", "", "web"));
+        // Within the period: the same snapshot.
+        assert!(Arc::ptr_eq(&first, &c.data()));
+        let c = ObjectCache::new(Duration::ZERO);
+        c.apply(obj("v1", "Namespace", "", "shop"));
+        let first = c.data();
+        assert!(Arc::ptr_eq(&first, &c.data()), "unchanged: not rebuilt");
+        c.apply(obj("v1", "Namespace", "", "web"));
+        let second = c.data();
+        assert!(second.namespace("web").is_some());
+        assert_eq!(
+            second.inventory()["cluster"]["v1"]["Namespace"]["web"]["metadata"]["name"],
+            "web"
+        );
+    }
+}
