@@ -463,6 +463,15 @@ impl Admission {
         self.cluster_policies
     }
 
+    /// The constraint kinds the loaded ConstraintTemplates define.
+    pub fn template_kinds(&self) -> Vec<String> {
+        self.policies
+            .templates
+            .iter()
+            .map(|t| t.kind.clone())
+            .collect()
+    }
+
     /// Requests are judged with a cache of the cluster.
     pub fn with_cluster(&self) -> bool {
         self.with_cluster
