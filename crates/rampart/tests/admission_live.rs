@@ -209,6 +209,15 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// What the server wrote on stderr (once stopped).
+    fn stderr(&mut self) -> String {
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        err
+    }
 }
 
 impl Drop for Server {
@@ -947,6 +956,16 @@ fn the_cluster_cache_and_policies_from_the_cluster_judge_live() {
 
     unregister(&admin, hook);
     server.stop();
+    // Each policy of the cluster that does not load is logged, naming it.
+    let log = server.stderr();
+    for want in [
+        "admission: cache synced",
+        "policy from the cluster not loaded",
+        "ConstraintTemplate k8sbroken",
+        "ConstraintTemplate k8sforbiddenlabel-live",
+    ] {
+        assert!(log.contains(want), "{want} not in the server's log:\n{log}");
+    }
     for ns in [a, b, prod, dev] {
         let _ = kubectl(&admin, &["delete", "namespace", ns, "--wait=false"], None);
     }

@@ -19,12 +19,19 @@ fn gatekeeper(template: &str) -> PathBuf {
 fn create(obj: &Value) -> Vec<u8> {
     let api = obj["apiVersion"].as_str().unwrap_or("");
     let (group, version) = api.split_once('/').unwrap_or(("", api));
+    let kind = obj["kind"].as_str().unwrap_or("").to_ascii_lowercase();
+    let resource = if kind.ends_with('s') {
+        format!("{kind}es")
+    } else {
+        format!("{kind}s")
+    };
     let review = json!({
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",
         "request": {
             "uid": "u-1",
             "kind": {"group": group, "version": version, "kind": obj["kind"]},
+            "resource": {"group": group, "version": version, "resource": resource},
             "name": obj["metadata"]["name"],
             "namespace": obj["metadata"]["namespace"],
             "operation": "CREATE",
@@ -344,4 +351,43 @@ fn policies_from_the_cluster_load_and_a_bad_one_is_reported_not_dropped() {
     let d = a.review(&create(&p)).expect("review");
     assert!(!d.allowed);
     assert!(d.message().contains("[no-debug] label debug is forbidden"));
+}
+
+#[test]
+fn validating_admission_policies_from_the_cluster_load_with_their_bindings() {
+    let policy = json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": "max-replicas"},
+        "spec": {"failurePolicy": "Fail",
+            "matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
+                "operations": ["CREATE", "UPDATE"], "resources": ["deployments"]}]},
+            "validations": [{"expression": "object.spec.replicas <= 5", "message": "at most 5 replicas"}]}});
+    let binding = json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": "max-replicas-binding"},
+        "spec": {"policyName": "max-replicas", "validationActions": ["Deny"]}});
+    let stray = json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": "stray"},
+        "spec": {"policyName": "absent", "validationActions": ["Deny"]}});
+    let a = admission(
+        Vec::new(),
+        Some(POLICIES_ONLY),
+        vec![policy, binding, stray],
+    );
+    assert_eq!(a.cluster_policies(), 1);
+    assert_eq!(a.cluster_policy_errors().len(), 1);
+    assert!(a.cluster_policy_errors()[0]
+        .to_string()
+        .starts_with("ValidatingAdmissionPolicyBinding stray"));
+    let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 9, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "app", "image": "app:1"}]}}}});
+    let d = a.review(&create(&dep)).expect("review");
+    assert!(!d.allowed, "{:?}", d.results);
+    assert!(
+        d.message()
+            .contains("[max-replicas-binding] at most 5 replicas"),
+        "{}",
+        d.message()
+    );
 }
