@@ -8,14 +8,15 @@
 //! - [`ObjectCache::data`] is what user policies read ([`ClusterData`]: Gatekeeper's
 //!   `data.inventory`, the Namespaces for namespace selectors, ValidatingAdmissionPolicy params):
 //!   one snapshot shared by every request, made again after a change at most once per
-//!   `min_rebuild` (requests meanwhile read the previous one), so that its cost, which grows
-//!   with the cluster, is not paid per request.
+//!   `min_rebuild` (requests meanwhile read the previous one, also while one request makes the
+//!   new one), so that its cost, which grows with the cluster, is not paid per request.
 //! - [`ObjectCache::objects_for`] is what the checks across objects read about one incoming
 //!   object: its namespace's objects and the cluster-scoped ones, plus, for RBAC checks, the
 //!   RBAC objects and ServiceAccounts of every namespace. A request's cost follows its
 //!   namespace, not the cluster.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -52,6 +53,10 @@ struct Snapshot {
 pub struct ObjectCache {
     objects: RwLock<Objects>,
     snapshot: Mutex<Option<Snapshot>>,
+    /// A request is making a new snapshot.
+    building: AtomicBool,
+    /// Held while the first snapshot is made.
+    first: Mutex<()>,
     min_rebuild: Duration,
 }
 
@@ -96,6 +101,8 @@ impl ObjectCache {
         ObjectCache {
             objects: RwLock::new(Objects::default()),
             snapshot: Mutex::new(None),
+            building: AtomicBool::new(false),
+            first: Mutex::new(()),
             min_rebuild,
         }
     }
@@ -184,9 +191,49 @@ impl ObjectCache {
     /// snapshot, made again when the objects changed since and it is older than `min_rebuild`.
     pub fn data(&self) -> Arc<ClusterData> {
         let generation = self.read().generation;
-        let mut slot = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = slot.as_ref() {
-            if s.generation == generation || s.built.elapsed() < self.min_rebuild {
+        let stale = {
+            let slot = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+            match slot.as_ref() {
+                Some(s) if s.generation == generation || s.built.elapsed() < self.min_rebuild => {
+                    return s.data.clone();
+                }
+                Some(s) => Some(s.data.clone()),
+                None => None,
+            }
+        };
+        // One request makes the new snapshot; the others meanwhile read the previous one (the
+        // first snapshot, which has none, is waited for).
+        /// Clears the flag when the snapshot is made (or its making failed).
+        struct Building<'a>(&'a AtomicBool);
+        impl Drop for Building<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let mut _building = None;
+        if let Some(s) = &stale {
+            if self
+                .building
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                return s.clone();
+            }
+            _building = Some(Building(&self.building));
+        }
+        let _first = if stale.is_none() {
+            Some(self.first.lock().unwrap_or_else(|e| e.into_inner()))
+        } else {
+            None
+        };
+        if stale.is_none() {
+            // Made by another request while this one waited.
+            if let Some(s) = self
+                .snapshot
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
                 return s.data.clone();
             }
         }
@@ -196,7 +243,7 @@ impl ObjectCache {
                 ClusterData::from_objects(o.by_ns.values().flat_map(|m| m.values()).map(|v| &**v));
             (Arc::new(data), o.generation)
         };
-        *slot = Some(Snapshot {
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot {
             data: data.clone(),
             generation,
             built: Instant::now(),
