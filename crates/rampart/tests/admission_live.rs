@@ -976,7 +976,141 @@ fn the_cluster_cache_and_policies_from_the_cluster_judge_live() {
             "crd",
             "constrainttemplates.templates.gatekeeper.sh",
             "k8sforbiddenlabel.constraints.gatekeeper.sh",
-            "--wait=false",
+            "--timeout=60s",
+        ],
+        None,
+    );
+}
+
+/// The ClusterRole of `webhook manifest --policies-from-cluster` is enough for the cache and the
+/// policy watches: the server, running as that role's service account, gets ready and has no
+/// watch error.
+#[test]
+#[ignore = "needs the testenv API server: testenv/run-with.sh"]
+fn the_manifests_cluster_role_lets_the_cache_watch_everything() {
+    let Some(admin) = admin() else { return };
+    let dir = TempDir::new("admission_cluster_rbac");
+    certificates(&dir);
+    let ns = "adm-rbac";
+    let out = run_binary(
+        BIN,
+        &[
+            "webhook",
+            "manifest",
+            "--policies-from-cluster",
+            "-n",
+            ns,
+            "--name",
+            "admrbac",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs: Vec<Value> =
+        rampart_source::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout))
+            .docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|o| {
+                matches!(
+                    o["kind"].as_str(),
+                    Some("Namespace" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding")
+                )
+            })
+            .collect();
+    assert_eq!(objs.len(), 4);
+    for o in &objs {
+        apply(&admin, &serde_json::to_string(o).expect("json"));
+    }
+    // Gatekeeper's types, and a template whose constraints are watched.
+    apply(&admin, &gatekeeper_crds("K8sForbiddenLabel"));
+    for crd in [
+        "constrainttemplates.templates.gatekeeper.sh",
+        "k8sforbiddenlabel.constraints.gatekeeper.sh",
+    ] {
+        let (ok, text) = kubectl(
+            &admin,
+            &[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=30s",
+                "crd",
+                crd,
+            ],
+            None,
+        );
+        assert!(ok, "{crd}: {text}");
+    }
+    apply(&admin, FORBIDDEN_LABEL_TEMPLATE);
+    let (ok, token) = kubectl(
+        &admin,
+        &["create", "token", "admrbac", "-n", ns, "--duration=10m"],
+        None,
+    );
+    assert!(ok, "{token}");
+    let server_url = std::env::var("APISERVER_URL").expect("APISERVER_URL");
+    let ca = std::env::var("TESTENV_CA_CERT").expect("TESTENV_CA_CERT");
+    let sa_kc = dir.write(
+        "sa.kubeconfig",
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {server_url}\n    certificate-authority: {ca}\nusers:\n- name: sa\n  user:\n    token: {}\ncontexts:\n- name: sa\n  context: {{cluster: t, user: sa}}\ncurrent-context: sa\n",
+            token.trim()
+        ),
+    );
+    let config = dir.write("rampart.yaml", "fail-on: high\n");
+    let mut server = Server::start_with(
+        &dir,
+        &[],
+        &config,
+        &[
+            "--policies-from-cluster",
+            "--kubeconfig",
+            &sa_kc.to_string_lossy(),
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let (code, metrics) = curl(&dir, "GET", &server.url("/metrics"), None);
+    assert_eq!(code, 200);
+    let errors: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("rampart_admission_cache_errors_total{"))
+        .filter(|l| !l.ends_with(" 0"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "watch errors as the manifest's service account: {errors:?}"
+    );
+    assert!(
+        metrics.contains("rampart_admission_cache_synced 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rampart_admission_cluster_policy_errors 0"),
+        "{metrics}"
+    );
+    server.stop();
+    for o in objs.iter().rev() {
+        let kind = o["kind"].as_str().unwrap_or("");
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        let mut args = vec!["delete", kind, name, "--ignore-not-found", "--wait=false"];
+        let ns_of = o["metadata"]["namespace"].as_str().unwrap_or("");
+        if !ns_of.is_empty() {
+            args.extend(["-n", ns_of]);
+        }
+        let _ = kubectl(&admin, &args, None);
+    }
+    let _ = kubectl(
+        &admin,
+        &[
+            "delete",
+            "crd",
+            "constrainttemplates.templates.gatekeeper.sh",
+            "k8sforbiddenlabel.constraints.gatekeeper.sh",
+            "--timeout=60s",
         ],
         None,
     );

@@ -112,7 +112,8 @@ fn serve_judges_a_posted_batch_and_stops_on_sigterm() {
 
 #[test]
 fn cluster_flags_need_a_part_that_reads_the_cluster_and_a_cluster() {
-    let dir = std::env::temp_dir().join(format!("rampart_serve_cli_cluster_{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("rampart_serve_cli_cluster_{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let missing = dir.join("no-such.kubeconfig");
     // --kubeconfig names the cluster of --watch or --admission-cluster: alone it is an error.

@@ -117,7 +117,11 @@ fn in_cluster_manifest_is_complete_and_passes_rampart_itself() {
 
 #[test]
 fn with_a_cluster_cache_the_role_grants_exactly_what_the_server_watches() {
-    let out = run_binary(BIN, &["webhook", "manifest", "--policies-from-cluster"], None);
+    let out = run_binary(
+        BIN,
+        &["webhook", "manifest", "--policies-from-cluster"],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}",

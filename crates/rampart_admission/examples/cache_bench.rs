@@ -77,20 +77,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "template": pod(&ns, "t", "web")}}));
         cache.apply(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": ns},
             "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}));
-        cache.apply(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        cache.apply(
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": "web", "namespace": ns},
-            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}}));
+            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}}),
+        );
         cache.apply(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
             "metadata": {"name": "web", "namespace": ns},
             "spec": {"rules": [{"host": format!("{ns}.example.com"), "http": {"paths": [{"path": "/", "pathType": "Prefix",
                 "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}));
-        cache.apply(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        cache.apply(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "metadata": {"name": "reader", "namespace": ns},
-            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]}));
-        cache.apply(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]}),
+        );
+        cache.apply(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": "reader", "namespace": ns},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
-            "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": ns}]}));
+            "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": ns}]}),
+        );
     }
     let t_fill = t.elapsed();
     let t = Instant::now();
