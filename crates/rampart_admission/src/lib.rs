@@ -123,6 +123,9 @@ pub struct AdmissionOptions {
     /// files', their problems do not refuse to start: each is in
     /// [`Admission::cluster_policy_errors`] and the others are loaded.
     pub cluster_policies: Vec<Resource>,
+    /// Policies are read from the cluster ([`AdmissionOptions::cluster_policies`], now and
+    /// later): the config's `admission.actions` may name policies not loaded yet.
+    pub policies_from_cluster: bool,
 }
 
 /// Why [`Admission::new`] refused to start: a webhook must not run with half its policies.
@@ -428,7 +431,8 @@ impl Admission {
                 .any(|c| c.meta.id == *id)
                 || policies.get(id).is_some()
                 || rampart_checks::by_id(id).is_some();
-            if !known {
+            // A policy of the cluster may not be there yet (or may come back).
+            if !known && !opts.policies_from_cluster {
                 return Err(SetupError::Input(vec![InputError::file(
                     opts.config
                         .as_deref()

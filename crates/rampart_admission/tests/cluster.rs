@@ -391,3 +391,25 @@ fn validating_admission_policies_from_the_cluster_load_with_their_bindings() {
         d.message()
     );
 }
+
+#[test]
+fn with_policies_from_the_cluster_the_config_may_name_a_policy_not_loaded_yet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join(".rampart.yaml");
+    std::fs::write(
+        &config,
+        "admission:\n  actions:\n    cluster-constraint: warn\n",
+    )
+    .expect("write");
+    let opts = |from_cluster| AdmissionOptions {
+        config: Some(config.clone()),
+        with_cluster: true,
+        policies_from_cluster: from_cluster,
+        ..AdmissionOptions::default()
+    };
+    assert!(
+        Admission::new(opts(false)).is_err(),
+        "unknown without policies from the cluster"
+    );
+    assert!(Admission::new(opts(true)).is_ok());
+}

@@ -84,6 +84,10 @@ impl AdmissionWebhook {
     pub async fn start(opts: AdmissionOptions, registry: &mut Registry) -> anyhow::Result<Self> {
         let mut base = opts.admission;
         base.with_cluster = opts.cluster.is_some();
+        base.policies_from_cluster = opts
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.policies_from_cluster);
         let admission = Admission::new(base.clone())?;
         let reg = registry.sub_registry_with_prefix("admission");
         let decisions = Family::<DecisionLabels, Counter>::default();
