@@ -20,8 +20,35 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use rampart_checks::inventory::Kept;
+use rampart_model::{Origin, Resource};
 use rampart_policy::ClusterData;
 use serde_json::Value;
+
+/// One cached object, and what the checks across objects keep of it (made once, when it
+/// arrives, rather than for each request).
+#[derive(Debug)]
+pub struct Cached {
+    pub value: Value,
+    /// [`rampart_checks::inventory::for_inventory`] of the object, when the checks read it.
+    pub kept: Option<Kept>,
+}
+
+impl Cached {
+    fn of(value: Value) -> Arc<Cached> {
+        let res = Resource::new(
+            value,
+            Origin::Cluster {
+                context: "admission".into(),
+            },
+        );
+        let kept = rampart_checks::inventory::for_inventory(&res);
+        Arc::new(Cached {
+            value: res.raw,
+            kept,
+        })
+    }
+}
 
 /// Kinds the RBAC analysis reads in every namespace.
 pub const RBAC_KINDS: &[&str] = &[
@@ -38,7 +65,7 @@ type Key = (String, String, String);
 #[derive(Default)]
 struct Objects {
     /// Namespace ("" for cluster-scoped objects) -> objects.
-    by_ns: HashMap<String, HashMap<Key, Arc<Value>>>,
+    by_ns: HashMap<String, HashMap<Key, Arc<Cached>>>,
     len: usize,
     generation: u64,
 }
@@ -125,7 +152,7 @@ impl ObjectCache {
         if o.by_ns
             .entry(ns)
             .or_default()
-            .insert(key, Arc::new(obj))
+            .insert(key, Cached::of(obj))
             .is_none()
         {
             o.len += 1;
@@ -169,7 +196,7 @@ impl ObjectCache {
             if o.by_ns
                 .entry(ns)
                 .or_default()
-                .insert(key, Arc::new(obj))
+                .insert(key, Cached::of(obj))
                 .is_none()
             {
                 o.len += 1;
@@ -239,8 +266,9 @@ impl ObjectCache {
         }
         let (data, generation) = {
             let o = self.read();
-            let data =
-                ClusterData::from_objects(o.by_ns.values().flat_map(|m| m.values()).map(|v| &**v));
+            let data = ClusterData::from_objects(
+                o.by_ns.values().flat_map(|m| m.values()).map(|c| &c.value),
+            );
             (Arc::new(data), o.generation)
         };
         *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot {
@@ -254,12 +282,12 @@ impl ObjectCache {
     /// The objects the checks across objects read about an object in `namespace` (`""` for a
     /// cluster-scoped one): the namespace's objects and the cluster-scoped ones, and with `rbac`
     /// the RBAC objects and ServiceAccounts of every namespace.
-    pub fn objects_for(&self, namespace: &str, rbac: bool) -> Vec<Arc<Value>> {
+    pub fn objects_for(&self, namespace: &str, rbac: bool) -> Vec<Arc<Cached>> {
         let o = self.read();
-        let mut out: Vec<Arc<Value>> = Vec::new();
+        let mut out: Vec<(&str, &Key, &Arc<Cached>)> = Vec::new();
         for (ns, m) in &o.by_ns {
             if ns.is_empty() || ns == namespace {
-                out.extend(m.values().cloned());
+                out.extend(m.iter().map(|(k, v)| (ns.as_str(), k, v)));
             } else if rbac {
                 out.extend(
                     m.iter()
@@ -267,23 +295,14 @@ impl ObjectCache {
                             RBAC_KINDS.contains(&k.1.as_str())
                                 && (k.0 == "rbac.authorization.k8s.io" || k.0.is_empty())
                         })
-                        .map(|(_, v)| v.clone()),
+                        .map(|(k, v)| (ns.as_str(), k, v)),
                 );
             }
         }
-        // A stable order (the namespace's objects by kind and name), so that findings that
-        // count or name other objects read the same from one request to the next.
-        out.sort_by(|a, b| {
-            let k = |v: &Value| {
-                (
-                    str_at(v, "/metadata/namespace").to_owned(),
-                    str_at(v, "/kind").to_owned(),
-                    str_at(v, "/metadata/name").to_owned(),
-                )
-            };
-            k(a).cmp(&k(b))
-        });
-        out
+        // A stable order (by namespace, kind and name), so that findings that count or name
+        // other objects read the same from one request to the next.
+        out.sort_unstable_by(|a, b| (a.0, &a.1 .1, &a.1 .2).cmp(&(b.0, &b.1 .1, &b.1 .2)));
+        out.into_iter().map(|(_, _, v)| v.clone()).collect()
     }
 }
 
@@ -324,7 +343,7 @@ mod tests {
         assert!(c
             .objects_for("shop", false)
             .iter()
-            .all(|o| o["kind"] == "Namespace"));
+            .all(|o| o.value["kind"] == "Namespace"));
     }
 
     #[test]
@@ -339,9 +358,9 @@ mod tests {
         c.apply(obj("v1", "ServiceAccount", "prod", "sa"));
         c.apply(obj("v1", "Pod", "prod", "p"));
         c.apply(obj("rbac.authorization.k8s.io/v1", "ClusterRole", "", "cr"));
-        let kinds = |v: Vec<Arc<Value>>| -> Vec<String> {
+        let kinds = |v: Vec<Arc<Cached>>| -> Vec<String> {
             v.iter()
-                .map(|o| o["kind"].as_str().unwrap_or("").to_owned())
+                .map(|o| o.value["kind"].as_str().unwrap_or("").to_owned())
                 .collect()
         };
         assert_eq!(kinds(c.objects_for("ci", false)), vec!["ClusterRole"]);

@@ -596,8 +596,15 @@ impl Admission {
                 .to_string()
         };
         let own_group = group(&res.raw);
-        let mut resources = vec![res.clone()];
-        for o in cache.objects_for(&namespace, rbac) {
+        // The incoming object first: namespace-level results are reported at the first
+        // workload of the namespace when its Namespace object is not there (see below).
+        let Some(subject) = rampart_checks::inventory::for_inventory(res) else {
+            return Vec::new();
+        };
+        let mut objects = vec![subject];
+        for c in cache.objects_for(&namespace, rbac) {
+            let Some(kept) = &c.kept else { continue };
+            let o = &c.value;
             let k = o.get("kind").and_then(Value::as_str).unwrap_or("");
             // Namespace-level results (a namespace without NetworkPolicy) are reported at the
             // Namespace object when there is one: without it, at the first workload, which is
@@ -605,26 +612,24 @@ impl Admission {
             if k == "Namespace" {
                 continue;
             }
-            let name = o.pointer("/metadata/name").and_then(Value::as_str);
-            let ns = o.pointer("/metadata/namespace").and_then(Value::as_str);
+            let meta = o.get("metadata");
+            let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str);
+            let ns = meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str);
             // The incoming object replaces the cached one (an UPDATE).
             if k == kind
                 && name == Some(res.id.name.as_str())
                 && ns.unwrap_or("") == namespace
-                && group(&o) == own_group
+                && group(o) == own_group
             {
                 continue;
             }
-            resources.push(Resource::new(
-                (*o).clone(),
-                Origin::Cluster {
-                    context: "admission".into(),
-                },
-            ));
+            objects.push(kept.clone());
         }
         let ids: Vec<&str> = relevant.iter().map(|c| &*c.meta.id).collect();
         self.scanner
-            .check_inventory_about(&resources, 0, |c| ids.contains(&&*c.meta.id))
+            .check_inventory_about(objects, 0, |c| ids.contains(&&*c.meta.id))
     }
 
     fn review_uncached(

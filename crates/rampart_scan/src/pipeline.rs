@@ -282,13 +282,14 @@ impl Scanner {
         findings
     }
 
-    /// Runs the selected inventory checks that `only` keeps over `resources` (objects of a
-    /// cluster, as digests: checks that read every object whole are left out) and returns the
-    /// findings about `resources[subject]` alone, with the config's waivers: an admission webhook
-    /// judging one incoming object together with its cache of the others.
+    /// Runs the selected inventory checks that `only` keeps over `objects` (what the inventory
+    /// keeps of a cluster's objects, [`rampart_checks::inventory::for_inventory`]; checks that
+    /// read every object whole are left out) and returns the findings about `objects[subject]`
+    /// alone, with the config's waivers: an admission webhook judging one incoming object
+    /// together with its cache of the others.
     pub fn check_inventory_about(
         &self,
-        resources: &[Resource],
+        objects: Vec<rampart_checks::inventory::Kept>,
         subject: usize,
         only: impl Fn(&rampart_checks::Check) -> bool,
     ) -> Vec<Finding> {
@@ -300,7 +301,7 @@ impl Scanner {
             .filter(|c| c.run.is_inventory() && !c.run.keeps_whole_objects() && only(c))
             .cloned()
             .collect();
-        if checks.is_empty() {
+        if checks.is_empty() || subject >= objects.len() {
             return Vec::new();
         }
         let engine = Engine::new(Selection {
@@ -308,24 +309,13 @@ impl Scanner {
             severity: self.engine.selection.severity.clone(),
         });
         let mut inventory = Inventory::default();
-        let mut at = None;
-        for (i, res) in resources.iter().enumerate() {
-            if let Some(k) = rampart_checks::inventory::for_inventory(res) {
-                if i == subject {
-                    at = Some(inventory.objects.len());
-                }
-                inventory.objects.push(k);
-            }
-        }
-        let Some(at) = at else {
-            return Vec::new();
-        };
+        inventory.objects = objects;
         let found = engine.run_inventory(&inventory);
         let mut findings: Vec<Finding> = found
             .findings
             .into_iter()
             .zip(found.places)
-            .filter(|(_, p)| p.object == at)
+            .filter(|(_, p)| p.object == subject)
             .map(|(f, _)| f)
             .collect();
         apply_waivers(&mut findings, &self.waivers, today());
