@@ -225,6 +225,8 @@ struct State {
     logged: BTreeSet<String>,
     /// Policies changed since the last reload.
     dirty: bool,
+    /// Policies from the cluster in force after the last reload.
+    in_force: Option<usize>,
     /// The policies were loaded once every type had been listed.
     loaded: bool,
 }
@@ -271,6 +273,7 @@ impl State {
             file_kinds,
             logged: BTreeSet::new(),
             dirty: false,
+            in_force: None,
             loaded,
         }
     }
@@ -481,7 +484,7 @@ impl State {
             .checks
             .set(i64::try_from(a.checks()).unwrap_or(i64::MAX));
         self.metrics.reloads.inc();
-        if self.logged != errors || !self.loaded {
+        if self.logged != errors || self.in_force != Some(a.cluster_policies()) {
             eprintln!(
                 "rampart serve: admission: {} policies from the cluster in force, {} not loaded",
                 a.cluster_policies(),
@@ -489,6 +492,7 @@ impl State {
             );
         }
         self.logged = errors;
+        self.in_force = Some(a.cluster_policies());
         self.judge.set(a);
     }
 }
