@@ -152,6 +152,11 @@ struct Server {
 
 impl Server {
     fn start(dir: &TempDir, policies: &[PathBuf], config: &Path) -> Server {
+        Server::start_with(dir, policies, config, &[])
+    }
+
+    /// Started with more flags (`extra`), ready (`/readyz` 200) within 60 s.
+    fn start_with(dir: &TempDir, policies: &[PathBuf], config: &Path, extra: &[&str]) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let mut args: Vec<String> = vec![
@@ -169,6 +174,7 @@ impl Server {
             args.push("--policy".into());
             args.push(p.display().to_string());
         }
+        args.extend(extra.iter().map(|a| a.to_string()));
         let child = Command::new(BIN)
             .args(&args)
             .stdout(Stdio::null())
@@ -176,7 +182,7 @@ impl Server {
             .spawn()
             .expect("start rampart serve");
         let mut s = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let (code, _) = curl(dir, "GET", &s.url("/readyz"), None);
             if code == 200 {
@@ -189,7 +195,7 @@ impl Server {
                 }
                 panic!("rampart serve exited ({status}): {err}");
             }
-            assert!(Instant::now() < deadline, "rampart serve not ready in 30 s");
+            assert!(Instant::now() < deadline, "rampart serve not ready in 60 s");
             std::thread::sleep(Duration::from_millis(100));
         }
         s
@@ -202,6 +208,15 @@ impl Server {
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// What the server wrote on stderr (once stopped).
+    fn stderr(&mut self) -> String {
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        err
     }
 }
 
@@ -259,6 +274,11 @@ fn unregister(admin: &str, name: &str) {
 /// A namespace labelled for one test, with its default ServiceAccount in place before the
 /// webhook is registered (so the controller's own writes never meet it).
 fn namespace(admin: &str, name: &str, tag: &str) {
+    namespace_with(admin, name, tag, "")
+}
+
+/// [`namespace`] with more labels (`extra`: YAML lines `    key: value\n`).
+fn namespace_with(admin: &str, name: &str, tag: &str, extra: &str) {
     let _ = kubectl(
         admin,
         &[
@@ -271,7 +291,7 @@ fn namespace(admin: &str, name: &str, tag: &str) {
         None,
     );
     let ns = format!(
-        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    rampart-admission-test: {tag}\n    app: {name}\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    rampart-admission-test: {tag}\n    app: {name}\n{extra}"
     );
     let (ok, text) = kubectl(admin, &["create", "-f", "-"], Some(&ns));
     assert!(ok, "create namespace {name}: {text}");
@@ -705,4 +725,393 @@ fn webhook_down_fail_refuses_ignore_admits_and_garbage_is_a_400() {
     }
     unregister(&admin, hook);
     let _ = kubectl(&admin, &["delete", "namespace", ns, "--wait=false"], None);
+}
+
+/// `kubectl create` of YAML text (`--dry-run=server` with `dry_run`), read as the API server's
+/// answer.
+fn create_text(admin: &str, dir: &TempDir, name: &str, yaml: &str, dry_run: bool) -> Answer {
+    let f = dir.write(name, yaml);
+    create(admin, &f, dry_run)
+}
+
+/// Polls `f` every 250 ms until it is true, for `secs` seconds at most.
+fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < deadline, "not within {secs} s: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn apply(admin: &str, yaml: &str) {
+    let (ok, text) = kubectl(admin, &["apply", "-f", "-"], Some(yaml));
+    assert!(ok, "apply: {text}\n{yaml}");
+}
+
+/// The CRDs Gatekeeper would install: ConstraintTemplates, and the constraints of one kind
+/// (Gatekeeper makes them from each template; here there is no Gatekeeper).
+fn gatekeeper_crds(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    format!(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: constrainttemplates.templates.gatekeeper.sh\nspec:\n  group: templates.gatekeeper.sh\n  scope: Cluster\n  names: {{kind: ConstraintTemplate, plural: constrainttemplates, singular: constrainttemplate, listKind: ConstraintTemplateList}}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}\n---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {lower}.constraints.gatekeeper.sh\nspec:\n  group: constraints.gatekeeper.sh\n  scope: Cluster\n  names: {{kind: {kind}, plural: {lower}, singular: {lower}, listKind: {kind}List}}\n  versions:\n  - name: v1beta1\n    served: true\n    storage: true\n    schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}\n"
+    )
+}
+
+const FORBIDDEN_LABEL_TEMPLATE: &str = "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata: {name: k8sforbiddenlabel}\nspec:\n  crd: {spec: {names: {kind: K8sForbiddenLabel}}}\n  targets:\n  - target: admission.k8s.gatekeeper.sh\n    rego: |\n      package k8sforbiddenlabel\n      violation[{\"msg\": msg}] {\n        input.review.object.metadata.labels[input.parameters.label]\n        msg := sprintf(\"label %v is forbidden here\", [input.parameters.label])\n      }\n";
+
+fn pod_yaml(ns: &str, name: &str, labels: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {{app: {name}{labels}}}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1\n")
+}
+
+fn ingress_yaml(ns: &str, name: &str, host: &str) -> String {
+    format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  rules:\n  - host: {host}\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend: {{service: {{name: web, port: {{number: 80}}}}}}\n")
+}
+
+/// With `--admission-cluster --policies-from-cluster`, the webhook judges with its watch-fed
+/// cache: a referential template (unique Ingress host) refuses an Ingress because of one
+/// already in the cluster, a `namespaceSelector` constraint applies by the Namespace's labels,
+/// a pod in a namespace without NetworkPolicy gets the coverage finding with the configured
+/// action (warn), which goes once a NetworkPolicy is there; a constraint created in the cluster
+/// after the server started takes effect, a broken template in the cluster is counted and the
+/// others keep working, and a deleted constraint stops applying.
+#[test]
+#[ignore = "needs the testenv API server: testenv/run-with.sh"]
+fn the_cluster_cache_and_policies_from_the_cluster_judge_live() {
+    let Some(admin) = admin() else { return };
+    let dir = TempDir::new("admission_cluster");
+    certificates(&dir);
+    let tag = "cluster";
+    let (a, b, prod, dev) = ("adm-c-a", "adm-c-b", "adm-c-prod", "adm-c-dev");
+    namespace(&admin, a, tag);
+    namespace(&admin, b, tag);
+    namespace_with(&admin, prod, tag, "    env: prod\n");
+    namespace_with(&admin, dev, tag, "    env: dev\n");
+    // In the cluster before the webhook: an Ingress whose host is taken.
+    apply(&admin, &ingress_yaml(a, "front", "shop.example.com"));
+    apply(&admin, &gatekeeper_crds("K8sForbiddenLabel"));
+    for crd in [
+        "constrainttemplates.templates.gatekeeper.sh",
+        "k8sforbiddenlabel.constraints.gatekeeper.sh",
+    ] {
+        let (ok, text) = kubectl(
+            &admin,
+            &[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=30s",
+                "crd",
+                crd,
+            ],
+            None,
+        );
+        assert!(ok, "{crd}: {text}");
+    }
+    // Policies from files: the referential template, and a namespaceSelector constraint.
+    let gk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rampart_policy/tests/gatekeeper");
+    let selector = dir.write(
+        "ns-selector.yaml",
+        format!("{FORBIDDEN_LABEL_TEMPLATE}---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sForbiddenLabel\nmetadata: {{name: no-debug-in-prod}}\nspec:\n  match:\n    kinds: [{{apiGroups: [\"\"], kinds: [Pod]}}]\n    namespaceSelector: {{matchLabels: {{env: prod}}}}\n  parameters: {{label: debug}}\n"),
+    );
+    let config = dir.write(
+        "rampart.yaml",
+        "checks:\n  select: [policies, netpol-namespace-without-policy]\nadmission:\n  actions:\n    netpol-namespace-without-policy: warn\n",
+    );
+    let mut server = Server::start_with(
+        &dir,
+        &[gk.join("k8suniqueingresshost"), selector],
+        &config,
+        &[
+            "--admission-cluster",
+            "--policies-from-cluster",
+            "--kubeconfig",
+            &admin,
+        ],
+    );
+    let hook = "rampart-admission-cluster-test";
+    register(&admin, &dir, hook, tag, server.port, "Fail");
+
+    // 1. data.inventory: the host of the Ingress already in the cluster is taken.
+    let ans = create_text(
+        &admin,
+        &dir,
+        "i1.yaml",
+        &ingress_yaml(b, "copy", "shop.example.com"),
+        false,
+    );
+    assert!(!ans.allowed, "{ans:?}");
+    let msg = ans.message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("[unique-ingress-host] ingress host conflicts with an existing ingress <shop.example.com>"),
+        "{msg}"
+    );
+    let ans = create_text(
+        &admin,
+        &dir,
+        "i2.yaml",
+        &ingress_yaml(b, "other", "web.example.com"),
+        false,
+    );
+    assert!(ans.allowed, "{ans:?}");
+
+    // 2. namespaceSelector: by the Namespace's labels, as the cache holds them.
+    let debug = pod_yaml(prod, "dbg", ", debug: \"1\"");
+    let ans = create_text(&admin, &dir, "p1.yaml", &debug, true);
+    assert!(!ans.allowed, "{ans:?}");
+    assert!(
+        ans.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("[no-debug-in-prod] label debug is forbidden here"),
+        "{ans:?}"
+    );
+    let ans = create_text(
+        &admin,
+        &dir,
+        "p2.yaml",
+        &pod_yaml(dev, "dbg", ", debug: \"1\""),
+        true,
+    );
+    assert!(ans.allowed, "{ans:?}");
+
+    // 3. NetworkPolicy coverage of the incoming pod, as the configured action (warn).
+    let ans = create_text(&admin, &dir, "p3.yaml", &pod_yaml(dev, "web", ""), false);
+    assert!(ans.allowed, "{ans:?}");
+    assert!(
+        ans.warnings.iter().any(|w| w.starts_with(&format!(
+            "[netpol-namespace-without-policy] namespace `{dev}` has 1 workload(s) and no NetworkPolicy"
+        ))),
+        "{ans:?}"
+    );
+    apply(
+        &admin,
+        &format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: default-deny, namespace: {dev}}}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n"),
+    );
+    eventually(20, "the NetworkPolicy reaches the cache", || {
+        let ans = create_text(&admin, &dir, "p4.yaml", &pod_yaml(dev, "web2", ""), true);
+        assert!(ans.allowed, "{ans:?}");
+        !ans.warnings
+            .iter()
+            .any(|w| w.contains("netpol-namespace-without-policy"))
+    });
+
+    // 4. A template and constraint created in the cluster after the server started.
+    let labelled = pod_yaml(b, "tagged", ", forbidden: \"yes\"");
+    let ans = create_text(&admin, &dir, "p5.yaml", &labelled, true);
+    assert!(ans.allowed, "not refused before the constraint: {ans:?}");
+    // A template that does not compile, and one defining the kind a file's template defines:
+    // both refused and counted; the constraint below uses the file's template.
+    apply(&admin, "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata: {name: k8sbroken}\nspec:\n  crd: {spec: {names: {kind: K8sBroken}}}\n  targets:\n  - target: admission.k8s.gatekeeper.sh\n    rego: |\n      package k8sbroken\n      violation[{\"msg\": msg}] {\n");
+    apply(
+        &admin,
+        &FORBIDDEN_LABEL_TEMPLATE.replace("k8sforbiddenlabel}", "k8sforbiddenlabel-live}"),
+    );
+    apply(
+        &admin,
+        &format!("apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sForbiddenLabel\nmetadata: {{name: no-forbidden-label}}\nspec:\n  match:\n    kinds: [{{apiGroups: [\"\"], kinds: [Pod]}}]\n    namespaces: [{b}]\n  parameters: {{label: forbidden}}\n"),
+    );
+    eventually(30, "the constraint created in the cluster refuses", || {
+        let ans = create_text(&admin, &dir, "p6.yaml", &labelled, true);
+        !ans.allowed
+            && ans
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .contains("[no-forbidden-label] label forbidden is forbidden here")
+    });
+    // The broken template is counted, not dropped silently; the others keep working.
+    let (code, metrics) = curl(&dir, "GET", &server.url("/metrics"), None);
+    assert_eq!(code, 200);
+    let metric = |name: &str| -> Option<f64> {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    assert!(
+        metric("rampart_admission_cluster_policy_errors").unwrap_or(0.0) >= 2.0,
+        "the broken template and the duplicate kind are counted:\n{metrics}"
+    );
+    assert_eq!(
+        metric("rampart_admission_cluster_policies"),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(metric("rampart_admission_cache_synced"), Some(1.0));
+    assert!(metric("rampart_admission_cache_objects").unwrap_or(0.0) > 10.0);
+    // Deleted: no longer applies.
+    let (ok, text) = kubectl(
+        &admin,
+        &[
+            "delete",
+            "k8sforbiddenlabel.constraints.gatekeeper.sh",
+            "no-forbidden-label",
+        ],
+        None,
+    );
+    assert!(ok, "{text}");
+    eventually(30, "the deleted constraint no longer refuses", || {
+        create_text(&admin, &dir, "p7.yaml", &labelled, true).allowed
+    });
+
+    unregister(&admin, hook);
+    server.stop();
+    // Each policy of the cluster that does not load is logged, naming it.
+    let log = server.stderr();
+    for want in [
+        "admission: cache synced",
+        "policy from the cluster not loaded",
+        "ConstraintTemplate k8sbroken",
+        "ConstraintTemplate k8sforbiddenlabel-live",
+    ] {
+        assert!(log.contains(want), "{want} not in the server's log:\n{log}");
+    }
+    for ns in [a, b, prod, dev] {
+        let _ = kubectl(&admin, &["delete", "namespace", ns, "--wait=false"], None);
+    }
+    let _ = kubectl(
+        &admin,
+        &[
+            "delete",
+            "crd",
+            "constrainttemplates.templates.gatekeeper.sh",
+            "k8sforbiddenlabel.constraints.gatekeeper.sh",
+            "--timeout=60s",
+        ],
+        None,
+    );
+}
+
+/// The ClusterRole of `webhook manifest --policies-from-cluster` is enough for the cache and the
+/// policy watches: the server, running as that role's service account, gets ready and has no
+/// watch error.
+#[test]
+#[ignore = "needs the testenv API server: testenv/run-with.sh"]
+fn the_manifests_cluster_role_lets_the_cache_watch_everything() {
+    let Some(admin) = admin() else { return };
+    let dir = TempDir::new("admission_cluster_rbac");
+    certificates(&dir);
+    let ns = "adm-rbac";
+    let out = run_binary(
+        BIN,
+        &[
+            "webhook",
+            "manifest",
+            "--policies-from-cluster",
+            "-n",
+            ns,
+            "--name",
+            "admrbac",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs: Vec<Value> =
+        rampart_source::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout))
+            .docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|o| {
+                matches!(
+                    o["kind"].as_str(),
+                    Some("Namespace" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding")
+                )
+            })
+            .collect();
+    assert_eq!(objs.len(), 4);
+    for o in &objs {
+        apply(&admin, &serde_json::to_string(o).expect("json"));
+    }
+    // Gatekeeper's types, and a template whose constraints are watched.
+    apply(&admin, &gatekeeper_crds("K8sForbiddenLabel"));
+    for crd in [
+        "constrainttemplates.templates.gatekeeper.sh",
+        "k8sforbiddenlabel.constraints.gatekeeper.sh",
+    ] {
+        let (ok, text) = kubectl(
+            &admin,
+            &[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=30s",
+                "crd",
+                crd,
+            ],
+            None,
+        );
+        assert!(ok, "{crd}: {text}");
+    }
+    apply(&admin, FORBIDDEN_LABEL_TEMPLATE);
+    let (ok, token) = kubectl(
+        &admin,
+        &["create", "token", "admrbac", "-n", ns, "--duration=10m"],
+        None,
+    );
+    assert!(ok, "{token}");
+    let server_url = std::env::var("APISERVER_URL").expect("APISERVER_URL");
+    let ca = std::env::var("TESTENV_CA_CERT").expect("TESTENV_CA_CERT");
+    let sa_kc = dir.write(
+        "sa.kubeconfig",
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {server_url}\n    certificate-authority: {ca}\nusers:\n- name: sa\n  user:\n    token: {}\ncontexts:\n- name: sa\n  context: {{cluster: t, user: sa}}\ncurrent-context: sa\n",
+            token.trim()
+        ),
+    );
+    let config = dir.write("rampart.yaml", "fail-on: high\n");
+    let mut server = Server::start_with(
+        &dir,
+        &[],
+        &config,
+        &[
+            "--policies-from-cluster",
+            "--kubeconfig",
+            &sa_kc.to_string_lossy(),
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let (code, metrics) = curl(&dir, "GET", &server.url("/metrics"), None);
+    assert_eq!(code, 200);
+    let errors: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("rampart_admission_cache_errors_total{"))
+        .filter(|l| !l.ends_with(" 0"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "watch errors as the manifest's service account: {errors:?}"
+    );
+    assert!(
+        metrics.contains("rampart_admission_cache_synced 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rampart_admission_cluster_policy_errors 0"),
+        "{metrics}"
+    );
+    server.stop();
+    for o in objs.iter().rev() {
+        let kind = o["kind"].as_str().unwrap_or("");
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        let mut args = vec!["delete", kind, name, "--ignore-not-found", "--wait=false"];
+        let ns_of = o["metadata"]["namespace"].as_str().unwrap_or("");
+        if !ns_of.is_empty() {
+            args.extend(["-n", ns_of]);
+        }
+        let _ = kubectl(&admin, &args, None);
+    }
+    let _ = kubectl(
+        &admin,
+        &[
+            "delete",
+            "crd",
+            "constrainttemplates.templates.gatekeeper.sh",
+            "k8sforbiddenlabel.constraints.gatekeeper.sh",
+            "--timeout=60s",
+        ],
+        None,
+    );
 }

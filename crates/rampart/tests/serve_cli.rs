@@ -109,3 +109,37 @@ fn serve_judges_a_posted_batch_and_stops_on_sigterm() {
     assert!(status.success(), "{status}: {text}");
     assert!(text.contains("1 events received, 1 judged"), "{text}");
 }
+
+#[test]
+fn cluster_flags_need_a_part_that_reads_the_cluster_and_a_cluster() {
+    let dir =
+        std::env::temp_dir().join(format!("rampart_serve_cli_cluster_{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let missing = dir.join("no-such.kubeconfig");
+    // --kubeconfig names the cluster of --watch or --admission-cluster: alone it is an error.
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--admission", "127.0.0.1:0", "--tls-dir"])
+        .arg(&dir)
+        .arg("--kubeconfig")
+        .arg(&missing)
+        .output()
+        .expect("run rampart");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--admission-cluster"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // With --admission-cluster and a cluster that cannot be used: refuses to start.
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--admission", "127.0.0.1:0", "--tls-dir"])
+        .arg(&dir)
+        .args(["--policies-from-cluster", "--kubeconfig"])
+        .arg(&missing)
+        .output()
+        .expect("run rampart");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("--admission-cluster"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -114,3 +114,52 @@ fn in_cluster_manifest_is_complete_and_passes_rampart_itself() {
         .collect();
     assert!(high.is_empty(), "{high:#?}");
 }
+
+#[test]
+fn with_a_cluster_cache_the_role_grants_exactly_what_the_server_watches() {
+    let out = run_binary(
+        BIN,
+        &["webhook", "manifest", "--policies-from-cluster"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs = docs(&String::from_utf8_lossy(&out.stdout));
+    let role = objs
+        .iter()
+        .find(|o| o["kind"] == "ClusterRole")
+        .expect("a ClusterRole");
+    let mut granted: Vec<(String, String)> = Vec::new();
+    for rule in role["rules"].as_array().expect("rules") {
+        assert_eq!(rule["verbs"], serde_json::json!(["get", "list", "watch"]));
+        for g in rule["apiGroups"].as_array().expect("groups") {
+            for r in rule["resources"].as_array().expect("resources") {
+                granted.push((
+                    g.as_str().unwrap_or("").to_owned(),
+                    r.as_str().unwrap_or("").to_owned(),
+                ));
+            }
+        }
+    }
+    let mut want: Vec<(String, String)> = rampart_cluster::watch::WATCHED
+        .iter()
+        .chain(rampart_cluster::watch::POLICY_TYPES)
+        .map(|t| (t.group.to_owned(), t.resource.to_owned()))
+        .collect();
+    want.push(("constraints.gatekeeper.sh".into(), "*".into()));
+    granted.sort();
+    want.sort();
+    assert_eq!(granted, want);
+    assert!(!granted.iter().any(|(_, r)| r == "secrets"));
+    let dep = objs
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .expect("a Deployment");
+    let spec = &dep["spec"]["template"]["spec"];
+    assert_eq!(spec["automountServiceAccountToken"], true);
+    let args = spec["containers"][0]["args"].to_string();
+    assert!(args.contains("--admission-cluster") && args.contains("--policies-from-cluster"));
+}

@@ -17,11 +17,19 @@
 //!   `input.review`: the request as the API server sent it (operation, `oldObject` on UPDATE,
 //!   `userInfo`, `dryRun`), so templates that compare old and new objects work. On CREATE they
 //!   see what a scan shows them.
-//! - **Not judged at admission**: inventory checks (RBAC escalation paths, NetworkPolicy
-//!   coverage, dangling references), and user policies that read other objects
-//!   (`data.inventory`, `namespaceSelector`): their answer depends on the rest of the cluster,
-//!   which a webhook without a watch-fed cache does not hold. [`Admission::not_at_admission`]
-//!   lists them; a scan of the cluster still reports them.
+//! - **With a cluster** ([`AdmissionOptions::with_cluster`] and an [`ObjectCache`] fed by the
+//!   server's watches, given to [`Admission::review_in`]): user policies that read other
+//!   objects (`data.inventory`, `namespaceSelector`, VAP params) read the cache, and the checks
+//!   across objects (RBAC escalation paths, NetworkPolicy coverage, dangling references) judge
+//!   the incoming object together with the cached ones; only their results about the incoming
+//!   object count. Only the checks about the incoming kind run, over its namespace's objects
+//!   (and, for an RBAC object, the RBAC objects of the cluster): see [`cache`].
+//! - **Not judged at admission**: without a cluster, the checks across objects and the user
+//!   policies that read other objects (their answer depends on the rest of the cluster); with
+//!   one, the checks whose answer depends on objects usually created after the one judged
+//!   (a Service selecting no pod yet, an unused Role) and those about files (objects defined
+//!   twice). [`Admission::not_at_admission`] lists them; a scan of the cluster still reports
+//!   them.
 //! - DELETE requests (no `object`) are judged by the user policies only, on `oldObject`.
 //!
 //! What a finding does is its [`Action`] ([`AdmissionConfig::action`]): deny refuses the request
@@ -37,6 +45,7 @@
 //! Dry-run: the library has no side effects; [`Decision::dry_run`] tells the server that a
 //! request changes nothing, so that it counts and logs it as such.
 
+pub mod cache;
 pub mod config;
 pub mod manifest;
 
@@ -46,12 +55,43 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rampart_checks::{Check, Ctx, Emitter, ObjectRule, Rule, Run};
-use rampart_model::{Finding, InputError, Origin, Resource, Severity, Status, Suppression};
-use rampart_policy::{Policy, Review};
+use rampart_model::{
+    Category, Finding, InputError, Origin, Resource, Severity, Status, Suppression,
+};
+use rampart_policy::{ClusterData, Policy, Review};
 use rampart_scan::{ConfigSource, ScanOptions, Scanner};
 use serde_json::{json, Map, Value};
 
+pub use cache::ObjectCache;
 pub use config::{Action, AdmissionConfig, Exemption};
+
+/// Checks across objects not judged at admission even with a cluster: what they report is an
+/// object that nothing uses or selects *yet*, and the objects that would are usually created
+/// after it (a Service before its Deployment, a Role before its binding).
+pub const ORDER_DEPENDENT: &[&str] = &[
+    "netpol-policy-selects-nothing",
+    "pdb-selects-nothing",
+    "role-unused",
+    "secret-unused",
+    "service-account-unused",
+    "service-selects-nothing",
+];
+
+/// The kinds RBAC checks judge at admission (their findings about workloads are left to scans:
+/// they would need the cluster's whole RBAC analysis for each pod).
+const RBAC_OBJECT_KINDS: &[&str] = &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+
+/// True when the check across objects is judged at admission with a cluster.
+fn inventory_check_at_admission(c: &Check) -> bool {
+    !c.meta.kinds.is_empty() && !ORDER_DEPENDENT.contains(&&*c.meta.id)
+}
+
+/// True when the check across objects may report about an object of `kind` at admission.
+fn inventory_check_for(c: &Check, kind: &str) -> bool {
+    inventory_check_at_admission(c)
+        && c.meta.kinds.contains(&kind)
+        && (c.meta.category != Category::Rbac || RBAC_OBJECT_KINDS.contains(&kind))
+}
 
 /// The largest request body accepted by default: 3 MiB, the API server's own limit on an
 /// object (etcd's request limit is 1.5 MiB; an UPDATE carries two objects).
@@ -75,6 +115,17 @@ pub struct AdmissionOptions {
     pub kubernetes_version: Option<u32>,
     /// The largest body [`Admission::review`] accepts [default: [`DEFAULT_MAX_BODY`]].
     pub max_body: Option<usize>,
+    /// Requests are judged with a cache of the cluster ([`Admission::review_in`]): user
+    /// policies that read other objects and the checks across objects are judged too.
+    pub with_cluster: bool,
+    /// Policy objects read from the cluster (ConstraintTemplates, constraints,
+    /// ValidatingAdmissionPolicies and bindings), loaded after the files' policies. Unlike the
+    /// files', their problems do not refuse to start: each is in
+    /// [`Admission::cluster_policy_errors`] and the others are loaded.
+    pub cluster_policies: Vec<Resource>,
+    /// Policies are read from the cluster ([`AdmissionOptions::cluster_policies`], now and
+    /// later): the config's `admission.actions` may name policies not loaded yet.
+    pub policies_from_cluster: bool,
 }
 
 /// Why [`Admission::new`] refused to start: a webhook must not run with half its policies.
@@ -248,6 +299,9 @@ thread_local! {
     /// whole request, as Gatekeeper's do). Set only around [`Scanner::check_object`], which runs
     /// every object check on the calling thread.
     static REQUEST: RefCell<Option<Arc<Value>>> = const { RefCell::new(None) };
+    /// The cluster as the webhook's cache holds it, for the request being judged on this thread
+    /// (user policies that read other objects), set with [`REQUEST`].
+    static DATA: RefCell<Option<Arc<ClusterData>>> = const { RefCell::new(None) };
 }
 
 /// A user policy judged with the request being reviewed (a scan's own check judges the object
@@ -257,9 +311,10 @@ struct RequestPolicy(Policy);
 impl ObjectRule for RequestPolicy {
     fn check(&self, ctx: &Ctx, out: &mut Emitter) {
         let req = REQUEST.with(|r| r.borrow().clone());
+        let data = DATA.with(|d| d.borrow().clone());
         let verdicts = match &req {
-            Some(req) => self.0.evaluate(&Review::of_request(req), None),
-            None => self.0.evaluate(&Review::of(&ctx.res.raw), None),
+            Some(req) => self.0.evaluate(&Review::of_request(req), data.as_deref()),
+            None => self.0.evaluate(&Review::of(&ctx.res.raw), data.as_deref()),
         };
         for v in verdicts {
             out.result(rampart_policy::emitted(v));
@@ -277,6 +332,11 @@ pub struct Admission {
     config: AdmissionConfig,
     not_at_admission: Vec<String>,
     max_body: usize,
+    with_cluster: bool,
+    /// A selected user policy reads other objects: requests need the cache's policy view.
+    needs_data: bool,
+    cluster_policy_errors: Vec<InputError>,
+    cluster_policies: usize,
 }
 
 impl Admission {
@@ -287,11 +347,21 @@ impl Admission {
         if !loaded.errors.is_empty() {
             return Err(SetupError::Input(loaded.errors));
         }
-        let policies = loaded.policies;
+        let from_files = loaded.policies.len();
+        let (policies, cluster_policy_errors) = if opts.cluster_policies.is_empty() {
+            (loaded.policies, Vec::new())
+        } else {
+            // The files load without a problem: every problem now is in a cluster's object.
+            let all = rampart_policy::load_with(&opts.policies, &opts.cluster_policies);
+            (all.policies, all.errors)
+        };
+        let cluster_policies = policies.len().saturating_sub(from_files);
         let mut checks = Vec::new();
         let mut not_at_admission = Vec::new();
+        let mut needs_data = false;
         for (policy, check) in policies.policies.iter().zip(policies.checks()) {
-            if policy.needs_cluster() {
+            needs_data |= policy.needs_cluster();
+            if policy.needs_cluster() && !opts.with_cluster {
                 // Kept (as the inventory check a scan runs) so the config may name it.
                 not_at_admission.push(policy.id().to_string());
                 checks.push(check);
@@ -339,7 +409,11 @@ impl Admission {
             return Err(SetupError::Input(scanner.config_errors().to_vec()));
         }
         for c in &scanner.engine().selection.checks {
-            if c.run.is_inventory() && !not_at_admission.iter().any(|id| *id == c.meta.id) {
+            let judged = opts.with_cluster && inventory_check_at_admission(c);
+            if c.run.is_inventory()
+                && !judged
+                && !not_at_admission.iter().any(|id| *id == c.meta.id)
+            {
                 not_at_admission.push(c.meta.id.to_string());
             }
         }
@@ -357,7 +431,8 @@ impl Admission {
                 .any(|c| c.meta.id == *id)
                 || policies.get(id).is_some()
                 || rampart_checks::by_id(id).is_some();
-            if !known {
+            // A policy of the cluster may not be there yet (or may come back).
+            if !known && !opts.policies_from_cluster {
                 return Err(SetupError::Input(vec![InputError::file(
                     opts.config
                         .as_deref()
@@ -374,7 +449,36 @@ impl Admission {
             config,
             not_at_admission,
             max_body: opts.max_body.unwrap_or(DEFAULT_MAX_BODY),
+            with_cluster: opts.with_cluster,
+            needs_data,
+            cluster_policy_errors,
+            cluster_policies,
         })
+    }
+
+    /// Problems in the policies read from the cluster (each policy with a problem is not
+    /// loaded; the others are).
+    pub fn cluster_policy_errors(&self) -> &[InputError] {
+        &self.cluster_policy_errors
+    }
+
+    /// Policies (constraints, bindings) loaded from the cluster's objects.
+    pub fn cluster_policies(&self) -> usize {
+        self.cluster_policies
+    }
+
+    /// The constraint kinds the loaded ConstraintTemplates define.
+    pub fn template_kinds(&self) -> Vec<String> {
+        self.policies
+            .templates
+            .iter()
+            .map(|t| t.kind.clone())
+            .collect()
+    }
+
+    /// Requests are judged with a cache of the cluster.
+    pub fn with_cluster(&self) -> bool {
+        self.with_cluster
     }
 
     pub fn config(&self) -> &AdmissionConfig {
@@ -386,14 +490,17 @@ impl Admission {
         self.max_body
     }
 
-    /// Number of object checks and user policies judging each request.
+    /// Number of object checks, checks across objects (with a cluster) and user policies
+    /// judging requests.
     pub fn checks(&self) -> usize {
         self.scanner
             .engine()
             .selection
             .checks
             .iter()
-            .filter(|c| !c.run.is_inventory())
+            .filter(|c| {
+                !c.run.is_inventory() || (self.with_cluster && inventory_check_at_admission(c))
+            })
             .count()
     }
 
@@ -447,13 +554,89 @@ impl Admission {
             .collect()
     }
 
-    /// Judges one request body.
+    /// Judges one request body (without a cluster: see [`Admission::review_in`]).
     pub fn review(&self, body: &[u8]) -> Result<Decision, ReviewError> {
-        // The user policies share one conversion of the request to Rego input.
-        rampart_policy::with_review_cache(|| self.review_uncached(body))
+        self.review_in(body, None)
     }
 
-    fn review_uncached(&self, body: &[u8]) -> Result<Decision, ReviewError> {
+    /// Judges one request body with the cluster as `cache` holds it (when the judge was made
+    /// [`AdmissionOptions::with_cluster`]).
+    pub fn review_in(
+        &self,
+        body: &[u8],
+        cache: Option<&ObjectCache>,
+    ) -> Result<Decision, ReviewError> {
+        let cache = cache.filter(|_| self.with_cluster);
+        // The user policies share one conversion of the request to Rego input.
+        rampart_policy::with_review_cache(|| self.review_uncached(body, cache))
+    }
+
+    /// The results of the checks across objects about `res`, judged with the cached objects.
+    fn inventory_findings(&self, cache: &ObjectCache, res: &Resource) -> Vec<Finding> {
+        let kind = res.kind().to_string();
+        let relevant: Vec<&Check> = self
+            .scanner
+            .engine()
+            .selection
+            .checks
+            .iter()
+            .filter(|c| c.run.is_inventory() && inventory_check_for(c, &kind))
+            .map(|c| &**c)
+            .collect();
+        if relevant.is_empty() {
+            return Vec::new();
+        }
+        let rbac = relevant.iter().any(|c| c.meta.category == Category::Rbac);
+        let namespace = res.id.namespace.clone().unwrap_or_default();
+        let group = |v: &Value| {
+            v.get("apiVersion")
+                .and_then(Value::as_str)
+                .and_then(|a| a.split_once('/'))
+                .map_or("", |(g, _)| g)
+                .to_string()
+        };
+        let own_group = group(&res.raw);
+        // The incoming object first: namespace-level results are reported at the first
+        // workload of the namespace when its Namespace object is not there (see below).
+        let Some(subject) = rampart_checks::inventory::for_inventory(res) else {
+            return Vec::new();
+        };
+        let mut objects = vec![subject];
+        for c in cache.objects_for(&namespace, rbac) {
+            let Some(kept) = &c.kept else { continue };
+            let o = &c.value;
+            let k = o.get("kind").and_then(Value::as_str).unwrap_or("");
+            // Namespace-level results (a namespace without NetworkPolicy) are reported at the
+            // Namespace object when there is one: without it, at the first workload, which is
+            // the incoming object.
+            if k == "Namespace" {
+                continue;
+            }
+            let meta = o.get("metadata");
+            let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str);
+            let ns = meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str);
+            // The incoming object replaces the cached one (an UPDATE).
+            if k == kind
+                && name == Some(res.id.name.as_str())
+                && ns.unwrap_or("") == namespace
+                && group(o) == own_group
+            {
+                continue;
+            }
+            objects.push(kept.clone());
+        }
+        let ids: Vec<&str> = relevant.iter().map(|c| &*c.meta.id).collect();
+        self.scanner
+            .check_inventory_about(objects, 0, |c| ids.contains(&&*c.meta.id))
+    }
+
+    fn review_uncached(
+        &self,
+        body: &[u8],
+        cache: Option<&ObjectCache>,
+    ) -> Result<Decision, ReviewError> {
         if body.len() > self.max_body {
             return Err(ReviewError::TooLarge {
                 size: body.len(),
@@ -540,6 +723,7 @@ impl Admission {
             decision.exempt = Some(e.reason.clone());
             return Ok(decision);
         }
+        let data = cache.filter(|_| self.needs_data).map(ObjectCache::data);
         let findings = match request.get("object").filter(|o| o.is_object()) {
             Some(obj) => {
                 let res = Resource::new(
@@ -550,11 +734,16 @@ impl Admission {
                 );
                 let request = Arc::new(request);
                 REQUEST.with(|r| *r.borrow_mut() = Some(request.clone()));
-                let findings = self.scanner.check_object(&res);
+                DATA.with(|d| *d.borrow_mut() = data);
+                let mut findings = self.scanner.check_object(&res);
                 REQUEST.with(|r| *r.borrow_mut() = None);
+                DATA.with(|d| *d.borrow_mut() = None);
+                if let Some(cache) = cache {
+                    findings.extend(self.inventory_findings(cache, &res));
+                }
                 findings
             }
-            None => return Ok(self.policies_only(decision, &request)),
+            None => return Ok(self.policies_only(decision, &request, data.as_deref())),
         };
         let mut d = Decision::of_results(
             &decision.uid,
@@ -567,7 +756,12 @@ impl Admission {
     }
 
     /// A request without an object (DELETE): the user policies on the whole request.
-    fn policies_only(&self, mut decision: Decision, request: &Value) -> Decision {
+    fn policies_only(
+        &self,
+        mut decision: Decision,
+        request: &Value,
+        data: Option<&ClusterData>,
+    ) -> Decision {
         let review = Review::of_request(request);
         let selected = |id: &str| {
             self.scanner
@@ -581,7 +775,7 @@ impl Admission {
             if !selected(p.id()) {
                 continue;
             }
-            for v in p.evaluate(&review, None) {
+            for v in p.evaluate(&review, data) {
                 let e = rampart_policy::emitted(v);
                 let status = e.more.as_ref().map_or(Status::Fail, |m| m.status);
                 let severity = self

@@ -20,7 +20,9 @@
 //!   resource (not subresources).
 //! - The ClusterRole grants nothing: the webhook judges what the API server sends and reads
 //!   nothing from it, so its ServiceAccount needs no permission (and the Deployment does not
-//!   mount a token).
+//!   mount a token). With a cluster cache ([`ManifestOptions::cluster`]: `serve
+//!   --admission-cluster`, `--policies-from-cluster`), it grants get, list and watch on exactly
+//!   the types the server watches, and the Deployment mounts the token.
 
 use serde_json::{json, Value};
 
@@ -48,6 +50,42 @@ pub struct ManifestOptions {
     pub path: String,
     /// The container port the server listens on.
     pub port: u16,
+    /// The server keeps a watch-fed cache of the cluster (and reads policies from it).
+    pub cluster: Option<ClusterAccess>,
+}
+
+/// What the server reads from the cluster (`serve --admission-cluster`).
+#[derive(Debug, Clone, Default)]
+pub struct ClusterAccess {
+    /// The types it watches: (API group, resource), `*` for every resource of a group.
+    pub resources: Vec<(String, String)>,
+    /// `--policies-from-cluster`.
+    pub policies_from_cluster: bool,
+}
+
+impl ClusterAccess {
+    /// get, list and watch on the resources, one rule per API group (in first-seen order).
+    fn rules(&self) -> Value {
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for (g, r) in &self.resources {
+            match groups.iter_mut().find(|(x, _)| x == g) {
+                Some((_, rs)) => {
+                    if !rs.contains(r) {
+                        rs.push(r.clone());
+                    }
+                }
+                None => groups.push((g.clone(), vec![r.clone()])),
+            }
+        }
+        Value::Array(
+            groups
+                .into_iter()
+                .map(|(g, rs)| {
+                    json!({"apiGroups": [g], "resources": rs, "verbs": ["get", "list", "watch"]})
+                })
+                .collect(),
+        )
+    }
 }
 
 /// The webhook's `failurePolicy`.
@@ -86,6 +124,7 @@ impl Default for ManifestOptions {
             ca_pem: None,
             path: DEFAULT_PATH.into(),
             port: 8443,
+            cluster: None,
         }
     }
 }
@@ -176,6 +215,41 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, String> {
     let name = &o.name;
     let port = o.port;
     let https = json!({"path": "/readyz", "port": "https", "scheme": "HTTPS"});
+    let mut args = vec![
+        json!("serve"),
+        json!("--admission"),
+        json!(format!("0.0.0.0:{port}")),
+        json!("--tls-cert"),
+        json!("/tls/tls.crt"),
+        json!("--tls-key"),
+        json!("/tls/tls.key"),
+        json!("--config"),
+        json!("/config/rampart.yaml"),
+        json!("--policy"),
+        json!("/policies"),
+    ];
+    let role = match &o.cluster {
+        None => json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": format!("{name}-admission"), "labels": labels,
+                "annotations": {"rampart.dev/why-empty": "the admission webhook judges what the API server sends it and reads nothing from the API server"}},
+            "rules": []}),
+        Some(c) => {
+            args.push(json!("--admission-cluster"));
+            if c.policies_from_cluster {
+                args.push(json!("--policies-from-cluster"));
+            }
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": format!("{name}-admission"), "labels": labels,
+                    "annotations": {"rampart.dev/why": "the admission webhook keeps a watch-fed cache of these types (Secrets are not read)"}},
+                "rules": c.rules()})
+        }
+    };
+    // The cache holds the cluster's objects: more memory, and a token to read them with.
+    let (memory, token) = if o.cluster.is_some() {
+        ("1Gi", true)
+    } else {
+        ("256Mi", false)
+    };
     let live = json!({"path": "/healthz", "port": "https", "scheme": "HTTPS"});
     Ok(vec![
         json!({"apiVersion": "v1", "kind": "Namespace",
@@ -183,10 +257,7 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, String> {
         json!({"apiVersion": "v1", "kind": "ServiceAccount",
             "metadata": {"name": name, "namespace": ns, "labels": labels},
             "automountServiceAccountToken": false}),
-        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-            "metadata": {"name": format!("{name}-admission"), "labels": labels,
-                "annotations": {"rampart.dev/why-empty": "the admission webhook judges what the API server sends it and reads nothing from the API server"}},
-            "rules": []}),
+        role,
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": {"name": format!("{name}-admission"), "labels": labels},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": format!("{name}-admission")},
@@ -203,21 +274,19 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, String> {
                 "metadata": {"labels": labels},
                 "spec": {
                     "serviceAccountName": name,
-                    "automountServiceAccountToken": false,
+                    "automountServiceAccountToken": token,
                     "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
                         "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
                         "name": "rampart",
                         "image": o.image,
                         "imagePullPolicy": "Always",
-                        "args": ["serve", "--admission", format!("0.0.0.0:{port}"),
-                            "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key",
-                            "--config", "/config/rampart.yaml", "--policy", "/policies"],
+                        "args": args,
                         "ports": [{"name": "https", "containerPort": port, "protocol": "TCP"}],
                         "readinessProbe": {"httpGet": https, "periodSeconds": 5},
                         "livenessProbe": {"httpGet": live, "periodSeconds": 10},
                         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
-                            "limits": {"cpu": "1", "memory": "256Mi"}},
+                            "limits": {"cpu": "1", "memory": memory}},
                         "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
                             "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
                         "volumeMounts": [
@@ -303,6 +372,42 @@ mod tests {
         );
         assert_eq!(wh["clientConfig"]["service"]["path"], "/validate");
         assert_eq!(objs[2]["rules"], json!([]));
+        let dep = &objs[5]["spec"]["template"]["spec"];
+        assert_eq!(dep["automountServiceAccountToken"], false);
+    }
+
+    #[test]
+    fn with_a_cluster_cache_the_role_reads_the_watched_types() {
+        let objs = objects(&ManifestOptions {
+            cluster: Some(ClusterAccess {
+                resources: vec![
+                    ("".into(), "pods".into()),
+                    ("apps".into(), "deployments".into()),
+                    ("".into(), "namespaces".into()),
+                    ("constraints.gatekeeper.sh".into(), "*".into()),
+                ],
+                policies_from_cluster: true,
+            }),
+            ..ManifestOptions::default()
+        })
+        .expect("ok");
+        assert_eq!(
+            objs[2]["rules"],
+            json!([
+                {"apiGroups": [""], "resources": ["pods", "namespaces"], "verbs": ["get", "list", "watch"]},
+                {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]},
+                {"apiGroups": ["constraints.gatekeeper.sh"], "resources": ["*"], "verbs": ["get", "list", "watch"]}
+            ])
+        );
+        let dep = &objs[5]["spec"]["template"]["spec"];
+        assert_eq!(dep["automountServiceAccountToken"], true);
+        let args: Vec<&str> = dep["containers"][0]["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(args.ends_with(&["--admission-cluster", "--policies-from-cluster"]));
     }
 
     #[test]

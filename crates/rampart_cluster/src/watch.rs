@@ -59,6 +59,9 @@ const fn t(
             | b"ClusterRoleBinding"
             | b"ValidatingWebhookConfiguration"
             | b"MutatingWebhookConfiguration"
+            | b"ConstraintTemplate"
+            | b"ValidatingAdmissionPolicy"
+            | b"ValidatingAdmissionPolicyBinding"
     );
     WatchedType {
         group,
@@ -141,6 +144,42 @@ pub const WATCHED: &[WatchedType] = &[
     ),
 ];
 
+/// The types user policies are read from (`rampart serve --admission --policies-from-cluster`):
+/// Gatekeeper's ConstraintTemplates, and ValidatingAdmissionPolicies with their bindings. The
+/// constraints' own types are named by the templates ([`constraint_type`]).
+pub const POLICY_TYPES: &[WatchedType] = &[
+    t(
+        "templates.gatekeeper.sh",
+        "v1",
+        "constrainttemplates",
+        "ConstraintTemplate",
+    ),
+    t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicies",
+        "ValidatingAdmissionPolicy",
+    ),
+    t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicybindings",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+];
+
+/// The type of the constraints of a ConstraintTemplate's kind, as Gatekeeper serves them
+/// (`constraints.gatekeeper.sh/v1beta1`, cluster-scoped, the plural is the kind in lower case).
+pub fn constraint_type(kind: &str) -> DynType {
+    DynType {
+        group: "constraints.gatekeeper.sh".into(),
+        version: "v1beta1".into(),
+        resource: kind.to_ascii_lowercase(),
+        kind: kind.into(),
+        namespaced: false,
+    }
+}
+
 /// What happened to one watched type.
 #[derive(Debug)]
 pub enum Change {
@@ -173,6 +212,112 @@ pub struct ClusterFacts {
     pub anonymous: AnonymousProbe,
 }
 
+/// A resource type to watch, named at run time (a Gatekeeper constraint kind appears with its
+/// ConstraintTemplate); [`WatchedType`] is the same for the types known in advance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DynType {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub kind: String,
+    pub namespaced: bool,
+}
+
+impl DynType {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// `resource.group` (`resource` for the core group), as metrics name types.
+    pub fn resource_name(&self) -> String {
+        if self.group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        }
+    }
+}
+
+impl From<&WatchedType> for DynType {
+    fn from(t: &WatchedType) -> DynType {
+        DynType {
+            group: t.group.to_owned(),
+            version: t.version.to_owned(),
+            resource: t.resource.to_owned(),
+            kind: t.kind.to_owned(),
+            namespaced: t.namespaced,
+        }
+    }
+}
+
+/// A connection to watch from: more types can be watched on it later ([`Watcher::stream`]).
+#[derive(Clone)]
+pub struct Watcher {
+    client: kube::Client,
+    namespace: Option<String>,
+}
+
+impl Watcher {
+    /// Connects (fails when the server cannot be used at all) and reads the cluster's facts.
+    /// With `namespace`, namespaced types are watched in that namespace only (cluster-scoped
+    /// ones still whole).
+    pub async fn connect(
+        connect: &ConnectOptions,
+        namespace: Option<&str>,
+    ) -> Result<(ClusterFacts, Watcher), ClusterError> {
+        // A watch request stays open for minutes: the per-request read timeout must outlast the
+        // server-side watch timeout (290 s by default in kube-runtime).
+        let mut opts = connect.clone();
+        opts.request_timeout = opts.request_timeout.max(Duration::from_secs(330));
+        let conn = Conn::connect(&opts).await?;
+        let version = conn
+            .get("/version", None)
+            .await
+            .map_err(|f| f.fatal(&conn, "/version"))?;
+        let field = |name: &str| {
+            version
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (api, ver) = futures::join!(
+            conn.probe_anonymous("/api"),
+            conn.probe_anonymous("/version")
+        );
+        let facts = ClusterFacts {
+            context: conn.context.clone(),
+            server: conn.url.clone(),
+            server_version: field("gitVersion"),
+            server_major: field("major"),
+            server_minor: field("minor"),
+            anonymous: AnonymousProbe { api, version: ver },
+        };
+        Ok((
+            facts,
+            Watcher {
+                client: conn.client,
+                namespace: namespace.map(str::to_owned),
+            },
+        ))
+    }
+
+    /// The events of one type (list, then watch; re-listed when the watch breaks), tagged with
+    /// `type_index`. The stream never ends on its own: drop it to stop watching.
+    pub fn stream(&self, type_index: usize, t: &DynType) -> BoxStream<'static, WatchEvent> {
+        one_type(
+            self.client.clone(),
+            type_index,
+            t.clone(),
+            self.namespace.as_deref(),
+        )
+    }
+}
+
 /// Connects (fails when the server cannot be used at all) and returns the cluster's facts and
 /// the merged event stream of every type in `types`. With `namespace`, namespaced types are
 /// watched in that namespace only (cluster-scoped ones still whole).
@@ -181,38 +326,11 @@ pub async fn watch(
     types: &[WatchedType],
     namespace: Option<&str>,
 ) -> Result<(ClusterFacts, BoxStream<'static, WatchEvent>), ClusterError> {
-    // A watch request stays open for minutes: the per-request read timeout must outlast the
-    // server-side watch timeout (290 s by default in kube-runtime).
-    let mut opts = connect.clone();
-    opts.request_timeout = opts.request_timeout.max(Duration::from_secs(330));
-    let conn = Conn::connect(&opts).await?;
-    let version = conn
-        .get("/version", None)
-        .await
-        .map_err(|f| f.fatal(&conn, "/version"))?;
-    let field = |name: &str| {
-        version
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (api, ver) = futures::join!(
-        conn.probe_anonymous("/api"),
-        conn.probe_anonymous("/version")
-    );
-    let facts = ClusterFacts {
-        context: conn.context.clone(),
-        server: conn.url.clone(),
-        server_version: field("gitVersion"),
-        server_major: field("major"),
-        server_minor: field("minor"),
-        anonymous: AnonymousProbe { api, version: ver },
-    };
+    let (facts, watcher) = Watcher::connect(connect, namespace).await?;
     let streams: Vec<BoxStream<'static, WatchEvent>> = types
         .iter()
         .enumerate()
-        .map(|(i, t)| one_type(conn.client.clone(), i, *t, namespace))
+        .map(|(i, t)| watcher.stream(i, &DynType::from(t)))
         .collect();
     Ok((facts, futures::stream::select_all(streams).boxed()))
 }
@@ -220,34 +338,35 @@ pub async fn watch(
 fn one_type(
     client: kube::Client,
     type_index: usize,
-    t: WatchedType,
+    t: DynType,
     namespace: Option<&str>,
 ) -> BoxStream<'static, WatchEvent> {
-    let gvk = GroupVersionKind::gvk(t.group, t.version, t.kind);
-    let ar = ApiResource::from_gvk_with_plural(&gvk, t.resource);
+    let gvk = GroupVersionKind::gvk(&t.group, &t.version, &t.kind);
+    let ar = ApiResource::from_gvk_with_plural(&gvk, &t.resource);
     let api: Api<DynamicObject> = match namespace {
         Some(ns) if t.namespaced => Api::namespaced_with(client, ns, &ar),
         _ => Api::all_with(client, &ar),
     };
     let api_version = t.api_version();
     let mut cfg = watcher::Config::default().page_size(500);
-    if let (Some(ns), "Namespace") = (namespace, t.kind) {
+    if let (Some(ns), "Namespace") = (namespace, t.kind.as_str()) {
         // A tenant sees its own Namespace object only.
         cfg = cfg.fields(&format!("metadata.name={ns}"));
     }
+    let kind = t.kind;
     let mut buffer: Vec<Value> = Vec::new();
     watcher::watcher(api, cfg)
         .default_backoff()
         .filter_map(move |r| {
             let out = match r {
-                Ok(Event::Apply(o)) => Some(Change::Applied(clean(o, &api_version, t.kind))),
-                Ok(Event::Delete(o)) => Some(Change::Deleted(clean(o, &api_version, t.kind))),
+                Ok(Event::Apply(o)) => Some(Change::Applied(clean(o, &api_version, &kind))),
+                Ok(Event::Delete(o)) => Some(Change::Deleted(clean(o, &api_version, &kind))),
                 Ok(Event::Init) => {
                     buffer.clear();
                     None
                 }
                 Ok(Event::InitApply(o)) => {
-                    buffer.push(clean(o, &api_version, t.kind));
+                    buffer.push(clean(o, &api_version, &kind));
                     None
                 }
                 Ok(Event::InitDone) => Some(Change::Relisted(std::mem::take(&mut buffer))),
@@ -284,5 +403,14 @@ mod tests {
         assert_eq!(WATCHED[0].api_version(), "v1");
         assert_eq!(WATCHED[10].api_version(), "apps/v1");
         assert!(!WATCHED[0].namespaced && WATCHED[2].namespaced);
+        assert!(POLICY_TYPES.iter().all(|t| !t.namespaced));
+        let c = constraint_type("K8sRequiredLabels");
+        assert_eq!(c.resource, "k8srequiredlabels");
+        assert_eq!(c.api_version(), "constraints.gatekeeper.sh/v1beta1");
+        assert_eq!(
+            c.resource_name(),
+            "k8srequiredlabels.constraints.gatekeeper.sh"
+        );
+        assert_eq!(DynType::from(&WATCHED[0]).resource_name(), "namespaces");
     }
 }

@@ -30,7 +30,7 @@ use serde_json::Value;
 
 pub use checks::emitted;
 pub use gatekeeper::{Constraint, Template};
-pub use load::{load, load_objects, Loaded};
+pub use load::{load, load_objects, load_with, Loaded};
 pub use rego::RegoModule;
 pub use review::{with_review_cache, ClusterData, Review};
 pub use vap::Vap;

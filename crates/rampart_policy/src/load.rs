@@ -71,6 +71,14 @@ fn files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
 /// samples beside a template, test suites) are left alone. Each problem is an input error; the
 /// other policies still load.
 pub fn load(paths: &[PathBuf]) -> Loaded {
+    load_with(paths, &[])
+}
+
+/// Like [`load`], with policy objects read elsewhere (a cluster's ConstraintTemplates,
+/// constraints, ValidatingAdmissionPolicies and bindings) loaded after the files' objects: a
+/// constraint may use a template of either. Problems in objects without a file are reported
+/// under `KIND NAME` instead of a path.
+pub fn load_with(paths: &[PathBuf], extra: &[Resource]) -> Loaded {
     let mut errors = Vec::new();
     let mut all = Vec::new();
     for p in paths {
@@ -90,6 +98,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         errors.extend(parsed.errors);
         resources.extend(parsed.resources);
     }
+    resources.extend(extra.iter().cloned());
     let mut loaded = load_objects(&resources);
     loaded.errors.splice(0..0, errors);
     for (path, text) in modules {
@@ -128,11 +137,11 @@ fn check_id(id: &str, set: &PolicySet) -> Result<(), String> {
 
 /// An input error at `pointer` of `res`.
 fn error_at(res: &Resource, pointer: &str, message: String) -> InputError {
-    let path = res
-        .origin
-        .path()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("-"));
+    let path = match res.origin.path() {
+        Some(p) => p.to_path_buf(),
+        // An object read from a cluster: named by its kind and name.
+        None => PathBuf::from(format!("{} {}", res.kind(), res.id.name)),
+    };
     match res.locate(pointer) {
         Some(pos) => InputError::at(&path, pos, message),
         None => InputError::file(&path, message),

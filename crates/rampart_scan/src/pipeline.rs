@@ -282,6 +282,46 @@ impl Scanner {
         findings
     }
 
+    /// Runs the selected inventory checks that `only` keeps over `objects` (what the inventory
+    /// keeps of a cluster's objects, [`rampart_checks::inventory::for_inventory`]; checks that
+    /// read every object whole are left out) and returns the findings about `objects[subject]`
+    /// alone, with the config's waivers: an admission webhook judging one incoming object
+    /// together with its cache of the others.
+    pub fn check_inventory_about(
+        &self,
+        objects: Vec<rampart_checks::inventory::Kept>,
+        subject: usize,
+        only: impl Fn(&rampart_checks::Check) -> bool,
+    ) -> Vec<Finding> {
+        let checks: Vec<rampart_checks::CheckRef> = self
+            .engine
+            .selection
+            .checks
+            .iter()
+            .filter(|c| c.run.is_inventory() && !c.run.keeps_whole_objects() && only(c))
+            .cloned()
+            .collect();
+        if checks.is_empty() || subject >= objects.len() {
+            return Vec::new();
+        }
+        let engine = Engine::new(Selection {
+            checks,
+            severity: self.engine.selection.severity.clone(),
+        });
+        let mut inventory = Inventory::default();
+        inventory.objects = objects;
+        let found = engine.run_inventory(&inventory);
+        let mut findings: Vec<Finding> = found
+            .findings
+            .into_iter()
+            .zip(found.places)
+            .filter(|(_, p)| p.object == subject)
+            .map(|(f, _)| f)
+            .collect();
+        apply_waivers(&mut findings, &self.waivers, today());
+        findings
+    }
+
     /// Scans the sources into the sink.
     pub fn run(&self, sources: Sources, sink: &mut dyn Sink) -> Outcome {
         self.run_with(sources, Extra::default(), sink)

@@ -11,6 +11,10 @@
 //!   ValidatingAdmissionPolicies with `failurePolicy: Ignore` (admitted). Decisions other than a plain allow are logged as one JSON line on stderr.
 //! - Judging is CPU work: it runs on the runtime's worker threads (one per core), which is
 //!   where the request already is; nothing in it blocks on I/O.
+//! - With a cluster (`--admission-cluster`, [`AdmissionOptions::cluster`]), requests are judged
+//!   with a watch-fed cache of the cluster, and with `--policies-from-cluster` the policies are
+//!   read from the cluster too: see [`crate::admission_cluster`]. `/readyz` waits for the
+//!   cache's first list.
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicI64;
@@ -30,8 +34,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use rampart_admission::{Admission, ReviewError};
+use rampart_admission::{Admission, ObjectCache, ReviewError};
 
+use crate::admission_cluster::{self, ClusterOptions, Judge, Metrics, Running};
 use crate::server::{BoxFuture, Part};
 
 /// The route the API server calls.
@@ -42,6 +47,8 @@ pub struct AdmissionOptions {
     pub addr: SocketAddr,
     /// Checks, policies and config, as the library takes them.
     pub admission: rampart_admission::AdmissionOptions,
+    /// Judge with a watch-fed cache of this cluster (and read policies from it, when asked).
+    pub cluster: Option<ClusterOptions>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -56,7 +63,7 @@ struct ReasonLabels {
 }
 
 struct Shared {
-    admission: Admission,
+    judge: Arc<Judge>,
     decisions: Family<DecisionLabels, Counter>,
     bad: Family<ReasonLabels, Counter>,
     duration: Histogram,
@@ -67,13 +74,21 @@ struct Shared {
 pub struct AdmissionWebhook {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    watches: Option<Running>,
 }
 
 impl AdmissionWebhook {
     /// Loads the checks and policies (any error in them refuses to start: a webhook does not
-    /// run with a policy missing) and registers the metrics under `rampart_admission_`.
-    pub fn start(opts: AdmissionOptions, registry: &mut Registry) -> anyhow::Result<Self> {
-        let admission = Admission::new(opts.admission)?;
+    /// run with a policy missing), registers the metrics under `rampart_admission_` and, with a
+    /// cluster, connects and starts the watches (fails when the cluster cannot be used).
+    pub async fn start(opts: AdmissionOptions, registry: &mut Registry) -> anyhow::Result<Self> {
+        let mut base = opts.admission;
+        base.with_cluster = opts.cluster.is_some();
+        base.policies_from_cluster = opts
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.policies_from_cluster);
+        let admission = Admission::new(base.clone())?;
         let reg = registry.sub_registry_with_prefix("admission");
         let decisions = Family::<DecisionLabels, Counter>::default();
         let bad = Family::<ReasonLabels, Counter>::default();
@@ -81,7 +96,8 @@ impl AdmissionWebhook {
         let duration = Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
             0.00005, 2.0, 16,
         ));
-        let checks = Gauge::<i64, AtomicI64>::default();
+        let cluster_metrics = Metrics::default();
+        let checks = cluster_metrics.checks.clone();
         checks.set(i64::try_from(admission.checks()).unwrap_or(i64::MAX));
         reg.register(
             "decisions",
@@ -109,26 +125,50 @@ impl AdmissionWebhook {
             "Object checks and user policies judging each request",
             checks,
         );
+        cluster_metrics.register(
+            reg,
+            opts.cluster.is_some(),
+            opts.cluster
+                .as_ref()
+                .is_some_and(|c| c.policies_from_cluster),
+        );
         if !admission.not_at_admission().is_empty() {
+            let why = if opts.cluster.is_some() {
+                "not judged at admission (they report what objects created later would fix, or are about files; a scan reports them)"
+            } else {
+                "not judged at admission (they read other objects: give --admission-cluster; a scan reports them)"
+            };
             eprintln!(
                 "{}",
-                serde_json::json!({"level": "info", "msg": "not judged at admission (they read other objects; a scan reports them)",
+                serde_json::json!({"level": "info", "msg": why,
                     "checks": admission.not_at_admission()})
             );
         }
         eprintln!(
-            "rampart serve: admission: {} checks and policies judge each request",
+            "rampart serve: admission: {} checks and policies judge requests",
             admission.checks()
         );
+        let cache = opts
+            .cluster
+            .as_ref()
+            .map(|c| Arc::new(ObjectCache::new(c.min_rebuild)));
+        let judge = Arc::new(Judge::new(admission, cache));
+        let watches = match opts.cluster {
+            Some(c) => {
+                Some(admission_cluster::start(c, base, judge.clone(), cluster_metrics).await?)
+            }
+            None => None,
+        };
         Ok(AdmissionWebhook {
             addr: opts.addr,
             shared: Arc::new(Shared {
-                admission,
+                judge,
                 decisions,
                 bad,
                 duration,
                 ignored,
             }),
+            watches,
         })
     }
 }
@@ -148,9 +188,21 @@ impl Part for AdmissionWebhook {
             .with_state(self.shared.clone())
     }
 
+    fn ready(&self) -> bool {
+        self.shared
+            .judge
+            .ready
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn drain(self: Box<Self>) -> BoxFuture {
-        // Nothing is queued: a request is answered before its connection is released.
-        Box::pin(async {})
+        // Nothing is queued: a request is answered before its connection is released. The
+        // watches stop.
+        Box::pin(async move {
+            if let Some(w) = self.watches {
+                w.stop().await;
+            }
+        })
     }
 }
 
@@ -181,7 +233,8 @@ fn bad_request(st: &Shared, e: &ReviewError, text: String) -> Response {
 
 async fn validate(State(st): State<Arc<Shared>>, body: Body) -> Response {
     let start = Instant::now();
-    let limit = st.admission.max_body();
+    let admission = st.judge.get();
+    let limit = admission.max_body();
     let body = match read_body(body, limit).await {
         Ok(b) => b,
         Err(Some(read)) => {
@@ -194,12 +247,12 @@ async fn validate(State(st): State<Arc<Shared>>, body: Body) -> Response {
             return bad_request(&st, &err, err.to_string());
         }
     };
-    let d = match st.admission.review(&body) {
+    let d = match admission.review_in(&body, st.judge.cache.as_deref()) {
         Ok(d) => d,
         Err(e) => return bad_request(&st, &e, e.to_string()),
     };
     st.ignored
-        .set(i64::try_from(st.admission.policy_errors_ignored()).unwrap_or(i64::MAX));
+        .set(i64::try_from(admission.policy_errors_ignored()).unwrap_or(i64::MAX));
     let action = d.outcome();
     st.decisions
         .get_or_create(&DecisionLabels {

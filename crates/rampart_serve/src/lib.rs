@@ -4,7 +4,8 @@
 //!   `/readyz` and `/metrics` on every listener, graceful shutdown, and the [`Part`] trait;
 //! - [`tls`]: certificates from files (re-read when they change) or generated for loopback;
 //! - [`audit`]: the audit webhook part (`--audit-webhook ADDR`);
-//! - [`admission`]: the admission webhook part (`--admission ADDR`);
+//! - [`admission`]: the admission webhook part (`--admission ADDR`), and [`admission_cluster`]
+//!   its watch-fed view of the cluster (`--admission-cluster`, `--policies-from-cluster`);
 //! - [`sink`]: the alert webhook (`--alert-webhook URL`).
 //!
 //! A new part (a dashboard) is a type implementing [`Part`], built by
@@ -12,6 +13,7 @@
 //! [`serve`] when its option is set: see `Part`'s documentation and `audit::AuditWebhook`.
 
 pub mod admission;
+pub mod admission_cluster;
 pub mod audit;
 pub mod server;
 pub mod sink;
@@ -100,7 +102,7 @@ pub async fn serve(
         any = true;
     }
     if let Some(a) = opts.admission.take() {
-        let part = admission::AdmissionWebhook::start(a, server.registry())?;
+        let part = admission::AdmissionWebhook::start(a, server.registry()).await?;
         server.add(Box::new(part));
         any = true;
     }

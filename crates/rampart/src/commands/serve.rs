@@ -38,6 +38,21 @@ pub struct ServeArgs {
     #[arg(long = "policy", value_name = "PATH", requires = "admission")]
     pub policies: Vec<PathBuf>,
 
+    /// Admission: judge requests with a cache of the cluster kept by watches (the cluster of
+    /// --kubeconfig/--context, else in-cluster): the checks across objects (NetworkPolicy
+    /// coverage, RBAC escalation paths, dangling references) about the incoming object, and
+    /// the policies that read other objects (data.inventory, namespaceSelector). /readyz waits
+    /// for the cache's first list.
+    #[arg(long, requires = "admission")]
+    pub admission_cluster: bool,
+
+    /// Admission: also read the user policies from the cluster (Gatekeeper ConstraintTemplates
+    /// and constraints, ValidatingAdmissionPolicies and bindings), watched: changes apply
+    /// without a restart; one that does not load is logged and counted, the others apply.
+    /// Implies --admission-cluster.
+    #[arg(long, requires = "admission")]
+    pub policies_from_cluster: bool,
+
     /// Config file (.rampart.yaml: selection, severities, waivers, fail-on, admission).
     #[arg(long, value_name = "FILE", requires = "admission")]
     pub config: Option<PathBuf>,
@@ -208,8 +223,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             ignore: args.ignore.clone(),
             kubernetes_version: None,
             max_body: Some(args.admission_max_body),
+            ..rampart_admission::AdmissionOptions::default()
         },
+        cluster: (args.admission_cluster || args.policies_from_cluster).then(|| {
+            let mut c = rampart_serve::admission_cluster::ClusterOptions::new(
+                rampart_cluster::ConnectOptions {
+                    kubeconfig: args.watch.kubeconfig.clone(),
+                    context: args.watch.context.clone(),
+                    ..rampart_cluster::ConnectOptions::default()
+                },
+            );
+            c.policies_from_cluster = args.policies_from_cluster;
+            c
+        }),
     });
+    if (args.watch.kubeconfig.is_some() || args.watch.context.is_some())
+        && !args.watch.watch
+        && !args.admission_cluster
+        && !args.policies_from_cluster
+    {
+        anyhow::bail!("--kubeconfig and --context name the cluster of --watch, --admission-cluster or --policies-from-cluster: give one of them");
+    }
     let mut parts: Vec<Box<dyn rampart_serve::Part>> = Vec::new();
     if let Some(addr) = args.dashboard {
         let store = rampart_store::Location::parse(args.watch.store.as_deref().unwrap_or(""))

@@ -29,12 +29,13 @@ pub struct WatchArgs {
     #[arg(long)]
     pub watch: bool,
 
-    /// Watch: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else in-cluster).
-    #[arg(long, value_name = "FILE", requires = "watch")]
+    /// Watch and --admission-cluster: the kubeconfig file (default: $KUBECONFIG,
+    /// ~/.kube/config, else in-cluster).
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// Watch: the kubeconfig context (default: the current one).
-    #[arg(long, value_name = "NAME", requires = "watch")]
+    /// Watch and --admission-cluster: the kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Watch: namespaced resources of this namespace only (a tenant); cluster-scoped ones

@@ -18,7 +18,8 @@ pub struct WebhookArgs {
 pub enum WebhookCommand {
     /// Print the ValidatingWebhookConfiguration, Service, Deployment, ServiceAccount and a
     /// least-privilege ClusterRole (it grants nothing: the webhook reads nothing from the API
-    /// server) for rampart in the cluster; with --url and --ca-file, only the
+    /// server; with --admission-cluster, get/list/watch on the types it caches) for rampart in
+    /// the cluster; with --url and --ca-file, only the
     /// ValidatingWebhookConfiguration for a server at that URL. Pipe into `kubectl apply -f -`.
     Manifest(ManifestArgs),
 }
@@ -65,6 +66,17 @@ pub struct ManifestArgs {
     /// Container image of the Deployment.
     #[arg(long, default_value = "ghcr.io/rampart/rampart:latest")]
     pub image: String,
+
+    /// The server judges with a watch-fed cache of the cluster (`serve --admission-cluster`):
+    /// the ClusterRole grants get, list and watch on the types it watches (no Secrets).
+    #[arg(long)]
+    pub admission_cluster: bool,
+
+    /// The server also reads policies from the cluster (`serve --policies-from-cluster`):
+    /// ConstraintTemplates, constraints, ValidatingAdmissionPolicies and bindings are added to
+    /// the ClusterRole. Implies --admission-cluster.
+    #[arg(long)]
+    pub policies_from_cluster: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +135,25 @@ fn manifest_cmd(a: &ManifestArgs) -> anyhow::Result<ExitCode> {
         namespace_labels: a.namespace_labels.clone(),
         url: a.url.clone(),
         ca_pem,
+        cluster: (a.admission_cluster || a.policies_from_cluster).then(|| {
+            use rampart_cluster::watch::{POLICY_TYPES, WATCHED};
+            let mut resources: Vec<(String, String)> = WATCHED
+                .iter()
+                .map(|t| (t.group.to_owned(), t.resource.to_owned()))
+                .collect();
+            if a.policies_from_cluster {
+                resources.extend(
+                    POLICY_TYPES
+                        .iter()
+                        .map(|t| (t.group.to_owned(), t.resource.to_owned())),
+                );
+                resources.push(("constraints.gatekeeper.sh".into(), "*".into()));
+            }
+            manifest::ClusterAccess {
+                resources,
+                policies_from_cluster: a.policies_from_cluster,
+            }
+        }),
         ..defaults
     };
     let objects = manifest::objects(&opts).map_err(anyhow::Error::msg)?;
