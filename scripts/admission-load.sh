@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Load test of the admission webhook: `rampart serve --admission` on loopback over TLS, every
 # built-in check and 20 user policies (Gatekeeper constraints from crates/rampart_policy's
-# fixtures, or with --vap 20 ValidatingAdmissionPolicies in CEL), driven by hey at a fixed rate
-# for a fixed time (it stops by itself).
+# fixtures, or with --vap 20 ValidatingAdmissionPolicies in CEL), driven at a fixed rate for a
+# fixed time (it stops by itself) by vegeta (default: an open-loop constant-rate attack, as an API
+# server's requests arrive) or hey (--hey: each of --workers workers sends at rate/workers, the
+# workers ticking in step, so requests arrive in bursts of --workers).
 #
-#   scripts/admission-load.sh [--rate N] [--duration 30s] [--workers 20] [--bin PATH] [--baseline] [--vap] [--pin]
+#   scripts/admission-load.sh [--rate N] [--duration 30s] [--workers 20] [--bin PATH] [--baseline]
+#                             [--vap] [--pin] [--hey]
 #
-# --pin runs the server on CPU 1 and hey on CPU 0 (taskset), so that the load generator's own
-# work does not queue the server's requests behind it on a 2-core machine.
+# --pin runs the server on CPU 1 and the load generator on CPU 0 (taskset), so that the
+# generator's own work does not queue the server's requests behind it on a 2-core machine.
 # --vap judges with 20 ValidatingAdmissionPolicies (and their bindings) that all match the
 # request's Deployment, written below: CEL with quantities, regexes, lists, variables,
 # messageExpression and matchConditions, instead of the Gatekeeper constraints.
@@ -16,9 +19,9 @@
 # After the run the server's own histogram of review time (rampart_admission_duration_seconds,
 # body read to answer written) is printed, to separate server time from client and queueing time.
 #
-# Needs hey (scripts/install_peers.sh --only-hey) and a rampart binary (default:
+# Needs vegeta and hey (scripts/install_peers.sh --only-hey) and a rampart binary (default:
 # target/release/rampart, built here with `cargo build --release -p rampart` if missing).
-# Prints hey's report and exits non-zero when a request failed or p99 >= 5 ms.
+# Prints the generator's report and exits non-zero when a request failed or p99 >= 5 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -29,6 +32,7 @@ bin="${root}/target/release/rampart"
 baseline=0
 vap=0
 pin=0
+use_hey=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rate) rate="$2"; shift ;;
@@ -38,13 +42,15 @@ while [[ $# -gt 0 ]]; do
         --baseline) baseline=1 ;;
         --vap) vap=1 ;;
         --pin) pin=1 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --hey) use_hey=1 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "admission-load.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 hey="${root}/bench/.peers/bin/hey"
-[[ -x "${hey}" ]] || scripts/install_peers.sh --only-hey
+vegeta="${root}/bench/.peers/bin/vegeta"
+[[ -x "${hey}" && -x "${vegeta}" ]] || scripts/install_peers.sh --only-hey
 if [[ ! -x "${bin}" ]]; then
     cargo build --release -p rampart
 fi
@@ -74,7 +80,7 @@ spec:
       apiVersions: ["v1"]
       resources: ["deployments"]
       operations: ["CREATE", "UPDATE"]
-$4
+${4:-}
   validations:
 $3
 ---
@@ -144,8 +150,8 @@ openssl x509 -req -in "${work}/tls.csr" -CA "${work}/ca.crt" -CAkey "${work}/ca.
     -CAcreateserial -days 1 -extfile "${work}/ext.cnf" -out "${work}/tls.crt" 2>/dev/null
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-server_cpu=(); hey_cpu=()
-if [[ ${pin} -eq 1 ]]; then server_cpu=(taskset -c 1); hey_cpu=(taskset -c 0); fi
+server_cpu=(); gen_cpu=()
+if [[ ${pin} -eq 1 ]]; then server_cpu=(taskset -c 1); gen_cpu=(taskset -c 0); fi
 "${server_cpu[@]}" "${bin}" serve --admission "127.0.0.1:${port}" --tls-cert "${work}/tls.crt" --tls-key "${work}/tls.key" \
     --policy "${work}/policies" 2>"${work}/serve.log" &
 server_pid=$!
@@ -172,25 +178,51 @@ cat > "${work}/review.json" <<'JSON'
 JSON
 checks="$(curl -s --cacert "${work}/ca.crt" "https://127.0.0.1:${port}/metrics" | awk '/^rampart_admission_checks /{print $2}')"
 echo "== rampart serve --admission: ${checks:-?} checks and policies per request (20 user policies: $([[ ${vap} -eq 1 ]] && echo ValidatingAdmissionPolicies || echo Gatekeeper constraints)), rate ${rate}/s for ${duration}"
-per_worker=$(( rate / workers ))
-set -x
-# -host: hey sends the URL's host:port as the TLS server name, which rustls refuses (not a DNS
-# name); with -host it sends `localhost`.
-if [[ ${baseline} -eq 1 ]]; then
-    "${hey_cpu[@]}" "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -host localhost \
-        "https://127.0.0.1:${port}/healthz" | tee "${work}/hey.txt"
+if [[ ${use_hey} -eq 0 ]]; then
+    # vegeta: an open-loop attack at a constant rate (requests leave on schedule whatever the
+    # latency of earlier ones), keep-alive connections (at most --workers), the CA trusted.
+    if [[ ${baseline} -eq 1 ]]; then
+        echo "GET https://127.0.0.1:${port}/healthz" > "${work}/targets.txt"
+    else
+        echo "POST https://127.0.0.1:${port}/validate" > "${work}/targets.txt"
+    fi
+    set -x
+    "${gen_cpu[@]}" "${vegeta}" attack -targets "${work}/targets.txt" -body "${work}/review.json" \
+        -header "Content-Type: application/json" -root-certs "${work}/ca.crt" \
+        -rate "${rate}/s" -duration "${duration}" -workers "${workers}" -max-workers "${workers}" \
+        -http2=false -timeout 10s > "${work}/results.bin"
+    { set +x; } 2>/dev/null
+    "${vegeta}" report < "${work}/results.bin" | tee "${work}/report.txt"
+    "${vegeta}" report -type='hist[0,500us,1ms,2ms,3ms,5ms,10ms,50ms]' < "${work}/results.bin"
+    "${vegeta}" report -type=json < "${work}/results.bin" > "${work}/report.json"
+    read -r p99 p50 sent ok non200 < <(python3 -c '
+import json,sys
+r=json.load(open(sys.argv[1]))
+codes=r.get("status_codes",{})
+ok=codes.get("200",0)
+print(r["latencies"]["99th"]/1e9, r["latencies"]["50th"]/1e9, r["requests"], ok, r["requests"]-ok)' "${work}/report.json")
+    errors="${non200}"
 else
-    "${hey_cpu[@]}" "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -m POST -T application/json -host localhost \
-        -D "${work}/review.json" "https://127.0.0.1:${port}/validate" | tee "${work}/hey.txt"
+    per_worker=$(( rate / workers ))
+    set -x
+    # -host: hey sends the URL's host:port as the TLS server name, which rustls refuses (not a DNS
+    # name); with -host it sends `localhost`.
+    if [[ ${baseline} -eq 1 ]]; then
+        "${gen_cpu[@]}" "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -host localhost \
+            "https://127.0.0.1:${port}/healthz" | tee "${work}/hey.txt"
+    else
+        "${gen_cpu[@]}" "${hey}" -z "${duration}" -c "${workers}" -q "${per_worker}" -m POST -T application/json -host localhost \
+            -D "${work}/review.json" "https://127.0.0.1:${port}/validate" | tee "${work}/hey.txt"
+    fi
+    { set +x; } 2>/dev/null
+    # hey v0.1.5 prints "99%% in 0.0012 secs".
+    p99="$(awk '/99%+ in/ {print $3}' "${work}/hey.txt")"
+    non200="$(awk '/Status code distribution/{f=1;next} f && /\[/ && $1 != "[200]" {s+=$2} END{print s+0}' "${work}/hey.txt")"
+    errors="$(grep -c '^\s*\[[0-9]*\]\s.*error' "${work}/hey.txt" || true)"
 fi
-{ set +x; } 2>/dev/null
 echo "== server-side review time (rampart_admission_duration_seconds, cumulative buckets):"
 curl -s --cacert "${work}/ca.crt" "https://127.0.0.1:${port}/metrics" | grep '^rampart_admission_duration_seconds' || true
-# hey v0.1.5 prints "99%% in 0.0012 secs".
-p99="$(awk '/99%+ in/ {print $3}' "${work}/hey.txt")"
-non200="$(awk '/Status code distribution/{f=1;next} f && /\[/ && $1 != "[200]" {s+=$2} END{print s+0}' "${work}/hey.txt")"
-errors="$(grep -c '^\s*\[[0-9]*\]\s.*error' "${work}/hey.txt" || true)"
-echo "p99 ${p99} s; non-200 answers ${non200}; error lines ${errors}"
+echo "p99 ${p99} s; non-200 answers ${non200}; errors ${errors}"
 [[ -n "${p99}" ]] || { echo "FAIL: no latency distribution (no request succeeded)" >&2; exit 1; }
 awk -v p="${p99}" 'BEGIN { exit !(p < 0.005) }' || { echo "FAIL: p99 ${p99} s is not under 5 ms" >&2; exit 1; }
 [[ "${non200}" -eq 0 && "${errors}" -eq 0 ]] || { echo "FAIL: errors" >&2; exit 1; }

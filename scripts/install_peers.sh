@@ -9,6 +9,7 @@ KUBE_SCORE_VERSION="v1.20.0"
 TRIVY_VERSION="v0.74.0"
 GATOR_VERSION="v3.23.1"
 HEY_VERSION="v0.1.5"
+VEGETA_VERSION="v12.13.0"
 SYFT_VERSION="v1.57.2"
 OSV_SCANNER_VERSION="v1.9.2"
 GITLEAKS_VERSION="v8.30.1"
@@ -26,6 +27,7 @@ Installs benchmark peers into bench/.peers/:
   gator      ${GATOR_VERSION}  go install github.com/open-policy-agent/gatekeeper/v3/cmd/gator@${GATOR_VERSION}
                      (Gatekeeper's policy test tool: the reference for rampart's Gatekeeper policies)
   hey        ${HEY_VERSION}   go install github.com/rakyll/hey@${HEY_VERSION}
+  vegeta     ${VEGETA_VERSION} go install github.com/tsenart/vegeta/v12@${VEGETA_VERSION}
                      (HTTP load generator for the admission webhook's load test, scripts/admission-load.sh)
   The image, secret and chart tools (only with --only NAME; each is a reference or a renderer
   that a test or benchmark needs):
@@ -46,10 +48,10 @@ serve them here, so they are left out of the benchmark entirely.
 
 Options:
   --with-trivy   also build trivy (slow; needs Go >= 1.26 with GOEXPERIMENT=jsonv2)
-  --only LIST    install only these (comma-separated): checkov, kube-score, gator, hey, syft,
+  --only LIST    install only these (comma-separated): checkov, kube-score, gator, hey, vegeta, syft,
                  osv-scanner, gitleaks, cosign, helm, kustomize, trivy
   --only-gator   install gator alone (what CI needs for the policy comparison test)
-  --only-hey     install hey alone (what the admission load test needs)
+  --only-hey     install hey and vegeta alone (what the admission load test needs)
   --force        reinstall even if the pinned version is already present
   -h, --help     show this help
 
@@ -150,6 +152,12 @@ install_hey() {
     install_go_tool hey github.com/rakyll/hey github.com/rakyll/hey "${HEY_VERSION}"
 }
 
+# An open-loop load generator: requests leave at a constant rate whatever the answers' latency
+# (hey's workers tick in step, so its requests arrive in bursts of one per worker).
+install_vegeta() {
+    install_go_tool vegeta github.com/tsenart/vegeta/v12 github.com/tsenart/vegeta/v12 "${VEGETA_VERSION}"
+}
+
 install_kube_score() {
     install_go_tool kube-score github.com/zegl/kube-score \
         github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}"
@@ -189,6 +197,7 @@ if [[ -n "${only_list}" ]]; then
             kube-score) install_kube_score ;;
             gator) install_gator ;;
             hey) install_hey ;;
+            vegeta) install_vegeta ;;
             syft) install_syft ;;
             osv-scanner) install_osv_scanner ;;
             gitleaks) install_gitleaks ;;
@@ -205,6 +214,7 @@ fi
 
 if [[ ${only_hey} -eq 1 ]]; then
     install_hey
+    install_vegeta
     log "done; hey is in ${bin}"
     exit 0
 fi
@@ -218,6 +228,7 @@ fi
 install_checkov
 install_gator
 install_hey
+install_vegeta
 install_kube_score
 if [[ ${with_trivy} -eq 1 ]]; then
     install_trivy
