@@ -288,8 +288,10 @@ thread_local! {
 /// keeps every request it judges inside `f` alive for the whole scope (an admission server judges
 /// one request per scope), so an address cannot be reused for another request within it.
 pub fn with_review_cache<R>(f: impl FnOnce() -> R) -> R {
-    type CelMemo = Option<Vec<(usize, std::sync::Arc<crate::vap::Base>)>>;
-    struct Reset(Option<Vec<(usize, regorus::Value)>>, CelMemo);
+    struct Reset(
+        Option<Vec<(usize, regorus::Value)>>,
+        Option<crate::vap::CelMemo>,
+    );
     impl Drop for Reset {
         fn drop(&mut self) {
             let prev = self.0.take();

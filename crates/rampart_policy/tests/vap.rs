@@ -264,3 +264,54 @@ fn the_authorizer_answers_from_the_rbac_analysis_at_admission() {
         "{v:?}"
     );
 }
+
+/// Inside `with_review_cache` (the admission server's scope) every policy reads one conversion
+/// of the request: the verdicts must be those of policies judging it on their own, and a second
+/// request judged in the same scope must not see the first one's values.
+#[test]
+fn policies_sharing_one_converted_request_judge_as_alone() {
+    let loaded = rampart_policy::load(&[here("vap")]);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let request = |name: &str, image: &str, team: Option<&str>| {
+        let mut labels = json!({"app": name});
+        if let Some(t) = team {
+            labels["team"] = json!(t);
+        }
+        json!({
+            "uid": format!("uid-{name}"),
+            "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+            "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+            "name": name, "namespace": "shop", "operation": "CREATE",
+            "userInfo": {"username": "ci", "groups": ["system:authenticated"]},
+            "object": {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "shop", "labels": labels},
+                "spec": {"replicas": 7, "selector": {"matchLabels": {"app": name}},
+                    "template": {"metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{"name": "c", "image": image}]}}}},
+            "oldObject": null, "dryRun": false
+        })
+    };
+    let a = request("web", "registry.example.com/web:1.0", Some("shop"));
+    let b = request("Bad_Name", "docker.io/library/nginx:latest", None);
+    let judge = |req: &Value| -> Vec<String> {
+        let review = Review::of_request(req);
+        let mut out: Vec<String> = loaded
+            .policies
+            .policies
+            .iter()
+            .flat_map(|p| p.evaluate(&review, None))
+            .map(|v| format!("{} {:?} {}", v.policy, v.kind, v.message))
+            .collect();
+        out.sort();
+        out
+    };
+    let alone = (judge(&a), judge(&b));
+    assert_ne!(
+        alone.0, alone.1,
+        "the two requests must be judged differently"
+    );
+    let shared = rampart_policy::with_review_cache(|| (judge(&a), judge(&b), judge(&a)));
+    assert_eq!(shared.0, alone.0);
+    assert_eq!(shared.1, alone.1);
+    assert_eq!(shared.2, alone.0);
+}

@@ -665,11 +665,14 @@ pub(crate) struct Base {
     request: Box<dyn Val>,
 }
 
+/// Converted [`Base`]s by the address of their AdmissionRequest.
+pub(crate) type CelMemo = Vec<(usize, Arc<Base>)>;
+
 thread_local! {
     /// [`Base`]s converted during a [`crate::with_review_cache`] scope, by the address of the
     /// AdmissionRequest they came from (see [`crate::review::with_review_cache`] for why an
     /// address is a sound key inside a scope). `None` outside a scope.
-    static CEL_INPUTS: std::cell::RefCell<Option<Vec<(usize, Arc<Base>)>>> =
+    static CEL_INPUTS: std::cell::RefCell<Option<CelMemo>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -708,9 +711,7 @@ impl Base {
 
 /// Replaces this thread's memo of [`Base`]s (`Some(empty)` starts a scope, the value given back
 /// by the start ends it) and returns what it held.
-pub(crate) fn cel_input_scope(
-    start: Option<Vec<(usize, Arc<Base>)>>,
-) -> Option<Vec<(usize, Arc<Base>)>> {
+pub(crate) fn cel_input_scope(start: Option<CelMemo>) -> Option<CelMemo> {
     CEL_INPUTS.with(|c| std::mem::replace(&mut *c.borrow_mut(), start))
 }
 
