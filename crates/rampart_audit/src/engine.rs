@@ -390,9 +390,14 @@ impl Engine {
         origin: Origin<'_>,
         emit: &mut dyn FnMut(Finding),
     ) -> bool {
-        let Ok(head) = serde_json::from_str::<Head<'_>>(line) else {
-            return false;
-        };
+        // The hand-written scanner takes the usual lines; serde decides on the others.
+        let mut head = Head::default();
+        if !crate::head::scan_into(line, &mut head) {
+            match serde_json::from_str::<Head<'_>>(line) {
+                Ok(h) => head = h,
+                Err(_) => return false,
+            }
+        }
         if !head.is_single_event() {
             return false;
         }
@@ -402,7 +407,10 @@ impl Engine {
         if needs_cel {
             // Some rule evaluates CEL over the event: the full path, on the full event.
             self.cands = cands;
-            let Ok(ev) = serde_json::from_str::<Event<'_>>(line) else {
+            let Some(ev) = head
+                .event()
+                .or_else(|| serde_json::from_str::<Event<'_>>(line).ok())
+            else {
                 return false;
             };
             self.process(&ev, origin, emit);
@@ -427,7 +435,9 @@ impl Engine {
             }
             if full.is_none() {
                 // Cannot fail: a line that decodes as a Head decodes as an Event.
-                full = serde_json::from_str::<Event<'_>>(line).ok();
+                full = head
+                    .event()
+                    .or_else(|| serde_json::from_str::<Event<'_>>(line).ok());
             }
             let Some(ev) = &full else { continue };
             let finding = self.alert(i, ev, &origin, Vec::new(), extra);
@@ -989,7 +999,7 @@ impl<'de> serde::de::Visitor<'de> for ValVisitor<'de> {
 }
 
 /// The CEL value of a raw request or response object (an empty map when absent).
-fn raw_to_val<'v>(raw: Option<&'v serde_json::value::RawValue>) -> Val<'v> {
+fn raw_to_val<'v>(raw: Option<crate::event::RawJson<'v>>) -> Val<'v> {
     raw.and_then(|r| serde_json::from_str::<ValJson<'v>>(r.get()).ok())
         .map_or_else(|| val_map(HashMap::new()), |v| v.0)
 }
