@@ -98,11 +98,32 @@ impl Needs {
         Needs(self.0 | o.0)
     }
 
+    /// Whether `name` is needed. Inlined at each call with a literal name, the lookup folds
+    /// to a constant bit.
+    #[inline(always)]
     fn has(self, name: &str) -> bool {
-        VARIABLES
-            .iter()
-            .position(|v| *v == name)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+        let i = match name {
+            "verb" => 0,
+            "auditID" => 1,
+            "stage" => 2,
+            "requestURI" => 3,
+            "userAgent" => 4,
+            "user" => 5,
+            "impersonatedUser" => 6,
+            "sourceIPs" => 7,
+            "objectRef" => 8,
+            "responseStatus" => 9,
+            "annotations" => 10,
+            "requestObject" => 11,
+            "podSpec" => 12,
+            "containers" => 13,
+            "volumes" => 14,
+            "responseObject" => 15,
+            "query" => 16,
+            "lists" => 17,
+            _ => return false,
+        };
+        self.0 & (1 << i) != 0
     }
 }
 
@@ -430,15 +451,19 @@ impl Engine {
         self.prefiltered(&head, &mut cands);
         let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
         if needs_cel {
-            // Some rule evaluates CEL over the event: the full path, on the full event.
-            self.cands = cands;
+            // Some rule evaluates CEL over the event: the full path, on the full event (whose
+            // candidates are the head's: the same fields).
             let Some(ev) = head
                 .event()
                 .or_else(|| serde_json::from_str::<Event<'_>>(line).ok())
             else {
+                self.cands = cands;
                 return false;
             };
-            self.process(&ev, origin, emit);
+            self.stats.events += 1;
+            self.stats.evaluated += 1;
+            self.judge(&ev, &cands, origin, emit);
+            self.cands = cands;
             return true;
         }
         self.stats.events += 1;
@@ -486,6 +511,17 @@ impl Engine {
             return;
         }
         self.stats.evaluated += 1;
+        self.judge(ev, &cands, origin, emit);
+    }
+
+    /// Judges an event against its candidate rules (those passing the pre-filters).
+    fn judge(
+        &mut self,
+        ev: &Event<'_>,
+        cands: &[usize],
+        origin: Origin<'_>,
+        emit: &mut dyn FnMut(Finding),
+    ) {
         let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
         let lists = ListsResolver(self.lists.clone());
         let mut ctx = Context::with_env(self.env.clone());
@@ -496,7 +532,7 @@ impl Engine {
         // request object itself not bound: else it is built whole, and they from it).
         let bound = ["containers", "volumes", "podSpec"].map(|v| needs.has(v));
         let pod_shape = (needs_cel && bound.contains(&true) && !needs.has("requestObject"))
-            .then(|| self.pod_shape(&cands, bound));
+            .then(|| self.pod_shape(cands, bound));
         if needs_cel {
             if needs.has("lists") {
                 ctx.set_variable_resolver(&lists);
@@ -505,7 +541,7 @@ impl Engine {
         }
         // The context for output fields that read the pod variables, built on the first match.
         let mut full_ctx: Option<Context<'_, '_>> = None;
-        for i in cands {
+        for &i in cands {
             let (matched, excepted, fields) = {
                 let r = &self.rules[i];
                 let mut matched = true;
@@ -1447,6 +1483,14 @@ mod tests {
                 format!("{{{}}}", e.join(","))
             }
             other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn needs_name_the_variables_in_their_order() {
+        for (i, v) in VARIABLES.iter().enumerate() {
+            assert!(Needs(1 << i).has(v), "{v}");
+            assert!(!Needs(!(1 << i)).has(v), "{v}");
         }
     }
 

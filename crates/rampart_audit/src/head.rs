@@ -761,6 +761,73 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The members of an object (at its `{`) whose keys are mostly among `keys`: `member` is
+    /// called with the index of the key in `keys`, or `None` for another key (one without
+    /// escapes; one with escapes ends the scan), and the scanner at its value. A key of `keys`
+    /// met twice ends the scan: serde's derive refuses duplicate fields (and for a map, where
+    /// serde keeps the last, the scanner leaves the repeat to serde). `seen` has one bit per key
+    /// (at most 32).
+    #[inline]
+    fn object_known(
+        &mut self,
+        keys: &[&str],
+        seen: &mut u32,
+        mut member: impl FnMut(&mut Self, Option<usize>) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        let mut hint = 0;
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.known_key(keys, &mut hint);
+            match key {
+                Some(k) => once(seen, 1u32 << k)?,
+                None => {
+                    self.plain_str()?;
+                }
+            }
+            self.eat(b':')?;
+            member(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// At a key's opening quote: which of `keys` is written there, consumed with its quotes;
+    /// `None`, nothing consumed, for any other key. Found by its bytes and its closing quote,
+    /// so it has no escapes. Looked for first at `hint`, then in order (objects write their
+    /// keys in one order): `hint` moves past the key found.
+    #[inline]
+    fn known_key(&mut self, keys: &[&str], hint: &mut usize) -> Option<usize> {
+        let rest = self.b.get(self.i + 1..)?;
+        let n = keys.len();
+        let mut k = *hint;
+        for _ in 0..n {
+            if k >= n {
+                k = 0;
+            }
+            let key = keys[k].as_bytes();
+            if rest.get(key.len()) == Some(&b'"') && same_bytes(rest, key) {
+                self.i += key.len() + 2;
+                *hint = k + 1;
+                return Some(k);
+            }
+            k += 1;
+        }
+        None
+    }
+
     /// The elements of a list (at its `[`).
     #[inline]
     fn list(&mut self, mut element: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<()> {
@@ -791,61 +858,60 @@ impl<'a> Scanner<'a> {
 
     /// `UserInfo` (an object: a struct given as a list is left to serde).
     fn user(&mut self) -> Option<HeadUser<'a>> {
+        const KEYS: &[&str] = &["username", "uid", "groups", "extra"];
         let mut u = HeadUser::default();
-        let mut seen = 0u8;
-        self.object(|s, key| {
-            let bit = match key {
-                "username" => {
-                    u.username = s.str()?;
-                    1
-                }
-                "uid" => {
-                    u.uid = s.opt_str()?;
-                    2
-                }
-                "groups" => {
-                    s.skip_str_list()?;
-                    4
-                }
-                "extra" => {
+        let mut seen = 0u32;
+        self.object_known(KEYS, &mut seen, |s, key| {
+            match key {
+                Some(0) => u.username = s.str()?,
+                Some(1) => u.uid = s.opt_str()?,
+                Some(2) => s.skip_str_list()?,
+                Some(_) => {
                     if !s.null()? {
                         s.object(|s, _| s.skip_str_list())?;
                         u.extra = Some(StrSeqMap);
                     }
-                    8
                 }
-                _ => {
+                None => {
                     s.skip_value()?;
-                    0
                 }
-            };
-            once(&mut seen, bit)
+            }
+            Some(())
         })?;
         Some(u)
     }
 
     fn object_ref(&mut self) -> Option<ObjectReference<'a>> {
+        const KEYS: &[&str] = &[
+            "resource",
+            "namespace",
+            "name",
+            "uid",
+            "apiGroup",
+            "apiVersion",
+            "subresource",
+        ];
         let mut o = ObjectReference::default();
-        let mut seen = 0u8;
-        self.object(|s, key| {
-            let (bit, field) = match key {
-                "resource" => {
+        let mut seen = 0u32;
+        self.object_known(KEYS, &mut seen, |s, key| {
+            let field = match key {
+                Some(0) => {
                     o.resource = s.str()?;
-                    return once(&mut seen, 1);
+                    return Some(());
                 }
-                "namespace" => (2, &mut o.namespace),
-                "name" => (4, &mut o.name),
-                "uid" => (8, &mut o.uid),
-                "apiGroup" => (16, &mut o.api_group),
-                "apiVersion" => (32, &mut o.api_version),
-                "subresource" => (64, &mut o.subresource),
-                _ => {
+                Some(1) => &mut o.namespace,
+                Some(2) => &mut o.name,
+                Some(3) => &mut o.uid,
+                Some(4) => &mut o.api_group,
+                Some(5) => &mut o.api_version,
+                Some(_) => &mut o.subresource,
+                None => {
                     s.skip_value()?;
                     return Some(());
                 }
             };
             *field = s.opt_str()?;
-            once(&mut seen, bit)
+            Some(())
         })?;
         Some(o)
     }
@@ -853,28 +919,18 @@ impl<'a> Scanner<'a> {
     /// `responseStatus`: the code kept, the other strings checked and dropped (the head reads
     /// only the code).
     fn response_status(&mut self) -> Option<ResponseStatus<'a>> {
+        const KEYS: &[&str] = &["status", "message", "reason", "code"];
         let mut r = ResponseStatus::default();
-        let mut seen = 0u8;
-        self.object(|s, key| {
-            let bit = match key {
-                "code" => {
-                    if !s.null()? {
-                        r.code = Some(s.int()?);
-                    }
-                    1
+        let mut seen = 0u32;
+        self.object_known(KEYS, &mut seen, |s, key| match key {
+            Some(3) => {
+                if !s.null()? {
+                    r.code = Some(s.int()?);
                 }
-                "status" => 2,
-                "reason" => 4,
-                "message" => 8,
-                _ => {
-                    s.skip_value()?;
-                    return Some(());
-                }
-            };
-            if bit != 1 {
-                s.skip_opt_str()?;
+                Some(())
             }
-            once(&mut seen, bit)
+            Some(_) => s.skip_opt_str(),
+            None => s.skip_value().map(drop),
         })?;
         Some(r)
     }
@@ -909,55 +965,55 @@ impl<'a> Scanner<'a> {
 
     /// The top-level event.
     fn head(&mut self, h: &mut Head<'a>) -> Option<()> {
+        // In the order the API server writes them.
+        const KEYS: &[&str] = &[
+            "kind",
+            "apiVersion",
+            "level",
+            "auditID",
+            "stage",
+            "requestURI",
+            "verb",
+            "user",
+            "impersonatedUser",
+            "sourceIPs",
+            "userAgent",
+            "objectRef",
+            "responseStatus",
+            "requestObject",
+            "responseObject",
+            "requestReceivedTimestamp",
+            "stageTimestamp",
+            "annotations",
+            "timestamp",
+            "items",
+        ];
         let mut sp = Spans::default();
         let mut seen = 0u32;
-        self.object(|s, key| {
-            let bit: u32 = match key {
-                "kind" => {
-                    h.kind = s.opt_str()?;
-                    1
-                }
-                "apiVersion" => {
-                    sp.api_version = Some(s.spanned(|s| s.skip_opt_str())?);
-                    2
-                }
-                "level" => {
-                    sp.level = Some(s.spanned(|s| s.skip_opt_str())?);
-                    4
-                }
-                "auditID" => {
-                    h.audit_id = s.str()?;
-                    8
-                }
-                "stage" => {
-                    h.stage = s.opt_str()?;
-                    16
-                }
-                "requestURI" => {
-                    sp.request_uri = Some(s.spanned(|s| s.skip_str())?);
-                    32
-                }
-                "verb" => {
-                    h.verb = s.str()?;
-                    64
-                }
-                "user" => {
+        self.object_known(KEYS, &mut seen, |s, key| {
+            match key {
+                Some(0) => h.kind = s.opt_str()?,
+                Some(1) => sp.api_version = Some(s.spanned(|s| s.skip_opt_str())?),
+                Some(2) => sp.level = Some(s.spanned(|s| s.skip_opt_str())?),
+                Some(3) => h.audit_id = s.str()?,
+                Some(4) => h.stage = s.opt_str()?,
+                Some(5) => sp.request_uri = Some(s.spanned(|s| s.skip_str())?),
+                Some(6) => h.verb = s.str()?,
+                Some(7) => {
                     sp.user = Some(s.spanned(|s| {
                         h.user = s.user()?;
                         Some(())
-                    })?);
-                    128
+                    })?)
                 }
-                "impersonatedUser" => {
+                Some(8) => {
                     sp.impersonated_user = Some(s.spanned(|s| {
                         if !s.null()? {
                             h.impersonated_user = Some(s.user()?);
                         }
                         Some(())
-                    })?);
-                    256
+                    })?)
                 }
-                "sourceIPs" => {
+                Some(9) => {
                     let mut first = None;
                     sp.source_ips = Some(s.spanned(|s| {
                         s.list(|s, n| {
@@ -970,86 +1026,89 @@ impl<'a> Scanner<'a> {
                         })
                     })?);
                     h.source_ips = FirstStr(first);
-                    512
                 }
-                "userAgent" => {
-                    h.user_agent = s.opt_str()?;
-                    1 << 10
-                }
-                "objectRef" => {
+                Some(10) => h.user_agent = s.opt_str()?,
+                Some(11) => {
                     if !s.null()? {
                         h.object_ref = Some(s.object_ref()?);
                     }
-                    1 << 11
                 }
-                "responseStatus" => {
+                Some(12) => {
                     sp.response_status = Some(s.spanned(|s| {
                         if !s.null()? {
                             h.response_status = Some(s.response_status()?);
                         }
                         Some(())
-                    })?);
-                    1 << 12
+                    })?)
                 }
-                "requestObject" => {
+                Some(13) => {
                     if !s.null()? {
                         h.request_object = Some(Raw(s.skip_value()?));
                     }
-                    1 << 13
                 }
-                "responseObject" => {
+                Some(14) => {
                     if !s.null()? {
                         h.response_object = Some(Raw(s.skip_value()?));
                     }
-                    1 << 14
                 }
-                "requestReceivedTimestamp" => {
-                    h.request_received_timestamp = s.opt_str()?;
-                    1 << 15
-                }
-                "stageTimestamp" => {
-                    h.stage_timestamp = s.opt_str()?;
-                    1 << 16
-                }
-                "timestamp" => {
-                    h.timestamp = s.opt_str()?;
-                    1 << 17
-                }
-                "annotations" => {
+                Some(15) => h.request_received_timestamp = s.opt_str()?,
+                Some(16) => h.stage_timestamp = s.opt_str()?,
+                Some(17) => {
                     sp.annotations = Some(s.spanned(|s| {
                         if !s.null()? {
                             let mut decision = None;
-                            s.object(|s, k| {
-                                if k == "authorization.k8s.io/decision" {
-                                    decision = Some(s.str()?);
-                                    Some(())
-                                } else {
-                                    s.skip_str()
-                                }
-                            })?;
+                            let mut seen = 0u32;
+                            s.object_known(
+                                &["authorization.k8s.io/decision"],
+                                &mut seen,
+                                |s, k| match k {
+                                    Some(_) => {
+                                        decision = Some(s.str()?);
+                                        Some(())
+                                    }
+                                    None => s.skip_str(),
+                                },
+                            )?;
                             h.annotations = Some(Decision(decision));
                         }
                         Some(())
-                    })?);
-                    1 << 18
+                    })?)
                 }
-                "items" => {
+                Some(18) => h.timestamp = s.opt_str()?,
+                Some(_) => {
                     // An `EventList` (or a line that has items): left to serde.
                     if !s.null()? {
                         return None;
                     }
-                    1 << 19
                 }
-                _ => {
+                None => {
                     s.skip_value()?;
-                    0
                 }
-            };
-            once(&mut seen, bit)
+            }
+            Some(())
         })?;
         h.spans = Some(sp);
         Some(())
     }
+}
+
+/// Whether `rest` starts with `key` (compared eight bytes at a time, without a call).
+#[inline]
+fn same_bytes(rest: &[u8], key: &[u8]) -> bool {
+    let Some(rest) = rest.get(..key.len()) else {
+        return false;
+    };
+    let mut a = rest.chunks_exact(8);
+    let mut b = key.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        let (mut p, mut q) = ([0u8; 8], [0u8; 8]);
+        p.copy_from_slice(x);
+        q.copy_from_slice(y);
+        if u64::from_le_bytes(p) != u64::from_le_bytes(q) {
+            return false;
+        }
+    }
+    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x == y)
 }
 
 /// Marks a field seen; `None` when it was already (serde's derive refuses duplicate fields).
