@@ -1416,6 +1416,23 @@ mod tests {
             );
             check(&line);
         }
+        // Each pod-bearing kind, its pod spec where the kind says.
+        for (kind, pointer, _) in rampart_model::k8s::kinds::POD_BEARING_KINDS {
+            let mut obj = r#"{"containers":[{"image":"a","securityContext":{"privileged":true},"ports":[]}],"volumes":[{"hostPath":{"path":"/"}}],"hostNetwork":true,"hostPID":true,"dnsPolicy":"x"}"#.to_owned();
+            for token in pointer
+                .split('/')
+                .skip(1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                obj = format!(r#"{{"{token}":{obj},"other":1}}"#);
+            }
+            let obj = format!(r#"{{"kind":"{kind}",{}"#, &obj[1..]);
+            check(&format!(
+                r#"{{"verb":"create","objectRef":{{"resource":"pods","namespace":"kube-system"}},"requestObject":{obj}}}"#
+            ));
+        }
         // Nested deeper than serde_json's limit where nothing reads: refused all the same.
         for depth in [100, 140] {
             let obj = format!(

@@ -105,9 +105,9 @@ impl PodShapes {
     }
 
     /// What to build of a request object for these variables (those `bound` says are bound):
-    /// its `kind` (which says where the pod spec is) and, at each place a pod spec can be (a
-    /// Pod's `spec`, a workload's `spec.template.spec`, a CronJob's
-    /// `spec.jobTemplate.spec.template.spec`), what the variables read of it.
+    /// its `kind` (which says where the pod spec is) and, at each place a pod spec can be (the
+    /// pointers of `POD_BEARING_KINDS`: a Pod's `spec`, a workload's `spec.template.spec`, a
+    /// PodTemplate's `template.spec`...), what the variables read of it.
     pub(crate) fn request(&self, bound: [bool; 3]) -> Shape {
         let [containers, volumes, pod_spec] = &self.0;
         // The variables' lists are made of the pod spec's lists' elements.
@@ -136,15 +136,26 @@ impl PodShapes {
         if bound[1] {
             spec.union(&Shape::with_fields([("volumes", list(volumes))]));
         }
-        let template = Shape::with_fields([("spec", spec.clone())]);
-        let job =
-            Shape::with_fields([("spec", Shape::with_fields([("template", template.clone())]))]);
-        let mut at_spec = spec;
-        at_spec.union(&Shape::with_fields([
-            ("template", template),
-            ("jobTemplate", job),
-        ]));
-        Shape::with_fields([("kind", Shape::whole()), ("spec", at_spec)])
+        // `kind` (which says where the pod spec is) and the pod spec at each place one can be.
+        let mut top = Shape::with_fields([("kind", Shape::whole())]);
+        for (_, pointer, _) in rampart_model::k8s::kinds::POD_BEARING_KINDS {
+            let mut at = spec.clone();
+            for token in pointer
+                .split('/')
+                .skip(1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                let token = token.replace("~1", "/").replace("~0", "~");
+                at = Shape {
+                    fields: [(token, at)].into_iter().collect(),
+                    ..Shape::default()
+                };
+            }
+            top.union(&at);
+        }
+        top
     }
 }
 
