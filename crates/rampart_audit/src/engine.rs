@@ -31,6 +31,7 @@ use crate::event::{epoch_seconds, Event, ObjectReference as ObjectReferenceOf};
 use crate::head::{Head, View};
 use crate::posture::Posture;
 use crate::rules::{expand_macros, user_matches, Field, Outcome, RuleSet, RuleSpec};
+use crate::shape::{shaped_val, PodShapes, Shape};
 
 /// One compiled rule.
 struct Compiled {
@@ -40,6 +41,11 @@ struct Compiled {
     fields: Vec<(String, Program)>,
     /// The costly variables its CEL uses (the others are always bound).
     needs: Needs,
+    /// What its condition and exceptions read of the pod variables.
+    pod_reads: PodShapes,
+    /// Whether its output fields read the pod variables (they are evaluated, on a match, with
+    /// those variables built in full).
+    fields_read_pod: bool,
 }
 
 impl Compiled {
@@ -92,11 +98,32 @@ impl Needs {
         Needs(self.0 | o.0)
     }
 
+    /// Whether `name` is needed. Inlined at each call with a literal name, the lookup folds
+    /// to a constant bit.
+    #[inline(always)]
     fn has(self, name: &str) -> bool {
-        VARIABLES
-            .iter()
-            .position(|v| *v == name)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+        let i = match name {
+            "verb" => 0,
+            "auditID" => 1,
+            "stage" => 2,
+            "requestURI" => 3,
+            "userAgent" => 4,
+            "user" => 5,
+            "impersonatedUser" => 6,
+            "sourceIPs" => 7,
+            "objectRef" => 8,
+            "responseStatus" => 9,
+            "annotations" => 10,
+            "requestObject" => 11,
+            "podSpec" => 12,
+            "containers" => 13,
+            "volumes" => 14,
+            "responseObject" => 15,
+            "query" => 16,
+            "lists" => 17,
+            _ => return false,
+        };
+        self.0 & (1 << i) != 0
     }
 }
 
@@ -142,12 +169,18 @@ const MAX_KEYS: usize = 100_000;
 const MAX_VALUES_PER_KEY: usize = 256;
 const DEDUP_CAPACITY: usize = 65_536;
 
-/// A table sorted by key.
+/// A table sorted by key, in [`key_order`].
 type Index<T> = Vec<(String, T)>;
+
+/// Shorter keys first, then by bytes: a search compares the bytes of keys of the same length
+/// only.
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
 
 fn lookup<'t, T>(table: &'t Index<T>, key: &str) -> Option<&'t T> {
     table
-        .binary_search_by(|(k, _)| k.as_str().cmp(key))
+        .binary_search_by(|(k, _)| key_order(k, key))
         .ok()
         .map(|i| &table[i].1)
 }
@@ -171,6 +204,9 @@ pub struct Engine {
     scratch: String,
     /// Reused candidate list of the fast path.
     cands: Vec<usize>,
+    /// What to build of a request object, by candidate rules and pod variables bound (a few
+    /// combinations recur).
+    pod_shapes: Vec<(Vec<usize>, [bool; 3], Arc<Shape>)>,
 }
 
 impl Engine {
@@ -233,12 +269,21 @@ impl Engine {
                     .chain(fields.iter().map(|(_, p)| p))
                     .collect();
                 let needs = Needs::of(&programs);
+                let pod_reads =
+                    PodShapes::of(condition.iter().chain(exceptions.iter().map(|(_, p)| p)));
+                let fields_read_pod = fields.iter().any(|(_, p)| {
+                    ["containers", "volumes", "podSpec"]
+                        .iter()
+                        .any(|v| p.references().has_variable(v))
+                });
                 rules.push(Compiled {
                     spec: Arc::new(spec.clone()),
                     condition,
                     exceptions,
                     fields,
                     needs,
+                    pod_reads,
+                    fields_read_pod,
                 });
             }
         }
@@ -272,11 +317,11 @@ impl Engine {
             .into_iter()
             .map(|(verb, by_res)| {
                 let mut by_res: Index<Vec<usize>> = by_res.into_iter().collect();
-                by_res.sort_by(|a, b| a.0.cmp(&b.0));
+                by_res.sort_by(|a, b| key_order(&a.0, &b.0));
                 (verb, by_res)
             })
             .collect();
-        index.sort_by(|a, b| a.0.cmp(&b.0));
+        index.sort_by(|a, b| key_order(&a.0, &b.0));
         let mut all_lists = set.library.lists.clone();
         all_lists
             .entry("sensitive_host_paths".to_owned())
@@ -313,6 +358,7 @@ impl Engine {
             errors,
             scratch: String::new(),
             cands: Vec::new(),
+            pod_shapes: Vec::new(),
         }
     }
 
@@ -390,9 +436,14 @@ impl Engine {
         origin: Origin<'_>,
         emit: &mut dyn FnMut(Finding),
     ) -> bool {
-        let Ok(head) = serde_json::from_str::<Head<'_>>(line) else {
-            return false;
-        };
+        // The hand-written scanner takes the usual lines; serde decides on the others.
+        let mut head = Head::default();
+        if !crate::head::scan_into(line, &mut head) {
+            match serde_json::from_str::<Head<'_>>(line) {
+                Ok(h) => head = h,
+                Err(_) => return false,
+            }
+        }
         if !head.is_single_event() {
             return false;
         }
@@ -400,12 +451,19 @@ impl Engine {
         self.prefiltered(&head, &mut cands);
         let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
         if needs_cel {
-            // Some rule evaluates CEL over the event: the full path, on the full event.
-            self.cands = cands;
-            let Ok(ev) = serde_json::from_str::<Event<'_>>(line) else {
+            // Some rule evaluates CEL over the event: the full path, on the full event (whose
+            // candidates are the head's: the same fields).
+            let Some(ev) = head
+                .event()
+                .or_else(|| serde_json::from_str::<Event<'_>>(line).ok())
+            else {
+                self.cands = cands;
                 return false;
             };
-            self.process(&ev, origin, emit);
+            self.stats.events += 1;
+            self.stats.evaluated += 1;
+            self.judge(&ev, &cands, origin, emit);
+            self.cands = cands;
             return true;
         }
         self.stats.events += 1;
@@ -427,7 +485,9 @@ impl Engine {
             }
             if full.is_none() {
                 // Cannot fail: a line that decodes as a Head decodes as an Event.
-                full = serde_json::from_str::<Event<'_>>(line).ok();
+                full = head
+                    .event()
+                    .or_else(|| serde_json::from_str::<Event<'_>>(line).ok());
             }
             let Some(ev) = &full else { continue };
             let finding = self.alert(i, ev, &origin, Vec::new(), extra);
@@ -451,19 +511,37 @@ impl Engine {
             return;
         }
         self.stats.evaluated += 1;
+        self.judge(ev, &cands, origin, emit);
+    }
+
+    /// Judges an event against its candidate rules (those passing the pre-filters).
+    fn judge(
+        &mut self,
+        ev: &Event<'_>,
+        cands: &[usize],
+        origin: Origin<'_>,
+        emit: &mut dyn FnMut(Finding),
+    ) {
         let needs_cel = cands.iter().any(|&i| self.rules[i].uses_cel());
         let lists = ListsResolver(self.lists.clone());
         let mut ctx = Context::with_env(self.env.clone());
+        let needs = cands
+            .iter()
+            .fold(Needs::default(), |n, &i| n.union(self.rules[i].needs));
+        // The pod variables built only as far as the conditions and exceptions read them (the
+        // request object itself not bound: else it is built whole, and they from it).
+        let bound = ["containers", "volumes", "podSpec"].map(|v| needs.has(v));
+        let pod_shape = (needs_cel && bound.contains(&true) && !needs.has("requestObject"))
+            .then(|| self.pod_shape(cands, bound));
         if needs_cel {
-            let needs = cands
-                .iter()
-                .fold(Needs::default(), |n, &i| n.union(self.rules[i].needs));
             if needs.has("lists") {
                 ctx.set_variable_resolver(&lists);
             }
-            bind_event(&mut ctx, ev, needs);
+            bind_event(&mut ctx, ev, needs, pod_shape.as_deref());
         }
-        for i in cands {
+        // The context for output fields that read the pod variables, built on the first match.
+        let mut full_ctx: Option<Context<'_, '_>> = None;
+        for &i in cands {
             let (matched, excepted, fields) = {
                 let r = &self.rules[i];
                 let mut matched = true;
@@ -493,10 +571,22 @@ impl Engine {
                     }
                 }
                 let mut fields = Vec::new();
-                if matched && excepted.is_none() {
+                if matched && excepted.is_none() && !r.fields.is_empty() {
+                    let fields_ctx = if pod_shape.is_some() && r.fields_read_pod {
+                        full_ctx.get_or_insert_with(|| {
+                            let mut c = Context::with_env(self.env.clone());
+                            if needs.has("lists") {
+                                c.set_variable_resolver(&lists);
+                            }
+                            bind_event(&mut c, ev, needs, None);
+                            c
+                        })
+                    } else {
+                        &ctx
+                    };
                     for (k, p) in &r.fields {
                         self.stats.cel_runs += 1;
-                        if let Ok(v) = p.execute(&ctx) {
+                        if let Ok(v) = p.execute(fields_ctx) {
                             fields.push((k.clone(), cel_to_string(&v)));
                         }
                     }
@@ -525,6 +615,27 @@ impl Engine {
                 .or_default() += 1;
             emit(finding);
         }
+    }
+
+    /// What to build of a request object for the pod variables `bound` that the conditions and
+    /// exceptions of rules `cands` read.
+    fn pod_shape(&mut self, cands: &[usize], bound: [bool; 3]) -> Arc<Shape> {
+        if let Some((_, _, s)) = self
+            .pod_shapes
+            .iter()
+            .find(|(c, b, _)| c == cands && *b == bound)
+        {
+            return s.clone();
+        }
+        let mut reads = PodShapes::default();
+        for &i in cands {
+            reads.union(&self.rules[i].pod_reads);
+        }
+        let shape = Arc::new(reads.request(bound));
+        if self.pod_shapes.len() < 64 {
+            self.pod_shapes.push((cands.to_vec(), bound, shape.clone()));
+        }
+        shape
     }
 
     /// True once per rule and audit ID (bounded memory: the oldest IDs are forgotten first).
@@ -899,17 +1010,17 @@ pub fn json_to_cel(v: &Value) -> Cel {
 }
 
 /// A CEL value that may borrow strings for `'v` (from the event's line).
-type Val<'v> = Box<dyn cel::common::value::Val + 'v>;
+pub(crate) type Val<'v> = Box<dyn cel::common::value::Val + 'v>;
 
 fn val_str<'v>(v: impl Into<Cow<'v, str>>) -> Val<'v> {
     Box::new(CelString::from(v.into()))
 }
 
-fn val_map<'v>(m: HashMap<CelMapKey<'v>, Val<'v>>) -> Val<'v> {
+pub(crate) fn val_map<'v>(m: HashMap<CelMapKey<'v>, Val<'v>>) -> Val<'v> {
     Box::new(CelMap::from(m))
 }
 
-fn val_list(l: Vec<Val<'_>>) -> Val<'_> {
+pub(crate) fn val_list(l: Vec<Val<'_>>) -> Val<'_> {
     Box::new(CelList::from(l))
 }
 
@@ -924,7 +1035,7 @@ fn val_record<'v>(entries: Vec<(&'static str, Val<'v>)>) -> Val<'v> {
 
 /// A JSON document straight to a CEL value, as [`json_to_cel`] converts a `serde_json::Value`
 /// (integers stay `int`, a `u64` beyond `i64` is a `double`), strings borrowed from the input.
-struct ValJson<'de>(Val<'de>);
+pub(crate) struct ValJson<'de>(pub(crate) Val<'de>);
 
 impl<'de> serde::Deserialize<'de> for ValJson<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -933,7 +1044,13 @@ impl<'de> serde::Deserialize<'de> for ValJson<'de> {
     }
 }
 
-struct ValVisitor<'de>(std::marker::PhantomData<&'de ()>);
+pub(crate) struct ValVisitor<'de>(std::marker::PhantomData<&'de ()>);
+
+impl ValVisitor<'_> {
+    pub(crate) fn new() -> Self {
+        ValVisitor(std::marker::PhantomData)
+    }
+}
 
 impl<'de> serde::de::Visitor<'de> for ValVisitor<'de> {
     type Value = Val<'de>;
@@ -980,7 +1097,7 @@ impl<'de> serde::de::Visitor<'de> for ValVisitor<'de> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
         let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(crate::event::borrowed::Str(k)) = map.next_key()? {
             let ValJson(v) = map.next_value()?;
             out.insert(CelMapKey::String(CelString::from(k)), v);
         }
@@ -989,7 +1106,7 @@ impl<'de> serde::de::Visitor<'de> for ValVisitor<'de> {
 }
 
 /// The CEL value of a raw request or response object (an empty map when absent).
-fn raw_to_val<'v>(raw: Option<&'v serde_json::value::RawValue>) -> Val<'v> {
+fn raw_to_val<'v>(raw: Option<crate::event::RawJson<'v>>) -> Val<'v> {
     raw.and_then(|r| serde_json::from_str::<ValJson<'v>>(r.get()).ok())
         .map_or_else(|| val_map(HashMap::new()), |v| v.0)
 }
@@ -1093,7 +1210,15 @@ impl cel::context::VariableResolver for ListsResolver {
 /// ephemeral container of it), `volumes` and `query` (the request URI's query parameters, each a
 /// list); `lists` comes from the context's resolver. Only the variables `needs` names (those the
 /// candidate rules reference) are built: an unreferenced variable cannot change a result.
-fn bind_event<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
+///
+/// With `pod_shape`, the request object (not bound itself) is built only as far as that shape
+/// reads it (see `shape.rs`).
+fn bind_event<'v>(
+    ctx: &mut Context<'_, 'v>,
+    ev: &'v Event<'_>,
+    needs: Needs,
+    pod_shape: Option<&Shape>,
+) {
     if needs.has("verb") {
         ctx.add_variable_as_val("verb", val_str(ev.verb.as_ref()));
     }
@@ -1163,7 +1288,10 @@ fn bind_event<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
         needs.has("requestObject"),
     );
     if pod_spec_needed || containers || volumes || request {
-        let req = raw_to_val(ev.request_object);
+        let req = match pod_shape {
+            Some(shape) if !request => shaped_val(ev.request_object, shape),
+            _ => raw_to_val(ev.request_object),
+        };
         if !request {
             // The request object itself is not bound: move the pod spec out of it rather than
             // copy it.
@@ -1235,4 +1363,168 @@ fn bind_query<'v>(ctx: &mut Context<'_, 'v>, ev: &'v Event<'_>, needs: Needs) {
 /// Severity from a `--fail-on` style name.
 pub fn parse_severity(s: &str) -> Option<Severity> {
     s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pods (and workloads) with what the pod rules look at, and with what could trip a reduced
+    /// object: lists that are maps, maps that are lists, duplicate keys, escapes in keys.
+    const OBJECTS: &[&str] = &[
+        r#"{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"nginx","securityContext":{"privileged":true},"env":[{"name":"x"}]},{"name":"b","image":"registry.k8s.io/pause"}],"initContainers":[{"image":"busybox","securityContext":{"privileged":false}}],"volumes":[{"name":"h","hostPath":{"path":"/var/run/docker.sock"}},{"name":"e","emptyDir":{}}],"hostNetwork":true,"hostPID":false}}"#,
+        r#"{"kind":"Pod","spec":{"containers":[{"image":"registry.k8s.io/kube-proxy:v1","securityContext":{"privileged":false,"privileged":true}}],"hostIPC":true,"hostIPC":false}}"#,
+        r#"{"kind":"Pod","spec":{"containers":{"a":{"image":"x","securityContext":{"privileged":true}}},"volumes":{"hostPath":{"path":"/"}}}}"#,
+        r#"{"kind":"Pod","spec":{"containers":[{"securityContext":[true]},{"image":3},"s",null,[]],"volumes":[{"hostPath":"/etc"},{"hostPath":{"path":4}}],"hostNetwork":"true"}}"#,
+        r#"{"kind":"Pod","spec":{"containers":[{"im\u0061ge":"escaped-key","securityContext":{"privil\u0065ged":true}}],"host\u004eetwork":true}}"#,
+        r#"{"kind":"Pod","spec":[]}"#,
+        r#"{"kind":"Pod","spec":{"containers":[{"image":"a","n":1e400}]}}"#,
+        r#"{"kind":"Pod","metadata":{"x":1e400},"spec":{"containers":[{"image":"a","securityContext":{"privileged":true}}]}}"#,
+        r#"{"kind":"Deployment","spec":{"replicas":2,"template":{"spec":{"containers":[{"image":"a","securityContext":{"privileged":true}}],"volumes":[{"hostPath":{"path":"/proc"}}],"hostPID":true}}}}"#,
+        r#"{"kind":"CronJob","spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"b"}],"hostNetwork":true}}}}}}"#,
+        r#"{"kind":"Pod","spec":{"template":{"spec":{"hostNetwork":true}},"containers":[]}}"#,
+        r#"{"spec":{"containers":[{"image":"no-kind"}]}}"#,
+        r#"[1,2]"#,
+    ];
+
+    /// Expressions beyond the built-in rules' that read the pod variables in other ways.
+    const EXTRA: &[&str] = &[
+        "size(podSpec) > 3",
+        "podSpec.exists(k, k == 'dnsPolicy')",
+        "podSpec == {'hostNetwork': true}",
+        "containers.map(c, c)",
+        "containers.exists(c, size(c) > 2)",
+        "containers.exists(c, c.exists(k, k == 'env'))",
+        "containers.exists(c, has(c.securityContext) && c.securityContext == {'privileged': true})",
+        "containers[0].image",
+        "'hostNetwork' in podSpec",
+        "volumes.all(v, has(v.hostPath))",
+        "podSpec.containers.exists(c, c.image == 'nginx')",
+        "podSpec.?hostNetwork.orValue(false)",
+        "containers.filter(c, has(c.image)).map(c, c.securityContext)",
+        "[podSpec][0].hostPID",
+        "{'a': containers}.a.size()",
+        "containers.exists(c, [c].exists(d, d.name == 'a'))",
+        "volumes.exists(v, v.hostPath.path.startsWith('/var'))",
+    ];
+
+    #[test]
+    fn the_pod_variables_read_the_same_built_in_part_or_in_full() {
+        for obj in OBJECTS {
+            let line = format!(
+                r#"{{"verb":"create","user":{{"username":"u"}},"objectRef":{{"resource":"pods","namespace":"kube-system"}},"requestObject":{obj}}}"#
+            );
+            check(&line);
+        }
+        // Each pod-bearing kind, its pod spec where the kind says.
+        for (kind, pointer, _) in rampart_model::k8s::kinds::POD_BEARING_KINDS {
+            let mut obj = r#"{"containers":[{"image":"a","securityContext":{"privileged":true},"ports":[]}],"volumes":[{"hostPath":{"path":"/"}}],"hostNetwork":true,"hostPID":true,"dnsPolicy":"x"}"#.to_owned();
+            for token in pointer
+                .split('/')
+                .skip(1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                obj = format!(r#"{{"{token}":{obj},"other":1}}"#);
+            }
+            let obj = format!(r#"{{"kind":"{kind}",{}"#, &obj[1..]);
+            check(&format!(
+                r#"{{"verb":"create","objectRef":{{"resource":"pods","namespace":"kube-system"}},"requestObject":{obj}}}"#
+            ));
+        }
+        // Nested deeper than serde_json's limit where nothing reads: refused all the same.
+        for depth in [100, 140] {
+            let obj = format!(
+                r#"{{"kind":"Pod","metadata":{}{},"spec":{{"hostNetwork":true,"containers":[{{"image":"a"}}]}}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            check(&format!(r#"{{"verb":"create","requestObject":{obj}}}"#));
+        }
+    }
+
+    fn check(line: &str) {
+        let engine = Engine::new(&RuleSet::builtin());
+        let mut programs: Vec<&Program> = Vec::new();
+        let extra: Vec<Program> = EXTRA
+            .iter()
+            .map(|x| engine.env.compile(x).expect(x))
+            .collect();
+        for r in &engine.rules {
+            programs.extend(r.condition.iter());
+            programs.extend(r.exceptions.iter().map(|(_, p)| p));
+        }
+        programs.extend(extra.iter());
+        {
+            let obj = line;
+            let ev: Event<'_> = serde_json::from_str(line).expect(line);
+            for p in &programs {
+                let needs = Needs::of(&[p]);
+                let bound = ["containers", "volumes", "podSpec"].map(|v| needs.has(v));
+                if !bound.contains(&true) || needs.has("requestObject") {
+                    continue;
+                }
+                let shape = PodShapes::of([*p]).request(bound);
+                let lists = ListsResolver(engine.lists.clone());
+                let mut full = Context::with_env(engine.env.clone());
+                full.set_variable_resolver(&lists);
+                bind_event(&mut full, &ev, needs, None);
+                let mut part = Context::with_env(engine.env.clone());
+                part.set_variable_resolver(&lists);
+                bind_event(&mut part, &ev, needs, Some(&shape));
+                let show = |r: cel::ResolveResult| match r {
+                    Ok(v) => canonical(&v),
+                    Err(e) => format!("{e:?}"),
+                };
+                let (a, b) = (show(p.execute(&full)), show(p.execute(&part)));
+                assert_eq!(a, b, "{} on {obj}", p.source_info().source);
+            }
+        }
+    }
+
+    /// A CEL value as text, map entries sorted.
+    fn canonical(v: &Cel) -> String {
+        match v {
+            Cel::List(l) => format!(
+                "[{}]",
+                l.iter().map(canonical).collect::<Vec<_>>().join(",")
+            ),
+            Cel::Map(m) => {
+                let mut e: Vec<String> = m
+                    .map
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                    .collect();
+                e.sort();
+                format!("{{{}}}", e.join(","))
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn needs_name_the_variables_in_their_order() {
+        for (i, v) in VARIABLES.iter().enumerate() {
+            assert!(Needs(1 << i).has(v), "{v}");
+            assert!(!Needs(!(1 << i)).has(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn the_pod_rules_read_a_few_fields() {
+        let engine = Engine::new(&RuleSet::builtin());
+        let privileged = engine
+            .rules
+            .iter()
+            .find(|r| r.spec.id == "audit-privileged-pod")
+            .expect("rule");
+        let shape = format!("{:?}", privileged.pod_reads.request([true, false, false]));
+        for read in ["securityContext", "privileged", "image"] {
+            assert!(shape.contains(read), "{shape}");
+        }
+        for not_read in ["env", "ports", "metadata"] {
+            assert!(!shape.contains(not_read), "{shape}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The `audit.k8s.io/v1` (and `v1beta1`) `Event`, decoded borrowing from the input where cheap.
 //!
 //! Strings without escapes borrow from the line; `requestObject` and `responseObject` stay raw
-//! JSON (`&RawValue`) until a rule needs them, so the common case (a `get` by a controller that no
+//! JSON ([`RawJson`]) until a rule needs them, so the common case (a `get` by a controller that no
 //! rule looks at) costs one pass of the tokenizer and no allocation beyond the event itself.
 
 use std::borrow::Cow;
@@ -56,6 +56,23 @@ pub struct ResponseStatus<'a> {
     pub message: Option<Cow<'a, str>>,
 }
 
+/// A JSON value kept as its text: what `&RawValue` accepts, borrowed from the input.
+#[derive(Clone, Copy, Debug)]
+pub struct RawJson<'a>(pub(crate) &'a str);
+
+impl<'a> RawJson<'a> {
+    /// The value's JSON text.
+    pub fn get(self) -> &'a str {
+        self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(RawJson(<&'de RawValue>::deserialize(d)?.get()))
+    }
+}
+
 /// One audit event.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,9 +109,9 @@ pub struct Event<'a> {
     #[serde(borrow, default)]
     pub response_status: Option<ResponseStatus<'a>>,
     #[serde(borrow, default)]
-    pub request_object: Option<&'a RawValue>,
+    pub request_object: Option<RawJson<'a>>,
     #[serde(borrow, default)]
-    pub response_object: Option<&'a RawValue>,
+    pub response_object: Option<RawJson<'a>>,
     #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
     pub request_received_timestamp: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "borrowed::opt_str")]
@@ -162,8 +179,8 @@ impl Event<'_> {
     pub fn name(&self) -> Cow<'_, str> {
         name_of(
             self.object_ref.as_ref(),
-            self.response_object,
-            self.request_object,
+            self.response_object.map(RawJson::get),
+            self.request_object.map(RawJson::get),
         )
     }
 
@@ -277,8 +294,8 @@ pub(crate) mod borrowed {
 /// `objectRef.name`, else `metadata.name` (or `generateName`) of the response or request object.
 pub(crate) fn name_of<'e>(
     object_ref: Option<&'e ObjectReference<'_>>,
-    response: Option<&RawValue>,
-    request: Option<&RawValue>,
+    response: Option<&str>,
+    request: Option<&str>,
 ) -> Cow<'e, str> {
     if let Some(n) = object_ref.and_then(|o| o.name.as_deref()) {
         if !n.is_empty() {
@@ -301,7 +318,7 @@ pub(crate) fn name_of<'e>(
     for raw in [response, request].into_iter().flatten() {
         if let Ok(Meta {
             metadata: Some(m), ..
-        }) = serde_json::from_str::<Meta<'_>>(raw.get())
+        }) = serde_json::from_str::<Meta<'_>>(raw)
         {
             if let Some(n) = m.name.filter(|n| !n.is_empty()) {
                 return Cow::Owned(n.into_owned());

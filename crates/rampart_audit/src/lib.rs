@@ -19,6 +19,7 @@ pub mod posture;
 pub mod read;
 pub mod report;
 pub mod rules;
+mod shape;
 
 use std::path::PathBuf;
 
