@@ -274,11 +274,46 @@ mod tests {
     }
 }
 
+/// A per-thread memo of values made from an AdmissionRequest, by the request's address: open
+/// (`Some`) inside a [`with_review_cache`] scope, `None` outside one.
+pub(crate) type Memo<T> = std::cell::RefCell<Option<Vec<(usize, T)>>>;
+
+/// The value `make` gives for `request`, made once per request while a scope is open (then
+/// shared), every time outside one.
+pub(crate) fn memoised<T: Clone>(
+    memo: &'static std::thread::LocalKey<Memo<T>>,
+    request: &Value,
+    make: impl FnOnce() -> T,
+) -> T {
+    let key = request as *const Value as usize;
+    let hit = memo.with(|c| {
+        c.borrow()
+            .as_ref()
+            .and_then(|v| v.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+    });
+    if let Some(v) = hit {
+        return v;
+    }
+    let v = make();
+    memo.with(|c| {
+        if let Some(open) = c.borrow_mut().as_mut() {
+            open.push((key, v.clone()));
+        }
+    });
+    v
+}
+
+/// Opens a scope of `memo` (or closes one, given what opening it returned); returns what it held.
+fn swap_scope<T: 'static>(
+    memo: &'static std::thread::LocalKey<Memo<T>>,
+    to: Option<Vec<(usize, T)>>,
+) -> Option<Vec<(usize, T)>> {
+    memo.with(|c| std::mem::replace(&mut *c.borrow_mut(), to))
+}
+
 thread_local! {
-    /// Inputs converted to regorus values during a [`with_review_cache`] scope, by the address of
-    /// the AdmissionRequest they came from. `None` outside a scope.
-    static REGO_INPUTS: std::cell::RefCell<Option<Vec<(usize, regorus::Value)>>> =
-        const { std::cell::RefCell::new(None) };
+    /// Inputs converted to regorus values during a [`with_review_cache`] scope.
+    static REGO_INPUTS: Memo<regorus::Value> = const { std::cell::RefCell::new(None) };
 }
 
 /// Runs `f` with a per-thread memo of [`Review::to_gatekeeper`] converted to a regorus value (and
@@ -288,44 +323,32 @@ thread_local! {
 /// keeps every request it judges inside `f` alive for the whole scope (an admission server judges
 /// one request per scope), so an address cannot be reused for another request within it.
 pub fn with_review_cache<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(
+    type Saved = (
         Option<Vec<(usize, regorus::Value)>>,
-        Option<crate::vap::CelMemo>,
+        Option<Vec<(usize, std::sync::Arc<crate::vap::Base>)>>,
     );
+    struct Reset(Saved);
     impl Drop for Reset {
         fn drop(&mut self) {
-            let prev = self.0.take();
-            REGO_INPUTS.with(|c| *c.borrow_mut() = prev);
-            crate::vap::cel_input_scope(self.1.take());
+            swap_scope(&REGO_INPUTS, self.0 .0.take());
+            swap_scope(&crate::vap::CEL_INPUTS, self.0 .1.take());
         }
     }
-    let prev = REGO_INPUTS.with(|c| c.borrow_mut().replace(Vec::new()));
-    let prev_cel = crate::vap::cel_input_scope(Some(Vec::new()));
-    let _reset = Reset(prev, prev_cel);
+    let _reset = Reset((
+        swap_scope(&REGO_INPUTS, Some(Vec::new())),
+        swap_scope(&crate::vap::CEL_INPUTS, Some(Vec::new())),
+    ));
     f()
 }
 
 impl Review<'_> {
     /// [`Review::to_gatekeeper`] as a regorus value, memoised inside [`with_review_cache`].
     pub(crate) fn rego_review(&self) -> regorus::Value {
-        let Some(req) = self.request else {
-            return regorus::Value::from(self.to_gatekeeper());
-        };
-        let key = req as *const Value as usize;
-        let hit = REGO_INPUTS.with(|c| {
-            c.borrow()
-                .as_ref()
-                .and_then(|v| v.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
-        });
-        if let Some(v) = hit {
-            return v;
+        match self.request {
+            Some(req) => memoised(&REGO_INPUTS, req, || {
+                regorus::Value::from(self.to_gatekeeper())
+            }),
+            None => regorus::Value::from(self.to_gatekeeper()),
         }
-        let v = regorus::Value::from(self.to_gatekeeper());
-        REGO_INPUTS.with(|c| {
-            if let Some(memo) = c.borrow_mut().as_mut() {
-                memo.push((key, v.clone()));
-            }
-        });
-        v
     }
 }

@@ -665,14 +665,9 @@ pub(crate) struct Base {
     request: Box<dyn Val>,
 }
 
-/// Converted [`Base`]s by the address of their AdmissionRequest.
-pub(crate) type CelMemo = Vec<(usize, Arc<Base>)>;
-
 thread_local! {
-    /// [`Base`]s converted during a [`crate::with_review_cache`] scope, by the address of the
-    /// AdmissionRequest they came from (see [`crate::review::with_review_cache`] for why an
-    /// address is a sound key inside a scope). `None` outside a scope.
-    static CEL_INPUTS: std::cell::RefCell<Option<CelMemo>> =
+    /// [`Base`]s converted during a [`crate::with_review_cache`] scope.
+    pub(crate) static CEL_INPUTS: crate::review::Memo<Arc<Base>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -687,32 +682,13 @@ impl Base {
 
     /// The review's values, converted once per AdmissionRequest inside a review-cache scope.
     fn of(review: &Review, req: &Request) -> Arc<Base> {
-        let Some(r) = review.request else {
-            return Arc::new(Base::convert(review, req));
-        };
-        let key = r as *const Value as usize;
-        let hit = CEL_INPUTS.with(|c| {
-            c.borrow()
-                .as_ref()
-                .and_then(|v| v.iter().find(|(k, _)| *k == key).map(|(_, b)| b.clone()))
-        });
-        if let Some(b) = hit {
-            return b;
-        }
-        let b = Arc::new(Base::convert(review, req));
-        CEL_INPUTS.with(|c| {
-            if let Some(memo) = c.borrow_mut().as_mut() {
-                memo.push((key, b.clone()));
+        match review.request {
+            Some(r) => {
+                crate::review::memoised(&CEL_INPUTS, r, || Arc::new(Base::convert(review, req)))
             }
-        });
-        b
+            None => Arc::new(Base::convert(review, req)),
+        }
     }
-}
-
-/// Replaces this thread's memo of [`Base`]s (`Some(empty)` starts a scope, the value given back
-/// by the start ends it) and returns what it held.
-pub(crate) fn cel_input_scope(start: Option<CelMemo>) -> Option<CelMemo> {
-    CEL_INPUTS.with(|c| std::mem::replace(&mut *c.borrow_mut(), start))
 }
 
 /// What one policy's expressions read besides `params`, `variables` and `authorizer`.
