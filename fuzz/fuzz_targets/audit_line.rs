@@ -19,7 +19,8 @@ fn rules() -> &'static RuleSet {
 fn path() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::var_os("RAMPART_FUZZ_TMP").map_or_else(std::env::temp_dir, PathBuf::from);
+        let dir =
+            std::env::var_os("RAMPART_FUZZ_TMP").map_or_else(std::env::temp_dir, PathBuf::from);
         dir.join(format!("rampart-fuzz-audit-{}.log", std::process::id()))
     })
 }
@@ -42,5 +43,9 @@ fuzz_target!(|data: &[u8]| {
     let paths = std::slice::from_ref(p);
     let fast = scan(paths, Engine::new(rules()));
     let full = scan_full(paths, Engine::new(rules()));
-    assert_eq!(summary(&fast), summary(&full), "fast and full paths disagree");
+    assert_eq!(
+        summary(&fast),
+        summary(&full),
+        "fast and full paths disagree"
+    );
 });
