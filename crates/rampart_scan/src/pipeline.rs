@@ -701,7 +701,9 @@ fn inventory_findings(
         mut findings,
         places,
     } = engine.inventory_findings(inventory, emitted);
-    let mut texts: HashMap<PathBuf, Option<Arc<str>>> = HashMap::new();
+    // Each file's text and line index, read and made once for all its findings' snippets.
+    type Indexed = Option<(Arc<str>, Arc<[usize]>)>;
+    let mut texts: HashMap<PathBuf, Indexed> = HashMap::new();
     let mut paths: HashMap<PathBuf, Arc<Path>> = HashMap::new();
     // Objects of rendered charts and overlays: parsed again (few results) to map the field.
     let displays: Vec<PathBuf> = rendered.iter().map(|r| r.display_path()).collect();
@@ -729,12 +731,19 @@ fn inventory_findings(
         let text = if with_snippet {
             texts
                 .entry(p.to_path_buf())
-                .or_insert_with(|| rampart_source::read_input(&Input::File(p.to_path_buf())).ok())
+                .or_insert_with(|| {
+                    let text: Arc<str> =
+                        rampart_source::read_input(&Input::File(p.to_path_buf())).ok()?;
+                    let starts = Lines::new(&text).starts();
+                    Some((text, starts))
+                })
                 .clone()
         } else {
             None
         };
-        let lines = text.as_deref().map(Lines::new);
+        let lines = text
+            .as_ref()
+            .map(|(t, starts)| Lines::with_starts(t, starts.clone()));
         rampart_source::location_of(|ptr| kept.locate(ptr), pointer, lines.as_ref(), &path)
     };
     for (f, place) in findings.iter_mut().zip(places) {

@@ -5,14 +5,28 @@ use rampart_model::{Finding, Location, Origin, Resource};
 /// Line index of a text, to fetch a line's text quickly.
 pub struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::sync::Arc<[usize]>,
 }
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines {
+            text,
+            starts: starts.into(),
+        }
+    }
+
+    /// The index of `text` made by an earlier [`Lines::new`] on the same text ([`Lines::starts`]),
+    /// without scanning the text again.
+    pub fn with_starts(text: &'a str, starts: std::sync::Arc<[usize]>) -> Self {
         Lines { text, starts }
+    }
+
+    /// Where each line starts (shared), for [`Lines::with_starts`].
+    pub fn starts(&self) -> std::sync::Arc<[usize]> {
+        self.starts.clone()
     }
 
     /// The text of 1-based line `n`, without its line break.
