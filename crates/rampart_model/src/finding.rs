@@ -369,7 +369,7 @@ impl std::str::FromStr for Fingerprint {
 impl Fingerprint {
     /// The 16 lower-case hex digits, without the formatting machinery (reports write hundreds of
     /// thousands of them).
-    fn hex(self) -> [u8; 16] {
+    pub fn to_hex(self) -> [u8; 16] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 16];
         for (i, b) in out.iter_mut().enumerate() {
@@ -381,7 +381,7 @@ impl Fingerprint {
 
 impl Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let hex = self.hex();
+        let hex = self.to_hex();
         // Hex digits are ASCII.
         s.serialize_str(std::str::from_utf8(&hex).unwrap_or_default())
     }

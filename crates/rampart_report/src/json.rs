@@ -12,6 +12,8 @@ use serde::Serialize;
 
 use crate::{Report, Scanned, Summary, Tool, SCHEMA_VERSION};
 
+mod finding;
+
 /// Renders the report as pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
     let mut out = Vec::new();
@@ -75,7 +77,7 @@ impl<'w> Stream<'w> {
                     let mut buf = Vec::with_capacity(chunk.len() * 640);
                     for f in chunk {
                         buf.extend_from_slice(b",\n    ");
-                        pretty_into(&mut buf, f, 2)?;
+                        finding::write_finding(&mut buf, f, 2)?;
                     }
                     Ok(buf)
                 })

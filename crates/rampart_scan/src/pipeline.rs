@@ -277,7 +277,13 @@ impl Scanner {
                 inventory.objects.push(k);
             }
         }
-        let mut findings = inventory_findings(&self.engine, &mut inventory, false, &[]);
+        let mut findings = inventory_findings(
+            &self.engine,
+            &mut inventory,
+            false,
+            &[],
+            &mut Timings::off(),
+        );
         apply_waivers(&mut findings, &self.waivers, today());
         findings
     }
@@ -339,6 +345,7 @@ impl Scanner {
             rendered,
         } = sources;
         input_errors.extend(self.config_errors.iter().cloned());
+        let mut timings = Timings::from_env();
         let keep_inventory = Keep::of(&self.engine);
         let mut gather = Gather {
             waivers: &self.waivers,
@@ -382,6 +389,7 @@ impl Scanner {
                 &mut gather,
             );
         }
+        timings.phase("files");
         if gather.sink.wants_views() && gather.write_error.is_none() {
             // From the analyses the inventory checks share (built once, here or by them).
             let views = rampart_report::views::build(
@@ -396,15 +404,18 @@ impl Scanner {
             &mut inventory,
             self.options.snippets,
             &rendered,
+            &mut timings,
         );
         cross.extend(self.select_extra(extra.findings));
         input_errors.extend(extra.errors);
         // Unstable: no scratch buffer of half the results (the order is total).
         cross.par_sort_unstable_by(rampart_report::finding_order);
+        timings.phase("inventory sort");
         // The inventory and its analyses are done with. Freeing millions of small allocations
         // takes a while: do it on the side while the report is finished.
         std::thread::spawn(move || drop(inventory));
         gather.take_cross(cross);
+        timings.phase("inventory written");
 
         let scanned = Scanned {
             files: inputs.len() + rendered.len() + extra.files,
@@ -437,6 +448,7 @@ impl Scanner {
         if write_error.is_none() {
             write_error = finished.err();
         }
+        timings.phase("finished");
         Outcome {
             summary,
             scanned,
@@ -445,6 +457,42 @@ impl Scanner {
                 .as_ref()
                 .is_some_and(|l| Coverage::interrupted(&l.coverage)),
             write_error,
+        }
+    }
+}
+
+/// Phase timings on standard error when `RAMPART_TIMINGS` is set (for profiling: which phase of
+/// a scan the time goes to).
+struct Timings {
+    start: Option<std::time::Instant>,
+    last: std::time::Duration,
+}
+
+impl Timings {
+    fn from_env() -> Timings {
+        Timings {
+            start: std::env::var_os("RAMPART_TIMINGS").map(|_| std::time::Instant::now()),
+            last: std::time::Duration::ZERO,
+        }
+    }
+
+    fn off() -> Timings {
+        Timings {
+            start: None,
+            last: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Notes the end of `phase`.
+    fn phase(&mut self, phase: &str) {
+        if let Some(start) = self.start {
+            let now = start.elapsed();
+            eprintln!(
+                "rampart: timing {phase:<22} {:>8.3} s (at {:.3} s)",
+                (now - self.last).as_secs_f64(),
+                now.as_secs_f64()
+            );
+            self.last = now;
         }
     }
 }
@@ -691,8 +739,10 @@ fn inventory_findings(
     inventory: &mut Inventory,
     snippets: bool,
     rendered: &[rampart_render::Rendered],
+    timings: &mut Timings,
 ) -> Vec<Finding> {
     let emitted = engine.emit_inventory(inventory);
+    timings.phase("inventory checks");
     // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
     // free them on the side while the findings are made and located from the objects.
     let analyses = inventory.take_analyses();
@@ -701,6 +751,7 @@ fn inventory_findings(
         mut findings,
         places,
     } = engine.inventory_findings(inventory, emitted);
+    timings.phase("inventory findings");
     // Each file's text and line index, read and made once for all its findings' snippets.
     type Indexed = Option<(Arc<str>, Arc<[usize]>)>;
     let mut texts: HashMap<PathBuf, Indexed> = HashMap::new();
@@ -752,5 +803,6 @@ fn inventory_findings(
             r.location = locate(idx, r.pointer.as_str(), false);
         }
     }
+    timings.phase("inventory located");
     findings
 }
