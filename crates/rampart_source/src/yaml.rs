@@ -762,7 +762,19 @@ fn parse_chunk(
                             children: tree.children,
                         };
                         // An entry keeps the key's position; its value's own children follow.
-                        if map.contains_key(&k) {
+                        // One lookup for the common case, a new key.
+                        let k = match map.entry(k) {
+                            serde_json::map::Entry::Vacant(slot) => {
+                                if let Some(index) = index {
+                                    index.insert(slot.key().clone(), pos.len());
+                                }
+                                slot.insert(value);
+                                pos.push(entry);
+                                continue;
+                            }
+                            serde_json::map::Entry::Occupied(slot) => slot.key().clone(),
+                        };
+                        {
                             let i = entry_index(map, index, &k);
                             let first = pos[i].pos.line;
                             out.errors.push(YamlError {
@@ -774,12 +786,6 @@ fn parse_chunk(
                             });
                             map.insert(k, value);
                             pos[i] = entry;
-                        } else {
-                            if let Some(index) = index {
-                                index.insert(k.clone(), map.len());
-                            }
-                            map.insert(k, value);
-                            pos.push(entry);
                         }
                     }
                 }

@@ -73,6 +73,19 @@ impl PodRef<'_> {
 /// The pod-bearing objects of the inventory, by namespace.
 pub struct Pods<'a> {
     by_ns: HashMap<&'a str, Vec<PodRef<'a>>>,
+    /// Read with labels: for each namespace, the pods (places in `by_ns`'s list, ascending)
+    /// that carry each label pair, keyed by a hash of the pair. A selector's candidates are
+    /// then the pods of its rarest pair, not every pod of the namespace.
+    by_label: HashMap<&'a str, HashMap<u64, Vec<u32>>>,
+}
+
+/// The key of a label pair in [`Pods::by_label`] (collisions only cost a comparison: every
+/// candidate is matched in full).
+fn pair_key(key: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (key, value).hash(&mut h);
+    h.finish()
 }
 
 impl<'a> Pods<'a> {
@@ -104,7 +117,48 @@ impl<'a> Pods<'a> {
                 .or_default()
                 .push(PodRef { index, pod, labels });
         }
-        Pods { by_ns }
+        let mut by_label: HashMap<&str, HashMap<u64, Vec<u32>>> = HashMap::new();
+        if labels {
+            for (ns, pods) in &by_ns {
+                let index = by_label.entry(ns).or_default();
+                for (i, p) in pods.iter().enumerate() {
+                    let Ok(i) = u32::try_from(i) else { break };
+                    for (k, v) in &p.labels {
+                        index.entry(pair_key(k, v)).or_default().push(i);
+                    }
+                }
+            }
+        }
+        Pods { by_ns, by_label }
+    }
+
+    /// The pods of `ns` whose labels hold every pair of `selector` (a `matchLabels`-only
+    /// selector), in inventory order. Needs [`Pods::with_labels`].
+    pub fn matching(&self, ns: &str, selector: &Labels) -> Vec<&PodRef<'a>> {
+        let pods = self.in_namespace(ns);
+        let index = self.by_label.get(ns);
+        let mut rarest: Option<&[u32]> = None;
+        if let Some(index) = index {
+            for (k, v) in selector {
+                let Some(list) = index.get(&pair_key(k, v)) else {
+                    return Vec::new();
+                };
+                if rarest.is_none_or(|r| list.len() < r.len()) {
+                    rarest = Some(list);
+                }
+            }
+        }
+        match rarest {
+            Some(list) => list
+                .iter()
+                .filter_map(|&i| pods.get(i as usize))
+                .filter(|p| plain_matches(selector, &p.labels))
+                .collect(),
+            None => pods
+                .iter()
+                .filter(|p| plain_matches(selector, &p.labels))
+                .collect(),
+        }
     }
 
     /// The pod-bearing objects of `ns` (empty when the input covers no pods there).

@@ -9,7 +9,7 @@ use rampart_model::{meta, Category, Pointer, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::checks::references::{self, namespace, plain_matches, plain_selector, Pods};
+use crate::checks::references::{self, namespace, plain_selector, Pods};
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
@@ -45,7 +45,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
         };
         let ns = namespace(&inv.objects[i]);
         let candidates = pods.in_namespace(ns);
-        if candidates.is_empty() || candidates.iter().any(|p| plain_matches(&selector, &p.labels)) {
+        if candidates.is_empty() || !pods.matching(ns, &selector).is_empty() {
             continue;
         }
         let shown: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();

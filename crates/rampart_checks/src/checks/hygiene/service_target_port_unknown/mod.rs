@@ -9,7 +9,7 @@ use rampart_model::{meta, Category, Severity};
 use serde_json::Value;
 
 use crate::checks::common;
-use crate::checks::references::{self, namespace, plain_matches, plain_selector, Pods};
+use crate::checks::references::{self, namespace, plain_selector, Pods};
 use crate::{Check, Inventory, InventoryEmitter, Run};
 
 pub static CHECK: Check = Check {
@@ -43,11 +43,7 @@ fn run(inv: &Inventory, out: &mut InventoryEmitter) {
             continue;
         };
         let ns = namespace(&inv.objects[i]);
-        let selected: Vec<_> = pods
-            .in_namespace(ns)
-            .iter()
-            .filter(|p| plain_matches(&selector, &p.labels))
-            .collect();
+        let selected = pods.matching(ns, &selector);
         if selected.is_empty() {
             continue;
         }
