@@ -13,6 +13,7 @@ use crate::ip::{self, IpRange};
 use crate::model::{self, Class, Direction, NamedPort, Namespace, PeerKind, Pod, Policy, Rule};
 use crate::ports::{FxBuild, PortId, PortSet, PortTable, Protocol, ALL_ID, NONE_ID};
 use rampart_model::k8s::labels::{Labels, Problems, NAMESPACE_NAME_LABEL};
+use rampart_model::k8s::selector::Selector;
 
 /// Settings of an analysis.
 #[derive(Clone, Debug)]
@@ -242,9 +243,13 @@ impl Analysis {
         }
         self.isolating = vec![[Vec::new(), Vec::new()]; n];
         self.selected_by = vec![Vec::new(); n];
+        let pairs = PairIndex::new(&self.classes);
         for (pi, p) in self.policies.iter().enumerate() {
             let mut sel = BitSet::new(n);
-            for &c in &self.classes_by_ns[p.ns] {
+            for &c in pairs.candidates(&p.pod_selector, &self.classes_by_ns[p.ns]) {
+                if self.classes[c].ns != p.ns {
+                    continue;
+                }
                 if p.pod_selector.matches(&self.classes[c].labels) {
                     sel.insert(c);
                     self.selected_by[c].push(pi);
@@ -259,14 +264,14 @@ impl Analysis {
             let peers = [0, 1].map(|d| {
                 p.rules[d]
                     .iter()
-                    .map(|r| self.rule_peers(p, r))
+                    .map(|r| self.rule_peers(p, r, &pairs))
                     .collect::<Vec<_>>()
             });
             self.peers.push(peers);
         }
     }
 
-    fn rule_peers(&self, p: &Policy, r: &Rule) -> RulePeers {
+    fn rule_peers(&self, p: &Policy, r: &Rule, pairs: &PairIndex) -> RulePeers {
         let n = self.classes.len();
         let Some(list) = &r.peers else {
             return RulePeers {
@@ -291,14 +296,33 @@ impl Analysis {
                             .filter(|&k| sel.matches(&self.namespaces[k].labels))
                             .collect(),
                     };
-                    for k in nss {
-                        for &c in &self.classes_by_ns[k] {
-                            if pods
-                                .as_ref()
-                                .is_none_or(|s| s.matches(&self.classes[c].labels))
-                            {
+                    let Some(pods) = pods else {
+                        for k in nss {
+                            for &c in &self.classes_by_ns[k] {
                                 out.classes.insert(c);
                             }
+                        }
+                        continue;
+                    };
+                    if pods.required_pairs().is_empty() {
+                        for k in nss {
+                            for &c in &self.classes_by_ns[k] {
+                                if pods.matches(&self.classes[c].labels) {
+                                    out.classes.insert(c);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    // Candidates from the label index, kept when in one of the namespaces.
+                    let mut in_ns = vec![false; self.namespaces.len()];
+                    for k in nss {
+                        in_ns[k] = true;
+                    }
+                    for &c in pairs.candidates(pods, &[]) {
+                        let class = &self.classes[c];
+                        if in_ns[class.ns] && pods.matches(&class.labels) {
+                            out.classes.insert(c);
                         }
                     }
                 }
@@ -974,4 +998,47 @@ pub struct RuleVerdict {
     pub port_pointer: Option<Pointer>,
     /// True when this rule allows the connection asked about.
     pub matched: bool,
+}
+
+/// The classes carrying each label pair (ascending), keyed by a hash of the pair: a selector
+/// with `matchLabels` is matched only against the classes of its rarest pair, not against every
+/// class (collisions only cost a comparison: candidates are matched in full).
+struct PairIndex {
+    by_pair: HashMap<u64, Vec<usize>>,
+}
+
+impl PairIndex {
+    fn new(classes: &[Class]) -> PairIndex {
+        let mut by_pair: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (c, class) in classes.iter().enumerate() {
+            for (k, v) in &class.labels {
+                by_pair.entry(pair_key(k, v)).or_default().push(c);
+            }
+        }
+        PairIndex { by_pair }
+    }
+
+    /// The classes that may match `sel`: those of its rarest `matchLabels` pair (of any
+    /// namespace), or `all` when it has none.
+    fn candidates<'a>(&'a self, sel: &Selector, all: &'a [usize]) -> &'a [usize] {
+        let mut rarest: Option<&[usize]> = None;
+        for (k, v) in sel.required_pairs() {
+            match self.by_pair.get(&pair_key(k, v)) {
+                None => return &[],
+                Some(list) => {
+                    if rarest.is_none_or(|r| list.len() < r.len()) {
+                        rarest = Some(list);
+                    }
+                }
+            }
+        }
+        rarest.unwrap_or(all)
+    }
+}
+
+fn pair_key(key: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (key, value).hash(&mut h);
+    h.finish()
 }

@@ -752,6 +752,40 @@ fn inventory_findings(
         places,
     } = engine.inventory_findings(inventory, emitted);
     timings.phase("inventory findings");
+    if !snippets && rendered.is_empty() {
+        // Positions only (no snippet, nothing rendered): each finding on its own, in parallel,
+        // with one shared path per file.
+        let mut paths: Vec<Option<Arc<Path>>> = Vec::with_capacity(inventory.objects.len());
+        let mut last: Option<Arc<Path>> = None;
+        for kept in &inventory.objects {
+            let path = kept.origin().path().map(|p| match &last {
+                Some(l) if **l == *p => l.clone(),
+                _ => {
+                    let a: Arc<Path> = Arc::from(p);
+                    last = Some(a.clone());
+                    a
+                }
+            });
+            paths.push(path);
+        }
+        let objects = &inventory.objects;
+        let locate = |idx: usize, pointer: &str| {
+            let kept = objects.get(idx)?;
+            let path = paths.get(idx)?.as_ref()?;
+            rampart_source::location_of(|ptr| kept.locate(ptr), pointer, None, path)
+        };
+        findings
+            .par_iter_mut()
+            .zip(places.par_iter())
+            .for_each(|(f, place)| {
+                f.location = locate(place.object, f.pointer.as_str());
+                for (r, &idx) in f.related.iter_mut().zip(&place.related) {
+                    r.location = locate(idx, r.pointer.as_str());
+                }
+            });
+        timings.phase("inventory located");
+        return findings;
+    }
     // Each file's text and line index, read and made once for all its findings' snippets.
     type Indexed = Option<(Arc<str>, Arc<[usize]>)>;
     let mut texts: HashMap<PathBuf, Indexed> = HashMap::new();

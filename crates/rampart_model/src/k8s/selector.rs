@@ -163,6 +163,12 @@ impl Selector {
     }
 
     /// Whether a label set satisfies the selector.
+    /// The `matchLabels` pairs (every matching label set holds each of them): a caller with an
+    /// index of label pairs can take its candidates from the rarest one.
+    pub fn required_pairs(&self) -> &[(String, String)] {
+        &self.match_labels
+    }
+
     pub fn matches(&self, labels: &Labels) -> bool {
         if self.invalid {
             return false;
