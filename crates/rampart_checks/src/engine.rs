@@ -246,23 +246,28 @@ impl Engine {
         };
         // Identity once per object (shared by its findings and by findings that name it as
         // related), ignore clauses once per object with findings.
-        let mut ids: HashMap<usize, Arc<rampart_model::ObjectRef>> = HashMap::new();
+        // Indexed by inventory index (no hashing: a finding is made for each of hundreds of
+        // thousands of items).
+        let mut ids: Vec<Option<Arc<rampart_model::ObjectRef>>> = vec![None; inv.objects.len()];
         let mut id_of = |idx: usize| -> Option<Arc<rampart_model::ObjectRef>> {
             let res = inv.objects.get(idx)?;
             Some(
-                ids.entry(idx)
-                    .or_insert_with(|| Arc::new(res.id().clone()))
+                ids.get_mut(idx)?
+                    .get_or_insert_with(|| Arc::new(res.id().clone()))
                     .clone(),
             )
         };
-        let mut ignores: HashMap<usize, Vec<suppress::Ignore>> = HashMap::new();
+        let mut ignores: Vec<Option<Vec<suppress::Ignore>>> = vec![None; inv.objects.len()];
         for (check, em) in emitted {
             let severity = self.severity(check);
             for item in em.items {
                 let Some(object) = id_of(item.object) else {
                     continue;
                 };
-                let ignores = ignores.entry(item.object).or_insert_with(|| {
+                let Some(slot) = ignores.get_mut(item.object) else {
+                    continue;
+                };
+                let ignores = slot.get_or_insert_with(|| {
                     inv.objects
                         .get(item.object)
                         .map(|res| suppress::ignores_of(res.ignore_annotation()))
