@@ -416,6 +416,15 @@ impl Inventory {
         self.last_path = None;
     }
 
+    /// Frees what only reading needs (the identities noted to find duplicates), once every
+    /// object has been kept: no object is added afterwards, so the inventory phase does not
+    /// carry it. Later [`Inventory::keep`] or [`Inventory::extend`] calls still work but no
+    /// longer find the objects kept before as first definitions.
+    pub fn done_reading(&mut self) {
+        self.seen = HashMap::new();
+        self.last_path = None;
+    }
+
     /// The objects defined more than once (second and later definitions), in input order.
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates

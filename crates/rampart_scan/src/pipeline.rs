@@ -382,6 +382,8 @@ impl Scanner {
                 &mut gather,
             );
         }
+        // Every object is in: the identities noted to find duplicates are not needed.
+        inventory.done_reading();
         if gather.sink.wants_views() && gather.write_error.is_none() {
             // From the analyses the inventory checks share (built once, here or by them).
             let views = rampart_report::views::build(
