@@ -696,9 +696,9 @@ fn inventory_findings(
 ) -> Vec<Finding> {
     let emitted = engine.emit_inventory(inventory);
     // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
-    // free them on the side while the findings are made and located from the objects.
-    let analyses = inventory.take_analyses();
-    std::thread::spawn(move || drop(analyses));
+    // free them before the findings are made, so that the two are not held together (the
+    // findings of a large input are as large as the analyses).
+    drop(inventory.take_analyses());
     let InventoryFindings {
         mut findings,
         places,
