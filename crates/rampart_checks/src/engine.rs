@@ -205,18 +205,20 @@ impl Engine {
             needs(rampart_model::Category::Rbac),
             needs(rampart_model::Category::NetworkPolicy),
         );
-        rayon::join(
-            || {
-                if rbac {
-                    inv.rbac_risks();
-                }
-            },
-            || {
-                if netpol {
+        // The RBAC analysis (the larger) is built on the calling thread, which frees it once the
+        // checks have run and then makes the findings: memory a thread frees of its own is
+        // reused by its next allocations, memory freed from another thread's pages is not (the
+        // findings would take fresh memory while the analysis's stayed committed).
+        std::thread::scope(|scope| {
+            if netpol {
+                scope.spawn(|| {
                     inv.netpol();
-                }
-            },
-        );
+                });
+            }
+            if rbac {
+                inv.rbac_risks();
+            }
+        });
         // Every check reads the shared analyses only: run them side by side.
         let inventory_checks: Vec<&Check> = self
             .selection

@@ -416,6 +416,15 @@ impl Inventory {
         self.last_path = None;
     }
 
+    /// Frees what only reading needs (the identities noted to find duplicates), once every
+    /// object has been kept: no object is added afterwards, so the inventory phase does not
+    /// carry it. Later [`Inventory::keep`] or [`Inventory::extend`] calls still work but no
+    /// longer find the objects kept before as first definitions.
+    pub fn done_reading(&mut self) {
+        self.seen = HashMap::new();
+        self.last_path = None;
+    }
+
     /// The objects defined more than once (second and later definitions), in input order.
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates
@@ -511,7 +520,7 @@ const IDENTITY: [&str; 2] = ["/metadata/name", "/metadata/namespace"];
 /// nothing otherwise.
 pub fn for_inventory(res: &Resource) -> Option<Kept> {
     if KEPT_KINDS.contains(&res.kind()) {
-        return Some(Kept::Whole(Box::new(res.clone())));
+        return Some(Kept::Whole(Box::new(compact_clone(res))));
     }
     if let Some((_, keep)) = PROJECTED_KINDS.iter().find(|(k, _)| *k == res.kind()) {
         return Some(Kept::Whole(Box::new(project_resource(res, keep))));
@@ -543,7 +552,19 @@ pub fn for_inventory(res: &Resource) -> Option<Kept> {
 pub fn whole_for_inventory(res: &Resource) -> Kept {
     match for_inventory(res) {
         Some(k @ Kept::Whole(_)) => k,
-        _ => Kept::Whole(Box::new(res.clone())),
+        _ => Kept::Whole(Box::new(compact_clone(res))),
+    }
+}
+
+/// A copy of `res` to keep for the whole scan. Its positions are copied rather than shared: the
+/// parser's tree, grown node by node, carries spare capacity in every node that a copy does not
+/// (the value's copy is exact already).
+fn compact_clone(res: &Resource) -> Resource {
+    Resource {
+        id: res.id.clone(),
+        raw: res.raw.clone(),
+        origin: res.origin.clone(),
+        positions: res.positions.as_deref().map(|t| Arc::new(t.clone())),
     }
 }
 

@@ -575,7 +575,7 @@ impl Rbac {
             if !w.mounts_token {
                 continue;
             }
-            let src = b.node(Node::Workload(w.id.clone()));
+            let src = b.node(Node::Workload(ObjectRef::clone(&w.id)));
             let dst = b.node(Node::Subject(Subject::service_account(
                 &w.namespace,
                 &w.service_account,

@@ -389,7 +389,7 @@ pub struct Binding {
 /// A pod-bearing object and the service account its pods run as.
 #[derive(Clone, Debug)]
 pub struct WorkloadInfo {
-    pub id: ObjectRef,
+    pub id: Arc<ObjectRef>,
     pub resource: usize,
     pub namespace: String,
     pub service_account: String,
@@ -846,7 +846,7 @@ impl Rbac {
             };
             m.namespaces.insert(namespace.clone());
             m.workloads.push(WorkloadInfo {
-                id: id.clone(),
+                id: Arc::new(id.clone()),
                 resource: i,
                 namespace,
                 service_account,

@@ -13,6 +13,7 @@
 //! binding reaches are judged through their grants only.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rampart_model::{ObjectRef, Pointer};
 use serde::Serialize;
@@ -99,7 +100,8 @@ pub struct Risk {
     /// Scope of the grant: `None` cluster-wide.
     pub namespace: Option<String>,
     /// The object to point at: the rule's role, the binding (subject risks) or the workload.
-    pub object: ObjectRef,
+    /// Shared with the model (many risks name one binding or workload).
+    pub object: Arc<ObjectRef>,
     #[serde(skip)]
     pub resource: usize,
     pub pointer: Pointer,
@@ -316,7 +318,7 @@ impl Rbac {
                             kind: RiskKind::AnonymousOrAllAuthenticated,
                             subject: Some(s.subject.clone()),
                             namespace: b.namespace.clone(),
-                            object: ObjectRef::clone(&b.id),
+                            object: Arc::clone(&b.id),
                             resource: b.resource,
                             pointer: s.pointer.clone(),
                             why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
@@ -338,7 +340,7 @@ impl Rbac {
                                 kind: RiskKind::DefaultServiceAccountBound,
                                 subject: Some(s.subject.clone()),
                                 namespace: b.namespace.clone(),
-                                object: ObjectRef::clone(&b.id),
+                                object: Arc::clone(&b.id),
                                 resource: b.resource,
                                 pointer: s.pointer.clone(),
                                 why: Some(std::sync::Arc::new(self.justify(bi, si, rr))),
@@ -366,10 +368,10 @@ impl Rbac {
                     let rule_role = &self.roles[rr.role];
                     // A rule of a built-in role is in no input object: point at the grant.
                     let (object, resource, pointer) = if rule_role.builtin.is_some() {
-                        (ObjectRef::clone(&b.id), b.resource, s.pointer.clone())
+                        (Arc::clone(&b.id), b.resource, s.pointer.clone())
                     } else {
                         (
-                            ObjectRef::clone(&rule_role.id),
+                            Arc::clone(&rule_role.id),
                             rule_role.resource,
                             why.rule_pointer.clone(),
                         )
@@ -409,7 +411,7 @@ impl Rbac {
                     kind: RiskKind::WorkloadTokenWithPower,
                     subject: Some(sa.clone()),
                     namespace: Some(w.namespace.clone()),
-                    object: w.id.clone(),
+                    object: Arc::clone(&w.id),
                     resource: w.resource,
                     pointer: w.sa_pointer.clone(),
                     message: format!(
@@ -426,6 +428,8 @@ impl Rbac {
         }
         out.extend(self.unbound_role_risks(include_system));
         out.sort_by_key(|a| a.kind);
+        // Kept for the whole inventory phase: without the spare capacity of growth.
+        out.shrink_to_fit();
         out
     }
 
@@ -472,7 +476,7 @@ impl Rbac {
                         kind,
                         subject: None,
                         namespace: role.namespace.clone(),
-                        object: ObjectRef::clone(&role.id),
+                        object: Arc::clone(&role.id),
                         resource: role.resource,
                         message: format!(
                             "{} is bound by nothing in the input; a subject bound to it {} {} ({})",
@@ -519,7 +523,7 @@ impl Rbac {
                 kind: RiskKind::ClusterAdmin,
                 subject: Some(s.subject.clone()),
                 namespace: b.namespace.clone(),
-                object: ObjectRef::clone(&b.id),
+                object: Arc::clone(&b.id),
                 resource: b.resource,
                 pointer: s.pointer.clone(),
                 why: None,

@@ -390,6 +390,8 @@ impl Scanner {
             );
         }
         timings.phase("files");
+        // Every object is in: the identities noted to find duplicates are not needed.
+        inventory.done_reading();
         if gather.sink.wants_views() && gather.write_error.is_none() {
             // From the analyses the inventory checks share (built once, here or by them).
             let views = rampart_report::views::build(
@@ -744,9 +746,9 @@ fn inventory_findings(
     let emitted = engine.emit_inventory(inventory);
     timings.phase("inventory checks");
     // The analyses (the RBAC graph, escalation routes, NetworkPolicy classes) are done with:
-    // free them on the side while the findings are made and located from the objects.
-    let analyses = inventory.take_analyses();
-    std::thread::spawn(move || drop(analyses));
+    // free them before the findings are made, so that the two are not held together (the
+    // findings of a large input are as large as the analyses).
+    drop(inventory.take_analyses());
     let InventoryFindings {
         mut findings,
         places,
