@@ -231,7 +231,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Json => rampart_store::Recorder::new(args.store_meta()),
         _ => rampart_store::Recorder::results_later(args.store_meta()),
     });
-    let scanner = Scanner::new(args.options())?;
+    // One scan per process: what it keeps to the end is left for the system to take back.
+    let scanner = Scanner::new(args.options())?.exiting();
     // The images of the workloads, scanned first (the sources below are consumed by the scan);
     // their findings then go through the pipeline with the others.
     let extra = super::image::scan_workload_images(
