@@ -13,6 +13,8 @@ use rampart_model::{Pos, PosTree};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
 
+mod fast;
+
 /// Deepest nesting accepted in one document.
 pub const MAX_DEPTH: usize = 200;
 /// Most nodes one document may expand to through aliases (stops "billion laughs").
@@ -51,6 +53,19 @@ pub struct Stream {
 /// block mapping) are accepted, as Kubernetes (go-yaml) accepts them: the offending lines are
 /// re-indented and parsed again, and columns are reported against the original text.
 pub fn parse_stream(text: &str) -> Stream {
+    parse_stream_fast(text).unwrap_or_else(|| parse_stream_general(text))
+}
+
+/// Reads `text` with the fast path for plain block YAML (see [`fast`]), or `None` when it holds
+/// anything else. Public for the test that compares it with [`parse_stream_general`].
+#[doc(hidden)]
+pub fn parse_stream_fast(text: &str) -> Option<Stream> {
+    fast::parse(text)
+}
+
+/// Reads `text` with the general parser (what [`parse_stream`] does when the fast path declines).
+#[doc(hidden)]
+pub fn parse_stream_general(text: &str) -> Stream {
     let mut out = Stream::default();
     let mut text = normalize_breaks(text);
     // Columns added at the start of a line (1-based, absolute) by a re-indentation.
