@@ -577,18 +577,23 @@ const IGNORE_POINTER: &str = "/metadata/annotations/rampart.dev~1ignore";
 /// nearest parent exactly as on the whole object.
 fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions {
     let mut out = Positions::default();
+    // The nodes along one pointer, recorded only when the whole pointer exists.
+    let mut along: Vec<(usize, Pos)> = Vec::new();
+    let mut below = String::new();
     let mut record = |ptr: &str, deep: bool| {
-        let Some(value) = res.raw.pointer(ptr) else {
+        along.clear();
+        let Some((value, node)) = tree.walk(&res.raw, ptr, |end, pos| along.push((end, pos)))
+        else {
             return;
         };
-        // Ancestors first (the root included).
-        let mut at = 0;
-        while let Some(i) = ptr[at..].find('/') {
-            let anc = &ptr[..at + i];
-            out.insert(anc, tree.locate(&res.raw, anc));
-            at += i + 1;
+        for &(end, pos) in &along {
+            out.insert(&ptr[..end], pos);
         }
-        record_tree(&mut out, &res.raw, tree, ptr, value, deep);
+        if deep {
+            below.clear();
+            below.push_str(ptr);
+            record_below(&mut out, &mut below, value, node, true);
+        }
     };
     record("", false);
     record("/metadata/name", false);
@@ -616,33 +621,33 @@ fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions 
     out
 }
 
-/// Records `ptr` and, when `deep`, every node below it (labels and ports are small).
-fn record_tree(
-    out: &mut Positions,
-    root: &Value,
-    tree: &PosTree,
-    ptr: &str,
-    value: &Value,
-    deep: bool,
-) {
-    out.insert(ptr, tree.locate(root, ptr));
-    if !deep {
-        return;
-    }
-    let children: Vec<(String, &Value)> = match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| (format!("{ptr}/{}", escape_token(k)), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("{ptr}/{i}"), v))
-            .collect(),
-        _ => Vec::new(),
+/// Records every node below `value` (whose pointer is `ptr`, its tree `tree`): labels and ports
+/// are small. A node the tree lacks (`exact` false from there down) is placed at the deepest
+/// node the tree has, as [`PosTree::locate`] places it.
+fn record_below(out: &mut Positions, ptr: &mut String, value: &Value, tree: &PosTree, exact: bool) {
+    let len = ptr.len();
+    let mut child = |ptr: &mut String, i: usize, v: &Value| {
+        let t = if exact { tree.children.get(i) } else { None };
+        out.insert(ptr, t.map_or(tree.pos, |t| t.pos));
+        record_below(out, ptr, v, t.unwrap_or(tree), t.is_some());
+        ptr.truncate(len);
     };
-    for (p, v) in children {
-        record_tree(out, root, tree, &p, v, true);
+    match value {
+        Value::Object(map) => {
+            for (i, (k, v)) in map.iter().enumerate() {
+                ptr.push('/');
+                ptr.push_str(&escape_token(k));
+                child(ptr, i, v);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                use std::fmt::Write;
+                let _ = write!(ptr, "/{i}");
+                child(ptr, i, v);
+            }
+        }
+        _ => {}
     }
 }
 

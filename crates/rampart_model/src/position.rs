@@ -67,6 +67,48 @@ impl PosTree {
     }
 }
 
+impl PosTree {
+    /// Walks `pointer` from the root, calling `each(end, pos)` for every node along it that
+    /// exists (the root first): `&pointer[..end]` names the node, `pos` is where it is (for a
+    /// mapping entry: its key). Returns the node `pointer` names, with its tree, when the whole
+    /// pointer exists. One pass, where [`PosTree::locate`] on each prefix would start over.
+    pub fn walk<'v, 't>(
+        &'t self,
+        value: &'v Value,
+        pointer: &str,
+        mut each: impl FnMut(usize, Pos),
+    ) -> Option<(&'v Value, &'t PosTree)> {
+        let mut tree = self;
+        let mut value = value;
+        each(0, tree.pos);
+        if pointer.is_empty() {
+            return Some((value, tree));
+        }
+        let mut end = 0usize;
+        for raw in pointer.split('/').skip(1) {
+            end += 1 + raw.len();
+            let token = unescape(raw);
+            let next = match value {
+                Value::Object(map) => map
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (k, _))| k.as_str() == token.as_ref())
+                    .map(|(i, (_, v))| (i, v)),
+                Value::Array(items) => token
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i).map(|v| (i, v))),
+                _ => None,
+            };
+            let (t, v) = next.and_then(|(i, v)| tree.children.get(i).map(|t| (t, v)))?;
+            tree = t;
+            value = v;
+            each(end, tree.pos);
+        }
+        Some((value, tree))
+    }
+}
+
 fn unescape(raw: &str) -> std::borrow::Cow<'_, str> {
     if raw.contains('~') {
         std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))

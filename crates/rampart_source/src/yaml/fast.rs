@@ -24,7 +24,7 @@ const MAX_KEY: usize = 1000;
 /// Reads `text` if it stays within the fast path's part of YAML.
 pub(super) fn parse(text: &str) -> Option<Stream> {
     let bytes = text.as_bytes();
-    if memchr::memchr2(b'\t', b'\r', bytes).is_some() || text.starts_with('\u{feff}') {
+    if memchr::memchr2(b'\t', b'\r', bytes).is_some() || check_chars(text).is_none() {
         return None;
     }
     let mut lines: Vec<&str> = text.split('\n').collect();
@@ -551,7 +551,6 @@ fn split_key(text: &str) -> Option<Option<(String, usize)>> {
                         {
                             return None;
                         }
-                        check_chars(key)?;
                         let k = match resolve_plain(key) {
                             Value::String(s) => s,
                             Value::Null => "null".to_string(),
@@ -587,18 +586,19 @@ fn plain(text: &str) -> Option<&str> {
         i += 1;
     }
     let s = text[..end].trim_end_matches(' ');
-    check_chars(s)?;
     Some(s)
 }
 
-/// Gives up on control characters and on the characters YAML does not allow unescaped.
+/// Gives up on control characters (line breaks aside) and on the characters YAML does not allow
+/// unescaped, anywhere in the stream, comments included; and on byte order marks.
 fn check_chars(s: &str) -> Option<()> {
     let ok = if s.is_ascii() {
-        s.bytes().all(|c| (0x20..0x7f).contains(&c))
+        s.bytes().all(|c| c == b'\n' || (0x20..0x7f).contains(&c))
     } else {
         s.chars().all(|c| {
             let u = c as u32;
-            (0x20..0x7f).contains(&u)
+            u == 0x0a
+                || (0x20..0x7f).contains(&u)
                 || (0xa0..=0xd7ff).contains(&u)
                 || (0xe000..=0xfffd).contains(&u) && u != 0xfeff
                 || u >= 0x10000
@@ -625,12 +625,10 @@ fn quoted(text: &str) -> Option<(String, usize)> {
                 run = i;
                 continue;
             }
-            check_chars(&text[1..i])?;
             return Some((out, i + 1));
         }
         if q == b'"' && c == b'"' {
             out.push_str(&text[run..i]);
-            check_chars(&text[1..i])?;
             return Some((out, i + 1));
         }
         if q == b'"' && c == b'\\' {
@@ -762,6 +760,9 @@ mod tests {
             "{\"a\": 1}\n",
             "a: 1\n b: 2\n",
             "a: |2\n   x\n",
+            "# a\u{0}b\na: 1\n",
+            "a: 1 # \u{7f}\n",
+            "\u{feff}a: 1\n",
         ] {
             same(text, false);
         }
