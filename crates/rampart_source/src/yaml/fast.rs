@@ -460,9 +460,9 @@ impl<'a> Reader<'a> {
             self.next += 1;
             last_had_break = self.next < self.lines.len() || self.ends_with_break;
         }
-        // A last content line without a line break (the end of the stream): left to the
-        // general parser, whose reading of it the fast path does not repeat.
-        if !last_had_break {
+        // A block scalar that runs to the end of a stream without a final line break: left to
+        // the general parser, whose reading of it the fast path does not repeat.
+        if !last_had_break || (self.next == self.lines.len() && !self.ends_with_break) {
             return None;
         }
         match chomp {
@@ -761,6 +761,7 @@ mod tests {
             "a: 1\n b: 2\n",
             "a: |2\n   x\n",
             "# a\u{0}b\na: 1\n",
+            "a: |\n  x\n  ",
             "a: 1 # \u{7f}\n",
             "\u{feff}a: 1\n",
         ] {
