@@ -164,35 +164,35 @@ impl AnalysisObject for Kept {
     }
 }
 
-/// Positions of selected pointers: the pointers joined in one string, and where each ends.
-/// Small by design: tens of entries per object, one allocation for all the pointers.
+/// Positions of selected pointers, each pointer kept as a 64-bit hash of its text (16 bytes an
+/// entry where the text took about fifty): tens of entries per object, for every pod-bearing
+/// object of the input. Two pointers of one object sharing a hash would make one of them point
+/// at the other's line; with a 64-bit hash and tens of pointers the chance is nil.
 #[derive(Clone, Debug, Default)]
 struct Positions {
-    keys: String,
-    /// (end of the pointer in `keys`, position), in insertion order.
-    ends: Vec<(u32, Pos)>,
+    /// (hash of the pointer, position), in insertion order.
+    entries: Vec<(u64, Pos)>,
+}
+
+/// The hash a pointer is kept as (deterministic: SipHash with fixed keys).
+fn pointer_hash(pointer: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(pointer.as_bytes());
+    h.finish()
 }
 
 impl Positions {
     fn insert(&mut self, pointer: &str, pos: Pos) {
-        if self.get(pointer).is_some() {
+        let h = pointer_hash(pointer);
+        if self.entries.iter().any(|&(k, _)| k == h) {
             return;
         }
-        self.keys.push_str(pointer);
-        let end = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        self.ends.push((end, pos));
+        self.entries.push((h, pos));
     }
 
     fn get(&self, pointer: &str) -> Option<Pos> {
-        let mut start = 0usize;
-        for &(end, pos) in &self.ends {
-            let end = end as usize;
-            if self.keys.get(start..end) == Some(pointer) {
-                return Some(pos);
-            }
-            start = end;
-        }
-        None
+        let h = pointer_hash(pointer);
+        self.entries.iter().find(|&&(k, _)| k == h).map(|&(_, p)| p)
     }
 
     /// The position of `pointer`, or of its nearest recorded ancestor (the root is recorded).
@@ -210,8 +210,7 @@ impl Positions {
     }
 
     fn shrink(&mut self) {
-        self.keys.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        self.entries.shrink_to_fit();
     }
 }
 
@@ -576,7 +575,9 @@ const IGNORE_POINTER: &str = "/metadata/annotations/rampart.dev~1ignore";
 /// declared ports and the containers' images; with every ancestor of each, so that a missing field resolves to the
 /// nearest parent exactly as on the whole object.
 fn pod_positions(res: &Resource, tree: &PosTree, facts: &PodFacts) -> Positions {
-    let mut out = Positions::default();
+    let mut out = Positions {
+        entries: Vec::with_capacity(48),
+    };
     // The nodes along one pointer, recorded only when the whole pointer exists.
     let mut along: Vec<(usize, Pos)> = Vec::new();
     let mut below = String::new();
