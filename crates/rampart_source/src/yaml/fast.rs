@@ -519,7 +519,8 @@ fn split_key(text: &str) -> Option<Option<(String, usize)>> {
             let t = rest.trim_start_matches(' ');
             let colon = end + (rest.len() - t.len());
             if t.starts_with(':') && matches!(t.as_bytes().get(1), None | Some(b' ')) {
-                if key.len() > MAX_KEY {
+                // The limit is on the key as written (quotes and escapes included).
+                if colon > MAX_KEY {
                     return None;
                 }
                 return Some(Some((key, colon + 1)));
@@ -542,7 +543,7 @@ fn split_key(text: &str) -> Option<Option<(String, usize)>> {
                 match b[i] {
                     b':' if matches!(b.get(i + 1), None | Some(b' ')) => {
                         let key = text[..i].trim_end_matches(' ');
-                        if key.is_empty() || key.len() > MAX_KEY || key == "<<" {
+                        if key.is_empty() || i > MAX_KEY || key == "<<" {
                             return None;
                         }
                         if key
@@ -762,6 +763,8 @@ mod tests {
             "a: |2\n   x\n",
             "# a\u{0}b\na: 1\n",
             "a: |\n  x\n  ",
+            &format!("\"{}\": 1\n", "\\t".repeat(600)),
+            &format!("{}: 1\n", "k".repeat(1100)),
             "a: 1 # \u{7f}\n",
             "\u{feff}a: 1\n",
         ] {
