@@ -45,6 +45,25 @@ pub struct Stream {
     pub errors: Vec<YamlError>,
 }
 
+impl Stream {
+    /// Everything the stream holds, as text: each document's value (key order included), its
+    /// positions and start, then the problems. Two readings of one text agree when their
+    /// descriptions do (the fast path's test and fuzz target compare them).
+    #[doc(hidden)]
+    pub fn describe(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for d in &self.docs {
+            out.push_str(&d.value.to_string());
+            let _ = write!(out, "\n{:?}\n{:?}\n", d.positions, d.start);
+        }
+        for e in &self.errors {
+            let _ = writeln!(out, "error {e:?}");
+        }
+        out
+    }
+}
+
 /// Parses a whole multi-document stream. After a syntax error, reading resumes at the next line
 /// that starts a document (`---`), so one bad document does not hide the rest.
 ///

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_source::yaml::{parse_stream_fast, parse_stream_general, Stream};
+use rampart_source::yaml::{parse_stream_fast, parse_stream_general};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -23,19 +23,6 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
-}
-
-/// Everything a stream holds, as text: documents with their positions, then problems.
-fn render(s: &Stream) -> String {
-    let mut out = String::new();
-    for d in &s.docs {
-        out.push_str(&serde_json::to_string(&d.value).expect("a JSON value serialises"));
-        out.push_str(&format!("\n{:?}\n{:?}\n", d.positions, d.start));
-    }
-    for e in &s.errors {
-        out.push_str(&format!("error {:?}\n", e));
-    }
-    out
 }
 
 /// Compares the two paths on `dir`; returns (files read, files the fast path took).
@@ -60,7 +47,7 @@ fn compare(dir: &Path) -> (usize, usize) {
             "{}: the fast path reported problems",
             path.display()
         );
-        let (a, b) = (render(&quick), render(&general));
+        let (a, b) = (quick.describe(), general.describe());
         if a != b {
             let line = a
                 .lines()

@@ -681,18 +681,6 @@ mod tests {
     use super::super::parse_stream_general;
     use super::*;
 
-    fn render(s: &Stream) -> String {
-        let mut out = String::new();
-        for d in &s.docs {
-            out.push_str(&serde_json::to_string(&d.value).expect("a JSON value serialises"));
-            out.push_str(&format!("\n{:?}\n{:?}\n", d.positions, d.start));
-        }
-        for e in &s.errors {
-            out.push_str(&format!("error {e:?}\n"));
-        }
-        out
-    }
-
     /// The fast path reads `text` (`taken`) or declines it, and when it reads it, it reads it
     /// as the general parser does.
     fn same(text: &str, taken: bool) {
@@ -700,8 +688,8 @@ mod tests {
         assert_eq!(quick.is_some(), taken, "fast path taken? {text:?}");
         if let Some(quick) = quick {
             assert_eq!(
-                render(&quick),
-                render(&parse_stream_general(text)),
+                quick.describe(),
+                parse_stream_general(text).describe(),
                 "{text:?}"
             );
         }
