@@ -38,24 +38,8 @@ impl PosTree {
     pub fn locate(&self, value: &Value, pointer: &str) -> Pos {
         let mut tree = self;
         let mut value = value;
-        if pointer.is_empty() {
-            return tree.pos;
-        }
         for raw in pointer.split('/').skip(1) {
-            let token = unescape(raw);
-            let next = match value {
-                Value::Object(map) => map
-                    .iter()
-                    .enumerate()
-                    .find(|(_, (k, _))| k.as_str() == token.as_ref())
-                    .map(|(i, (_, v))| (i, v)),
-                Value::Array(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get(i).map(|v| (i, v))),
-                _ => None,
-            };
-            match next.and_then(|(i, v)| tree.children.get(i).map(|t| (t, v))) {
+            match tree.step(value, raw) {
                 Some((t, v)) => {
                     tree = t;
                     value = v;
@@ -65,9 +49,26 @@ impl PosTree {
         }
         tree.pos
     }
-}
 
-impl PosTree {
+    /// The child of this node (whose value is `value`) named by the pointer token `raw`
+    /// (escaped), with its value.
+    fn step<'v>(&self, value: &'v Value, raw: &str) -> Option<(&PosTree, &'v Value)> {
+        let token = unescape(raw);
+        let (i, v) = match value {
+            Value::Object(map) => map
+                .iter()
+                .enumerate()
+                .find(|(_, (k, _))| k.as_str() == token.as_ref())
+                .map(|(i, (_, v))| (i, v)),
+            Value::Array(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i).map(|v| (i, v))),
+            _ => None,
+        }?;
+        self.children.get(i).map(|t| (t, v))
+    }
+
     /// Walks `pointer` from the root, calling `each(end, pos)` for every node along it that
     /// exists (the root first): `&pointer[..end]` names the node, `pos` is where it is (for a
     /// mapping entry: its key). Returns the node `pointer` names, with its tree, when the whole
@@ -87,22 +88,7 @@ impl PosTree {
         let mut end = 0usize;
         for raw in pointer.split('/').skip(1) {
             end += 1 + raw.len();
-            let token = unescape(raw);
-            let next = match value {
-                Value::Object(map) => map
-                    .iter()
-                    .enumerate()
-                    .find(|(_, (k, _))| k.as_str() == token.as_ref())
-                    .map(|(i, (_, v))| (i, v)),
-                Value::Array(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get(i).map(|v| (i, v))),
-                _ => None,
-            };
-            let (t, v) = next.and_then(|(i, v)| tree.children.get(i).map(|t| (t, v)))?;
-            tree = t;
-            value = v;
+            (tree, value) = tree.step(value, raw)?;
             each(end, tree.pos);
         }
         Some((value, tree))

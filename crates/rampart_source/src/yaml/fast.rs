@@ -177,19 +177,34 @@ impl<'a> Reader<'a> {
         if parent.is_some_and(|p| line.indent <= p) {
             return None;
         }
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return None;
-        }
-        let node = if line.is_item() {
-            self.sequence(line.indent)
+        if line.is_item() {
+            self.nested(|r| r.sequence(line.indent))
         } else if split_key(line.text)?.is_some() {
-            self.mapping(line.indent)
+            self.nested(|r| r.mapping(line.indent))
         } else {
             None
-        };
+        }
+    }
+
+    /// Runs `read` one level deeper, giving up past [`MAX_DEPTH`].
+    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let out = read(self);
         self.depth -= 1;
-        node
+        out
+    }
+
+    /// The rest of `line` from byte `off` (where `rest` starts), as a line of its own.
+    fn rest_of(&self, line: &Line<'a>, off: usize, rest: &'a str) -> Line<'a> {
+        Line {
+            idx: line.idx,
+            indent: self.col(line.idx, off),
+            off,
+            text: rest,
+        }
     }
 
     /// A block sequence whose `-` entries are at column `indent`.
@@ -221,13 +236,7 @@ impl<'a> Reader<'a> {
                 }
                 self.node(next, Some(indent))?
             } else {
-                let col = self.col(line.idx, off);
-                let inner = Line {
-                    idx: line.idx,
-                    indent: col,
-                    off,
-                    text: rest,
-                };
+                let inner = self.rest_of(&line, off, rest);
                 if inner.is_item() {
                     // A sequence nested on the same line (`- - a`).
                     return None;
@@ -235,13 +244,7 @@ impl<'a> Reader<'a> {
                 if split_key(rest)?.is_some() {
                     // A compact mapping: its keys are at the column of the first.
                     self.partial = Some(inner);
-                    self.depth += 1;
-                    if self.depth > MAX_DEPTH {
-                        return None;
-                    }
-                    let node = self.mapping(col);
-                    self.depth -= 1;
-                    node?
+                    self.nested(|r| r.mapping(inner.indent))?
                 } else {
                     let node = self.inline_value(inner, indent)?;
                     self.after_scalar(indent)?;
@@ -289,12 +292,7 @@ impl<'a> Reader<'a> {
                         tree.children
                     }
                     Some(next) if next.indent == indent && next.is_item() => {
-                        self.depth += 1;
-                        if self.depth > MAX_DEPTH {
-                            return None;
-                        }
-                        let (value, tree) = self.sequence(indent)?;
-                        self.depth -= 1;
+                        let (value, tree) = self.nested(|r| r.sequence(indent))?;
                         insert(&mut map, key, value)?;
                         tree.children
                     }
@@ -304,13 +302,7 @@ impl<'a> Reader<'a> {
                     }
                 }
             } else {
-                let col = self.col(line.idx, off);
-                let inner = Line {
-                    idx: line.idx,
-                    indent: col,
-                    off,
-                    text: rest,
-                };
+                let inner = self.rest_of(&line, off, rest);
                 let (value, tree) = self.inline_value(inner, indent)?;
                 self.after_scalar(indent)?;
                 insert(&mut map, key, value)?;
