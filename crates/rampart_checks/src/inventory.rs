@@ -14,7 +14,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use rampart_model::{
-    escape_token, AnalysisObject, ObjectRef, Origin, PodFacts, Pos, PosTree, Resource, Workload,
+    escape_token, exact_clone, AnalysisObject, ObjectRef, Origin, PodFacts, Pos, PosTree, Resource,
+    Workload,
 };
 use serde_json::{Map, Value};
 
@@ -556,12 +557,12 @@ pub fn whole_for_inventory(res: &Resource) -> Kept {
 }
 
 /// A copy of `res` to keep for the whole scan. Its positions are copied rather than shared: the
-/// parser's tree, grown node by node, carries spare capacity in every node that a copy does not
-/// (the value's copy is exact already).
+/// parser's tree, grown node by node, carries spare capacity in every node that a copy does not.
+/// The value is copied at its exact size too (see [`exact_clone`]).
 fn compact_clone(res: &Resource) -> Resource {
     Resource {
         id: res.id.clone(),
-        raw: res.raw.clone(),
+        raw: exact_clone(&res.raw),
         origin: res.origin.clone(),
         positions: res.positions.as_deref().map(|t| Arc::new(t.clone())),
     }
@@ -677,7 +678,7 @@ fn project_resource(res: &Resource, keep: &[&str]) -> Resource {
 /// entry of a mapping), with their positions, keeping the tree aligned with the value.
 pub fn project(value: &Value, tree: &PosTree, paths: &[Vec<&str>]) -> (Value, PosTree) {
     if paths.iter().any(|p| p.is_empty()) {
-        return (value.clone(), tree.clone());
+        return (exact_clone(value), tree.clone());
     }
     static EMPTY: PosTree = PosTree {
         pos: rampart_model::Pos { line: 0, col: 0 },
@@ -719,8 +720,8 @@ pub fn project(value: &Value, tree: &PosTree, paths: &[Vec<&str>]) -> (Value, Po
             )
         }
         Value::Array(items) => {
-            let mut out = Vec::new();
-            let mut kids = Vec::new();
+            let mut out = Vec::with_capacity(items.len());
+            let mut kids = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
                 let idx = i.to_string();
                 let sub: Vec<Vec<&str>> = paths

@@ -123,7 +123,7 @@ impl PodFacts {
             secret_refs: secret_refs(w),
             spec_ptr: w.spec_ptr.clone(),
             meta_ptr: w.meta_ptr.clone(),
-            labels: w.meta.get("labels").cloned(),
+            labels: w.meta.get("labels").map(crate::exact_clone),
             service_account_name: non_empty("serviceAccountName"),
             service_account: non_empty("serviceAccount"),
             automount: w

@@ -29,7 +29,7 @@ pub use finding::{
 };
 pub use k8s::kinds::POD_BEARING_KINDS;
 pub use meta::{Category, Control, Framework, Meta, Severity, Text};
-pub use object::{ObjectRef, Origin, Resource};
+pub use object::{exact_clone, ObjectRef, Origin, Resource};
 pub use pointer::{escape_token, Pointer};
 pub use position::{Pos, PosTree};
 pub use workload::{Container, ContainerKind, Profile, Workload};
