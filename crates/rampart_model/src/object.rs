@@ -138,8 +138,8 @@ mod tests {
         let c = exact_clone(&v);
         assert_eq!(c, v);
         assert_eq!(
-            serde_json::to_string(&c).unwrap(),
-            serde_json::to_string(&v).unwrap()
+            serde_json::to_string(&c).ok(),
+            serde_json::to_string(&v).ok()
         );
     }
 }
