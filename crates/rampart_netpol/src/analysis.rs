@@ -83,10 +83,10 @@ pub struct Analysis {
     pub(crate) selects: Vec<BitSet>,
     /// Per policy, per direction, per rule: its peers.
     pub(crate) peers: Vec<[Vec<RulePeers>; 2]>,
-    /// Per class, per direction: the policies that select it and isolate it that way.
-    pub(crate) isolating: Vec<[Vec<usize>; 2]>,
+    /// Per direction, per class: the policies that select it and isolate it that way.
+    pub(crate) isolating: [Lists; 2],
     /// Per class: every policy selecting it.
-    pub(crate) selected_by: Vec<Vec<usize>>,
+    pub(crate) selected_by: Lists,
 }
 
 impl Analysis {
@@ -103,8 +103,8 @@ impl Analysis {
             classes_by_ns: Vec::new(),
             selects: Vec::new(),
             peers: Vec::new(),
-            isolating: Vec::new(),
-            selected_by: Vec::new(),
+            isolating: [Lists::default(), Lists::default()],
+            selected_by: Lists::default(),
         };
         let mut ns_index: HashMap<String, usize> = HashMap::new();
         let mut problems: Problems = Vec::new();
@@ -241,8 +241,9 @@ impl Analysis {
         for (c, class) in self.classes.iter().enumerate() {
             self.classes_by_ns[class.ns].push(c);
         }
-        self.isolating = vec![[Vec::new(), Vec::new()]; n];
-        self.selected_by = vec![Vec::new(); n];
+        // (class, policy) pairs, in policy order: packed per class below.
+        let mut selected_by: Vec<(u32, u32)> = Vec::new();
+        let mut isolating: [Vec<(u32, u32)>; 2] = [Vec::new(), Vec::new()];
         let pairs = PairIndex::new(&self.classes);
         for (pi, p) in self.policies.iter().enumerate() {
             let mut sel = BitSet::new(n);
@@ -252,10 +253,11 @@ impl Analysis {
                 }
                 if p.pod_selector.matches(&self.classes[c].labels) {
                     sel.insert(c);
-                    self.selected_by[c].push(pi);
+                    let pair = (index_u32(c), index_u32(pi));
+                    selected_by.push(pair);
                     for d in 0..2 {
                         if p.isolates[d] {
-                            self.isolating[c][d].push(pi);
+                            isolating[d].push(pair);
                         }
                     }
                 }
@@ -269,6 +271,9 @@ impl Analysis {
             });
             self.peers.push(peers);
         }
+        self.selected_by = Lists::from_pairs(n, &selected_by);
+        drop(selected_by);
+        self.isolating = isolating.map(|pairs| Lists::from_pairs(n, &pairs));
     }
 
     fn rule_peers(&self, p: &Policy, r: &Rule, pairs: &PairIndex) -> RulePeers {
@@ -424,20 +429,20 @@ impl Analysis {
 
         // Egress rows per distinct set of egress-isolating policies.
         let eg = Direction::Egress.index();
-        let mut row_of_key: HashMap<&[usize], usize> = HashMap::new();
+        let mut row_of_key: HashMap<&[u32], usize> = HashMap::new();
         let mut rows: Vec<Vec<PortId>> = Vec::new();
         let mut class_row: Vec<Option<usize>> = vec![None; n];
-        for (slot, isolating) in class_row.iter_mut().zip(&self.isolating) {
-            let pols = &isolating[eg];
+        for (c, slot) in class_row.iter_mut().enumerate() {
+            let pols = self.isolating[eg].get(c);
             if pols.is_empty() {
                 continue;
             }
-            if let Some(&k) = row_of_key.get(pols.as_slice()) {
+            if let Some(&k) = row_of_key.get(pols) {
                 *slot = Some(k);
                 continue;
             }
             let mut row = vec![NONE_ID; big_n];
-            for &pi in pols {
+            for pi in pols.iter().map(|&pi| pi as usize) {
                 for (ri, rp) in self.peers[pi][eg].iter().enumerate() {
                     for dc in rp.classes.iter() {
                         let pid = rule_ports(&mut table, pi, eg, ri, self.classes[dc].profile);
@@ -452,7 +457,7 @@ impl Analysis {
                     }
                 }
             }
-            row_of_key.insert(pols.as_slice(), rows.len());
+            row_of_key.insert(pols, rows.len());
             *slot = Some(rows.len());
             rows.push(row);
         }
@@ -462,23 +467,20 @@ impl Analysis {
         let mut cells = vec![NONE_ID; big_n * big_n];
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&x, &y| {
-            (&self.isolating[x][ing], self.classes[x].profile)
-                .cmp(&(&self.isolating[y][ing], self.classes[y].profile))
+            (self.isolating[ing].get(x), self.classes[x].profile)
+                .cmp(&(self.isolating[ing].get(y), self.classes[y].profile))
         });
         let mut col = vec![ALL_ID; big_n];
-        let mut col_key: Option<(&[usize], usize)> = None;
+        let mut col_key: Option<(&[u32], usize)> = None;
         for &dcl in &order {
-            let key = (
-                self.isolating[dcl][ing].as_slice(),
-                self.classes[dcl].profile,
-            );
+            let key = (self.isolating[ing].get(dcl), self.classes[dcl].profile);
             if col_key != Some(key) {
                 col_key = Some(key);
                 if key.0.is_empty() {
                     col.fill(ALL_ID);
                 } else {
                     col.fill(NONE_ID);
-                    for &pi in key.0 {
+                    for pi in key.0.iter().map(|&pi| pi as usize) {
                         for (ri, rp) in self.peers[pi][ing].iter().enumerate() {
                             let pid = rule_ports(&mut table, pi, ing, ri, key.1);
                             if pid == NONE_ID {
@@ -712,7 +714,7 @@ impl Analysis {
         let mut policies = Vec::new();
         let mut isolated = false;
         let mut allowed_ports = PortSet::none();
-        for &pi in &self.selected_by[class] {
+        for pi in self.selected_by.get(class).iter().map(|&pi| pi as usize) {
             let p = &self.policies[pi];
             let isolates = p.isolates[d];
             isolated |= isolates;
@@ -1041,4 +1043,55 @@ fn pair_key(key: &str, value: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (key, value).hash(&mut h);
     h.finish()
+}
+
+/// Lists of indices, one per slot (which policies select each class), stored one after another:
+/// four bytes an item and no spare capacity, where a list per class took eight bytes an item, a
+/// growing buffer and a header each (tens of MB for a cluster of tens of thousands of pods
+/// under thousands of policies).
+#[derive(Debug, Default)]
+pub(crate) struct Lists {
+    /// Where each slot's items start in `items`; one more entry than slots.
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    /// The lists of `slots` slots from (slot, item) pairs; each slot's items in the pairs' order.
+    fn from_pairs(slots: usize, pairs: &[(u32, u32)]) -> Lists {
+        let mut starts = vec![0u32; slots + 1];
+        for &(slot, _) in pairs {
+            if let Some(count) = starts.get_mut(slot as usize + 1) {
+                *count += 1;
+            }
+        }
+        for i in 0..slots {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut items = vec![0u32; pairs.len()];
+        for &(slot, item) in pairs {
+            if let Some(at) = next.get_mut(slot as usize) {
+                if let Some(place) = items.get_mut(*at as usize) {
+                    *place = item;
+                }
+                *at += 1;
+            }
+        }
+        Lists { starts, items }
+    }
+
+    /// The items of `slot` (none for a slot out of range).
+    pub fn get(&self, slot: usize) -> &[u32] {
+        match (self.starts.get(slot), self.starts.get(slot + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// A class or policy index as kept in [`Lists`]. Indexes come from vectors of classes and
+/// policies held in memory, far below 2^32 entries.
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }

@@ -87,7 +87,7 @@ impl Analysis {
     pub fn unselected_workloads(&self) -> Vec<Subject> {
         self.pods
             .iter()
-            .filter(|p| self.selected_by[p.class].is_empty())
+            .filter(|p| self.selected_by.get(p.class).is_empty())
             .map(|p| Subject {
                 resource: p.res,
                 object: p.id.clone(),
@@ -100,7 +100,7 @@ impl Analysis {
     pub fn unisolated_workloads(&self, dir: Direction) -> Vec<Subject> {
         self.pods
             .iter()
-            .filter(|p| self.isolating[p.class][dir.index()].is_empty())
+            .filter(|p| self.isolating[dir.index()].get(p.class).is_empty())
             .map(|p| Subject {
                 resource: p.res,
                 object: p.id.clone(),
