@@ -35,6 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -66,7 +67,9 @@ pub enum Pool {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
     Subject(Subject),
-    Workload(ObjectRef),
+    /// Shared with the model's [`crate::model::WorkloadInfo`]: a graph has one node per
+    /// workload, and its index a second copy of each node.
+    Workload(Arc<ObjectRef>),
     Pool(Pool),
     ClusterAdmin,
 }
@@ -575,7 +578,7 @@ impl Rbac {
             if !w.mounts_token {
                 continue;
             }
-            let src = b.node(Node::Workload(ObjectRef::clone(&w.id)));
+            let src = b.node(Node::Workload(Arc::clone(&w.id)));
             let dst = b.node(Node::Subject(Subject::service_account(
                 &w.namespace,
                 &w.service_account,

@@ -130,7 +130,7 @@ fn run_case(path: &Path) -> Vec<String> {
                     .iter()
                     .find(|x| format!("{}/{}/{}", x.id.kind, x.namespace, x.id.name) == w)
                     .unwrap_or_else(|| panic!("{name}: no workload {w}"));
-                Node::Workload(rampart_model::ObjectRef::clone(&found.id))
+                Node::Workload(std::sync::Arc::clone(&found.id))
             };
             let got = esc.path_from(&node).map(|p| {
                 // Every step but membership and runs-as is justified by a binding -> role -> rule.

@@ -212,7 +212,7 @@ fn paths_cmd(view: &View, a: &PathsArgs) -> anyhow::Result<String> {
                     x.id.kind.eq_ignore_ascii_case(kind) && x.namespace == ns && x.id.name == name
                 })
                 .ok_or_else(|| anyhow::anyhow!("no workload {w} in the input"))?;
-            Some(Node::Workload(rampart_model::ObjectRef::clone(&found.id)))
+            Some(Node::Workload(std::sync::Arc::clone(&found.id)))
         }
         _ => None,
     };
