@@ -255,9 +255,9 @@ impl Analysis {
                     sel.insert(c);
                     let pair = (index_u32(c), index_u32(pi));
                     selected_by.push(pair);
-                    for d in 0..2 {
-                        if p.isolates[d] {
-                            isolating[d].push(pair);
+                    for (pairs, isolates) in isolating.iter_mut().zip(p.isolates) {
+                        if isolates {
+                            pairs.push(pair);
                         }
                     }
                 }
