@@ -193,7 +193,7 @@ impl Engine {
     /// The first half of [`Engine::run_inventory`]: runs the selected inventory checks and keeps
     /// what they emitted. The analyses are not needed after this (see
     /// [`Inventory::take_analyses`]); [`Engine::inventory_findings`] needs only the objects.
-    pub fn emit_inventory(&self, inv: &Inventory) -> Emissions<'_> {
+    pub fn emit_inventory<'e>(&'e self, inv: &Inventory) -> Emissions<'e> {
         // Build the analyses the selected checks need side by side (they are independent).
         let needs = |cat: rampart_model::Category| {
             self.selection
@@ -219,22 +219,34 @@ impl Engine {
                 inv.rbac_risks();
             }
         });
-        // Every check reads the shared analyses only: run them side by side.
-        let inventory_checks: Vec<&Check> = self
+        // Every check reads the shared analyses only: run them side by side. The NetworkPolicy
+        // checks go as one group, after which their analysis is let go: it is not held while the
+        // rest finish (the RBAC checks, whose escalation graph is the phase's largest transient).
+        let run = |&(i, check): &(usize, &'e Check)| {
+            let mut em = InventoryEmitter::default();
+            check.run.inventory(inv, &mut em);
+            (i, check, em)
+        };
+        let (netpol_checks, other_checks): (Vec<(usize, &Check)>, Vec<(usize, &Check)>) = self
             .selection
             .checks
             .iter()
-            .filter(|c| c.run.is_inventory())
             .map(|c| &**c)
-            .collect();
-        let emitted: Vec<(&Check, InventoryEmitter)> = inventory_checks
-            .into_par_iter()
-            .map(|check| {
-                let mut em = InventoryEmitter::default();
-                check.run.inventory(inv, &mut em);
-                (check, em)
-            })
-            .collect();
+            .filter(|c| c.run.is_inventory())
+            .enumerate()
+            .partition(|(_, c)| c.meta.category == rampart_model::Category::NetworkPolicy);
+        let (mut emitted, other_emitted) = rayon::join(
+            || {
+                let emitted: Vec<_> = netpol_checks.par_iter().map(run).collect();
+                inv.release_netpol();
+                emitted
+            },
+            || other_checks.par_iter().map(run).collect::<Vec<_>>(),
+        );
+        // In the selection's order, as one pass over all of them gave.
+        emitted.extend(other_emitted);
+        emitted.sort_unstable_by_key(|&(i, _, _)| i);
+        let emitted = emitted.into_iter().map(|(_, c, em)| (c, em)).collect();
         Emissions(emitted)
     }
 

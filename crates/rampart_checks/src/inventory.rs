@@ -11,7 +11,7 @@ use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rampart_model::{
     escape_token, exact_clone, AnalysisObject, ObjectRef, Origin, PodFacts, Pos, PosTree, Resource,
@@ -222,7 +222,9 @@ pub struct Inventory {
     pub objects: Vec<Kept>,
     rbac: OnceLock<rampart_rbac::Rbac>,
     rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
-    netpol: OnceLock<rampart_netpol::Analysis>,
+    /// Shared with the checks running on it, and released by the engine once the NetworkPolicy
+    /// checks are done (see [`Inventory::release_netpol`]).
+    netpol: Mutex<Option<Arc<rampart_netpol::Analysis>>>,
     /// Data derived once from the objects by checks added at run time (user policies' view of
     /// the cluster), shared by every such check.
     derived: OnceLock<Box<dyn std::any::Any + Send + Sync>>,
@@ -296,11 +298,29 @@ impl Inventory {
         self.rbac_risks.get_or_init(|| self.rbac().risks())
     }
 
-    /// The network policy analysis of the inventory. Its object indexes are inventory indexes.
-    pub fn netpol(&self) -> &rampart_netpol::Analysis {
-        self.netpol.get_or_init(|| {
-            rampart_netpol::Analysis::new(&self.objects, &rampart_netpol::Options::default())
+    /// The network policy analysis of the inventory, built on first use (callers asking while it
+    /// is built wait for it). Its object indexes are inventory indexes.
+    pub fn netpol(&self) -> Arc<rampart_netpol::Analysis> {
+        let mut slot = self.netpol.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| {
+            Arc::new(rampart_netpol::Analysis::new(
+                &self.objects,
+                &rampart_netpol::Options::default(),
+            ))
         })
+        .clone()
+    }
+
+    /// Lets the network policy analysis go: freed once no caller holds it any more (and built
+    /// again if asked for later). The engine calls this when the NetworkPolicy checks are done,
+    /// so that the analysis is not held while the other checks, the RBAC ones among them, run.
+    pub fn release_netpol(&self) {
+        let released = self
+            .netpol
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(released);
     }
 
     /// Data derived from the objects by `make`, made once and shared by the checks that ask
@@ -436,7 +456,11 @@ impl Inventory {
         Analyses {
             _rbac: self.rbac.take(),
             _rbac_risks: self.rbac_risks.take(),
-            _netpol: self.netpol.take(),
+            _netpol: self
+                .netpol
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
         }
     }
 }
@@ -446,7 +470,7 @@ impl Inventory {
 pub struct Analyses {
     _rbac: Option<rampart_rbac::Rbac>,
     _rbac_risks: Option<Vec<rampart_rbac::Risk>>,
-    _netpol: Option<rampart_netpol::Analysis>,
+    _netpol: Option<Arc<rampart_netpol::Analysis>>,
 }
 
 /// Kinds kept in part, with the fields kept: what the reference checks (a Service or an

@@ -806,9 +806,12 @@ impl Builder {
         b: NodeIndex,
         kind: EdgeKind,
         detail: String,
-        why: Vec<Justification>,
+        mut why: Vec<Justification>,
     ) {
         if a != b && self.seen_edges.insert((a, b)) {
+            // Kept for the graph's life: without the spare room the lists grew with (about half
+            // of their slots, 128 bytes each, on a large cluster).
+            why.shrink_to_fit();
             self.graph.add_edge(a, b, Edge { kind, detail, why });
         }
     }

@@ -290,10 +290,10 @@ impl SideVerdict {
 /// Both views of an inventory. `objects` are those the analyses were built from (their indices
 /// give the `file:line` of the evidence).
 /// The analyses are asked for only when the objects hold RBAC objects or network policies.
-pub fn build<'a, O: AnalysisObject>(
+pub fn build<'a, O: AnalysisObject, N: std::ops::Deref<Target = Analysis>>(
     objects: &'a [O],
     rbac: impl FnOnce() -> &'a Rbac,
-    netpol: impl FnOnce() -> &'a Analysis,
+    netpol: impl FnOnce() -> N,
 ) -> Views {
     let has = |kinds: &[&str]| objects.iter().any(|o| kinds.contains(&o.kind()));
     Views {
@@ -304,7 +304,7 @@ pub fn build<'a, O: AnalysisObject>(
             "CiliumNetworkPolicy",
             "CiliumClusterwideNetworkPolicy",
         ])
-        .then(|| reachability(objects, netpol())),
+        .then(|| reachability(objects, &netpol())),
     }
 }
 
