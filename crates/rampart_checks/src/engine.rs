@@ -227,7 +227,7 @@ impl Engine {
             check.run.inventory(inv, &mut em);
             (i, check, em)
         };
-        let (netpol_checks, other_checks): (Vec<(usize, &Check)>, Vec<(usize, &Check)>) = self
+        let (netpol_checks, other_checks): (Numbered, Numbered) = self
             .selection
             .checks
             .iter()
@@ -330,6 +330,9 @@ pub struct InventoryFindings {
 
 /// What the inventory checks emitted, check by check.
 pub struct Emissions<'e>(Vec<(&'e Check, InventoryEmitter)>);
+
+/// Checks with their place in the selection.
+type Numbered<'e> = Vec<(usize, &'e Check)>;
 
 /// Where an inventory finding's object and related objects are in the inventory.
 #[derive(Debug)]
