@@ -235,13 +235,32 @@ impl Engine {
             .filter(|c| c.run.is_inventory())
             .enumerate()
             .partition(|(_, c)| c.meta.category == rampart_model::Category::NetworkPolicy);
+        // The RBAC checks run among the others; the last of them to finish lets the RBAC
+        // analysis go.
+        let is_rbac = |c: &Check| c.meta.category == rampart_model::Category::Rbac;
+        let rbac_left = std::sync::atomic::AtomicUsize::new(
+            other_checks.iter().filter(|(_, c)| is_rbac(c)).count(),
+        );
         let (mut emitted, other_emitted) = rayon::join(
             || {
                 let emitted: Vec<_> = netpol_checks.par_iter().map(run).collect();
                 inv.release_netpol();
                 emitted
             },
-            || other_checks.par_iter().map(run).collect::<Vec<_>>(),
+            || {
+                other_checks
+                    .par_iter()
+                    .map(|item| {
+                        let out = run(item);
+                        if is_rbac(item.1)
+                            && rbac_left.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1
+                        {
+                            inv.release_rbac();
+                        }
+                        out
+                    })
+                    .collect::<Vec<_>>()
+            },
         );
         // In the selection's order, as one pass over all of them gave.
         emitted.extend(other_emitted);

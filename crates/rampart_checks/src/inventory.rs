@@ -220,8 +220,10 @@ impl Positions {
 #[derive(Default)]
 pub struct Inventory {
     pub objects: Vec<Kept>,
-    rbac: OnceLock<rampart_rbac::Rbac>,
-    rbac_risks: OnceLock<Vec<rampart_rbac::Risk>>,
+    /// The analyses below are shared with the checks running on them, and released by the
+    /// engine once the checks that read them are done (see [`Inventory::release_rbac`]).
+    rbac: Mutex<Option<Arc<rampart_rbac::Rbac>>>,
+    rbac_risks: Mutex<Option<Arc<Vec<rampart_rbac::Risk>>>>,
     /// Shared with the checks running on it, and released by the engine once the NetworkPolicy
     /// checks are done (see [`Inventory::release_netpol`]).
     netpol: Mutex<Option<Arc<rampart_netpol::Analysis>>>,
@@ -288,14 +290,37 @@ impl std::fmt::Debug for Inventory {
 
 impl Inventory {
     /// The RBAC permission model of the inventory. Its object indexes are inventory indexes.
-    pub fn rbac(&self) -> &rampart_rbac::Rbac {
-        self.rbac
-            .get_or_init(|| rampart_rbac::Rbac::build(&self.objects))
+    pub fn rbac(&self) -> Arc<rampart_rbac::Rbac> {
+        let mut slot = self.rbac.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| Arc::new(rampart_rbac::Rbac::build(&self.objects)))
+            .clone()
     }
 
     /// Every RBAC risk of the inventory (system subjects left out), computed once.
-    pub fn rbac_risks(&self) -> &[rampart_rbac::Risk] {
-        self.rbac_risks.get_or_init(|| self.rbac().risks())
+    pub fn rbac_risks(&self) -> Arc<Vec<rampart_rbac::Risk>> {
+        // Locks the risks, then the model (never the other way round).
+        let mut slot = self
+            .rbac_risks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| Arc::new(self.rbac().risks()))
+            .clone()
+    }
+
+    /// Lets the RBAC model and its risks go: freed once no caller holds them any more (and built
+    /// again if asked for later). The engine calls this when the RBAC checks are done.
+    pub fn release_rbac(&self) {
+        let risks = self
+            .rbac_risks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let rbac = self
+            .rbac
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop((risks, rbac));
     }
 
     /// The network policy analysis of the inventory, built on first use (callers asking while it
@@ -454,8 +479,16 @@ impl Inventory {
     /// done with them can free them while it goes on with the objects (e.g. locating findings).
     pub fn take_analyses(&mut self) -> Analyses {
         Analyses {
-            _rbac: self.rbac.take(),
-            _rbac_risks: self.rbac_risks.take(),
+            _rbac: self
+                .rbac
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+            _rbac_risks: self
+                .rbac_risks
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
             _netpol: self
                 .netpol
                 .get_mut()
@@ -468,8 +501,8 @@ impl Inventory {
 /// The analyses of an inventory, taken out of it to be dropped (see
 /// [`Inventory::take_analyses`]).
 pub struct Analyses {
-    _rbac: Option<rampart_rbac::Rbac>,
-    _rbac_risks: Option<Vec<rampart_rbac::Risk>>,
+    _rbac: Option<Arc<rampart_rbac::Rbac>>,
+    _rbac_risks: Option<Arc<Vec<rampart_rbac::Risk>>>,
     _netpol: Option<Arc<rampart_netpol::Analysis>>,
 }
 

@@ -290,15 +290,19 @@ impl SideVerdict {
 /// Both views of an inventory. `objects` are those the analyses were built from (their indices
 /// give the `file:line` of the evidence).
 /// The analyses are asked for only when the objects hold RBAC objects or network policies.
-pub fn build<'a, O: AnalysisObject, N: std::ops::Deref<Target = Analysis>>(
-    objects: &'a [O],
-    rbac: impl FnOnce() -> &'a Rbac,
+pub fn build<
+    O: AnalysisObject,
+    R: std::ops::Deref<Target = Rbac>,
+    N: std::ops::Deref<Target = Analysis>,
+>(
+    objects: &[O],
+    rbac: impl FnOnce() -> R,
     netpol: impl FnOnce() -> N,
 ) -> Views {
     let has = |kinds: &[&str]| objects.iter().any(|o| kinds.contains(&o.kind()));
     Views {
         escalation: has(&["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"])
-            .then(|| escalation(objects, rbac())),
+            .then(|| escalation(objects, &rbac())),
         reachability: has(&[
             "NetworkPolicy",
             "CiliumNetworkPolicy",
